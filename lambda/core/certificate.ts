@@ -1,0 +1,45 @@
+/**
+ * The certificate record: one certificate at one location, whatever the source.
+ * Pure data; every source (ACM, endpoint probes, ...) maps into this shape.
+ */
+
+export type SourceKind = 'acm' | 'endpoint';
+
+/** How the certificate is renewed: IMPORTED never renews by itself. */
+export type CertificateType = 'IMPORTED' | 'AMAZON_ISSUED' | 'PRIVATE' | 'UNMANAGED';
+
+export type RenewalEligibility = 'ELIGIBLE' | 'INELIGIBLE';
+export type RenewalStatus = 'PENDING_AUTO_RENEWAL' | 'PENDING_VALIDATION' | 'SUCCESS' | 'FAILED';
+
+export interface CertificateRecord {
+  readonly source: SourceKind;
+  /** Where the certificate lives: the ACM ARN, or `host:port@address` for an endpoint. */
+  readonly id: string;
+  readonly region?: string;
+  readonly account?: string;
+  /** Primary name (ACM DomainName, or the probed host). */
+  readonly domain: string;
+  readonly sans: readonly string[];
+  /** Total SAN count when `sans` was truncated by the source. */
+  readonly sanCount?: number;
+  readonly subject?: string;
+  readonly issuer?: string;
+  readonly serialNumber?: string;
+  readonly fingerprintSha256?: string;
+  /** Absent for certificates that were never issued (e.g. ACM PENDING_VALIDATION). */
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+  readonly keyAlgorithm?: string;
+  readonly type: CertificateType;
+  /** Source-specific lifecycle status, e.g. ACM ISSUED / EXPIRED / PENDING_VALIDATION. */
+  readonly status?: string;
+  readonly inUse?: boolean;
+  readonly inUseBy?: readonly string[];
+  readonly renewalEligibility?: RenewalEligibility;
+  readonly renewalStatus?: RenewalStatus;
+  readonly renewalReason?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export const isManaged = (record: Pick<CertificateRecord, 'type'>): boolean =>
+  record.type === 'AMAZON_ISSUED' || record.type === 'PRIVATE';
