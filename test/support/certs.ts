@@ -4,9 +4,15 @@
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
+type EcKeyGenParams = webcrypto.EcKeyGenParams;
+type RsaHashedKeyAlgorithm = webcrypto.RsaHashedKeyAlgorithm;
+type EcKeyAlgorithm = webcrypto.EcKeyAlgorithm;
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export const DAY_MS = 86_400_000;
 export const daysFrom = (now: Date, days: number): Date => new Date(now.getTime() + days * DAY_MS);

@@ -1,0 +1,201 @@
+/**
+ * The event contract: what the watcher puts on its bus. Chat, SMS and tickets read only these.
+ * Pure builders; the JSON Schemas in schemas/ describe the same shapes (tests check both agree).
+ */
+import { createHash } from 'node:crypto';
+import type { CertificateRecord } from './certificate';
+import type { Evaluation, Severity } from './evaluate';
+
+export const SCHEMA_VERSION = '1.0';
+export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
+
+export const DetailType = {
+  Expiring: 'Certificate Expiring',
+  Expired: 'Certificate Expired',
+  Renewed: 'Certificate Renewed',
+  Removed: 'Certificate Removed',
+  EndpointCheckFailed: 'Endpoint Check Failed',
+  ScanCompleted: 'Scan Completed',
+} as const;
+export type DetailType = (typeof DetailType)[keyof typeof DetailType];
+
+/** Bounds that keep one event far below EventBridge's 256 KiB entry limit, whatever the certificate holds. */
+export const MAX_SANS_IN_EVENT = 100;
+export const MAX_IN_USE_BY_IN_EVENT = 50;
+export const MAX_TEXT_IN_EVENT = 1024;
+
+export interface Problem {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface CertificateDetail {
+  readonly source: CertificateRecord['source'];
+  readonly id: string;
+  readonly region?: string;
+  readonly account?: string;
+  readonly domain: string;
+  readonly sans: string[];
+  readonly sanCount: number;
+  readonly subject?: string;
+  readonly issuer?: string;
+  readonly serialNumber?: string;
+  readonly fingerprintSha256?: string;
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+  readonly keyAlgorithm?: string;
+  readonly type: CertificateRecord['type'];
+  readonly status?: string;
+  readonly inUse?: boolean;
+  readonly inUseBy?: string[];
+  readonly renewalEligibility?: string;
+  readonly renewalStatus?: string;
+  readonly renewalReason?: string;
+  readonly labels?: Record<string, string>;
+}
+
+export interface CertificateEventDetail {
+  readonly schemaVersion: string;
+  /** Deterministic: same location, certificate, transition and day give the same id (deduplicate on it). */
+  readonly eventId: string;
+  readonly scanId: string;
+  readonly observedAt: string;
+  readonly certificate: CertificateDetail;
+  readonly evaluation: {
+    readonly severity: Severity;
+    readonly daysRemaining: number | null;
+    readonly tierDays: number | null;
+    readonly renewalRisk: Evaluation['renewalRisk'];
+    readonly renewsAutomatically: boolean;
+    readonly notYetValid: boolean;
+  };
+  readonly problems: Problem[];
+}
+
+export interface ScanCompletedDetail {
+  readonly schemaVersion: string;
+  readonly eventId: string;
+  readonly scanId: string;
+  readonly source: CertificateRecord['source'];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  /** Scopes listed completely (regions for ACM). */
+  readonly regionsScanned: string[];
+  readonly regionsFailed: ScopeError[];
+  readonly counts: SeverityCounts;
+  /** Certificate events this scan put on the bus (the heartbeat itself excluded). */
+  readonly eventsPublished: number;
+}
+
+export interface ScopeError {
+  readonly region: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface SeverityCounts {
+  readonly total: number;
+  readonly ok: number;
+  readonly warning: number;
+  readonly critical: number;
+  readonly expired: number;
+}
+
+export interface BusEvent<D = unknown> {
+  readonly detailType: DetailType;
+  readonly detail: D;
+  /** ARNs of the resources involved (EventBridge `resources`). */
+  readonly resources: string[];
+  readonly time: Date;
+}
+
+const clip = (s: string | undefined, max = MAX_TEXT_IN_EVENT): string | undefined =>
+  s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s;
+
+export const toCertificateDetail = (r: CertificateRecord): CertificateDetail => {
+  const detail: CertificateDetail = {
+    source: r.source,
+    id: r.id,
+    region: r.region,
+    account: r.account,
+    domain: clip(r.domain) ?? '',
+    sans: r.sans.slice(0, MAX_SANS_IN_EVENT).map((s) => clip(s, 253) ?? ''),
+    sanCount: Math.max(r.sanCount ?? 0, r.sans.length),
+    subject: clip(r.subject),
+    issuer: clip(r.issuer),
+    serialNumber: r.serialNumber,
+    fingerprintSha256: r.fingerprintSha256,
+    notBefore: r.notBefore?.toISOString(),
+    notAfter: r.notAfter?.toISOString(),
+    keyAlgorithm: r.keyAlgorithm,
+    type: r.type,
+    status: r.status,
+    inUse: r.inUse,
+    inUseBy: r.inUseBy?.slice(0, MAX_IN_USE_BY_IN_EVENT),
+    renewalEligibility: r.renewalEligibility,
+    renewalStatus: r.renewalStatus,
+    renewalReason: clip(r.renewalReason),
+    labels: r.labels ? { ...r.labels } : undefined,
+  };
+  // Drop undefined keys so the JSON stays minimal and schema-valid.
+  return Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)) as CertificateDetail;
+};
+
+export const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
+
+/** Deterministic event id: a hex SHA-256 of the parts, cut to 32 characters. */
+export const eventIdOf = (...parts: ReadonlyArray<string | number | null | undefined>): string =>
+  createHash('sha256')
+    .update(parts.map((p) => String(p ?? '')).join('\u0000'))
+    .digest('hex')
+    .slice(0, 32);
+
+/** Identity of the certificate itself, as precise as the source allows. */
+export const certificateIdentity = (r: CertificateRecord): string =>
+  r.fingerprintSha256 ?? r.serialNumber ?? r.notAfter?.toISOString() ?? 'unknown';
+
+export const certificateEvent = (
+  record: CertificateRecord,
+  evaluation: Evaluation,
+  ctx: { scanId: string; now: Date; problems?: Problem[] },
+): BusEvent<CertificateEventDetail> => {
+  const detailType = evaluation.severity === 'expired' ? DetailType.Expired : DetailType.Expiring;
+  return {
+    detailType,
+    time: ctx.now,
+    resources: record.id.startsWith('arn:') ? [record.id] : [],
+    detail: {
+      schemaVersion: SCHEMA_VERSION,
+      eventId: eventIdOf(
+        record.id,
+        certificateIdentity(record),
+        detailType,
+        evaluation.severity,
+        evaluation.tierDays,
+        utcDay(ctx.now),
+      ),
+      scanId: ctx.scanId,
+      observedAt: ctx.now.toISOString(),
+      certificate: toCertificateDetail(record),
+      evaluation: {
+        severity: evaluation.severity,
+        daysRemaining: evaluation.daysRemaining,
+        tierDays: evaluation.tierDays,
+        renewalRisk: evaluation.renewalRisk,
+        renewsAutomatically: evaluation.renewsAutomatically,
+        notYetValid: evaluation.notYetValid,
+      },
+      problems: ctx.problems ?? [],
+    },
+  };
+};
+
+export const scanCompletedEvent = (
+  detail: Omit<ScanCompletedDetail, 'schemaVersion' | 'eventId'>,
+): BusEvent<ScanCompletedDetail> => ({
+  detailType: DetailType.ScanCompleted,
+  time: new Date(detail.finishedAt),
+  resources: [],
+  detail: { schemaVersion: SCHEMA_VERSION, eventId: eventIdOf(DetailType.ScanCompleted, detail.scanId), ...detail },
+});

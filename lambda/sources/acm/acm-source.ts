@@ -1,0 +1,104 @@
+/**
+ * ACM adapter: every certificate of one region from ListCertificates summaries (all statuses,
+ * all key types, 1000 per page); DescribeCertificate only for the few being reported.
+ */
+import {
+  ACMClient,
+  type CertificateDetail,
+  type CertificateSummary,
+  DescribeCertificateCommand,
+  KeyAlgorithm,
+  ListCertificatesCommand,
+} from '@aws-sdk/client-acm';
+import type { CertificateRecord, CertificateType, RenewalStatus } from '../../core/certificate';
+import type { CertificateSource } from '../../core/ports';
+
+/** ListCertificates returns only RSA_2048 unless every key type is asked for. */
+export const ALL_KEY_TYPES: KeyAlgorithm[] = Object.values(KeyAlgorithm);
+export const PAGE_SIZE = 1000;
+
+export const defaultAcmClient = (region: string): ACMClient =>
+  new ACMClient({
+    region,
+    // Adaptive mode adds client-side rate limiting on top of backoff when ACM throttles.
+    retryMode: 'adaptive',
+    maxAttempts: 6,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
+  });
+
+const accountOf = (arn: string): string | undefined => arn.split(':')[4] || undefined;
+
+const typeOf = (t: string | undefined): CertificateType =>
+  t === 'AMAZON_ISSUED' || t === 'PRIVATE' || t === 'IMPORTED' ? t : 'IMPORTED';
+
+export const fromSummary = (s: CertificateSummary, region: string): CertificateRecord => {
+  const arn = s.CertificateArn ?? '';
+  const sans = s.SubjectAlternativeNameSummaries ?? [];
+  return {
+    source: 'acm',
+    id: arn,
+    region,
+    account: accountOf(arn),
+    domain: s.DomainName ?? '',
+    sans,
+    // The summary lists at most 100 names; the full list comes from DescribeCertificate.
+    sanCount: s.HasAdditionalSubjectAlternativeNames ? sans.length + 1 : sans.length,
+    notBefore: s.NotBefore,
+    notAfter: s.NotAfter,
+    keyAlgorithm: s.KeyAlgorithm,
+    // An unknown type is treated as IMPORTED: the one that never renews by itself is the safe guess.
+    type: typeOf(s.Type),
+    status: s.Status,
+    inUse: s.InUse,
+    renewalEligibility: s.RenewalEligibility,
+  };
+};
+
+export const withDetail = (record: CertificateRecord, d: CertificateDetail): CertificateRecord => ({
+  ...record,
+  domain: d.DomainName ?? record.domain,
+  sans: d.SubjectAlternativeNames ?? record.sans,
+  sanCount: d.SubjectAlternativeNames?.length ?? record.sanCount,
+  subject: d.Subject ?? record.subject,
+  issuer: d.Issuer ?? record.issuer,
+  serialNumber: d.Serial ?? record.serialNumber,
+  notBefore: d.NotBefore ?? record.notBefore,
+  notAfter: d.NotAfter ?? record.notAfter,
+  keyAlgorithm: d.KeyAlgorithm ?? record.keyAlgorithm,
+  type: d.Type ? typeOf(d.Type) : record.type,
+  status: d.Status ?? record.status,
+  inUseBy: d.InUseBy ?? record.inUseBy,
+  inUse: d.InUseBy ? d.InUseBy.length > 0 : record.inUse,
+  renewalEligibility: d.RenewalEligibility ?? record.renewalEligibility,
+  renewalStatus: (d.RenewalSummary?.RenewalStatus as RenewalStatus | undefined) ?? record.renewalStatus,
+  renewalReason: d.RenewalSummary?.RenewalStatusReason ?? record.renewalReason,
+});
+
+export class AcmSource implements CertificateSource {
+  constructor(
+    readonly scope: string,
+    private readonly acm: ACMClient = defaultAcmClient(scope),
+  ) {}
+
+  async *list(): AsyncIterable<CertificateRecord> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.acm.send(
+        new ListCertificatesCommand({
+          Includes: { keyTypes: ALL_KEY_TYPES },
+          MaxItems: PAGE_SIZE,
+          NextToken: nextToken,
+        }),
+      );
+      for (const summary of page.CertificateSummaryList ?? []) {
+        if (summary.CertificateArn) yield fromSummary(summary, this.scope);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
+  async enrich(record: CertificateRecord): Promise<CertificateRecord> {
+    const out = await this.acm.send(new DescribeCertificateCommand({ CertificateArn: record.id }));
+    return out.Certificate ? withDetail(record, out.Certificate) : record;
+  }
+}
