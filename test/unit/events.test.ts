@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { CertificateRecord } from '../../lambda/core/certificate';
+import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
+import { certificateEvent, DetailType, MAX_SANS_IN_EVENT, scanCompletedEvent } from '../../lambda/core/events';
+import { MS_PER_DAY } from '../../lambda/core/time';
+import { EventBusPublisher, entrySize } from '../../lambda/sinks/bus/event-bus-publisher';
+import { assertValidEvent } from '../support/schemas';
+
+const NOW = new Date('2026-06-15T12:00:00.000Z');
+const record = (over: Partial<CertificateRecord> = {}): CertificateRecord => ({
+  source: 'acm',
+  id: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc',
+  region: 'eu-west-1',
+  account: '111122223333',
+  domain: 'api.example.com',
+  sans: ['api.example.com'],
+  type: 'IMPORTED',
+  notBefore: new Date(NOW.getTime() - 90 * MS_PER_DAY),
+  notAfter: new Date(NOW.getTime() + 3 * MS_PER_DAY),
+  ...over,
+});
+const build = (r: CertificateRecord, now = NOW) =>
+  certificateEvent(r, evaluate(r, now, DEFAULT_THRESHOLDS), { scanId: 'scan-1', now });
+
+describe('certificate events', () => {
+  it('an expiring certificate becomes a schema-valid "Certificate Expiring" event', () => {
+    const e = build(record());
+    expect(e.detailType).toBe(DetailType.Expiring);
+    expect(e.resources).toEqual(['arn:aws:acm:eu-west-1:111122223333:certificate/abc']);
+    expect(e.detail.evaluation).toMatchObject({ severity: 'critical', daysRemaining: 3, tierDays: 3 });
+    expect(e.detail.certificate.notAfter).toBe('2026-06-18T12:00:00.000Z');
+    assertValidEvent(e.detailType, e.detail);
+  });
+
+  it('an expired certificate becomes "Certificate Expired"', () => {
+    const e = build(record({ notAfter: new Date(NOW.getTime() - 1) }));
+    expect(e.detailType).toBe(DetailType.Expired);
+    assertValidEvent(e.detailType, e.detail);
+  });
+
+  it('the event id is deterministic per location, certificate, transition and day', () => {
+    const a = build(record());
+    expect(build(record()).detail.eventId).toBe(a.detail.eventId);
+    expect(build(record(), new Date(NOW.getTime() + 3_600_000)).detail.eventId).toBe(a.detail.eventId);
+    expect(build(record(), new Date(NOW.getTime() + MS_PER_DAY / 2 + 1)).detail.eventId).not.toBe(a.detail.eventId);
+    expect(build(record({ id: 'arn:aws:acm:eu-west-1:111122223333:certificate/other' })).detail.eventId).not.toBe(
+      a.detail.eventId,
+    );
+    expect(build(record({ serialNumber: '01' })).detail.eventId).not.toBe(a.detail.eventId);
+  });
+
+  it('a hostile certificate (10,000 SANs, huge subject) still yields one bounded, valid event', () => {
+    const sans = Array.from({ length: 10_000 }, (_, i) => `host-${i}.${'sub.'.repeat(40)}example.com`);
+    const e = build(record({ sans, subject: `CN=${'A'.repeat(100_000)}`, inUseBy: Array.from({ length: 500 }, (_, i) => `arn:x:${i}`) }));
+    expect(e.detail.certificate.sans).toHaveLength(MAX_SANS_IN_EVENT);
+    expect(e.detail.certificate.sanCount).toBe(10_000);
+    expect(e.detail.certificate.subject?.length).toBeLessThanOrEqual(1024);
+    assertValidEvent(e.detailType, e.detail);
+    const size = entrySize(new EventBusPublisher({ busName: 'b' }).toEntry(e));
+    expect(size).toBeLessThan(64 * 1024);
+  });
+
+  it('the schema rejects an event that breaks the contract', () => {
+    const e = build(record());
+    expect(() => assertValidEvent(e.detailType, { ...e.detail, evaluation: { ...e.detail.evaluation, severity: 'meh' } })).toThrow(
+      /severity/,
+    );
+    expect(() => assertValidEvent(e.detailType, { ...e.detail, eventId: undefined })).toThrow(/eventId/);
+  });
+});
+
+describe('Scan Completed', () => {
+  it('is schema-valid and carries counts, duration and failed regions', () => {
+    const e = scanCompletedEvent({
+      scanId: 'scan-1',
+      source: 'acm',
+      startedAt: NOW.toISOString(),
+      finishedAt: new Date(NOW.getTime() + 1234).toISOString(),
+      durationMs: 1234,
+      regionsScanned: ['eu-west-1'],
+      regionsFailed: [{ region: 'us-east-1', code: 'AccessDeniedException', message: 'no' }],
+      counts: { total: 3, ok: 1, warning: 1, critical: 0, expired: 1 },
+      eventsPublished: 2,
+    });
+    expect(e.detailType).toBe('Scan Completed');
+    expect(e.time.toISOString()).toBe('2026-06-15T12:00:01.234Z');
+    assertValidEvent(e.detailType, e.detail);
+  });
+});
