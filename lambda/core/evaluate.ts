@@ -96,7 +96,14 @@ export const evaluate = (record: CertificateRecord, now: Date, thresholds: Thres
   const renewsAutomatically = isManaged(record);
   const notYetValid = record.notBefore !== undefined && record.notBefore.getTime() > now.getTime();
   if (record.notAfter === undefined) {
-    return { severity: 'ok', daysRemaining: null, tierDays: null, renewalRisk, notYetValid, renewsAutomatically };
+    return {
+      severity: 'ok',
+      daysRemaining: null,
+      tierDays: null,
+      renewalRisk,
+      notYetValid,
+      renewsAutomatically,
+    };
   }
   const days = daysUntil(record.notAfter, now);
   const daysRemaining = wholeDaysUntil(record.notAfter, now);

@@ -197,5 +197,9 @@ export const scanCompletedEvent = (
   detailType: DetailType.ScanCompleted,
   time: new Date(detail.finishedAt),
   resources: [],
-  detail: { schemaVersion: SCHEMA_VERSION, eventId: eventIdOf(DetailType.ScanCompleted, detail.scanId), ...detail },
+  detail: {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: eventIdOf(DetailType.ScanCompleted, detail.scanId),
+    ...detail,
+  },
 });

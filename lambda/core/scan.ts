@@ -43,7 +43,8 @@ export const errorCode = (error: unknown): string => {
   }
   return 'Error';
 };
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 export const isReported = (e: Evaluation): boolean => e.severity !== 'ok';
 
@@ -53,7 +54,11 @@ export const countSeverities = (items: readonly { evaluation: Evaluation }[]): S
   return counts;
 };
 
-const mapLimit = async <T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> => {
+const mapLimit = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> => {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -95,7 +100,10 @@ const scanSource = async (
   });
 };
 
-export const runScan = async (sources: readonly CertificateSource[], opts: ScanOptions): Promise<ScanResult> => {
+export const runScan = async (
+  sources: readonly CertificateSource[],
+  opts: ScanOptions,
+): Promise<ScanResult> => {
   const clock = opts.clock ?? (() => new Date());
   const logger = opts.logger ?? silentLogger;
   const startedAt = clock();
@@ -109,7 +117,11 @@ export const runScan = async (sources: readonly CertificateSource[], opts: ScanO
       scopesScanned.push(scope);
       certificates.push(...outcome.value);
     } else {
-      const failure = { region: scope, code: errorCode(outcome.reason), message: errorMessage(outcome.reason) };
+      const failure = {
+        region: scope,
+        code: errorCode(outcome.reason),
+        message: errorMessage(outcome.reason),
+      };
       logger.error('source failed', { ...failure });
       scopesFailed.push(failure);
     }

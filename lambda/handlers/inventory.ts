@@ -1,7 +1,8 @@
 /** Lambda entry for the scheduled ACM inventory: wires the real adapters, reads config at init. */
-import { EventBusPublisher } from '../sinks/bus/event-bus-publisher';
+
 import { jsonLogger } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
+import { EventBusPublisher } from '../sinks/bus/event-bus-publisher';
 import { AcmSource } from '../sources/acm/acm-source';
 import { inventoryConfigFromEnv, makeInventoryHandler } from './make-inventory-handler';
 

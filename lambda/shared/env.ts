@@ -16,20 +16,23 @@ export const listEnv = (env: Env, name: string): string[] => {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (items.length === 0) throw new ConfigurationError(`environment variable ${name} must list at least one value`);
+  if (items.length === 0)
+    throw new ConfigurationError(`environment variable ${name} must list at least one value`);
   return items;
 };
 
 export const numberListEnv = (env: Env, name: string): number[] =>
   listEnv(env, name).map((s) => {
     const n = Number(s);
-    if (!Number.isFinite(n)) throw new ConfigurationError(`environment variable ${name} has a non-number: "${s}"`);
+    if (!Number.isFinite(n))
+      throw new ConfigurationError(`environment variable ${name} has a non-number: "${s}"`);
     return n;
   });
 
 export const numberEnv = (env: Env, name: string): number => {
   const raw = requireEnv(env, name);
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigurationError(`environment variable ${name} must be a number, got "${raw}"`);
+  if (!Number.isFinite(n))
+    throw new ConfigurationError(`environment variable ${name} must be a number, got "${raw}"`);
   return n;
 };

@@ -1,7 +1,10 @@
 import type { Logger } from '../core/ports';
 
 /** One JSON object per line: what CloudWatch Logs Insights queries best. Never pass secrets here. */
-export const jsonLogger = (base: Record<string, unknown> = {}, write = (line: string) => console.log(line)): Logger => {
+export const jsonLogger = (
+  base: Record<string, unknown> = {},
+  write = (line: string) => console.log(line),
+): Logger => {
   const emit = (level: string, message: string, fields?: Record<string, unknown>) => {
     const out: Record<string, unknown> = { level, message, ...base };
     for (const [k, v] of Object.entries(fields ?? {})) {

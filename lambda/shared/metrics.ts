@@ -5,7 +5,11 @@
 export type MetricsSink = (values: Record<string, number>) => void;
 
 export const emfMetrics =
-  (namespace: string, dimensions: Record<string, string>, write = (line: string) => console.log(line)): MetricsSink =>
+  (
+    namespace: string,
+    dimensions: Record<string, string>,
+    write = (line: string) => console.log(line),
+  ): MetricsSink =>
   (values) => {
     write(
       JSON.stringify({

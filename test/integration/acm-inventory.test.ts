@@ -28,7 +28,7 @@ let seeded: Seeded[];
 let capture: BusCapture;
 let received: ReceivedEvent[];
 let summary: Awaited<ReturnType<ReturnType<typeof makeInventoryHandler>>>;
-let metrics: Record<string, number>[] = [];
+const metrics: Record<string, number>[] = [];
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -45,7 +45,10 @@ beforeAll(async () => {
       watcherId: 'it',
     },
     sourceFor: (region) => new AcmSource(region, acm(region)),
-    publisher: new EventBusPublisher({ busName: 'watcher-bus', source: SOURCE }, new EventBridgeClient(moto.clientConfig(HOME))),
+    publisher: new EventBusPublisher(
+      { busName: 'watcher-bus', source: SOURCE },
+      new EventBridgeClient(moto.clientConfig(HOME)),
+    ),
     logger: silentLogger,
     metrics: (m) => metrics.push(m),
   });
@@ -77,7 +80,10 @@ describe('ACM inventory against the local AWS', () => {
       'Scan Completed',
     ]);
     expect(Object.keys(byDomain(received)).sort()).toEqual(
-      seeded.filter((s) => s.days !== 200).map((s) => s.name).sort(),
+      seeded
+        .filter((s) => s.days !== 200)
+        .map((s) => s.name)
+        .sort(),
     );
     for (const e of received) expect(e.source).toBe(SOURCE);
   });
@@ -90,7 +96,10 @@ describe('ACM inventory against the local AWS', () => {
     const events = byDomain(received);
     for (const s of seeded.filter((x) => x.days !== 200)) {
       const e = events[s.name];
-      const detail = e?.detail as { certificate: Record<string, unknown>; evaluation: Record<string, unknown> };
+      const detail = e?.detail as {
+        certificate: Record<string, unknown>;
+        evaluation: Record<string, unknown>;
+      };
       const observedAt = new Date(String(e?.detail.observedAt));
       const expected = s.days === 'expired' ? 'expired' : s.days < 7 ? 'critical' : 'warning';
       expect(detail.evaluation.severity, s.name).toBe(expected);
@@ -101,7 +110,8 @@ describe('ACM inventory against the local AWS', () => {
         region: s.region,
         type: 'IMPORTED',
         notAfter: new Date(new X509Certificate(s.certPem).validTo).toISOString(),
-        keyAlgorithm: s.key.kind === 'rsa' ? 'RSA_2048' : s.key.curve === 'P-384' ? 'EC_secp384r1' : 'EC_prime256v1',
+        keyAlgorithm:
+          s.key.kind === 'rsa' ? 'RSA_2048' : s.key.curve === 'P-384' ? 'EC_secp384r1' : 'EC_prime256v1',
       });
       // Reported certificates are described: the full SAN list and issuer come from DescribeCertificate.
       expect(detail.certificate.sans).toEqual([s.name, `www.${s.name}`]);
@@ -122,7 +132,9 @@ describe('ACM inventory against the local AWS', () => {
       eventsPublished: 6,
     });
     expect(summary.counts.total).toBe(8);
-    expect(metrics).toEqual([expect.objectContaining({ ScanSucceeded: 1, CertificatesExpired: 2, CertificatesExpiring: 4 })]);
+    expect(metrics).toEqual([
+      expect.objectContaining({ ScanSucceeded: 1, CertificatesExpired: 2, CertificatesExpiring: 4 }),
+    ]);
   });
 });
 
@@ -143,7 +155,10 @@ describe('a region whose endpoint is unreachable', () => {
         watcherId: 'it',
       },
       sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher: new EventBusPublisher({ busName: 'watcher-bus-2', source: SOURCE }, new EventBridgeClient(moto.clientConfig(HOME))),
+      publisher: new EventBusPublisher(
+        { busName: 'watcher-bus-2', source: SOURCE },
+        new EventBridgeClient(moto.clientConfig(HOME)),
+      ),
       logger: silentLogger,
       metrics: () => {},
     });

@@ -3,7 +3,7 @@
  * certificate, as the real service does, so "expired" ones are imported valid for a few seconds
  * and then left to expire: what happens to every imported certificate in real life.
  */
-import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { type ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { createChain, daysFrom, type KeySpec } from './certs';
 
 export interface SeedSpec {
@@ -22,11 +22,15 @@ export interface Seeded extends SeedSpec {
 
 const EXPIRE_AFTER_MS = 1500;
 
-export const seedAcm = async (clientFor: (region: string) => ACMClient, specs: readonly SeedSpec[]): Promise<Seeded[]> => {
+export const seedAcm = async (
+  clientFor: (region: string) => ACMClient,
+  specs: readonly SeedSpec[],
+): Promise<Seeded[]> => {
   const now = new Date();
   const seeded: Seeded[] = [];
   for (const spec of specs) {
-    const notAfter = spec.days === 'expired' ? new Date(now.getTime() + EXPIRE_AFTER_MS) : daysFrom(now, spec.days);
+    const notAfter =
+      spec.days === 'expired' ? new Date(now.getTime() + EXPIRE_AFTER_MS) : daysFrom(now, spec.days);
     const chain = await createChain({
       now,
       leaf: {
@@ -47,9 +51,17 @@ export const seedAcm = async (clientFor: (region: string) => ACMClient, specs: r
     );
     if (!out.CertificateArn) throw new Error(`ImportCertificate returned no ARN for ${spec.name}`);
     // X.509 validity has second precision.
-    seeded.push({ ...spec, arn: out.CertificateArn, notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000), certPem: chain.leaf.certPem });
+    seeded.push({
+      ...spec,
+      arn: out.CertificateArn,
+      notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000),
+      certPem: chain.leaf.certPem,
+    });
   }
-  const lapse = Math.max(0, ...seeded.filter((s) => s.days === 'expired').map((s) => s.notAfter.getTime() + 1000 - Date.now()));
+  const lapse = Math.max(
+    0,
+    ...seeded.filter((s) => s.days === 'expired').map((s) => s.notAfter.getTime() + 1000 - Date.now()),
+  );
   if (lapse > 0) await new Promise((r) => setTimeout(r, lapse));
   return seeded;
 };
@@ -57,8 +69,28 @@ export const seedAcm = async (clientFor: (region: string) => ACMClient, specs: r
 /** The standard fixture: each region holds expired, 3-day, 20-day and 200-day certificates, RSA and EC. */
 export const standardSeed = (regions: readonly string[]): SeedSpec[] =>
   regions.flatMap((region, i) => [
-    { region, name: `expired.${region}.example.com`, days: 'expired' as const, key: { kind: 'rsa' as const } },
-    { region, name: `three-days.${region}.example.com`, days: 3.5, key: { kind: 'ec' as const, curve: 'P-256' as const } },
-    { region, name: `twenty-days.${region}.example.com`, days: 20.5, key: i % 2 ? { kind: 'ec' as const, curve: 'P-384' as const } : { kind: 'rsa' as const } },
-    { region, name: `healthy.${region}.example.com`, days: 200, key: { kind: 'ec' as const, curve: 'P-256' as const } },
+    {
+      region,
+      name: `expired.${region}.example.com`,
+      days: 'expired' as const,
+      key: { kind: 'rsa' as const },
+    },
+    {
+      region,
+      name: `three-days.${region}.example.com`,
+      days: 3.5,
+      key: { kind: 'ec' as const, curve: 'P-256' as const },
+    },
+    {
+      region,
+      name: `twenty-days.${region}.example.com`,
+      days: 20.5,
+      key: i % 2 ? { kind: 'ec' as const, curve: 'P-384' as const } : { kind: 'rsa' as const },
+    },
+    {
+      region,
+      name: `healthy.${region}.example.com`,
+      days: 200,
+      key: { kind: 'ec' as const, curve: 'P-256' as const },
+    },
   ]);

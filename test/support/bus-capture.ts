@@ -2,7 +2,12 @@
  * Routes events from a bus on moto to an SQS queue through a rule, the way EventBridge delivers
  * them in AWS (moto cannot target SNS or Lambda), and reads back what arrived.
  */
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -37,9 +42,15 @@ export const captureBus = async (
   await events.send(new CreateEventBusCommand({ Name: busName }));
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: `${busName}-capture` }));
   const queueUrl = queue.QueueUrl ?? '';
-  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
   await events.send(
-    new PutRuleCommand({ Name: `${busName}-capture`, EventBusName: busName, EventPattern: JSON.stringify(eventPattern) }),
+    new PutRuleCommand({
+      Name: `${busName}-capture`,
+      EventBusName: busName,
+      EventPattern: JSON.stringify(eventPattern),
+    }),
   );
   await events.send(
     new PutTargetsCommand({

@@ -10,6 +10,7 @@ type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
 type EcKeyGenParams = webcrypto.EcKeyGenParams;
 type RsaHashedKeyAlgorithm = webcrypto.RsaHashedKeyAlgorithm;
 type EcKeyAlgorithm = webcrypto.EcKeyAlgorithm;
+
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -49,14 +50,23 @@ const keyCache = new Map<string, Promise<CryptoKeyPair>>();
 
 const keyAlgorithm = (key: KeySpec, hash: string): RsaHashedKeyGenParams | EcKeyGenParams =>
   key.kind === 'rsa'
-    ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: key.bits ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash }
+    ? {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: key.bits ?? 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash,
+      }
     : { name: 'ECDSA', namedCurve: key.curve ?? 'P-256' };
 
 /**
  * A key pair; `fresh: false` reuses one per algorithm to keep RSA generation off the hot path
  * (certificates still differ by serial, names and dates).
  */
-export const generateKeys = (key: KeySpec = { kind: 'ec' }, hash = 'SHA-256', fresh = false): Promise<CryptoKeyPair> => {
+export const generateKeys = (
+  key: KeySpec = { kind: 'ec' },
+  hash = 'SHA-256',
+  fresh = false,
+): Promise<CryptoKeyPair> => {
   const id = JSON.stringify([key, hash]);
   const make = () =>
     webcrypto.subtle.generateKey(keyAlgorithm(key, hash), true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
@@ -94,7 +104,10 @@ export const createCertificate = async (spec: CertSpec): Promise<GeneratedCert> 
   if (!spec.isCa) {
     extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
     const names: x509.JsonGeneralName[] = [
-      ...(spec.dnsNames ?? (spec.ipAddresses ? [] : [spec.commonName])).map((value) => ({ type: 'dns' as const, value })),
+      ...(spec.dnsNames ?? (spec.ipAddresses ? [] : [spec.commonName])).map((value) => ({
+        type: 'dns' as const,
+        value,
+      })),
       ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
     ];
     if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));

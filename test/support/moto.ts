@@ -21,7 +21,9 @@ export interface Moto {
 export class MotoNotInstalledError extends Error {
   override readonly name = 'MotoNotInstalledError';
   constructor() {
-    super('moto_server was not found on PATH. Install the local AWS emulator with: pip install "moto[server]"');
+    super(
+      'moto_server was not found on PATH. Install the local AWS emulator with: pip install "moto[server]"',
+    );
   }
 }
 
@@ -40,7 +42,8 @@ export const freePort = (): Promise<number> =>
 const waitReady = async (endpoint: string, child: ChildProcess, log: () => string, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited early (code ${child.exitCode}): ${log()}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto_server exited early (code ${child.exitCode}): ${log()}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/data.json`);
       if (res.ok) return;

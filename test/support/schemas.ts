@@ -12,7 +12,8 @@ const validators = new Map<string, ValidateFunction>();
 
 export const schemaFor = (detailType: string): ValidateFunction => {
   const file = index[detailType];
-  if (!file) throw new Error(`no JSON Schema registered for detail-type "${detailType}" in schemas/events/index.json`);
+  if (!file)
+    throw new Error(`no JSON Schema registered for detail-type "${detailType}" in schemas/events/index.json`);
   let v = validators.get(file);
   if (!v) {
     v = ajv.compile(JSON.parse(readFileSync(join(dir, file), 'utf8')));
@@ -25,6 +26,8 @@ export const schemaFor = (detailType: string): ValidateFunction => {
 export const assertValidEvent = (detailType: string, detail: unknown): void => {
   const validate = schemaFor(detailType);
   if (!validate(detail)) {
-    throw new Error(`"${detailType}" detail violates its schema: ${ajv.errorsText(validate.errors, { separator: '; ' })}`);
+    throw new Error(
+      `"${detailType}" detail violates its schema: ${ajv.errorsText(validate.errors, { separator: '; ' })}`,
+    );
   }
 };

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   ACMClient,
   type CertificateSummary,
@@ -5,13 +6,12 @@ import {
   KeyAlgorithm,
   ListCertificatesCommand,
 } from '@aws-sdk/client-acm';
-import { Readable } from 'node:stream';
 import { HttpResponse } from '@smithy/core/transport';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import { runScan } from '../../lambda/core/scan';
-import { ALL_KEY_TYPES, AcmSource, PAGE_SIZE } from '../../lambda/sources/acm/acm-source';
+import { AcmSource, ALL_KEY_TYPES, PAGE_SIZE } from '../../lambda/sources/acm/acm-source';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -21,7 +21,11 @@ beforeEach(() => {
 });
 afterEach(() => acmMock.restore());
 
-const summary = (i: number, daysLeft: number, over: Partial<CertificateSummary> = {}): CertificateSummary => ({
+const summary = (
+  i: number,
+  daysLeft: number,
+  over: Partial<CertificateSummary> = {},
+): CertificateSummary => ({
   CertificateArn: `arn:aws:acm:eu-west-1:111122223333:certificate/${String(i).padStart(8, '0')}`,
   DomainName: `host${i}.example.com`,
   SubjectAlternativeNameSummaries: [`host${i}.example.com`],
@@ -41,7 +45,10 @@ const pagedAcm = (all: CertificateSummary[]) => {
     const start = input.NextToken ? Number(input.NextToken) : 0;
     const size = input.MaxItems ?? 10;
     const end = start + size;
-    return { CertificateSummaryList: all.slice(start, end), NextToken: end < all.length ? String(end) : undefined };
+    return {
+      CertificateSummaryList: all.slice(start, end),
+      NextToken: end < all.length ? String(end) : undefined,
+    };
   });
 };
 
@@ -50,7 +57,8 @@ describe('AcmSource.list', () => {
     const all = Array.from({ length: 2500 }, (_, i) => summary(i, 100 + i));
     pagedAcm(all);
     const ids: string[] = [];
-    for await (const r of new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' })).list()) ids.push(r.id);
+    for await (const r of new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' })).list())
+      ids.push(r.id);
 
     expect(ids).toHaveLength(2500);
     expect(new Set(ids).size).toBe(2500);
@@ -58,7 +66,9 @@ describe('AcmSource.list', () => {
     expect(calls).toHaveLength(3);
     for (const call of calls) {
       expect(call.args[0].input.MaxItems).toBe(PAGE_SIZE);
-      expect(call.args[0].input.Includes?.keyTypes).toEqual(expect.arrayContaining(Object.values(KeyAlgorithm)));
+      expect(call.args[0].input.Includes?.keyTypes).toEqual(
+        expect.arrayContaining(Object.values(KeyAlgorithm)),
+      );
       // No status filter: expired, failed and pending certificates are listed too.
       expect(call.args[0].input.CertificateStatuses).toBeUndefined();
     }
@@ -77,7 +87,8 @@ describe('AcmSource.list', () => {
       }),
     ]);
     const out = [];
-    for await (const r of new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' })).list()) out.push(r);
+    for await (const r of new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' })).list())
+      out.push(r);
     expect(out[0]).toMatchObject({
       source: 'acm',
       region: 'eu-west-1',
@@ -110,7 +121,9 @@ describe('scan over ACM: describe only what is reported', () => {
       now: NOW,
       thresholds: DEFAULT_THRESHOLDS,
     });
-    const described = acmMock.commandCalls(DescribeCertificateCommand).map((c) => c.args[0].input.CertificateArn);
+    const described = acmMock
+      .commandCalls(DescribeCertificateCommand)
+      .map((c) => c.args[0].input.CertificateArn);
     expect(described.sort()).toEqual([summary(2, 0).CertificateArn, summary(4, 0).CertificateArn].sort());
     const reported = result.certificates.filter((c) => c.evaluation.severity !== 'ok');
     expect(reported.map((c) => c.record.inUseBy?.length)).toEqual([1, 1]);
@@ -119,7 +132,9 @@ describe('scan over ACM: describe only what is reported', () => {
 
   it('keeps the summary data when DescribeCertificate fails', async () => {
     pagedAcm([summary(7, 2)]);
-    acmMock.on(DescribeCertificateCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    acmMock
+      .on(DescribeCertificateCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     const result = await runScan([new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' }))], {
       scanId: 's1',
       now: NOW,
@@ -135,13 +150,22 @@ describe('scan over ACM: describe only what is reported', () => {
     const bodies = [
       { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
       { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
-      { status: 200, body: { CertificateSummaryList: [{ ...summary(1, 3), NotAfter: (NOW.getTime() + 3 * DAY) / 1000, NotBefore: 0 }] } },
+      {
+        status: 200,
+        body: {
+          CertificateSummaryList: [
+            { ...summary(1, 3), NotAfter: (NOW.getTime() + 3 * DAY) / 1000, NotBefore: 0 },
+          ],
+        },
+      },
     ];
     let calls = 0;
     const requestHandler = {
       handle: async (request: { headers: Record<string, string> }) => {
         const isList = request.headers['x-amz-target']?.endsWith('.ListCertificates');
-        const next = isList ? bodies[Math.min(calls++, bodies.length - 1)]! : { status: 200, body: { Certificate: {} } };
+        const next = isList
+          ? bodies[Math.min(calls++, bodies.length - 1)]!
+          : { status: 200, body: { Certificate: {} } };
         return {
           response: new HttpResponse({
             statusCode: next.status,
@@ -158,7 +182,11 @@ describe('scan over ACM: describe only what is reported', () => {
       maxAttempts: 4,
       requestHandler,
     });
-    const result = await runScan([new AcmSource('eu-west-1', client)], { scanId: 's1', now: NOW, thresholds: DEFAULT_THRESHOLDS });
+    const result = await runScan([new AcmSource('eu-west-1', client)], {
+      scanId: 's1',
+      now: NOW,
+      thresholds: DEFAULT_THRESHOLDS,
+    });
     expect(result.scopesFailed).toEqual([]);
     expect(result.counts.critical).toBe(1);
     expect(calls).toBe(3);
@@ -174,7 +202,9 @@ describe('scan over ACM: describe only what is reported', () => {
           response: new HttpResponse({
             statusCode: 400,
             headers: { 'content-type': 'application/x-amz-json-1.1' },
-            body: Readable.from([Buffer.from(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }))]),
+            body: Readable.from([
+              Buffer.from(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' })),
+            ]),
           }),
         };
       },
@@ -185,25 +215,41 @@ describe('scan over ACM: describe only what is reported', () => {
       maxAttempts: 2,
       requestHandler,
     });
-    const result = await runScan([new AcmSource('eu-west-1', client)], { scanId: 's1', now: NOW, thresholds: DEFAULT_THRESHOLDS });
-    expect(result.scopesFailed).toEqual([{ region: 'eu-west-1', code: 'ThrottlingException', message: 'Rate exceeded' }]);
+    const result = await runScan([new AcmSource('eu-west-1', client)], {
+      scanId: 's1',
+      now: NOW,
+      thresholds: DEFAULT_THRESHOLDS,
+    });
+    expect(result.scopesFailed).toEqual([
+      { region: 'eu-west-1', code: 'ThrottlingException', message: 'Rate exceeded' },
+    ]);
     expect(calls).toBe(2);
   });
 
   it('one region failing is reported and does not stop the others', async () => {
     const okClient = new ACMClient({ region: 'eu-west-1' });
     const brokenClient = new ACMClient({ region: 'ap-south-2' });
-    mockClient(okClient).on(ListCertificatesCommand).resolves({ CertificateSummaryList: [summary(1, 20)] });
+    mockClient(okClient)
+      .on(ListCertificatesCommand)
+      .resolves({ CertificateSummaryList: [summary(1, 20)] });
     mockClient(brokenClient)
       .on(ListCertificatesCommand)
-      .rejects(Object.assign(new Error('The security token included in the request is invalid'), { name: 'UnrecognizedClientException' }));
+      .rejects(
+        Object.assign(new Error('The security token included in the request is invalid'), {
+          name: 'UnrecognizedClientException',
+        }),
+      );
     const result = await runScan(
       [new AcmSource('eu-west-1', okClient), new AcmSource('ap-south-2', brokenClient)],
       { scanId: 's1', now: NOW, thresholds: DEFAULT_THRESHOLDS },
     );
     expect(result.scopesScanned).toEqual(['eu-west-1']);
     expect(result.scopesFailed).toEqual([
-      { region: 'ap-south-2', code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid' },
+      {
+        region: 'ap-south-2',
+        code: 'UnrecognizedClientException',
+        message: 'The security token included in the request is invalid',
+      },
     ]);
     expect(result.counts).toMatchObject({ total: 1, warning: 1 });
   });
@@ -220,7 +266,14 @@ describe('scan over ACM: describe only what is reported', () => {
 
   it('a certificate pending validation (no NotAfter) is listed, ok, and not described', async () => {
     acmMock.on(ListCertificatesCommand).resolves({
-      CertificateSummaryList: [summary(9, 0, { NotAfter: undefined, NotBefore: undefined, Status: 'PENDING_VALIDATION', Type: 'AMAZON_ISSUED' })],
+      CertificateSummaryList: [
+        summary(9, 0, {
+          NotAfter: undefined,
+          NotBefore: undefined,
+          Status: 'PENDING_VALIDATION',
+          Type: 'AMAZON_ISSUED',
+        }),
+      ],
     });
     const result = await runScan([new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' }))], {
       scanId: 's1',

@@ -57,20 +57,33 @@ describe('evaluate: tiers and severities at the boundaries', () => {
   });
 
   it('a certificate without an expiry (pending validation) is ok with null days', () => {
-    const e = evaluate(record({ notAfter: undefined, notBefore: undefined, status: 'PENDING_VALIDATION' }), NOW, DEFAULT_THRESHOLDS);
+    const e = evaluate(
+      record({ notAfter: undefined, notBefore: undefined, status: 'PENDING_VALIDATION' }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
     expect(e).toMatchObject({ severity: 'ok', daysRemaining: null, tierDays: null });
   });
 });
 
 describe('evaluate: imported versus managed', () => {
   it('imported certificates never renew and are not downgraded', () => {
-    const e = evaluate(record({ type: 'IMPORTED', notAfter: at(20), renewalEligibility: 'INELIGIBLE' }), NOW, DEFAULT_THRESHOLDS);
+    const e = evaluate(
+      record({ type: 'IMPORTED', notAfter: at(20), renewalEligibility: 'INELIGIBLE' }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
     expect(e).toMatchObject({ severity: 'warning', renewsAutomatically: false, renewalRisk: null });
   });
 
   it('a healthy managed certificate keeps the days-based severity', () => {
     const e = evaluate(
-      record({ type: 'AMAZON_ISSUED', notAfter: at(20), renewalEligibility: 'ELIGIBLE', renewalStatus: 'PENDING_AUTO_RENEWAL' }),
+      record({
+        type: 'AMAZON_ISSUED',
+        notAfter: at(20),
+        renewalEligibility: 'ELIGIBLE',
+        renewalStatus: 'PENDING_AUTO_RENEWAL',
+      }),
       NOW,
       DEFAULT_THRESHOLDS,
     );
@@ -81,24 +94,44 @@ describe('evaluate: imported versus managed', () => {
     ['FAILED', 'RENEWAL_FAILED'],
     ['PENDING_VALIDATION', 'RENEWAL_PENDING_VALIDATION'],
   ] as const)('managed renewal %s inside the window escalates warning to critical', (status, risk) => {
-    const e = evaluate(record({ type: 'PRIVATE', notAfter: at(20), renewalStatus: status }), NOW, DEFAULT_THRESHOLDS);
+    const e = evaluate(
+      record({ type: 'PRIVATE', notAfter: at(20), renewalStatus: status }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
     expect(e).toMatchObject({ severity: 'critical', renewalRisk: risk });
   });
 
   it('managed renewal failed outside the window is already a warning', () => {
-    const e = evaluate(record({ type: 'AMAZON_ISSUED', notAfter: at(50), renewalStatus: 'FAILED' }), NOW, DEFAULT_THRESHOLDS);
+    const e = evaluate(
+      record({ type: 'AMAZON_ISSUED', notAfter: at(50), renewalStatus: 'FAILED' }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
     expect(e.severity).toBe('warning');
   });
 
   it('managed and ineligible for renewal is flagged, and escalated only inside the window', () => {
-    const far = evaluate(record({ type: 'AMAZON_ISSUED', notAfter: at(50), renewalEligibility: 'INELIGIBLE' }), NOW, DEFAULT_THRESHOLDS);
-    const near = evaluate(record({ type: 'AMAZON_ISSUED', notAfter: at(20), renewalEligibility: 'INELIGIBLE' }), NOW, DEFAULT_THRESHOLDS);
+    const far = evaluate(
+      record({ type: 'AMAZON_ISSUED', notAfter: at(50), renewalEligibility: 'INELIGIBLE' }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
+    const near = evaluate(
+      record({ type: 'AMAZON_ISSUED', notAfter: at(20), renewalEligibility: 'INELIGIBLE' }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
     expect(far).toMatchObject({ severity: 'ok', renewalRisk: 'RENEWAL_INELIGIBLE' });
     expect(near).toMatchObject({ severity: 'critical', renewalRisk: 'RENEWAL_INELIGIBLE' });
   });
 
   it('an expired managed certificate stays expired whatever its renewal says', () => {
-    const e = evaluate(record({ type: 'AMAZON_ISSUED', notAfter: at(-2), renewalStatus: 'FAILED' }), NOW, DEFAULT_THRESHOLDS);
+    const e = evaluate(
+      record({ type: 'AMAZON_ISSUED', notAfter: at(-2), renewalStatus: 'FAILED' }),
+      NOW,
+      DEFAULT_THRESHOLDS,
+    );
     expect(e.severity).toBe('expired');
   });
 });
@@ -123,7 +156,10 @@ describe('thresholds', () => {
 
   it('custom tiers change where warnings start', () => {
     const t = validateThresholds({ tiersDays: [60, 21], criticalDays: 5 });
-    expect(evaluate(record({ notAfter: at(45) }), NOW, t)).toMatchObject({ severity: 'warning', tierDays: 60 });
+    expect(evaluate(record({ notAfter: at(45) }), NOW, t)).toMatchObject({
+      severity: 'warning',
+      tierDays: 60,
+    });
     expect(evaluate(record({ notAfter: at(45) }), NOW, DEFAULT_THRESHOLDS).severity).toBe('ok');
   });
 });

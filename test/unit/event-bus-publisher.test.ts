@@ -26,7 +26,10 @@ const event = (i: number, pad = 0): BusEvent => ({
 
 const noSleep = async () => {};
 const publisher = () =>
-  new EventBusPublisher({ busName: 'watcher-bus', source: 'cert-expiry-watcher', sleep: noSleep }, new EventBridgeClient({}));
+  new EventBusPublisher(
+    { busName: 'watcher-bus', source: 'cert-expiry-watcher', sleep: noSleep },
+    new EventBridgeClient({}),
+  );
 
 const detailN = (e: PutEventsRequestEntry) => (JSON.parse(e.Detail ?? '{}') as { n: number }).n;
 
@@ -42,7 +45,8 @@ describe('batching', () => {
     const big = Array.from({ length: 5 }, (_, i) => p.toEntry(event(i, 100_000)));
     const batches = batchEntries(big);
     expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
-    for (const b of batches) expect(b.reduce((n, e) => n + entrySize(e), 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    for (const b of batches)
+      expect(b.reduce((n, e) => n + entrySize(e), 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
   });
 
   it('refuses a single entry above the limit with a clear error', () => {
@@ -94,7 +98,10 @@ describe('EventBusPublisher.publish', () => {
         detailN(e) === 2 ? { ErrorCode: 'InternalFailure', ErrorMessage: 'boom' } : { EventId: 'ok' },
       ),
     }));
-    const p = new EventBusPublisher({ busName: 'b', maxAttempts: 3, sleep: noSleep }, new EventBridgeClient({}));
+    const p = new EventBusPublisher(
+      { busName: 'b', maxAttempts: 3, sleep: noSleep },
+      new EventBridgeClient({}),
+    );
     const error = await p.publish(Array.from({ length: 4 }, (_, i) => event(i))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishFailedError);
     expect((error as PublishFailedError).published).toBe(3);
@@ -108,11 +115,17 @@ describe('EventBusPublisher.publish', () => {
     let call = 0;
     ebMock.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => {
       call++;
-      if (input.Entries.some((e) => detailN(e) === 0)) throw Object.assign(new Error('no bus'), { name: 'ResourceNotFoundException' });
+      if (input.Entries.some((e) => detailN(e) === 0))
+        throw Object.assign(new Error('no bus'), { name: 'ResourceNotFoundException' });
       return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'ok' })) };
     });
-    const p = new EventBusPublisher({ busName: 'b', maxAttempts: 2, sleep: noSleep }, new EventBridgeClient({}));
-    const error = (await p.publish(Array.from({ length: 15 }, (_, i) => event(i))).catch((e: unknown) => e)) as PublishFailedError;
+    const p = new EventBusPublisher(
+      { busName: 'b', maxAttempts: 2, sleep: noSleep },
+      new EventBridgeClient({}),
+    );
+    const error = (await p
+      .publish(Array.from({ length: 15 }, (_, i) => event(i)))
+      .catch((e: unknown) => e)) as PublishFailedError;
     expect(error).toBeInstanceOf(PublishFailedError);
     expect(error.published).toBe(5);
     expect(error.failures).toHaveLength(10);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
-import { certificateEvent, DetailType, MAX_SANS_IN_EVENT, scanCompletedEvent } from '../../lambda/core/events';
+import {
+  certificateEvent,
+  DetailType,
+  MAX_SANS_IN_EVENT,
+  scanCompletedEvent,
+} from '../../lambda/core/events';
 import { MS_PER_DAY } from '../../lambda/core/time';
 import { EventBusPublisher, entrySize } from '../../lambda/sinks/bus/event-bus-publisher';
 import { assertValidEvent } from '../support/schemas';
@@ -42,16 +47,24 @@ describe('certificate events', () => {
     const a = build(record());
     expect(build(record()).detail.eventId).toBe(a.detail.eventId);
     expect(build(record(), new Date(NOW.getTime() + 3_600_000)).detail.eventId).toBe(a.detail.eventId);
-    expect(build(record(), new Date(NOW.getTime() + MS_PER_DAY / 2 + 1)).detail.eventId).not.toBe(a.detail.eventId);
-    expect(build(record({ id: 'arn:aws:acm:eu-west-1:111122223333:certificate/other' })).detail.eventId).not.toBe(
+    expect(build(record(), new Date(NOW.getTime() + MS_PER_DAY / 2 + 1)).detail.eventId).not.toBe(
       a.detail.eventId,
     );
+    expect(
+      build(record({ id: 'arn:aws:acm:eu-west-1:111122223333:certificate/other' })).detail.eventId,
+    ).not.toBe(a.detail.eventId);
     expect(build(record({ serialNumber: '01' })).detail.eventId).not.toBe(a.detail.eventId);
   });
 
   it('a hostile certificate (10,000 SANs, huge subject) still yields one bounded, valid event', () => {
     const sans = Array.from({ length: 10_000 }, (_, i) => `host-${i}.${'sub.'.repeat(40)}example.com`);
-    const e = build(record({ sans, subject: `CN=${'A'.repeat(100_000)}`, inUseBy: Array.from({ length: 500 }, (_, i) => `arn:x:${i}`) }));
+    const e = build(
+      record({
+        sans,
+        subject: `CN=${'A'.repeat(100_000)}`,
+        inUseBy: Array.from({ length: 500 }, (_, i) => `arn:x:${i}`),
+      }),
+    );
     expect(e.detail.certificate.sans).toHaveLength(MAX_SANS_IN_EVENT);
     expect(e.detail.certificate.sanCount).toBe(10_000);
     expect(e.detail.certificate.subject?.length).toBeLessThanOrEqual(1024);
@@ -62,9 +75,12 @@ describe('certificate events', () => {
 
   it('the schema rejects an event that breaks the contract', () => {
     const e = build(record());
-    expect(() => assertValidEvent(e.detailType, { ...e.detail, evaluation: { ...e.detail.evaluation, severity: 'meh' } })).toThrow(
-      /severity/,
-    );
+    expect(() =>
+      assertValidEvent(e.detailType, {
+        ...e.detail,
+        evaluation: { ...e.detail.evaluation, severity: 'meh' },
+      }),
+    ).toThrow(/severity/);
     expect(() => assertValidEvent(e.detailType, { ...e.detail, eventId: undefined })).toThrow(/eventId/);
   });
 });

@@ -74,23 +74,37 @@ describe('inventory handler', () => {
       'Scan Completed',
     ]);
     for (const e of h.published) assertValidEvent(e.detailType, e.detail);
-    expect(summary).toMatchObject({ scanId: 'evt-1', eventsPublished: 3, counts: { total: 4, ok: 1, warning: 1, critical: 1, expired: 1 } });
+    expect(summary).toMatchObject({
+      scanId: 'evt-1',
+      eventsPublished: 3,
+      counts: { total: 4, ok: 1, warning: 1, critical: 1, expired: 1 },
+    });
     expect(h.metrics).toEqual([
-      { ScanSucceeded: 1, RegionsFailed: 0, CertificatesTotal: 4, CertificatesExpiring: 2, CertificatesExpired: 1 },
+      {
+        ScanSucceeded: 1,
+        RegionsFailed: 0,
+        CertificatesTotal: 4,
+        CertificatesExpiring: 2,
+        CertificatesExpired: 1,
+      },
     ]);
   });
 
   it('a failed region is in the heartbeat and the metrics, and the other region is still reported', async () => {
     const h = harness({
       'eu-west-1': [cert('eu-west-1', 2, 3)],
-      'ap-east-1': Object.assign(new Error('opt-in region not enabled'), { name: 'UnrecognizedClientException' }),
+      'ap-east-1': Object.assign(new Error('opt-in region not enabled'), {
+        name: 'UnrecognizedClientException',
+      }),
     });
     await h.handler();
     const heartbeat = h.published.at(-1);
     expect(heartbeat?.detailType).toBe('Scan Completed');
     expect(heartbeat?.detail).toMatchObject({
       regionsScanned: ['eu-west-1'],
-      regionsFailed: [{ region: 'ap-east-1', code: 'UnrecognizedClientException', message: 'opt-in region not enabled' }],
+      regionsFailed: [
+        { region: 'ap-east-1', code: 'UnrecognizedClientException', message: 'opt-in region not enabled' },
+      ],
     });
     expect(h.published[0]?.detailType).toBe('Certificate Expiring');
     expect(h.metrics[0]).toMatchObject({ ScanSucceeded: 0, RegionsFailed: 1 });
@@ -108,12 +122,12 @@ describe('configuration from the environment', () => {
     expect(() => inventoryConfigFromEnv({ SCAN_REGIONS: 'eu-west-1' })).toThrow(ConfigurationError);
     expect(() => inventoryConfigFromEnv({ SCAN_REGIONS: 'eu-west-1' })).toThrow(/EVENT_BUS_NAME/);
     expect(() => inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b' })).toThrow(/SCAN_REGIONS/);
-    expect(() => inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b', SCAN_REGIONS: 'x', TIERS_DAYS: '7,30' })).toThrow(
-      /strictly descending/,
-    );
-    expect(() => inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b', SCAN_REGIONS: 'x', CRITICAL_DAYS: 'soon' })).toThrow(
-      /CRITICAL_DAYS/,
-    );
+    expect(() =>
+      inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b', SCAN_REGIONS: 'x', TIERS_DAYS: '7,30' }),
+    ).toThrow(/strictly descending/);
+    expect(() =>
+      inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b', SCAN_REGIONS: 'x', CRITICAL_DAYS: 'soon' }),
+    ).toThrow(/CRITICAL_DAYS/);
   });
 
   it('reads every setting', () => {

@@ -27,7 +27,9 @@ export class PublishFailedError extends Error {
     readonly published: number,
   ) {
     const codes = [...new Set(failures.map((f) => f.code))].join(', ');
-    super(`${failures.length} event(s) could not be put on the bus after retries (${codes}); ${published} succeeded`);
+    super(
+      `${failures.length} event(s) could not be put on the bus after retries (${codes}); ${published} succeeded`,
+    );
   }
 }
 
@@ -46,7 +48,9 @@ export const batchEntries = (entries: readonly PutEventsRequestEntry[]): PutEven
   for (const entry of entries) {
     const size = entrySize(entry);
     if (size > MAX_REQUEST_BYTES) {
-      throw new EntryTooLargeError(`event "${entry.DetailType}" is ${size} bytes, above ${MAX_REQUEST_BYTES}`);
+      throw new EntryTooLargeError(
+        `event "${entry.DetailType}" is ${size} bytes, above ${MAX_REQUEST_BYTES}`,
+      );
     }
     if (current.length === MAX_ENTRIES_PER_CALL || bytes + size > MAX_REQUEST_BYTES) {
       batches.push(current);
@@ -128,12 +132,19 @@ export class EventBusPublisher {
         batch.forEach((entry, i) => {
           const r = results[i];
           if (r?.EventId && !r.ErrorCode) published++;
-          else again.push({ entry, code: r?.ErrorCode ?? 'Unknown', message: r?.ErrorMessage ?? 'no result entry' });
+          else
+            again.push({
+              entry,
+              code: r?.ErrorCode ?? 'Unknown',
+              message: r?.ErrorMessage ?? 'no result entry',
+            });
         });
       }
       if (again.length === 0) break;
       if (attempt >= this.maxAttempts) {
-        failures.push(...again.map((f) => ({ detailType: f.entry.DetailType ?? '', code: f.code, message: f.message })));
+        failures.push(
+          ...again.map((f) => ({ detailType: f.entry.DetailType ?? '', code: f.code, message: f.message })),
+        );
         break;
       }
       retriedEntries += again.length;

@@ -1,0 +1,55 @@
+/**
+ * cert-watch: the watcher's engine from a laptop or a CI pipeline.
+ *   cert-watch scan acm [--regions a,b] [--warn-days N] [--critical-days N] [--json]
+ *   cert-watch check [options] <host[:port]>...
+ */
+import { ExitCode, UsageError } from './cli/exit-codes';
+import type { CliIo } from './cli/io';
+import { runScanAcm, SCAN_ACM_USAGE } from './cli/scan-acm';
+
+export const USAGE = `cert-watch: certificate expiry checks with Nagios exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
+
+Commands:
+  scan acm    list and grade every ACM certificate in one or more regions
+  check       probe TLS endpoints (STARTTLS too) the way their clients see them
+
+Run "cert-watch <command> --help" for its options.`;
+
+const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  'scan acm': runScanAcm,
+  check: async (argv, io) => (await import('./cli/check')).runCheck(argv, io),
+};
+
+export const main = async (argv: string[], io: CliIo): Promise<number> => {
+  const [first, second, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return first === undefined ? ExitCode.UNKNOWN : ExitCode.OK;
+  }
+  const two = `${first} ${second ?? ''}`;
+  const run = COMMANDS[two] ?? COMMANDS[first];
+  const args = COMMANDS[two] ? rest : argv.slice(1);
+  if (!run) {
+    const hint = first === 'scan' ? `\n\n${SCAN_ACM_USAGE}` : `\n\n${USAGE}`;
+    io.stderr.write(`cert-watch: unknown command "${argv.slice(0, 2).join(' ')}"${hint}\n`);
+    return ExitCode.UNKNOWN;
+  }
+  try {
+    return await run(args, io);
+  } catch (error) {
+    // Usage mistakes and unexpected failures alike: say what went wrong, no stack trace, exit UNKNOWN.
+    const message = error instanceof Error ? error.message : String(error);
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    io.stderr.write(`cert-watch: ${message}${usage ? '\nRun with --help for usage.' : ''}\n`);
+    return ExitCode.UNKNOWN;
+  }
+};
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+  );
+}
