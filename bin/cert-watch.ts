@@ -1,22 +1,25 @@
 /**
  * cert-watch: the watcher's engine from a laptop or a CI pipeline.
  *   cert-watch scan acm [--regions a,b] [--warn-days N] [--critical-days N] [--json]
+ *   cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
  *   cert-watch check [options] <host[:port]>...
  */
 import { ExitCode, UsageError } from './cli/exit-codes';
 import type { CliIo } from './cli/io';
-import { runScanAcm, SCAN_ACM_USAGE } from './cli/scan-acm';
+import { runScanAcm, runScanFiles, SCAN_ACM_USAGE, SCAN_FILE_USAGE } from './cli/scan';
 
 export const USAGE = `cert-watch: certificate expiry checks with Nagios exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
 
 Commands:
   scan acm    list and grade every ACM certificate in one or more regions
+  scan file   grade the certificates in PEM bundles or DER files
   check       probe TLS endpoints (STARTTLS too) the way their clients see them
 
 Run "cert-watch <command> --help" for its options.`;
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   'scan acm': runScanAcm,
+  'scan file': runScanFiles,
   check: async (argv, io) => (await import('./cli/check')).runCheck(argv, io),
 };
 
@@ -30,7 +33,7 @@ export const main = async (argv: string[], io: CliIo): Promise<number> => {
   const run = COMMANDS[two] ?? COMMANDS[first];
   const args = COMMANDS[two] ? rest : argv.slice(1);
   if (!run) {
-    const hint = first === 'scan' ? `\n\n${SCAN_ACM_USAGE}` : `\n\n${USAGE}`;
+    const hint = first === 'scan' ? `\n\n${SCAN_ACM_USAGE}\n\n${SCAN_FILE_USAGE}` : `\n\n${USAGE}`;
     io.stderr.write(`cert-watch: unknown command "${argv.slice(0, 2).join(' ')}"${hint}\n`);
     return ExitCode.UNKNOWN;
   }

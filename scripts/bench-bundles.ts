@@ -19,17 +19,32 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export const benchBundles = (runs = 7): BundleResult[] => {
   const out = mkdtempSync(join(tmpdir(), 'cew-bench-synth-'));
   try {
-    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { stdio: 'pipe', env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' } });
+    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+      stdio: 'pipe',
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    });
     const template = readdirSync(out).find((f) => f.endsWith('.template.json'));
     if (!template) throw new Error('no template synthesized');
-    const resources = (JSON.parse(readFileSync(join(out, template), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } }; Metadata?: Record<string, string> }> }).Resources;
+    const resources = (
+      JSON.parse(readFileSync(join(out, template), 'utf8')) as {
+        Resources: Record<
+          string,
+          {
+            Type: string;
+            Properties: { Environment?: { Variables?: Record<string, unknown> } };
+            Metadata?: Record<string, string>;
+          }
+        >;
+      }
+    ).Resources;
     const results: BundleResult[] = [];
     for (const [logicalId, r] of Object.entries(resources)) {
       const assetPath = r.Metadata?.['aws:asset:path'];
       if (r.Type !== 'AWS::Lambda::Function' || !assetPath) continue;
       const file = join(out, assetPath, 'index.js');
       const env: Record<string, string> = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' };
-      for (const [k, v] of Object.entries(r.Properties.Environment?.Variables ?? {})) env[k] = typeof v === 'string' ? v : 'placeholder';
+      for (const [k, v] of Object.entries(r.Properties.Environment?.Variables ?? {}))
+        env[k] = typeof v === 'string' ? v : 'placeholder';
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;

@@ -43,7 +43,10 @@ const readBody = async (body: unknown): Promise<string> => {
   return '';
 };
 
-export const benchInventory = async (total = 10_000, regions = ['eu-west-1', 'us-east-1', 'ap-southeast-2']) => {
+export const benchInventory = async (
+  total = 10_000,
+  regions = ['eu-west-1', 'us-east-1', 'ap-southeast-2'],
+) => {
   const now = Date.now();
   // About 2 % of certificates are inside the warning window or expired, as in a real estate.
   const perRegion = new Map<string, unknown[]>();
@@ -80,24 +83,47 @@ export const benchInventory = async (total = 10_000, regions = ['eu-west-1', 'us
         const all = perRegion.get(region) ?? [];
         const start = Number(input.NextToken ?? 0);
         const end = start + Number(input.MaxItems ?? 10);
-        return json(200, { CertificateSummaryList: all.slice(start, end), NextToken: end < all.length ? String(end) : undefined });
+        return json(200, {
+          CertificateSummaryList: all.slice(start, end),
+          NextToken: end < all.length ? String(end) : undefined,
+        });
       }
       describeCalls++;
-      return json(200, { Certificate: { CertificateArn: input.CertificateArn, InUseBy: ['arn:aws:cloudfront::111122223333:distribution/E1'], RenewalSummary: { RenewalStatus: 'PENDING_AUTO_RENEWAL' } } });
+      return json(200, {
+        Certificate: {
+          CertificateArn: input.CertificateArn,
+          InUseBy: ['arn:aws:cloudfront::111122223333:distribution/E1'],
+          RenewalSummary: { RenewalStatus: 'PENDING_AUTO_RENEWAL' },
+        },
+      });
     },
   });
   const ebHandler = {
     handle: async (request: { body?: unknown }) => {
       putEventsCalls++;
       const input = JSON.parse(await readBody(request.body)) as { Entries: unknown[] };
-      return json(200, { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${putEventsCalls}-${i}` })) });
+      return json(200, {
+        FailedEntryCount: 0,
+        Entries: input.Entries.map((_, i) => ({ EventId: `e-${putEventsCalls}-${i}` })),
+      });
     },
   };
   const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
   const handler = makeInventoryHandler({
-    config: { busName: 'bench', eventSource: 'cert-expiry-watcher', regions, thresholds: DEFAULT_THRESHOLDS, metricsNamespace: 'Bench', watcherId: 'bench' },
-    sourceFor: (region) => new AcmSource(region, new ACMClient({ region, credentials, requestHandler: acmHandler(region) })),
-    publisher: new EventBusPublisher({ busName: 'bench' }, new EventBridgeClient({ region: 'eu-west-1', credentials, requestHandler: ebHandler })),
+    config: {
+      busName: 'bench',
+      eventSource: 'cert-expiry-watcher',
+      regions,
+      thresholds: DEFAULT_THRESHOLDS,
+      metricsNamespace: 'Bench',
+      watcherId: 'bench',
+    },
+    sourceFor: (region) =>
+      new AcmSource(region, new ACMClient({ region, credentials, requestHandler: acmHandler(region) })),
+    publisher: new EventBusPublisher(
+      { busName: 'bench' },
+      new EventBridgeClient({ region: 'eu-west-1', credentials, requestHandler: ebHandler }),
+    ),
     logger: silentLogger,
     metrics: () => {},
   });
@@ -110,7 +136,9 @@ export const benchInventory = async (total = 10_000, regions = ['eu-west-1', 'us
     regions: regions.length,
     reported,
     listCalls,
-    listGoalPerRegion: Object.fromEntries(regions.map((r) => [r, Math.max(1, Math.ceil((perRegion.get(r)?.length ?? 0) / 1000))])),
+    listGoalPerRegion: Object.fromEntries(
+      regions.map((r) => [r, Math.max(1, Math.ceil((perRegion.get(r)?.length ?? 0) / 1000))]),
+    ),
     describeCalls,
     putEventsCalls,
     putEventsGoal: Math.ceil((reported + 1) / 10),

@@ -12,7 +12,9 @@ const main = async () => {
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   say(`# Benchmark run ${new Date().toISOString()}`);
-  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`);
+  say(
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`,
+  );
   if (want('inventory')) {
     await benchInventory(500); // warm-up: JIT and SDK module loading out of the measurement
     const r = await benchInventory(10_000);
@@ -20,10 +22,13 @@ const main = async () => {
     say('## Inventory: 10,000 ACM certificates across 3 regions');
     say('| measure | value | goal |');
     say('| --- | --- | --- |');
-    for (const [region, n] of Object.entries(r.listCalls)) say(`| ListCertificates calls, ${region} | ${n} | ${r.listGoalPerRegion[region]} (ceil(N/1000)) |`);
+    for (const [region, n] of Object.entries(r.listCalls))
+      say(`| ListCertificates calls, ${region} | ${n} | ${r.listGoalPerRegion[region]} (ceil(N/1000)) |`);
     say(`| certificates reported (events) | ${r.reported} | — |`);
     say(`| DescribeCertificate calls | ${r.describeCalls} | ≤ ${r.reported} (only reported certificates) |`);
-    say(`| PutEvents calls | ${r.putEventsCalls} | ≤ ${r.putEventsGoal} (ceil(events/10), heartbeat included) |`);
+    say(
+      `| PutEvents calls | ${r.putEventsCalls} | ≤ ${r.putEventsGoal} (ceil(events/10), heartbeat included) |`,
+    );
     say(`| wall time, whole scan | ${r.wallMs.toFixed(0)} ms | — |`);
     say(`| heap used after scan | ${r.heapUsedMb.toFixed(0)} MiB | — |`);
   }
@@ -32,11 +37,14 @@ const main = async () => {
     say('## Lambda bundles (as `cdk synth` builds them)');
     say('| function | bundle size | module load (median of 7, fresh process) |');
     say('| --- | --- | --- |');
-    for (const b of benchBundles()) say(`| ${b.function} | ${(b.bytes / 1024).toFixed(0)} KiB | ${b.loadMsMedian.toFixed(1)} ms |`);
+    for (const b of benchBundles())
+      say(`| ${b.function} | ${(b.bytes / 1024).toFixed(0)} KiB | ${b.loadMsMedian.toFixed(1)} ms |`);
   }
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

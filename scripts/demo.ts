@@ -6,13 +6,13 @@
  */
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { toTable } from '../bin/cli/scan-acm';
+import { toTable } from '../bin/cli/scan';
 import { renderTable } from '../bin/cli/table';
 import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
 import { makeInventoryHandler } from '../lambda/handlers/make-inventory-handler';
-import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
 import { jsonLogger } from '../lambda/shared/logger';
+import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
 import { AcmSource } from '../lambda/sources/acm/acm-source';
 import { seedAcm, standardSeed } from '../test/support/acm-seed';
 import { captureBus } from '../test/support/bus-capture';
@@ -44,7 +44,9 @@ const main = async () => {
     const acm = (region: string) => new ACMClient(m.clientConfig(region));
     say(`  listening on ${m.endpoint}`);
 
-    say(`Seeding ACM in ${REGIONS.join(' and ')} with real certificates (expired, 3 days, 20 days, 200 days; RSA and EC)...`);
+    say(
+      `Seeding ACM in ${REGIONS.join(' and ')} with real certificates (expired, 3 days, 20 days, 200 days; RSA and EC)...`,
+    );
     const seeded = await seedAcm(acm, standardSeed(REGIONS));
     say(`  imported ${seeded.length} certificates`);
 
@@ -63,7 +65,10 @@ const main = async () => {
         watcherId: 'demo',
       },
       sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher: new EventBusPublisher({ busName: BUS, source: SOURCE }, new EventBridgeClient(m.clientConfig(HOME))),
+      publisher: new EventBusPublisher(
+        { busName: BUS, source: SOURCE },
+        new EventBridgeClient(m.clientConfig(HOME)),
+      ),
       logger: jsonLogger({ watcher: 'demo' }, (line) => say(`  log ${line}`)),
       metrics: (values) => say(`  metrics ${JSON.stringify(values)}`),
     });
@@ -91,7 +96,9 @@ const main = async () => {
           d.eventId.slice(0, 12),
         ];
       });
-    say(renderTable(['DETAIL-TYPE', 'SEVERITY', 'DAYS', 'TIER', 'DOMAIN', 'REGION', 'KEY', 'EVENT ID'], rows));
+    say(
+      renderTable(['DETAIL-TYPE', 'SEVERITY', 'DAYS', 'TIER', 'DOMAIN', 'REGION', 'KEY', 'EVENT ID'], rows),
+    );
     const heartbeat = received.find((e) => e['detail-type'] === 'Scan Completed');
     say('');
     say(`Heartbeat "Scan Completed": ${JSON.stringify(heartbeat?.detail ?? 'MISSING')}`);
@@ -104,7 +111,9 @@ const main = async () => {
     );
     say(toTable(result));
     if (!heartbeat || received.length !== summary.eventsPublished + 1) {
-      throw new Error(`expected ${summary.eventsPublished + 1} events on the bus, received ${received.length}`);
+      throw new Error(
+        `expected ${summary.eventsPublished + 1} events on the bus, received ${received.length}`,
+      );
     }
   } finally {
     await stop();

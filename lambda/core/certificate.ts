@@ -3,7 +3,7 @@
  * Pure data; every source (ACM, endpoint probes, ...) maps into this shape.
  */
 
-export type SourceKind = 'acm' | 'endpoint';
+export type SourceKind = 'acm' | 'endpoint' | 'file';
 
 /** How the certificate is renewed: IMPORTED never renews by itself. */
 export type CertificateType = 'IMPORTED' | 'AMAZON_ISSUED' | 'PRIVATE' | 'UNMANAGED';

@@ -6,7 +6,7 @@
 import type { CertificateRecord } from './certificate';
 import { type Evaluation, evaluate, type Thresholds } from './evaluate';
 import type { ScopeError, SeverityCounts } from './events';
-import { type CertificateSource, type Logger, silentLogger } from './ports';
+import { type CertificateSource, type ItemError, type Logger, silentLogger } from './ports';
 
 export interface ScannedCertificate {
   readonly record: CertificateRecord;
@@ -19,6 +19,8 @@ export interface ScanResult {
   readonly finishedAt: Date;
   readonly scopesScanned: string[];
   readonly scopesFailed: ScopeError[];
+  /** Single items a source could not read (the rest of their scope was still scanned). */
+  readonly itemErrors: (ItemError & { readonly scope: string })[];
   readonly certificates: ScannedCertificate[];
   readonly counts: SeverityCounts;
 }
@@ -75,9 +77,14 @@ const scanSource = async (
   source: CertificateSource,
   opts: ScanOptions,
   logger: Logger,
+  itemErrors: (ItemError & { scope: string })[],
 ): Promise<ScannedCertificate[]> => {
   const listed: ScannedCertificate[] = [];
-  for await (const record of source.list()) {
+  const report = (e: ItemError) => {
+    logger.warn('could not read one item; skipping it', { scope: source.scope, ...e });
+    itemErrors.push({ scope: source.scope, ...e });
+  };
+  for await (const record of source.list(report)) {
     listed.push({ record, evaluation: evaluate(record, opts.now, opts.thresholds) });
   }
   const enrich = source.enrich?.bind(source);
@@ -107,7 +114,8 @@ export const runScan = async (
   const clock = opts.clock ?? (() => new Date());
   const logger = opts.logger ?? silentLogger;
   const startedAt = clock();
-  const settled = await Promise.allSettled(sources.map((s) => scanSource(s, opts, logger)));
+  const itemErrors: (ItemError & { scope: string })[] = [];
+  const settled = await Promise.allSettled(sources.map((s) => scanSource(s, opts, logger, itemErrors)));
   const certificates: ScannedCertificate[] = [];
   const scopesScanned: string[] = [];
   const scopesFailed: ScopeError[] = [];
@@ -137,6 +145,7 @@ export const runScan = async (
     finishedAt: clock(),
     scopesScanned,
     scopesFailed,
+    itemErrors,
     certificates,
     counts: countSeverities(certificates),
   };

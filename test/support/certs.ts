@@ -132,7 +132,7 @@ export const createCertificate = async (spec: CertSpec): Promise<GeneratedCert> 
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return {
-    certPem: cert.toString('pem'),
+    certPem: `${cert.toString('pem').trimEnd()}\n`,
     keyPem: toPem(pkcs8, 'PRIVATE KEY'),
     cert,
     keys,

@@ -1,2 +1,29 @@
-/** Reads contracts out of the synthesized CloudFormation template, so tests use what deploys. */
-export const watcherEventPattern = (): unknown => ({ source: ['cert-expiry-watcher'] });
+/**
+ * Reads contracts out of the synthesized CloudFormation template, so integration tests and the
+ * demo route events with exactly what `cdk deploy` would create.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CertificateExpiryWatcher, type CertificateExpiryWatcherProps } from '../../lib';
+
+let cached: Template | undefined;
+
+/** The watcher's template with default props; Lambda bundling is skipped (it does not change patterns). */
+export const watcherTemplate = (props: CertificateExpiryWatcherProps = {}): Template => {
+  if (cached && Object.keys(props).length === 0) return cached;
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'PatternSource', { env: { region: 'us-east-1', account: '111122223333' } });
+  new CertificateExpiryWatcher(stack, 'Watcher', props);
+  const template = Template.fromStack(stack);
+  if (Object.keys(props).length === 0) cached = template;
+  return template;
+};
+
+/** The event pattern of the bus archive: every event the watcher emits. */
+export const watcherEventPattern = (props: CertificateExpiryWatcherProps = {}): unknown => {
+  const archives = Object.values(watcherTemplate(props).findResources('AWS::Events::Archive'));
+  if (archives.length !== 1) throw new Error(`expected one AWS::Events::Archive, found ${archives.length}`);
+  const pattern = (archives[0] as { Properties: { EventPattern?: unknown } }).Properties.EventPattern;
+  if (!pattern) throw new Error('the archive has no EventPattern');
+  return pattern;
+};

@@ -1,9 +1,14 @@
-/** `cert-watch scan acm`: the Lambda's inventory engine, run locally with the standard AWS credential chain. */
+/**
+ * `cert-watch scan acm`: the Lambda's inventory engine, run locally with the standard AWS credential chain.
+ * `cert-watch scan file`: the same grading for certificates in PEM/DER files (CI pipelines, servers' disks).
+ */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { thresholdsFromWindow } from '../../lambda/core/evaluate';
+import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
+import type { CertificateSource } from '../../lambda/core/ports';
 import { runScan, type ScanResult } from '../../lambda/core/scan';
 import { AcmSource } from '../../lambda/sources/acm/acm-source';
+import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { renderTable } from './table';
@@ -17,6 +22,14 @@ Lists every ACM certificate (all statuses and key types) in each region and grad
   --json                 machine-readable output
 Credentials come from the standard AWS chain; AWS_ENDPOINT_URL points it at another endpoint.
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a region could not be listed).`;
+
+export const SCAN_FILE_USAGE = `Usage: cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
+
+Grades every certificate in PEM bundles or DER files. Malformed blocks are reported and skipped.
+  --warn-days <n>        warning window in days (default 30)
+  --critical-days <n>    critical at or below this many days (default 7)
+  --json                 machine-readable output
+Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a file or block could not be read).`;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
@@ -55,13 +68,16 @@ export const toJson = (result: ScanResult) => ({
     renewalStatus: r.renewalStatus ?? null,
     renewalRisk: e.renewalRisk,
   })),
-  errors: result.scopesFailed.map((f) => ({ region: f.region, code: f.code, message: f.message })),
+  errors: [
+    ...result.scopesFailed.map((f) => ({ region: f.region, code: f.code, message: f.message })),
+    ...result.itemErrors.map((f) => ({ item: f.item, code: f.code, message: f.message })),
+  ],
   counts: result.counts,
 });
 
 const SEVERITY_LABEL = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', expired: 'EXPIRED' } as const;
 
-export const toTable = (result: ScanResult): string => {
+export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
   const rows = result.certificates.map(({ record: r, evaluation: e }) => [
     SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
     e.daysRemaining === null ? '-' : String(e.daysRemaining),
@@ -72,7 +88,7 @@ export const toTable = (result: ScanResult): string => {
     r.region ?? '-',
     r.inUse === undefined ? '-' : r.inUse ? 'yes' : 'no',
     r.status ?? '-',
-    r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, ''),
+    r.source === 'acm' ? r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, '') : r.id,
   ]);
   const lines = [
     rows.length === 0
@@ -105,11 +121,47 @@ export const toTable = (result: ScanResult): string => {
   lines.push(
     '',
     `${c.total} certificate(s): ${c.expired} expired, ${c.critical} critical, ${c.warning} warning, ${c.ok} ok` +
-      ` in ${result.scopesScanned.length} region(s)`,
+      ` in ${result.scopesScanned.length} ${scopeNoun}(s)`,
   );
-  for (const f of result.scopesFailed)
-    lines.push(`UNKNOWN: region ${f.region} could not be listed: ${f.code}: ${f.message}`);
+  const detail = (code: string, message: string) =>
+    message.startsWith(code) ? message : `${code}: ${message}`;
+  for (const f of result.scopesFailed) {
+    lines.push(`UNKNOWN: ${scopeNoun} ${f.region} could not be read: ${detail(f.code, f.message)}`);
+  }
+  for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${detail(f.code, f.message)}`);
   return `${lines.join('\n')}\n`;
+};
+
+const THRESHOLD_OPTIONS = {
+  'warn-days': { type: 'string' },
+  'critical-days': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const thresholdsOf = (values: { 'warn-days'?: string; 'critical-days'?: string }): Thresholds => {
+  const warn = positiveInt('warn-days', values['warn-days'], 30);
+  const critical = positiveInt('critical-days', values['critical-days'], 7);
+  if (critical > warn)
+    throw new UsageError(`--critical-days (${critical}) must not exceed --warn-days (${warn})`);
+  return thresholdsFromWindow(warn, critical);
+};
+
+const scanAndPrint = async (
+  sources: CertificateSource[],
+  thresholds: Thresholds,
+  json: boolean,
+  scopeNoun: string,
+  io: CliIo,
+): Promise<number> => {
+  const now = io.now?.() ?? new Date();
+  const result = await runScan(sources, { scanId: randomUUID(), now, thresholds });
+  io.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toTable(result, scopeNoun));
+  return exitCodeFor([
+    ...result.certificates.map((c) => c.evaluation.severity),
+    ...result.scopesFailed.map(() => 'error' as const),
+    ...result.itemErrors.map(() => 'error' as const),
+  ]);
 };
 
 export const runScanAcm = async (
@@ -119,13 +171,7 @@ export const runScanAcm = async (
 ): Promise<number> => {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      regions: { type: 'string' },
-      'warn-days': { type: 'string' },
-      'critical-days': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: { regions: { type: 'string' }, ...THRESHOLD_OPTIONS },
     strict: true,
     allowPositionals: false,
   });
@@ -146,21 +192,35 @@ export const runScanAcm = async (
   ];
   for (const r of regions)
     if (!REGION.test(r)) throw new UsageError(`"${r}" is not an AWS region name (e.g. eu-west-1)`);
-  const warn = positiveInt('warn-days', values['warn-days'], 30);
-  const critical = positiveInt('critical-days', values['critical-days'], 7);
-  if (critical > warn)
-    throw new UsageError(`--critical-days (${critical}) must not exceed --warn-days (${warn})`);
-  const thresholds = thresholdsFromWindow(warn, critical);
-
-  const now = io.now?.() ?? new Date();
+  const thresholds = thresholdsOf(values);
   const sourceFor = options.sourceFor ?? ((region: string) => new AcmSource(region));
-  const result = await runScan(
+  return scanAndPrint(
     regions.map((r) => sourceFor(r)),
-    { scanId: randomUUID(), now, thresholds },
+    thresholds,
+    values.json,
+    'region',
+    io,
   );
-  io.stdout.write(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toTable(result));
-  return exitCodeFor([
-    ...result.certificates.map((c) => c.evaluation.severity),
-    ...result.scopesFailed.map(() => 'error' as const),
-  ]);
+};
+
+export const runScanFiles = async (argv: string[], io: CliIo): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: THRESHOLD_OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.stdout.write(`${SCAN_FILE_USAGE}\n`);
+    return ExitCode.OK;
+  }
+  if (positionals.length === 0) throw new UsageError('no file given: cert-watch scan file <file>...');
+  const thresholds = thresholdsOf(values);
+  return scanAndPrint(
+    [...new Set(positionals)].map((f) => new PemFileSource(f)),
+    thresholds,
+    values.json,
+    'file',
+    io,
+  );
 };
