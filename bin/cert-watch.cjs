@@ -4,6 +4,8 @@
 require('tsx/cjs');
 const { main } = require('./cert-watch.ts');
 
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
-  process.exitCode = code;
-});
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+);
