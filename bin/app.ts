@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CertificateExpiryWatcher } from '../lib';
+import { InvalidContextError, parseWatcherContext } from '../lib/context';
+
+// The app only reads configuration and instantiates the construct; see docs/configuration.md.
+const app = new App();
+
+let config: ReturnType<typeof parseWatcherContext>;
+try {
+  config = parseWatcherContext(app.node.getAllContext());
+} catch (error) {
+  if (!(error instanceof InvalidContextError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+// Account and region come from the CLI's profile when there is one; without it the stack is
+// environment-agnostic and resolves both at deploy time.
+const stack = new Stack(app, config.stackName, {
+  description: 'cert-expiry-watcher: ACM certificate expiry events, with alarms on the watcher itself',
+  env: {
+    account: process.env.CDK_DEFAULT_ACCOUNT || undefined,
+    region: process.env.CDK_DEFAULT_REGION || undefined,
+  },
+});
+new CertificateExpiryWatcher(stack, 'Watcher', config.watcherProps);
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

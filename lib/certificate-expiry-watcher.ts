@@ -1,0 +1,288 @@
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  type CertificateExpiryWatcherProps,
+  DEFAULT_ARCHIVE_RETENTION,
+  DEFAULT_CRITICAL_DAYS,
+  DEFAULT_EVENT_SOURCE,
+  DEFAULT_INVENTORY_MEMORY_MB,
+  DEFAULT_INVENTORY_TIMEOUT,
+  DEFAULT_SCAN_INTERVAL,
+  DEFAULT_TIERS_DAYS,
+  heartbeatPeriod,
+  METRICS_NAMESPACE,
+  validateArchiveRetention,
+  validateEmailAddresses,
+  validateEventSource,
+  validateMemorySizeMb,
+  validateRegions,
+  validateScanInterval,
+  validateTiers,
+  validateTimeout,
+} from './config';
+import { WatcherFunction } from './watcher-function';
+
+/** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
+export type WatcherMetricName =
+  | 'ScanSucceeded'
+  | 'RegionsFailed'
+  | 'CertificatesExpiring'
+  | 'CertificatesExpired';
+
+// Counters add up over a period; the certificate counts are per-scan snapshots, so the
+// latest scan's value is what matters and Maximum never double counts two scans.
+const DEFAULT_STATISTIC: Record<WatcherMetricName, string> = {
+  ScanSucceeded: 'Sum',
+  RegionsFailed: 'Sum',
+  CertificatesExpiring: 'Maximum',
+  CertificatesExpired: 'Maximum',
+};
+
+const HEALTH_ALARM_PERIOD = Duration.minutes(5);
+
+/**
+ * Watches ACM certificates in one or more regions and puts expiry events on its own EventBridge
+ * bus; watches itself with alarms on an ops SNS topic. See docs/configuration.md.
+ */
+export class CertificateExpiryWatcher extends Construct {
+  /** The watcher's custom bus; every event it emits has `source` = {@link eventSource}. */
+  readonly bus: events.EventBus;
+  /** Archive of the watcher's events on {@link bus}, for replay. */
+  readonly archive: events.Archive;
+  /** Receives the watcher's health alarms. */
+  readonly opsTopic: sns.ITopic;
+  /** The scheduled ACM inventory scan. */
+  readonly inventoryFunction: lambda.IFunction;
+  /** Asynchronous scan invocations that failed every retry (from Lambda or the schedule target). */
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly scheduleRule: events.Rule;
+  /** ALARM when no scan succeeded within 1.5 × the scan interval. */
+  readonly heartbeatAlarm: cloudwatch.Alarm;
+  readonly inventoryErrorsAlarm: cloudwatch.Alarm;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Value of the `Watcher` dimension on the watcher's metrics: `<stack name>/<construct path in the stack>`. */
+  readonly watcherId: string;
+  readonly eventSource: string;
+  readonly scanInterval: Duration;
+
+  constructor(scope: Construct, id: string, props: CertificateExpiryWatcherProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    // Resolve and validate every prop before creating anything (bundling runs at construction).
+    const regions = validateRegions(props.regions ?? [stack.region]);
+    this.scanInterval = props.scanInterval ?? DEFAULT_SCAN_INTERVAL;
+    validateScanInterval(this.scanInterval);
+    const tiersDays = props.tiersDays ?? DEFAULT_TIERS_DAYS;
+    const criticalDays = props.criticalDays ?? DEFAULT_CRITICAL_DAYS;
+    validateTiers(tiersDays, criticalDays);
+    this.eventSource = validateEventSource(props.eventSource ?? DEFAULT_EVENT_SOURCE);
+    const archiveRetention = validateArchiveRetention(props.archiveRetention ?? DEFAULT_ARCHIVE_RETENTION);
+    const opsEmailAddresses = validateEmailAddresses(props.opsEmailAddresses ?? []);
+    const timeout = validateTimeout(props.inventoryTimeout ?? DEFAULT_INVENTORY_TIMEOUT);
+    const memorySizeMb = validateMemorySizeMb(props.inventoryMemorySizeMb ?? DEFAULT_INVENTORY_MEMORY_MB);
+    this.watcherId = `${stack.stackName}/${this.node.path.slice(stack.node.path.length + 1)}`;
+
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: props.eventBusName,
+      description: 'Certificate expiry events from the cert-expiry-watcher',
+    });
+    this.archive = this.bus.archive('Archive', {
+      description: `Events with source ${this.eventSource}, for replay`,
+      eventPattern: { source: [this.eventSource] },
+      retention: archiveRetention,
+    });
+
+    this.opsTopic = props.opsTopic ?? this.createOpsTopic();
+    opsEmailAddresses.forEach((address) => {
+      this.opsTopic.addSubscription(new subscriptions.EmailSubscription(address));
+    });
+
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.deadLetterQueue = deadLetterQueue;
+
+    const inventory = new WatcherFunction(this, 'Inventory', {
+      entry: 'lambda/handlers/inventory.ts',
+      description: 'Lists ACM certificates and puts expiry events on the watcher bus',
+      timeout,
+      memorySizeMb,
+      logRetention: props.logRetention,
+      deadLetterQueue,
+      retryAttempts: 2,
+      environment: {
+        EVENT_BUS_NAME: this.bus.eventBusName,
+        EVENT_SOURCE: this.eventSource,
+        SCAN_REGIONS: regions.join(','),
+        TIERS_DAYS: tiersDays.join(','),
+        CRITICAL_DAYS: String(criticalDays),
+        METRICS_NAMESPACE,
+        WATCHER_ID: this.watcherId,
+      },
+    });
+    this.inventoryFunction = inventory.function;
+    this.grantInventoryPermissions(inventory);
+
+    this.scheduleRule = new events.Rule(this, 'Schedule', {
+      description: `Runs the certificate inventory every ${this.scanInterval.toHumanString()}`,
+      schedule: events.Schedule.rate(this.scanInterval),
+      targets: [new targets.LambdaFunction(inventory.function, { retryAttempts: 2, deadLetterQueue })],
+    });
+
+    const period = heartbeatPeriod(this.scanInterval);
+    this.heartbeatAlarm = this.metricScanSucceeded({ period }).createAlarm(this, 'HeartbeatAlarm', {
+      alarmDescription:
+        `No certificate scan succeeded in ${period.toHumanString()} (1.5 x the ${this.scanInterval.toHumanString()} ` +
+        'schedule): certificates are not being watched. Check the inventory function logs and the dead-letter queue.',
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.inventoryErrorsAlarm = inventory.function
+      .metricErrors({ period: HEALTH_ALARM_PERIOD, statistic: 'Sum' })
+      .createAlarm(this, 'InventoryErrorsAlarm', {
+        alarmDescription: 'The certificate inventory function failed (it retries twice, then dead-letters).',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    // SQS keeps reporting a queue that holds messages, so missing data really means empty.
+    this.deadLetterAlarm = deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: HEALTH_ALARM_PERIOD, statistic: 'Maximum' })
+      .createAlarm(this, 'DeadLetterAlarm', {
+        alarmDescription:
+          'A certificate scan failed every retry and was dead-lettered; inspect and purge the queue.',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const action = new cwActions.SnsAction(this.opsTopic);
+    for (const alarm of [this.heartbeatAlarm, this.inventoryErrorsAlarm, this.deadLetterAlarm]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+
+  /** A metric the inventory handler emits for this watcher. */
+  metric(metricName: WatcherMetricName, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { Watcher: this.watcherId },
+      statistic: DEFAULT_STATISTIC[metricName],
+      ...props,
+    });
+  }
+
+  /** 1 per scan that listed every region. @default statistic Sum */
+  metricScanSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ScanSucceeded', props);
+  }
+
+  /** Regions a scan could not list. @default statistic Sum */
+  metricRegionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('RegionsFailed', props);
+  }
+
+  /** Certificates inside the warning window at the last scan. @default statistic Maximum */
+  metricCertificatesExpiring(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CertificatesExpiring', props);
+  }
+
+  /** Expired certificates at the last scan. @default statistic Maximum */
+  metricCertificatesExpired(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CertificatesExpired', props);
+  }
+
+  private createOpsTopic(): sns.Topic {
+    const key = new kms.Key(this, 'OpsTopicKey', {
+      description: 'Encrypts the cert-expiry-watcher ops topic',
+      enableKeyRotation: true,
+    });
+    // CloudWatch calls KMS itself when an alarm publishes to an encrypted topic; without this
+    // statement alarm notifications are dropped (visible only in the alarm history).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new sns.Topic(this, 'OpsTopic', {
+      displayName: 'Certificate expiry watcher - ops',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    // A topic policy replaces SNS's default one, so alarms in this account must be allowed explicitly.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
+    return topic;
+  }
+
+  private grantInventoryPermissions(inventory: WatcherFunction): void {
+    const fn = inventory.function;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListCertificates',
+        actions: ['acm:ListCertificates'],
+        resources: ['*'],
+      }),
+    );
+    // Certificate ids are random and appear whenever someone requests or imports a certificate,
+    // so the certificate part must be a wildcard; the region too, since one function reads every
+    // configured region. The account is pinned: only this account's certificates are readable.
+    const certificateArns = `arn:${Aws.PARTITION}:acm:*:${Aws.ACCOUNT_ID}:certificate/*`;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeCertificates',
+        actions: ['acm:DescribeCertificate'],
+        resources: [certificateArns],
+      }),
+    );
+    this.bus.grantPutEventsTo(fn);
+
+    Validations.of(inventory.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'acm:ListCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:*:<AWS::AccountId>:certificate/*]',
+        reason:
+          'acm:DescribeCertificate on any certificate of this account: ids are unknown at deploy time and the ' +
+          'scan covers every configured region. Read-only metadata, no private keys.',
+      },
+    );
+  }
+}

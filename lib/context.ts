@@ -1,0 +1,220 @@
+import { Duration } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import {
+  type CertificateExpiryWatcherProps,
+  DEFAULT_CRITICAL_DAYS,
+  DEFAULT_TIERS_DAYS,
+  InvalidWatcherConfigError,
+  validateArchiveRetention,
+  validateEmailAddresses,
+  validateEventSource,
+  validateRegions,
+  validateScanInterval,
+  validateTiers,
+} from './config';
+
+/**
+ * Reads the CDK app's configuration from context (cdk.json `context`, or `-c key=value`).
+ * Values from cdk.json keep their JSON types; values from `-c` are strings, so lists also
+ * accept a comma-separated string and numbers a numeric string.
+ */
+
+export const CONTEXT_PREFIX = 'watcher:';
+
+export const CONTEXT_KEYS = [
+  'watcher:stackName',
+  'watcher:regions',
+  'watcher:scanIntervalMinutes',
+  'watcher:tiersDays',
+  'watcher:criticalDays',
+  'watcher:eventSource',
+  'watcher:eventBusName',
+  'watcher:archiveRetentionDays',
+  'watcher:opsEmailAddresses',
+  'watcher:logRetentionDays',
+] as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+export const DEFAULT_STACK_NAME = 'CertificateExpiryWatcher';
+
+export interface WatcherAppConfig {
+  readonly stackName: string;
+  readonly watcherProps: CertificateExpiryWatcherProps;
+}
+
+export class InvalidContextError extends Error {
+  override readonly name = 'InvalidContextError';
+  constructor(
+    readonly key: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Invalid context "${key}": ${detail}`, options);
+  }
+}
+
+const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+const isBlank = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+const stringList = (key: ContextKey, value: unknown): string[] => {
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  }
+  if (Array.isArray(value)) {
+    return value.map((item, i) => {
+      if (typeof item !== 'string' || item.trim() === '') {
+        throw new InvalidContextError(key, `item ${i} must be a non-empty string, got ${show(item)}`);
+      }
+      return item.trim();
+    });
+  }
+  throw new InvalidContextError(
+    key,
+    `must be a list of strings or a comma-separated string, got ${show(value)}`,
+  );
+};
+
+const toNumber = (key: ContextKey, value: unknown, what: string): number => {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw new InvalidContextError(key, `${what} must be a number, got ${show(value)}`);
+  }
+  return n;
+};
+
+const numberList = (key: ContextKey, value: unknown): number[] => {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items)) {
+    throw new InvalidContextError(
+      key,
+      `must be a list of numbers or a comma-separated string, got ${show(value)}`,
+    );
+  }
+  return items.map((item, i) => toNumber(key, item, `item ${i}`));
+};
+
+const integer = (key: ContextKey, value: unknown, min: number): number => {
+  const n = toNumber(key, value, 'the value');
+  if (!Number.isInteger(n) || n < min) {
+    throw new InvalidContextError(key, `must be a whole number of at least ${min}, got ${show(value)}`);
+  }
+  return n;
+};
+
+const nonEmptyString = (key: ContextKey, value: unknown): string => {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidContextError(key, `must be a non-empty string, got ${show(value)}`);
+  }
+  return value.trim();
+};
+
+/** Runs a construct validator and names the context key in its error. */
+const checked = <T>(key: ContextKey, validate: () => T): T => {
+  try {
+    return validate();
+  } catch (error) {
+    if (error instanceof InvalidWatcherConfigError)
+      throw new InvalidContextError(key, error.message, { cause: error });
+    throw error;
+  }
+};
+
+/**
+ * Parses and validates the `watcher:` context keys. Absent or blank keys fall back to the
+ * construct's defaults; an unknown `watcher:` key is an error so a typo is not silently ignored.
+ */
+export const parseWatcherContext = (context: Readonly<Record<string, unknown>>): WatcherAppConfig => {
+  const known = new Set<string>(CONTEXT_KEYS);
+  for (const key of Object.keys(context)) {
+    if (key.startsWith(CONTEXT_PREFIX) && !known.has(key)) {
+      throw new InvalidContextError(key, `unknown key; known keys are ${CONTEXT_KEYS.join(', ')}`);
+    }
+  }
+  const get = (key: ContextKey): unknown => (isBlank(context[key]) ? undefined : context[key]);
+  const props: { -readonly [K in keyof CertificateExpiryWatcherProps]: CertificateExpiryWatcherProps[K] } =
+    {};
+
+  let stackName = DEFAULT_STACK_NAME;
+  const rawStackName = get('watcher:stackName');
+  if (rawStackName !== undefined) {
+    stackName = nonEmptyString('watcher:stackName', rawStackName);
+    if (!STACK_NAME_PATTERN.test(stackName)) {
+      throw new InvalidContextError(
+        'watcher:stackName',
+        `must start with a letter and contain only letters, digits and hyphens (at most 128), got ${show(stackName)}`,
+      );
+    }
+  }
+
+  const rawRegions = get('watcher:regions');
+  if (rawRegions !== undefined) {
+    const regions = stringList('watcher:regions', rawRegions);
+    // An empty list means "the stack region", the same as leaving the key out.
+    if (regions.length > 0) props.regions = checked('watcher:regions', () => validateRegions(regions));
+  }
+
+  const rawInterval = get('watcher:scanIntervalMinutes');
+  if (rawInterval !== undefined) {
+    const minutes = integer('watcher:scanIntervalMinutes', rawInterval, 1);
+    props.scanInterval = Duration.minutes(minutes);
+    checked('watcher:scanIntervalMinutes', () => validateScanInterval(Duration.minutes(minutes)));
+  }
+
+  const rawTiers = get('watcher:tiersDays');
+  if (rawTiers !== undefined) props.tiersDays = numberList('watcher:tiersDays', rawTiers);
+  const rawCritical = get('watcher:criticalDays');
+  if (rawCritical !== undefined)
+    props.criticalDays = toNumber('watcher:criticalDays', rawCritical, 'the value');
+  if (props.tiersDays !== undefined || props.criticalDays !== undefined) {
+    const key: ContextKey = props.tiersDays !== undefined ? 'watcher:tiersDays' : 'watcher:criticalDays';
+    checked(key, () =>
+      validateTiers(props.tiersDays ?? DEFAULT_TIERS_DAYS, props.criticalDays ?? DEFAULT_CRITICAL_DAYS),
+    );
+  }
+
+  const rawSource = get('watcher:eventSource');
+  if (rawSource !== undefined) {
+    const source = nonEmptyString('watcher:eventSource', rawSource);
+    props.eventSource = checked('watcher:eventSource', () => validateEventSource(source));
+  }
+
+  const rawBusName = get('watcher:eventBusName');
+  if (rawBusName !== undefined) props.eventBusName = nonEmptyString('watcher:eventBusName', rawBusName);
+
+  const rawArchive = get('watcher:archiveRetentionDays');
+  if (rawArchive !== undefined) {
+    const days = integer('watcher:archiveRetentionDays', rawArchive, 0);
+    props.archiveRetention = checked('watcher:archiveRetentionDays', () =>
+      validateArchiveRetention(Duration.days(days)),
+    );
+  }
+
+  const rawEmails = get('watcher:opsEmailAddresses');
+  if (rawEmails !== undefined) {
+    const emails = stringList('watcher:opsEmailAddresses', rawEmails);
+    props.opsEmailAddresses = checked('watcher:opsEmailAddresses', () => validateEmailAddresses(emails));
+  }
+
+  const rawLogRetention = get('watcher:logRetentionDays');
+  if (rawLogRetention !== undefined) {
+    const days = integer('watcher:logRetentionDays', rawLogRetention, 1);
+    if (!RETENTION_DAYS.includes(days)) {
+      throw new InvalidContextError(
+        'watcher:logRetentionDays',
+        `must be one of the values CloudWatch Logs accepts (${RETENTION_DAYS.join(', ')}), got ${show(rawLogRetention)}`,
+      );
+    }
+    props.logRetention = days as logs.RetentionDays;
+  }
+
+  return { stackName, watcherProps: props };
+};

@@ -1,0 +1,3 @@
+export * from './certificate-expiry-watcher';
+export * from './config';
+export * from './watcher-function';

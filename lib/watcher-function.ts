@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The repository root: bundling resolves entries, tsconfig and the lock file from here. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export interface WatcherFunctionProps {
+  /** Handler file, relative to the repository root, e.g. `lambda/handlers/inventory.ts`. */
+  readonly entry: string;
+  /**
+   * Exported handler name.
+   *
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Environment variables; `NODE_OPTIONS=--enable-source-maps` is always added.
+   *
+   * @default - none besides NODE_OPTIONS
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB (CPU scales with it).
+   *
+   * @default 256
+   */
+  readonly memorySizeMb?: number;
+  /**
+   * Retention of the function's log group.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Queue receiving asynchronous invocations that failed every attempt.
+   *
+   * @default - failed asynchronous invocations are dropped
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Retries of a failed asynchronous invocation (0-2).
+   *
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * The one way this project builds a Lambda function: newest Node.js runtime, arm64, its own log
+ * group with retention, source-mapped stack traces, and esbuild bundling that runs locally (no
+ * Docker) with the AWS SDK v3 bundled, so the deployed code runs the SDK version the lock file pins.
+ *
+ * The execution role starts empty except for writing to this log group (no
+ * AWSLambdaBasicExecutionRole, whose `logs:CreateLogGroup` on `*` is not needed); callers add
+ * grants to `function`.
+ */
+export class WatcherFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: WatcherFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.resolve(PROJECT_ROOT, props.entry),
+      handler: props.handler ?? 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySizeMb ?? 256,
+      role: this.role,
+      logGroup: this.logGroup,
+      // Handlers print EMF metric lines with console.log. Lambda's JSON log format would wrap
+      // those lines in its own JSON, and CloudWatch would no longer extract the metrics.
+      loggingFormat: lambda.LoggingFormat.TEXT,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 2,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: nodejs.OutputFormat.CJS,
+        // Prefer the SDK's ES module builds so esbuild can tree-shake them.
+        mainFields: ['module', 'main'],
+        // Bundle everything, the AWS SDK v3 included: the runtime's SDK version drifts.
+        externalModules: [],
+        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+      },
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CertificateExpiryWatcher } from '../../lib';
+import { CDK_JSON_CONTEXT, watcherStack } from './stacks';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Every acknowledged rule in the tree, as `<construct path>: <rule id>` → reason. */
+const acknowledgments = (root: IConstruct): Record<string, string> => {
+  const found: Record<string, string> = {};
+  for (const node of root.node.findAll()) {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        found[`${node.node.path}: ${id.replace(/^annotation::/i, '')}`] = JSON.stringify(reason);
+      }
+    }
+  }
+  return found;
+};
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in a watcher with default props', () => {
+    const { stack } = watcherStack();
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+    expect(report.violations).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('finds nothing unacknowledged with a topic of your own and email subscriptions', () => {
+    const { stack } = watcherStack({}, { stackName: 'Byo' });
+    const topic = sns.Topic.fromTopicArn(stack, 'Existing', 'arn:aws:sns:eu-west-1:111122223333:ops');
+    new CertificateExpiryWatcher(stack, 'Second', {
+      opsTopic: topic,
+      opsEmailAddresses: ['ops@example.com'],
+    });
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+
+  it('acknowledges only the two wildcard resources ACM forces, each with a reason', () => {
+    const { stack } = watcherStack();
+    const acks = acknowledgments(stack);
+    expect(Object.keys(acks).sort()).toEqual([
+      'TestStack/Watcher/Inventory/Role: AwsSolutions-IAM5[Resource::*]',
+      'TestStack/Watcher/Inventory/Role: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:*:<AWS::AccountId>:certificate/*]',
+    ]);
+    for (const reason of Object.values(acks)) expect(reason).toMatch(/acm:(List|Describe)Certificate/);
+  });
+
+  it('acknowledges findings that really occur: the same policy without acknowledgments reports exactly them', () => {
+    const { stack } = watcherStack();
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    const probe = new Stack(undefined, 'Probe');
+    new iam.CfnPolicy(probe, 'Policy', {
+      policyName: 'probe',
+      roles: ['probe'],
+      policyDocument: policies[0]?.Properties.PolicyDocument,
+    });
+    const findings = new AwsSolutionsChecks().validateScope(probe).violations.map((v) => v.ruleName);
+    const acknowledged = Object.keys(acknowledgments(stack)).map((k) => k.slice(k.indexOf(': ') + 2));
+    expect(findings.sort()).toEqual(acknowledged.sort());
+  });
+
+  it('leaves no error or warning annotations', () => {
+    const { stack } = watcherStack();
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('bin/app.ts', () => {
+  let outdir: string;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(path.join(tmpdir(), 'cert-watcher-app-'));
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  // What `cdk synth` does: run the app with the context and an output directory in the environment.
+  const runApp = (context: Record<string, unknown>) => {
+    const { CDK_DEFAULT_ACCOUNT: _account, CDK_DEFAULT_REGION: _region, ...env } = process.env;
+    return spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bin/app.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      timeout: 120_000,
+    });
+  };
+
+  it('synthesizes the cdk.json configuration with the AwsSolutions checks registered, environment-agnostic', () => {
+    const result = runApp({ ...CDK_JSON_CONTEXT, 'watcher:regions': 'eu-west-1,us-east-1' });
+    expect(result.stderr).not.toMatch(/AwsSolutions-/);
+    expect(result.status).toBe(0);
+    const template = JSON.parse(
+      readFileSync(path.join(outdir, 'CertificateExpiryWatcher.template.json'), 'utf8'),
+    );
+    Template.fromJSON(template).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SCAN_REGIONS: 'eu-west-1,us-east-1' }) },
+    });
+    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+    expect(manifest.artifacts.CertificateExpiryWatcher.environment).toBe(
+      'aws://unknown-account/unknown-region',
+    );
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('exits 1 with the offending context key when the configuration is invalid', () => {
+    const result = runApp({ ...CDK_JSON_CONTEXT, 'watcher:tiersDays': '7,14' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'Invalid context "watcher:tiersDays": tiersDays must be strictly descending (e.g. [30, 14, 7]), got [7, 14]',
+    );
+  });
+});

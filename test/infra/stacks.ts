@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { CertificateExpiryWatcher, type CertificateExpiryWatcherProps } from '../../lib';
+
+const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** The feature flags and `watcher:` defaults the real app synthesizes with. */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = cdkJson.context;
+
+export interface TestStackOptions {
+  /** Run esbuild for real; otherwise bundling is skipped (CI has two cores). */
+  readonly bundle?: boolean;
+  readonly stackName?: string;
+}
+
+/** An app with the cdk.json context; `aws:cdk:bundling-stacks: []` skips NodejsFunction bundling. */
+export const testApp = (options: TestStackOptions = {}): App =>
+  new App({
+    context: { ...CDK_JSON_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
+
+export const watcherStack = (
+  props: CertificateExpiryWatcherProps = {},
+  options: TestStackOptions = {},
+): { app: App; stack: Stack; watcher: CertificateExpiryWatcher } => {
+  const app = testApp(options);
+  const stack = new Stack(app, options.stackName ?? 'TestStack');
+  const watcher = new CertificateExpiryWatcher(stack, 'Watcher', props);
+  return { app, stack, watcher };
+};
