@@ -39,7 +39,8 @@ const json = (status: number, body: unknown) => ({
 
 const readBody = async (body: unknown): Promise<string> => {
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString();
+  // View the bytes without calling methods on the SDK's string-adapter subclass of Uint8Array.
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   return '';
 };
 
