@@ -15,6 +15,8 @@ export const DetailType = {
   Renewed: 'Certificate Renewed',
   Removed: 'Certificate Removed',
   EndpointCheckFailed: 'Endpoint Check Failed',
+  /** A certificate that is not expiring soon but that clients reject now (wrong host, untrusted, ...). */
+  EndpointMisconfigured: 'Endpoint Misconfigured',
   ScanCompleted: 'Scan Completed',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
@@ -86,6 +88,10 @@ export interface ScanCompletedDetail {
   readonly counts: SeverityCounts;
   /** Certificate events this scan put on the bus (the heartbeat itself excluded). */
   readonly eventsPublished: number;
+  /** Endpoint scans: which of the scan's batches this is, and its endpoints' outcome. */
+  readonly batch?: { readonly index: number; readonly count: number };
+  readonly endpointsChecked?: number;
+  readonly endpointsFailed?: number;
 }
 
 export interface ScopeError {
@@ -158,9 +164,10 @@ export const certificateIdentity = (r: CertificateRecord): string =>
 export const certificateEvent = (
   record: CertificateRecord,
   evaluation: Evaluation,
-  ctx: { scanId: string; now: Date; problems?: Problem[] },
+  ctx: { scanId: string; now: Date; problems?: Problem[]; detailType?: DetailType },
 ): BusEvent<CertificateEventDetail> => {
-  const detailType = evaluation.severity === 'expired' ? DetailType.Expired : DetailType.Expiring;
+  const detailType =
+    ctx.detailType ?? (evaluation.severity === 'expired' ? DetailType.Expired : DetailType.Expiring);
   return {
     detailType,
     time: ctx.now,
@@ -186,7 +193,7 @@ export const certificateEvent = (
         renewsAutomatically: evaluation.renewsAutomatically,
         notYetValid: evaluation.notYetValid,
       },
-      problems: ctx.problems ?? [],
+      problems: (ctx.problems ?? []).map((p) => ({ code: p.code, message: clip(p.message) ?? '' })),
     },
   };
 };
@@ -199,7 +206,55 @@ export const scanCompletedEvent = (
   resources: [],
   detail: {
     schemaVersion: SCHEMA_VERSION,
-    eventId: eventIdOf(DetailType.ScanCompleted, detail.scanId),
+    // Endpoint scans complete batch by batch: each batch's heartbeat is its own event.
+    eventId: eventIdOf(DetailType.ScanCompleted, detail.scanId, detail.source, detail.batch?.index),
     ...detail,
+  },
+});
+
+export interface EndpointDetail {
+  readonly target: string;
+  readonly host: string;
+  readonly port: number;
+  readonly address: string | null;
+  readonly servername: string | null;
+  readonly starttls: string | null;
+  readonly labels?: Record<string, string>;
+  readonly owner?: string;
+}
+
+export interface EndpointCheckFailedDetail {
+  readonly schemaVersion: string;
+  readonly eventId: string;
+  readonly scanId: string;
+  readonly observedAt: string;
+  readonly endpoint: EndpointDetail;
+  readonly error: Problem;
+}
+
+/** No certificate could be read from one address of an endpoint. */
+export const endpointCheckFailedEvent = (
+  endpoint: EndpointDetail,
+  error: Problem,
+  ctx: { scanId: string; now: Date },
+): BusEvent<EndpointCheckFailedDetail> => ({
+  detailType: DetailType.EndpointCheckFailed,
+  time: ctx.now,
+  resources: [],
+  detail: {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: eventIdOf(
+      endpoint.target,
+      endpoint.address,
+      DetailType.EndpointCheckFailed,
+      error.code,
+      utcDay(ctx.now),
+    ),
+    scanId: ctx.scanId,
+    observedAt: ctx.now.toISOString(),
+    endpoint: Object.fromEntries(
+      Object.entries(endpoint).filter(([, v]) => v !== undefined),
+    ) as EndpointDetail,
+    error: { code: error.code, message: clip(error.message) ?? '' },
   },
 });

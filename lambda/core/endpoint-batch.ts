@@ -1,0 +1,58 @@
+/**
+ * The message between the endpoint dispatcher and the prober: one batch of targets of one scan.
+ * Kept small (a few dozen targets) so one slow batch holds no one else up.
+ */
+export interface EndpointBatchMessage<T = unknown> {
+  readonly schemaVersion: '1.0';
+  readonly scanId: string;
+  /** 1-based. */
+  readonly batchIndex: number;
+  readonly batchCount: number;
+  readonly scheduledAt: string;
+  readonly targets: readonly T[];
+}
+
+export class InvalidBatchMessageError extends Error {
+  override readonly name = 'InvalidBatchMessageError';
+}
+
+export const splitIntoBatches = <T>(
+  targets: readonly T[],
+  size: number,
+  ctx: { scanId: string; scheduledAt: Date },
+): EndpointBatchMessage<T>[] => {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${size}`);
+  const count = Math.ceil(targets.length / size);
+  return Array.from({ length: count }, (_, i) => ({
+    schemaVersion: '1.0',
+    scanId: ctx.scanId,
+    batchIndex: i + 1,
+    batchCount: count,
+    scheduledAt: ctx.scheduledAt.toISOString(),
+    targets: targets.slice(i * size, (i + 1) * size),
+  }));
+};
+
+export const parseBatchMessage = (body: string): EndpointBatchMessage => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new InvalidBatchMessageError(`message body is not JSON: ${(error as Error).message}`);
+  }
+  const m = parsed as Partial<EndpointBatchMessage>;
+  if (
+    !m ||
+    m.schemaVersion !== '1.0' ||
+    typeof m.scanId !== 'string' ||
+    !Number.isInteger(m.batchIndex) ||
+    !Number.isInteger(m.batchCount) ||
+    !Array.isArray(m.targets)
+  ) {
+    throw new InvalidBatchMessageError(
+      'message is not an endpoint batch (schemaVersion 1.0 with scanId, batchIndex, batchCount, targets)',
+    );
+  }
+  return m as EndpointBatchMessage;
+};

@@ -1,0 +1,200 @@
+/**
+ * The endpoint prober: consumes batches from the probe queue, probes every target the way its
+ * clients see it, and puts the results on the bus. A batch whose events could not be published
+ * is reported as a partial batch failure, so SQS redelivers it (and finally dead-letters it).
+ */
+import { readFileSync } from 'node:fs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { parseBatchMessage } from '../core/endpoint-batch';
+import { DEFAULT_THRESHOLDS, evaluate, type Thresholds, validateThresholds } from '../core/evaluate';
+import {
+  type BusEvent,
+  certificateEvent,
+  DEFAULT_EVENT_SOURCE,
+  DetailType,
+  endpointCheckFailedEvent,
+  scanCompletedEvent,
+} from '../core/events';
+import type { Logger } from '../core/ports';
+import { countSeverities } from '../core/scan';
+import { ConfigurationError, type Env, numberEnv, numberListEnv, requireEnv } from '../shared/env';
+import type { MetricsSink } from '../shared/metrics';
+import { parsePemBundle } from '../sources/endpoint/trust';
+import type { EndpointTarget, ProbeOptions, ProbeResult } from '../sources/endpoint/types';
+import type { Publisher } from './make-inventory-handler';
+
+export interface ProbeConfig {
+  readonly busName: string;
+  readonly eventSource: string;
+  readonly thresholds: Thresholds;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly caPems: readonly string[];
+}
+
+export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
+  const positive = (name: string) => {
+    const n = numberEnv(env, name);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ConfigurationError(`environment variable ${name} must be a positive integer, got ${n}`);
+    return n;
+  };
+  let caPems: string[] = [];
+  const caFile = env.CA_FILE?.trim();
+  if (caFile) {
+    try {
+      const bundle = read(caFile);
+      parsePemBundle(bundle, caFile); // fail at init, not on the first probe
+      caPems = [bundle];
+    } catch (error) {
+      throw new ConfigurationError(
+        `CA_FILE ${caFile} is not a usable PEM bundle: ${(error as Error).message}`,
+      );
+    }
+  }
+  return {
+    busName: requireEnv(env, 'EVENT_BUS_NAME'),
+    eventSource: env.EVENT_SOURCE?.trim() || DEFAULT_EVENT_SOURCE,
+    thresholds: validateThresholds({
+      tiersDays: env.TIERS_DAYS ? numberListEnv(env, 'TIERS_DAYS') : DEFAULT_THRESHOLDS.tiersDays,
+      criticalDays: env.CRITICAL_DAYS ? numberEnv(env, 'CRITICAL_DAYS') : DEFAULT_THRESHOLDS.criticalDays,
+    }),
+    timeoutMs: positive('PROBE_TIMEOUT_MS'),
+    concurrency: positive('PROBE_CONCURRENCY'),
+    caPems,
+  };
+};
+
+/** Problems that break clients today even when the certificate is far from expiry. */
+const isCritical = (p: { severity?: string }) => p.severity === 'critical';
+
+/** Bus events for one batch's results: expiring/expired, misconfigured, check failed. */
+export const eventsForProbeResults = (
+  results: readonly ProbeResult[],
+  ctx: { scanId: string; now: Date; thresholds: Thresholds },
+): BusEvent[] => {
+  const events: BusEvent[] = [];
+  for (const r of results) {
+    if (r.status === 'error' || !r.record || !r.notAfter) {
+      const error = r.error ?? { code: 'HANDSHAKE_FAILED', message: 'no certificate was read' };
+      events.push(
+        endpointCheckFailedEvent(
+          {
+            target: r.target,
+            host: r.host,
+            port: r.port,
+            address: r.address,
+            servername: r.servername,
+            starttls: r.starttls,
+            labels: r.labels ? { ...r.labels } : undefined,
+            owner: r.owner,
+          },
+          error,
+          ctx,
+        ),
+      );
+      continue;
+    }
+    // The earliest expiry in the chain is what breaks clients; the event still describes the leaf.
+    const evaluation = evaluate({ ...r.record, notAfter: new Date(r.notAfter) }, ctx.now, ctx.thresholds);
+    const problems = r.problems.map((p) => ({ code: p.code, message: p.message }));
+    if (evaluation.severity !== 'ok') {
+      events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
+    } else if (r.problems.some(isCritical)) {
+      events.push(
+        certificateEvent(r.record, evaluation, {
+          ...ctx,
+          problems,
+          detailType: DetailType.EndpointMisconfigured,
+        }),
+      );
+    }
+  }
+  return events;
+};
+
+export interface ProbeDeps {
+  readonly config: ProbeConfig;
+  readonly probe: (
+    targets: readonly EndpointTarget[],
+    options: ProbeOptions & { concurrency: number },
+  ) => Promise<ProbeResult[]>;
+  readonly publisher: Publisher;
+  readonly logger: Logger;
+  readonly metrics: MetricsSink;
+  readonly clock?: () => Date;
+}
+
+export const makeProbeHandler = (deps: ProbeDeps) => {
+  const clock = deps.clock ?? (() => new Date());
+  const { config } = deps;
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    // One batch at a time: the socket count stays at `concurrency` whatever the SQS batch size.
+    for (const message of event.Records) {
+      try {
+        const batch = parseBatchMessage(message.body);
+        const startedAt = clock();
+        const results = await deps.probe(batch.targets as EndpointTarget[], {
+          now: () => startedAt,
+          timeoutMs: config.timeoutMs,
+          caPems: config.caPems,
+          thresholds: config.thresholds,
+          concurrency: config.concurrency,
+        });
+        const finishedAt = clock();
+        const ctx = { scanId: batch.scanId, now: startedAt, thresholds: config.thresholds };
+        const events = eventsForProbeResults(results, ctx);
+        const read = results.filter((r) => r.status !== 'error' && r.record);
+        const failed = results.length - read.length;
+        const counts = countSeverities(
+          read.map((r) => ({
+            evaluation: evaluate(
+              { ...r.record!, notAfter: new Date(r.notAfter!) },
+              startedAt,
+              config.thresholds,
+            ),
+          })),
+        );
+        events.push(
+          scanCompletedEvent({
+            scanId: batch.scanId,
+            source: 'endpoint',
+            startedAt: startedAt.toISOString(),
+            finishedAt: finishedAt.toISOString(),
+            durationMs: finishedAt.getTime() - startedAt.getTime(),
+            regionsScanned: [],
+            regionsFailed: [],
+            counts,
+            eventsPublished: events.length,
+            batch: { index: batch.batchIndex, count: batch.batchCount },
+            endpointsChecked: results.length,
+            endpointsFailed: failed,
+          }),
+        );
+        await deps.publisher.publish(events);
+        deps.metrics({
+          EndpointBatchesCompleted: 1,
+          EndpointsChecked: results.length,
+          EndpointsFailed: failed,
+          CertificatesExpiring: counts.warning + counts.critical,
+          CertificatesExpired: counts.expired,
+        });
+        deps.logger.info('endpoint batch probed', {
+          scanId: batch.scanId,
+          batch: `${batch.batchIndex}/${batch.batchCount}`,
+          endpoints: results.length,
+          failed,
+          counts,
+        });
+      } catch (error) {
+        deps.logger.error('endpoint batch failed; it will be redelivered', {
+          messageId: message.messageId,
+          error,
+        });
+        batchItemFailures.push({ itemIdentifier: message.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+};

@@ -1,0 +1,17 @@
+/** Lambda entry for the endpoint prober (SQS event source with partial batch responses). */
+import { jsonLogger } from '../shared/logger';
+import { emfMetrics } from '../shared/metrics';
+import { EventBusPublisher } from '../sinks/bus/event-bus-publisher';
+import { probeAll } from '../sources/endpoint/probe';
+import { makeProbeHandler, probeConfigFromEnv } from './make-probe-handler';
+
+const config = probeConfigFromEnv(process.env);
+const watcherId = process.env.WATCHER_ID ?? 'default';
+
+export const handler = makeProbeHandler({
+  config,
+  probe: probeAll,
+  publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
+  logger: jsonLogger({ watcher: watcherId }),
+  metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+});
