@@ -43,8 +43,7 @@ export const parseBatchMessage = (body: string): EndpointBatchMessage => {
   }
   const m = parsed as Partial<EndpointBatchMessage>;
   if (
-    !m ||
-    m.schemaVersion !== '1.0' ||
+    m?.schemaVersion !== '1.0' ||
     typeof m.scanId !== 'string' ||
     !Number.isInteger(m.batchIndex) ||
     !Number.isInteger(m.batchCount) ||

@@ -9,7 +9,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import { silentLogger } from '../../lambda/core/ports';
 import { dispatchConfigFromEnv, makeDispatchHandler } from '../../lambda/handlers/make-dispatch-handler';
 import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
