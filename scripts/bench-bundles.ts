@@ -43,7 +43,11 @@ export const benchBundles = (runs = 7): BundleResult[] => {
       if (r.Type !== 'AWS::Lambda::Function' || !assetPath) continue;
       const file = join(out, assetPath, 'index.js');
       // The SDK warns on Node < 22 at client creation; Lambda runs Node 24, so keep the timing free of it.
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'eu-west-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
       for (const [k, v] of Object.entries(r.Properties.Environment?.Variables ?? {}))
         env[k] = typeof v === 'string' ? v : 'placeholder';
       const times: number[] = [];

@@ -40,7 +40,8 @@ const json = (status: number, body: unknown) => ({
 const readBody = async (body: unknown): Promise<string> => {
   if (typeof body === 'string') return body;
   // View the bytes without calling methods on the SDK's string-adapter subclass of Uint8Array.
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   return '';
 };
 

@@ -172,7 +172,7 @@ describe('endpoint pipeline on the local AWS', () => {
       evaluation: { severity: 'critical', daysRemaining: 5 },
     });
     const misconfigured = received.find((e) => e['detail-type'] === 'Endpoint Misconfigured');
-    expect((misconfigured?.detail.problems as { code: string }[]).map((p) => p.code)).toContain(
+    expect(((misconfigured?.detail.problems ?? []) as { code: string }[]).map((p) => p.code)).toContain(
       'HOSTNAME_MISMATCH',
     );
     const failed = received.find((e) => e['detail-type'] === 'Endpoint Check Failed');
