@@ -30,6 +30,7 @@ import {
   validateTiers,
   validateTimeout,
 } from './config';
+import { EndpointProbes } from './endpoint-probes';
 import { WatcherFunction } from './watcher-function';
 
 /** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
@@ -74,6 +75,8 @@ export class CertificateExpiryWatcher extends Construct {
   readonly watcherId: string;
   readonly eventSource: string;
   readonly scanInterval: Duration;
+  /** The TLS endpoint probes, when `endpoints` lists any. */
+  readonly endpointProbes?: EndpointProbes;
 
   constructor(scope: Construct, id: string, props: CertificateExpiryWatcherProps = {}) {
     super(scope, id);
@@ -177,6 +180,22 @@ export class CertificateExpiryWatcher extends Construct {
     for (const alarm of [this.heartbeatAlarm, this.inventoryErrorsAlarm, this.deadLetterAlarm]) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
+    }
+
+    if (props.endpoints && props.endpoints.length > 0) {
+      this.endpointProbes = new EndpointProbes(this, 'EndpointProbes', {
+        ...props.endpointProbes,
+        endpoints: props.endpoints,
+        bus: this.bus,
+        eventSource: this.eventSource,
+        tiersDays,
+        criticalDays,
+        scanInterval: this.scanInterval,
+        watcherId: this.watcherId,
+        opsTopic: this.opsTopic,
+        deadLetterQueue,
+        logRetention: props.logRetention,
+      });
     }
   }
 

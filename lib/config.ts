@@ -2,6 +2,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/core/evaluate';
+import type { EndpointTarget } from '../lambda/sources/endpoint/types';
+import type { EndpointProbeSettings } from './endpoint-probes';
 
 /** Configuration of one {@link CertificateExpiryWatcher}. Every prop is optional. */
 export interface CertificateExpiryWatcherProps {
@@ -83,6 +85,20 @@ export interface CertificateExpiryWatcherProps {
    * @default 512
    */
   readonly inventoryMemorySizeMb?: number;
+  /**
+   * TLS endpoints probed on the same schedule, the way their clients see them (every address,
+   * the chain as sent, STARTTLS by well-known port). Results go on the same bus with
+   * `certificate.source` = `endpoint`, plus `Endpoint Check Failed` when nothing could be read.
+   *
+   * @default - no endpoint probes (no dispatcher, queue or prober is created)
+   */
+  readonly endpoints?: readonly EndpointTarget[];
+  /**
+   * Batching, concurrency, deadlines, private CA bundle and VPC of the endpoint probes.
+   *
+   * @default - see {@link EndpointProbeSettings}
+   */
+  readonly endpointProbes?: EndpointProbeSettings;
 }
 
 export const DEFAULT_SCAN_INTERVAL = Duration.hours(6);

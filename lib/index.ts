@@ -1,3 +1,4 @@
 export * from './certificate-expiry-watcher';
 export * from './config';
+export * from './endpoint-probes';
 export * from './watcher-function';

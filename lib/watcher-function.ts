@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -57,6 +60,23 @@ export interface WatcherFunctionProps {
    * @default 2
    */
   readonly retryAttempts?: number;
+  /**
+   * Files written next to the bundled handler (name → content), e.g. the endpoint list. Part of the
+   * asset, so a change redeploys the function.
+   *
+   * @default - none
+   */
+  readonly extraFiles?: Readonly<Record<string, string>>;
+  /**
+   * VPC to attach the function to (e.g. to probe private endpoints).
+   *
+   * @default - no VPC: the function reaches public endpoints only
+   */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group allowing all outbound traffic */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -101,6 +121,9 @@ export class WatcherFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       deadLetterQueue: props.deadLetterQueue,
       retryAttempts: props.retryAttempts ?? 2,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
@@ -115,7 +138,28 @@ export class WatcherFunction extends Construct {
         // Bundle everything, the AWS SDK v3 included: the runtime's SDK version drifts.
         externalModules: [],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+        commandHooks: extraFilesHooks(props.extraFiles ?? {}),
       },
     });
   }
 }
+
+const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Copies generated files into the bundle after esbuild ran (written to a temp dir at synth). */
+const extraFilesHooks = (files: Readonly<Record<string, string>>): nodejs.ICommandHooks | undefined => {
+  const names = Object.keys(files);
+  if (names.length === 0) return undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), 'cew-extra-files-'));
+  for (const name of names) {
+    if (!SAFE_FILE_NAME.test(name))
+      throw new Error(`extraFiles name must be a plain file name, got '${name}'`);
+    writeFileSync(path.join(dir, name), files[name] ?? '');
+  }
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      names.map((name) => `cp "${path.join(dir, name)}" "${path.join(outputDir, name)}"`),
+  };
+};

@@ -1,0 +1,309 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { STARTTLS_PROTOCOLS } from '../lambda/sources/endpoint/starttls';
+import type { EndpointTarget } from '../lambda/sources/endpoint/types';
+import { heartbeatPeriod, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
+import { WatcherFunction } from './watcher-function';
+
+/** Tuning of the endpoint probes; every setting has a default sized for 10,000 endpoints per period. */
+export interface EndpointProbeSettings {
+  /**
+   * Endpoints per SQS message (one prober batch).
+   *
+   * @default 25
+   */
+  readonly targetsPerBatch?: number;
+  /**
+   * Prober functions running at once (the SQS event source's maximum concurrency, 2-1000).
+   *
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Deadline of one probe of one address: connect + STARTTLS + handshake. Name resolution has
+   * its own deadline of the same length.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly probeTimeout?: Duration;
+  /**
+   * Endpoints probed at once inside one prober function.
+   *
+   * @default 32
+   */
+  readonly socketsPerFunction?: number;
+  /**
+   * Extra trust anchors (PEM) for endpoints signed by a private CA, besides Node's root store.
+   *
+   * @default - Node's bundled Mozilla root store only
+   */
+  readonly caBundlePem?: string;
+  /**
+   * @default 512
+   */
+  readonly memorySizeMb?: number;
+  /**
+   * VPC for the dispatcher and prober, to reach private endpoints. The subnets need a route to
+   * the EventBridge and SQS APIs (NAT gateway or VPC interface endpoints).
+   *
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group allowing all outbound traffic */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+export interface EndpointProbesProps extends EndpointProbeSettings {
+  readonly endpoints: readonly EndpointTarget[];
+  readonly bus: events.IEventBus;
+  readonly eventSource: string;
+  readonly tiersDays: readonly number[];
+  readonly criticalDays: number;
+  readonly scanInterval: Duration;
+  readonly watcherId: string;
+  readonly opsTopic: sns.ITopic;
+  /** Receives failed asynchronous dispatcher invocations. */
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export const DEFAULT_TARGETS_PER_BATCH = 25;
+export const DEFAULT_MAX_CONCURRENCY = 10;
+export const DEFAULT_PROBE_TIMEOUT = Duration.seconds(10);
+export const DEFAULT_SOCKETS_PER_FUNCTION = 32;
+/** Lambda's own limit. */
+const MAX_FUNCTION_TIMEOUT_SECONDS = 900;
+
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+
+const integerIn = (name: string, value: number, min: number, max: number): number => {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidWatcherConfigError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+};
+
+/** Checks every endpoint at synth, so a typo fails `cdk synth` instead of every scan. */
+export const validateEndpoints = (endpoints: readonly EndpointTarget[]): EndpointTarget[] => {
+  const seen = new Set<string>();
+  return endpoints.map((t, i) => {
+    const where = `endpoints[${i}]`;
+    if (
+      typeof t.host !== 'string' ||
+      !(HOST.test(t.host) || IPV4.test(t.host) || (t.host.includes(':') && IPV6.test(t.host)))
+    ) {
+      throw new InvalidWatcherConfigError(`${where}.host is not a host name or IP address, got '${t.host}'`);
+    }
+    if (t.starttls !== undefined && t.starttls !== 'none' && !STARTTLS_PROTOCOLS.includes(t.starttls)) {
+      throw new InvalidWatcherConfigError(
+        `${where}.starttls must be 'none' or one of ${STARTTLS_PROTOCOLS.join(', ')}, got '${t.starttls}'`,
+      );
+    }
+    const port = integerIn(`${where}.port`, t.port ?? 443, 1, 65535);
+    const key = `${t.host.toLowerCase()}:${port}/${t.servername ?? ''}/${t.starttls ?? ''}`;
+    if (seen.has(key)) throw new InvalidWatcherConfigError(`${where} repeats ${t.host}:${port}`);
+    seen.add(key);
+    return { ...t, port };
+  });
+};
+
+/**
+ * Worst-case time for one SQS message: resolution and probe deadlines for each wave of
+ * `socketsPerFunction` endpoints (each endpoint's addresses are probed in parallel).
+ */
+export const proberTimeoutFor = (
+  targetsPerBatch: number,
+  socketsPerFunction: number,
+  probeTimeout: Duration,
+): Duration => {
+  const waves = Math.ceil(targetsPerBatch / socketsPerFunction);
+  return Duration.seconds(waves * 2 * probeTimeout.toSeconds() + 30);
+};
+
+/**
+ * TLS endpoint probes: a schedule triggers a dispatcher that splits the endpoints into batches
+ * on an SQS queue; a prober function consumes them with bounded concurrency and puts results on
+ * the watcher's bus. Failed batches are retried by SQS, then dead-lettered and alarmed.
+ */
+export class EndpointProbes extends Construct {
+  readonly queue: sqs.Queue;
+  readonly queueDeadLetters: sqs.Queue;
+  readonly dispatcherFunction: lambda.IFunction;
+  readonly proberFunction: lambda.IFunction;
+  readonly heartbeatAlarm: cloudwatch.Alarm;
+  readonly proberErrorsAlarm: cloudwatch.Alarm;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly endpointCount: number;
+
+  constructor(scope: Construct, id: string, props: EndpointProbesProps) {
+    super(scope, id);
+    const endpoints = validateEndpoints(props.endpoints);
+    if (endpoints.length === 0)
+      throw new InvalidWatcherConfigError('endpoints must list at least one endpoint');
+    this.endpointCount = endpoints.length;
+    const targetsPerBatch = integerIn(
+      'targetsPerBatch',
+      props.targetsPerBatch ?? DEFAULT_TARGETS_PER_BATCH,
+      1,
+      500,
+    );
+    const maxConcurrency = integerIn(
+      'maxConcurrency',
+      props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      2,
+      1000,
+    );
+    const sockets = integerIn(
+      'socketsPerFunction',
+      props.socketsPerFunction ?? DEFAULT_SOCKETS_PER_FUNCTION,
+      1,
+      1024,
+    );
+    const probeTimeout = props.probeTimeout ?? DEFAULT_PROBE_TIMEOUT;
+    integerIn('probeTimeout (seconds)', probeTimeout.toSeconds({ integral: false }), 1, 60);
+    const proberTimeout = proberTimeoutFor(targetsPerBatch, sockets, probeTimeout);
+    if (proberTimeout.toSeconds() > MAX_FUNCTION_TIMEOUT_SECONDS) {
+      throw new InvalidWatcherConfigError(
+        `a batch of ${targetsPerBatch} endpoints at ${sockets} sockets and a ${probeTimeout.toHumanString()} deadline ` +
+          `may need ${proberTimeout.toHumanString()}, above Lambda's 15 minutes: lower targetsPerBatch or raise socketsPerFunction`,
+      );
+    }
+    const memorySizeMb = integerIn('endpointProbes.memorySizeMb', props.memorySizeMb ?? 512, 128, 10240);
+    const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
+
+    this.queueDeadLetters = new sqs.Queue(this, 'ProbeDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'ProbeQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's guidance for Lambda consumers: at least 6 x the function timeout.
+      visibilityTimeout: Duration.seconds(proberTimeout.toSeconds() * 6),
+      // A batch older than one period is stale: the next dispatch covers the same endpoints.
+      retentionPeriod: Duration.seconds(Math.max(60, props.scanInterval.toSeconds())),
+      deadLetterQueue: { queue: this.queueDeadLetters, maxReceiveCount: 3 },
+    });
+
+    const dispatcher = new WatcherFunction(this, 'Dispatcher', {
+      entry: 'lambda/handlers/dispatch-endpoints.ts',
+      description: `Queues ${endpoints.length} TLS endpoints in batches of ${targetsPerBatch} for probing`,
+      timeout: Duration.minutes(1),
+      logRetention: props.logRetention,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: 2,
+      extraFiles: { 'endpoints.json': JSON.stringify(endpoints) },
+      environment: {
+        PROBE_QUEUE_URL: this.queue.queueUrl,
+        PROBE_BATCH_SIZE: String(targetsPerBatch),
+        METRICS_NAMESPACE,
+        WATCHER_ID: props.watcherId,
+      },
+      ...network,
+    });
+    this.queue.grantSendMessages(dispatcher.function);
+    this.dispatcherFunction = dispatcher.function;
+
+    const prober = new WatcherFunction(this, 'Prober', {
+      entry: 'lambda/handlers/probe-endpoints.ts',
+      description: 'Probes TLS endpoints as their clients see them and puts the results on the watcher bus',
+      timeout: proberTimeout,
+      memorySizeMb,
+      logRetention: props.logRetention,
+      extraFiles: props.caBundlePem ? { 'ca-bundle.pem': props.caBundlePem } : undefined,
+      environment: {
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        EVENT_SOURCE: props.eventSource,
+        TIERS_DAYS: props.tiersDays.join(','),
+        CRITICAL_DAYS: String(props.criticalDays),
+        PROBE_TIMEOUT_MS: String(probeTimeout.toMilliseconds()),
+        PROBE_CONCURRENCY: String(sockets),
+        ...(props.caBundlePem ? { CA_FILE: '/var/task/ca-bundle.pem' } : {}),
+        METRICS_NAMESPACE,
+        WATCHER_ID: props.watcherId,
+      },
+      ...network,
+    });
+    prober.function.addEventSource(
+      new sources.SqsEventSource(this.queue, {
+        batchSize: 1,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    props.bus.grantPutEventsTo(prober.function);
+    this.proberFunction = prober.function;
+
+    new events.Rule(this, 'Schedule', {
+      description: `Dispatches the TLS endpoint probes every ${props.scanInterval.toHumanString()}`,
+      schedule: events.Schedule.rate(props.scanInterval),
+      targets: [
+        new targets.LambdaFunction(dispatcher.function, {
+          retryAttempts: 2,
+          deadLetterQueue: props.deadLetterQueue,
+        }),
+      ],
+    });
+
+    const period = heartbeatPeriod(props.scanInterval);
+    this.heartbeatAlarm = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'EndpointBatchesCompleted',
+      dimensionsMap: { Watcher: props.watcherId },
+      statistic: 'Sum',
+      period,
+    }).createAlarm(this, 'HeartbeatAlarm', {
+      alarmDescription:
+        `No batch of TLS endpoint probes completed in ${period.toHumanString()} (1.5 x the schedule): ` +
+        'endpoints are not being watched. Check the dispatcher and prober logs and the probe dead-letter queue.',
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.proberErrorsAlarm = new cloudwatch.MathExpression({
+      expression: 'dispatcher + prober',
+      usingMetrics: {
+        dispatcher: dispatcher.function.metricErrors({ statistic: 'Sum' }),
+        prober: prober.function.metricErrors({ statistic: 'Sum' }),
+      },
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'The endpoint dispatcher or prober function failed.',
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm = this.queueDeadLetters
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+      .createAlarm(this, 'DeadLetterAlarm', {
+        alarmDescription: 'A batch of endpoint probes failed three deliveries and was dead-lettered.',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const action = new cwActions.SnsAction(props.opsTopic);
+    for (const alarm of [this.heartbeatAlarm, this.proberErrorsAlarm, this.deadLetterAlarm]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CertificateExpiryWatcher, proberTimeoutFor, validateEndpoints } from '../../lib';
+import { CDK_JSON_CONTEXT, testApp, watcherStack } from './stacks';
+
+const ENDPOINTS = [
+  { host: 'example.com' },
+  { host: 'mail.example.com', port: 587, starttls: 'smtp' as const, labels: { team: 'mail' } },
+  { host: '10.0.0.5', port: 5432 },
+];
+
+describe('endpoint probes in the template', () => {
+  let template: Template;
+  let stack: Stack;
+
+  beforeAll(() => {
+    ({ stack } = watcherStack({
+      endpoints: ENDPOINTS,
+      endpointProbes: {
+        targetsPerBatch: 50,
+        maxConcurrency: 20,
+        probeTimeout: Duration.seconds(5),
+        socketsPerFunction: 25,
+      },
+    }));
+    template = Template.fromStack(stack);
+  });
+
+  it('creates a dispatcher and a prober besides the inventory, on Node.js 24 arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: {
+        Variables: Match.objectLike({ PROBE_BATCH_SIZE: '50', PROBE_QUEUE_URL: Match.anyValue() }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      // 2 waves of 25 sockets x (DNS + probe deadline of 5 s) + 30 s margin.
+      Timeout: 50,
+      Environment: {
+        Variables: Match.objectLike({
+          PROBE_TIMEOUT_MS: '5000',
+          PROBE_CONCURRENCY: '25',
+          EVENT_BUS_NAME: Match.anyValue(),
+          TIERS_DAYS: '30,14,7,3,1',
+        }),
+      },
+    });
+  });
+
+  it('feeds the prober from an encrypted queue with a dead-letter queue, partial batch responses and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 300,
+      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() },
+    });
+  });
+
+  it('schedules the dispatcher on the watcher interval', () => {
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(6 hours)' },
+    });
+    expect(Object.keys(rules)).toHaveLength(2);
+  });
+
+  it('alarms to the ops topic when no endpoint batch completes in 1.5 periods, on errors and on dead letters', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EndpointBatchesCompleted',
+      Namespace: 'CertExpiryWatcher',
+      Period: 32400,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'dispatcher + prober' })]),
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  });
+
+  it('grants the prober PutEvents on the bus and the dispatcher SendMessage on the queue, no wildcard actions', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (
+          p as {
+            Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+          }
+        ).Properties.PolicyDocument.Statement,
+    );
+    for (const s of statements) for (const a of [s.Action].flat()) expect(a).not.toMatch(/^\*$|:\*$/);
+    expect(statements.some((s) => [s.Action].flat().includes('events:PutEvents'))).toBe(true);
+    expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage'))).toBe(true);
+  });
+
+  it('passes cdk-nag AwsSolutions with nothing new to acknowledge', () => {
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+});
+
+describe('endpoint configuration errors fail at synth', () => {
+  it.each([
+    [[{ host: 'bad host!' }], /endpoints\[0\]\.host is not a host name/],
+    [[{ host: 'a.example.com', port: 70000 }], /endpoints\[0\]\.port must be an integer from 1 to 65535/],
+    [[{ host: 'a.example.com', starttls: 'smtps' }], /starttls must be 'none' or one of smtp/],
+    [
+      [{ host: 'a.example.com' }, { host: 'A.example.com', port: 443 }],
+      /endpoints\[1\] repeats A\.example\.com:443/,
+    ],
+  ])('%j', (endpoints, message) => {
+    expect(() => validateEndpoints(endpoints as never)).toThrow(message);
+  });
+
+  it('refuses a batch that could outlast Lambda', () => {
+    const stack = new Stack(testApp(), 'TooSlow');
+    expect(
+      () =>
+        new CertificateExpiryWatcher(stack, 'W', {
+          endpoints: [{ host: 'example.com' }],
+          endpointProbes: { targetsPerBatch: 500, socketsPerFunction: 1, probeTimeout: Duration.seconds(30) },
+        }),
+    ).toThrow(/above Lambda's 15 minutes/);
+    expect(proberTimeoutFor(25, 32, Duration.seconds(10)).toSeconds()).toBe(50);
+  });
+});
+
+describe('bundled dispatcher', () => {
+  it('ships the validated endpoint list next to the handler', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'Bundled');
+    new CertificateExpiryWatcher(stack, 'W', { endpoints: ENDPOINTS });
+    const assembly = app.synth();
+    const template = assembly.getStackByName('Bundled').template as {
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Metadata?: Record<string, string>;
+          Properties: { Environment?: { Variables?: Record<string, unknown> } };
+        }
+      >;
+    };
+    const dispatcher = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        r.Properties.Environment?.Variables?.PROBE_BATCH_SIZE !== undefined,
+    );
+    const assetDir = path.join(assembly.directory, dispatcher?.Metadata?.['aws:asset:path'] ?? 'missing');
+    expect(existsSync(path.join(assetDir, 'index.js'))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(assetDir, 'endpoints.json'), 'utf8'))).toEqual([
+      { host: 'example.com', port: 443 },
+      { host: 'mail.example.com', port: 587, starttls: 'smtp', labels: { team: 'mail' } },
+      { host: '10.0.0.5', port: 5432 },
+    ]);
+  });
+});
