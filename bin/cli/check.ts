@@ -1,0 +1,255 @@
+/**
+ * `cert-watch check [options] <host[:port]>...`: probes endpoints the way their clients see them
+ * and prints a table (or JSON), with Nagios exit codes so it drops into CI and monitoring.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { InvalidThresholdsError, thresholdsFromWindow } from '../../lambda/core/evaluate';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
+  InvalidTargetError,
+  probeAll,
+} from '../../lambda/sources/endpoint/probe';
+import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
+import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
+import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
+import {
+  parseStarttls,
+  parseTargetSpec,
+  parseTargetsFile,
+  type TargetDefaults,
+  TargetParseError,
+} from './targets';
+
+export interface CheckIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly now?: () => Date;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_WARNING = 1;
+export const EXIT_CRITICAL = 2;
+export const EXIT_UNKNOWN = 3;
+
+export const CHECK_USAGE = `Usage: cert-watch check [options] <host[:port]>...
+
+Probes TLS endpoints (every address of each name) and reports the certificate chain each serves.
+
+Options:
+  --starttls <proto>      smtp, imap, pop3, ftp, ldap, postgres, mysql, xmpp or none
+                          (default: by well-known port, e.g. 25/587 smtp, 5432 postgres)
+  --servername <name>     SNI and name to check (default: the host; no SNI for IP addresses)
+  --timeout <ms>          deadline per address: connect + STARTTLS + handshake (default ${DEFAULT_TIMEOUT_MS})
+  --warn-days <n>         warning window in days (default 30)
+  --critical-days <n>     critical at or below this many days (default 7)
+  --ca-file <pem>         extra trusted CA certificates (PEM), besides Node's root store
+  --concurrency <n>       targets probed at once (default ${DEFAULT_CONCURRENCY})
+  --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
+  --json                  machine-readable output
+  -h, --help              show this help
+
+Targets: host, host:port, [2001:db8::1]:443. Default port 443 (or the STARTTLS protocol's port).
+Exit codes: 0 OK, 1 WARNING, 2 CRITICAL (expired, critical or broken chain), 3 UNKNOWN
+(a target could not be checked, or a usage error). CRITICAL outranks UNKNOWN.
+`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Nagios semantics; a critical finding outranks a target that could not be checked. */
+export const exitCodeFor = (results: readonly ProbeResult[]): number => {
+  const verdicts = new Set(results.map(verdictOf));
+  if (verdicts.has('expired') || verdicts.has('critical')) return EXIT_CRITICAL;
+  if (verdicts.has('error')) return EXIT_UNKNOWN;
+  if (verdicts.has('warning')) return EXIT_WARNING;
+  return EXIT_OK;
+};
+
+const positiveInt = (value: string | undefined, option: string, fallback: number): number => {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) <= 0) {
+    throw new UsageError(`${option} must be a positive whole number, got '${value}'`);
+  }
+  return Number(value);
+};
+
+const nonNegativeInt = (value: string | undefined, option: string, fallback: number): number => {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${option} must be a whole number of days, got '${value}'`);
+  return Number(value);
+};
+
+const readText = (path: string, option: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${option} ${path}: ${code ?? (err as Error).message}`);
+  }
+};
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+const renderTable = (results: readonly ProbeResult[]): string => {
+  const sorted = [...results].sort(
+    (a, b) =>
+      VERDICT_RANK[verdictOf(b)] - VERDICT_RANK[verdictOf(a)] ||
+      (a.daysRemaining ?? Number.POSITIVE_INFINITY) - (b.daysRemaining ?? Number.POSITIVE_INFINITY) ||
+      a.target.localeCompare(b.target),
+  );
+  const header = ['VERDICT', 'TARGET', 'ADDRESS', 'DAYS', 'EXPIRES', 'TLS', 'SUBJECT', 'PROBLEMS'];
+  const rows = sorted.map((r) => [
+    verdictOf(r).toUpperCase(),
+    r.target,
+    r.address ?? '-',
+    r.daysRemaining === null ? '-' : String(r.daysRemaining),
+    r.notAfter ? r.notAfter.slice(0, 10) : '-',
+    r.tlsVersion ?? '-',
+    r.leaf?.subject ?? '-',
+    r.error ? r.error.code : r.problems.map((p) => p.code).join(',') || '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  const details = sorted.flatMap((r) => [
+    ...(r.error ? [`  ${r.target} (${r.address ?? 'no address'}): ${r.error.code}: ${r.error.message}`] : []),
+    ...r.problems.map((p) => `  ${r.target} (${r.address}): ${p.code}: ${p.message}`),
+    ...(r.earliestExpiry && r.earliestExpiry.role !== 'leaf'
+      ? [
+          `  ${r.target} (${r.address}): earliest expiry is ${r.earliestExpiry.role} '${r.earliestExpiry.subject}'`,
+        ]
+      : []),
+  ]);
+  if (details.length > 0) out.push('', 'Details:', ...details);
+  const counts = new Map<Verdict, number>();
+  for (const r of results) counts.set(verdictOf(r), (counts.get(verdictOf(r)) ?? 0) + 1);
+  const summary = (['ok', 'warning', 'critical', 'expired', 'error'] as const)
+    .filter((v) => counts.has(v))
+    .map((v) => `${counts.get(v)} ${v}`)
+    .join(', ');
+  out.push('', `${results.length} result${results.length === 1 ? '' : 's'}: ${summary}`);
+  return `${out.join('\n')}\n`;
+};
+
+const toJson = (results: readonly ProbeResult[]): string =>
+  `${JSON.stringify(
+    {
+      results: results.map(({ record: _record, ...rest }) => ({
+        ...rest,
+        verdict: verdictOf(rest as ProbeResult),
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+
+const progressBar = (stderr: CheckIo['stderr'], total: number) => {
+  const width = 30;
+  return {
+    update: (done: number) => {
+      const filled = Math.round((done / total) * width);
+      stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    },
+    clear: () => stderr.write(`\r${' '.repeat(width + 24)}\r`),
+  };
+};
+
+const PROGRESS_MIN_TARGETS = 20;
+
+/** Runs `cert-watch check`; returns the exit code and never throws for user errors. */
+export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => {
+  const fail = (message: string): number => {
+    io.stderr.write(`cert-watch check: ${message}\nTry 'cert-watch check --help'.\n`);
+    return EXIT_UNKNOWN;
+  };
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(CHECK_USAGE);
+    return EXIT_OK;
+  }
+  try {
+    const defaults: TargetDefaults = {
+      ...(values.starttls !== undefined ? { starttls: parseStarttls(values.starttls) } : {}),
+      ...(values.servername !== undefined ? { servername: values.servername } : {}),
+    };
+    const targets: EndpointTarget[] = positionals.map((p) => parseTargetSpec(p, defaults));
+    if (values.file !== undefined)
+      targets.push(...parseTargetsFile(readText(values.file, '--file'), values.file, defaults));
+    if (targets.length === 0) throw new UsageError('no targets: give host[:port] arguments or --file');
+
+    const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);
+    const concurrency = positiveInt(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
+    const warnDays = nonNegativeInt(values['warn-days'], '--warn-days', 30);
+    const criticalDays = nonNegativeInt(values['critical-days'], '--critical-days', 7);
+    if (criticalDays > warnDays) {
+      throw new UsageError(`--critical-days (${criticalDays}) must not exceed --warn-days (${warnDays})`);
+    }
+    const thresholds = thresholdsFromWindow(warnDays, criticalDays);
+    let caPems: string[] = [];
+    if (values['ca-file'] !== undefined) {
+      const pem = readText(values['ca-file'], '--ca-file');
+      parsePemBundle(pem, `--ca-file ${values['ca-file']}`);
+      caPems = [pem];
+    }
+
+    const bar =
+      io.stderr.isTTY && targets.length > PROGRESS_MIN_TARGETS
+        ? progressBar(io.stderr, targets.length)
+        : undefined;
+    const results = await probeAll(targets, {
+      timeoutMs,
+      concurrency,
+      thresholds,
+      caPems,
+      ...(io.now ? { now: io.now } : {}),
+      ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+    });
+    bar?.clear();
+    io.stdout.write(values.json ? toJson(results) : renderTable(results));
+    return exitCodeFor(results);
+  } catch (err) {
+    if (
+      err instanceof UsageError ||
+      err instanceof TargetParseError ||
+      err instanceof InvalidCaBundleError ||
+      err instanceof InvalidThresholdsError ||
+      err instanceof InvalidTargetError
+    ) {
+      return fail(err.message);
+    }
+    io.stderr.write(`cert-watch check: unexpected error: ${(err as Error).message ?? String(err)}\n`);
+    return EXIT_UNKNOWN;
+  }
+};
+
+const parse = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      starttls: { type: 'string' },
+      servername: { type: 'string' },
+      timeout: { type: 'string' },
+      'warn-days': { type: 'string' },
+      'critical-days': { type: 'string' },
+      'ca-file': { type: 'string' },
+      concurrency: { type: 'string' },
+      file: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });

@@ -1,0 +1,191 @@
+/**
+ * Target parsing for `cert-watch check`: `host[:port]` arguments (IPv6 as `[::1]:443`) and
+ * target files (one target per line with # comments, or a JSON/YAML list of targets).
+ */
+import { isIPv6 } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import { STARTTLS_PROTOCOLS, type StarttlsProtocol } from '../../lambda/sources/endpoint/starttls';
+import type { EndpointTarget } from '../../lambda/sources/endpoint/types';
+
+export class TargetParseError extends Error {
+  override readonly name = 'TargetParseError';
+}
+
+/** The port a protocol usually speaks STARTTLS on, for `--starttls smtp host` without a port. */
+const STARTTLS_DEFAULT_PORTS: Readonly<Record<StarttlsProtocol, number>> = {
+  smtp: 25,
+  imap: 143,
+  pop3: 110,
+  ftp: 21,
+  ldap: 389,
+  postgres: 5432,
+  mysql: 3306,
+  xmpp: 5222,
+};
+
+export type StarttlsOption = StarttlsProtocol | 'none';
+
+export const parseStarttls = (value: string): StarttlsOption => {
+  const v = value.toLowerCase();
+  if (v === 'none' || (STARTTLS_PROTOCOLS as readonly string[]).includes(v)) return v as StarttlsOption;
+  throw new TargetParseError(
+    `unknown STARTTLS protocol '${value}' (one of: none, ${STARTTLS_PROTOCOLS.join(', ')})`,
+  );
+};
+
+export const parsePort = (value: string, context: string): number => {
+  if (!/^\d{1,5}$/.test(value))
+    throw new TargetParseError(`${context}: port must be a number, got '${value}'`);
+  const port = Number(value);
+  if (port < 1 || port > 65535) throw new TargetParseError(`${context}: port must be 1-65535, got ${port}`);
+  return port;
+};
+
+export interface TargetDefaults {
+  readonly starttls?: StarttlsOption;
+  readonly servername?: string;
+}
+
+const defaultPort = (starttls: StarttlsOption | undefined): number =>
+  starttls && starttls !== 'none' ? STARTTLS_DEFAULT_PORTS[starttls] : 443;
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 literal. */
+export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): EndpointTarget => {
+  const text = spec.trim();
+  if (!text) throw new TargetParseError('empty target');
+  let host: string;
+  let port: number | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1]!;
+    if (!isIPv6(host)) throw new TargetParseError(`'${spec}': [${host}] is not an IPv6 address`);
+    if (bracketed[2] !== undefined) port = parsePort(bracketed[2], `'${spec}'`);
+  } else if (isIPv6(text)) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon >= 0) {
+      host = text.slice(0, colon);
+      port = parsePort(text.slice(colon + 1), `'${spec}'`);
+    } else {
+      host = text;
+    }
+    if (!/^[A-Za-z0-9._-]+$/.test(host)) {
+      throw new TargetParseError(
+        `'${spec}': '${host}' is not a host name or IP address (IPv6 needs [brackets] with a port)`,
+      );
+    }
+  }
+  return {
+    host,
+    port: port ?? defaultPort(defaults.starttls),
+    ...(defaults.servername ? { servername: defaults.servername } : {}),
+    ...(defaults.starttls ? { starttls: defaults.starttls } : {}),
+  };
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const targetFromObject = (
+  entry: Record<string, unknown>,
+  where: string,
+  defaults: TargetDefaults,
+): EndpointTarget => {
+  const { host, port, servername, starttls, labels, owner } = entry;
+  if (typeof host !== 'string' || host.trim() === '')
+    throw new TargetParseError(`${where}: 'host' must be a non-empty string`);
+  const base = parseTargetSpec(host, defaults);
+  let resolvedPort = base.port;
+  if (port !== undefined) {
+    if (typeof port !== 'number' && typeof port !== 'string')
+      throw new TargetParseError(`${where}: 'port' must be a number`);
+    resolvedPort = parsePort(String(port), where);
+  }
+  if (servername !== undefined && typeof servername !== 'string') {
+    throw new TargetParseError(`${where}: 'servername' must be a string`);
+  }
+  let proto = defaults.starttls;
+  if (starttls !== undefined) {
+    if (typeof starttls !== 'string') throw new TargetParseError(`${where}: 'starttls' must be a string`);
+    proto = parseStarttls(starttls);
+    if (port === undefined && !/:\d+$/.test(host)) resolvedPort = defaultPort(proto);
+  }
+  if (
+    labels !== undefined &&
+    (!isRecord(labels) || Object.values(labels).some((v) => typeof v !== 'string'))
+  ) {
+    throw new TargetParseError(`${where}: 'labels' must map names to strings`);
+  }
+  if (owner !== undefined && typeof owner !== 'string')
+    throw new TargetParseError(`${where}: 'owner' must be a string`);
+  const name = servername ?? defaults.servername;
+  return {
+    host: base.host,
+    port: resolvedPort,
+    ...(name ? { servername: name } : {}),
+    ...(proto ? { starttls: proto } : {}),
+    ...(labels ? { labels: labels as Record<string, string> } : {}),
+    ...(owner ? { owner } : {}),
+  };
+};
+
+const fromList = (list: unknown, origin: string, defaults: TargetDefaults): EndpointTarget[] => {
+  const items = isRecord(list) ? (list.targets ?? list.endpoints) : list;
+  if (!Array.isArray(items)) {
+    throw new TargetParseError(
+      `${origin}: expected a list of targets (or an object with 'targets' or 'endpoints')`,
+    );
+  }
+  return items.map((entry, i) => {
+    const where = `${origin}: entry ${i + 1}`;
+    if (typeof entry === 'string') return parseTargetSpec(entry, defaults);
+    if (isRecord(entry)) return targetFromObject(entry, where, defaults);
+    throw new TargetParseError(`${where}: expected 'host[:port]' or an object with 'host'`);
+  });
+};
+
+/**
+ * Targets from a file's text. JSON or YAML (by extension, or by content that starts like a list
+ * or mapping), else one `host[:port]` per line with `#` comments.
+ */
+export const parseTargetsFile = (
+  text: string,
+  origin: string,
+  defaults: TargetDefaults = {},
+): EndpointTarget[] => {
+  const trimmed = text.trim();
+  const wrap = (err: unknown, what: string): never => {
+    if (err instanceof TargetParseError) throw err;
+    throw new TargetParseError(`${origin}: not valid ${what} (${(err as Error).message.split('\n')[0]})`);
+  };
+  if (/\.json$/i.test(origin) || /^[[{]/.test(trimmed)) {
+    let data: unknown;
+    try {
+      data = JSON.parse(trimmed);
+    } catch (err) {
+      wrap(err, 'JSON');
+    }
+    return fromList(data, origin, defaults);
+  }
+  if (/\.ya?ml$/i.test(origin) || /^(-\s|---|(targets|endpoints):)/m.test(trimmed)) {
+    let data: unknown;
+    try {
+      data = parseYaml(trimmed);
+    } catch (err) {
+      wrap(err, 'YAML');
+    }
+    return fromList(data ?? [], origin, defaults);
+  }
+  const targets: EndpointTarget[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const content = line.replace(/#.*$/, '').trim();
+    if (!content) return;
+    try {
+      targets.push(parseTargetSpec(content, defaults));
+    } catch (err) {
+      throw new TargetParseError(`${origin}:${i + 1}: ${(err as Error).message}`);
+    }
+  });
+  return targets;
+};

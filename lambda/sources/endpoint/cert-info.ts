@@ -1,0 +1,131 @@
+/**
+ * Parsed facts about one certificate, cached by SHA-256 fingerprint: endpoints that share a leaf
+ * or an intermediate (most do) pay for parsing, key inspection and signature checks once.
+ */
+
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { certificateSignatureAlgorithm, DerError } from './der';
+
+export interface CertInfo {
+  readonly x509: X509Certificate;
+  readonly fingerprintSha256: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly sans: readonly string[];
+  readonly isCa: boolean;
+  readonly keyType: string;
+  readonly keySize: number | null;
+  readonly curve?: string;
+  readonly signatureAlgorithm: string;
+  /** Subject equals issuer and the certificate verifies with its own key. */
+  readonly selfSigned: boolean;
+  readonly publicKey: KeyObject;
+}
+
+const MAX_CACHED = 5_000;
+const infoCache = new Map<string, CertInfo>();
+const signedByCache = new Map<string, boolean>();
+
+const KEY_TYPES: Readonly<Record<string, string>> = {
+  rsa: 'RSA',
+  'rsa-pss': 'RSA-PSS',
+  ec: 'EC',
+  ed25519: 'Ed25519',
+  ed448: 'Ed448',
+  dsa: 'DSA',
+};
+
+const keyFacts = (key: KeyObject): { keyType: string; keySize: number | null; curve?: string } => {
+  const type = key.asymmetricKeyType ?? 'unknown';
+  const details = key.asymmetricKeyDetails ?? {};
+  const keyType = KEY_TYPES[type] ?? type;
+  if (details.modulusLength !== undefined) return { keyType, keySize: details.modulusLength };
+  if (details.namedCurve !== undefined) {
+    const bits = /(\d{3})/.exec(details.namedCurve)?.[1];
+    return { keyType, keySize: bits ? Number(bits) : null, curve: details.namedCurve };
+  }
+  if (type === 'ed25519') return { keyType, keySize: 256 };
+  if (type === 'ed448') return { keyType, keySize: 448 };
+  return { keyType, keySize: null };
+};
+
+/** `DNS:a, IP Address:1.2.3.4` → ['a', '1.2.3.4']; other kinds keep their prefix (e.g. 'URI:...'). */
+export const parseSubjectAltName = (san: string | undefined): string[] => {
+  if (!san) return [];
+  return san
+    .split(/, (?=[A-Za-z][A-Za-z ]*:)/)
+    .map((entry) => entry.replace(/^(DNS|IP Address):/, '').replace(/^"(.*)"$/, '$1'))
+    .filter((entry) => entry.length > 0);
+};
+
+/** OpenSSL's one-line name forms use newlines; a single line reads better in tables and events. */
+const oneLine = (name: string): string => name.split('\n').filter(Boolean).join(', ');
+
+const cacheSet = <V>(map: Map<string, V>, key: string, value: V): void => {
+  if (map.size >= MAX_CACHED) map.clear();
+  map.set(key, value);
+};
+
+/** Facts about a certificate; `x509` is parsed again only when its fingerprint is new. */
+export const certInfo = (x509: X509Certificate): CertInfo => {
+  const fingerprintSha256 = x509.fingerprint256;
+  const cached = infoCache.get(fingerprintSha256);
+  if (cached) return cached;
+  const publicKey = x509.publicKey;
+  let signatureAlgorithm: string;
+  try {
+    signatureAlgorithm = certificateSignatureAlgorithm(x509.raw);
+  } catch (err) {
+    if (!(err instanceof DerError)) throw err;
+    signatureAlgorithm = 'unknown';
+  }
+  const subject = oneLine(x509.subject);
+  const issuer = oneLine(x509.issuer);
+  let selfSigned = false;
+  if (subject === issuer) {
+    try {
+      // Not checkIssued(self): it also demands keyCertSign, which self-signed leaves lack.
+      selfSigned = x509.verify(publicKey);
+    } catch {
+      selfSigned = false;
+    }
+  }
+  const info: CertInfo = {
+    x509,
+    fingerprintSha256,
+    subject,
+    issuer,
+    serialNumber: x509.serialNumber,
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+    sans: parseSubjectAltName(x509.subjectAltName),
+    isCa: x509.ca,
+    ...keyFacts(publicKey),
+    signatureAlgorithm,
+    selfSigned,
+    publicKey,
+  };
+  cacheSet(infoCache, fingerprintSha256, info);
+  return info;
+};
+
+/** Whether `issuer` issued `child`: names and key identifiers match and the signature verifies. */
+export const isSignedBy = (child: CertInfo, issuer: CertInfo): boolean => {
+  const key = `${child.fingerprintSha256}/${issuer.fingerprintSha256}`;
+  const cached = signedByCache.get(key);
+  if (cached !== undefined) return cached;
+  let ok = false;
+  try {
+    ok =
+      child.issuer === issuer.subject &&
+      child.x509.checkIssued(issuer.x509) &&
+      child.x509.verify(issuer.publicKey);
+  } catch {
+    ok = false;
+  }
+  cacheSet(signedByCache, key, ok);
+  return ok;
+};

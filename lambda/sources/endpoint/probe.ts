@@ -1,0 +1,355 @@
+/**
+ * The endpoint prober: resolves a name to every address, connects to each with one overall
+ * deadline (connect + STARTTLS + handshake), reads the chain exactly as sent, and analyses it.
+ * Never throws for a bad endpoint: every failure becomes a result with status 'error'.
+ */
+
+import type { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import * as tls from 'node:tls';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../../core/evaluate';
+import { analyzeChain, leafRecord } from './analyze';
+import { certInfo } from './cert-info';
+import {
+  classifyError,
+  DnsFailureError,
+  HandshakeFailedError,
+  type ProbeError,
+  ProbeTimeoutError,
+} from './errors';
+import { defaultResolve, uniqueAddresses } from './resolve';
+import { defaultStarttlsForPort, negotiateStarttls, type StarttlsProtocol } from './starttls';
+import { type TrustStore, trustStoreFor } from './trust';
+import type { EndpointTarget, ProbeOptions, ProbeResult, Problem, ResolvedAddress } from './types';
+import { verdictOf } from './verdict';
+
+export const DEFAULT_PORT = 443;
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Longest chain we walk; far beyond any real chain, it only bounds hostile ones. */
+const MAX_CHAIN_LENGTH = 256;
+
+let sharedContext: tls.SecureContext | undefined;
+/**
+ * One client context for every probe: building a context per connection costs more than the
+ * handshake. Its CA store is deliberately empty (we verify ourselves), and TLS 1.0 plus security
+ * level 0 let us still read certificates from legacy servers and weak keys in order to report them.
+ */
+const secureContext = (): tls.SecureContext => {
+  sharedContext ??= tls.createSecureContext({ ca: [], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+  return sharedContext;
+};
+
+/** `host:port`, IPv6 literals in brackets. */
+export const formatTarget = (host: string, port: number): string =>
+  net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+
+export const starttlsFor = (target: EndpointTarget): StarttlsProtocol | undefined =>
+  target.starttls === 'none'
+    ? undefined
+    : (target.starttls ?? defaultStarttlsForPort(target.port ?? DEFAULT_PORT));
+
+interface Resolved {
+  readonly target: EndpointTarget;
+  readonly port: number;
+  readonly servername: string | null;
+  readonly expectedName: string;
+  readonly starttls: StarttlsProtocol | undefined;
+  readonly timeoutMs: number;
+  readonly now: () => Date;
+  readonly thresholds: Thresholds;
+  readonly trustStore: TrustStore;
+}
+
+const baseResult = (r: Resolved, address: string | null) => ({
+  target: formatTarget(r.target.host, r.port),
+  host: r.target.host,
+  port: r.port,
+  address,
+  servername: r.servername,
+  starttls: r.starttls ?? null,
+  ...(r.target.labels ? { labels: r.target.labels } : {}),
+  ...(r.target.owner ? { owner: r.target.owner } : {}),
+});
+
+const errorResult = (
+  r: Resolved,
+  address: string | null,
+  error: ProbeError,
+  startedAt: number,
+): ProbeResult => ({
+  ...baseResult(r, address),
+  status: 'error',
+  verdict: 'error',
+  daysRemaining: null,
+  notAfter: null,
+  tlsVersion: null,
+  leaf: null,
+  chain: [],
+  earliestExpiry: null,
+  problems: [],
+  error: { code: error.code, message: error.message },
+  durationMs: Math.round(performance.now() - startedAt),
+});
+
+/** The sent chain, read once: each read consumes Node's copy of the peer chain. */
+const readSentChain = (socket: tls.TLSSocket): X509Certificate[] => {
+  const chain: X509Certificate[] = [];
+  let cert: X509Certificate | undefined = socket.getPeerX509Certificate();
+  while (cert && chain.length < MAX_CHAIN_LENGTH) {
+    chain.push(cert);
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+};
+
+interface Handshake {
+  readonly chain: X509Certificate[];
+  readonly tlsVersion: string | null;
+}
+
+/**
+ * Connects, optionally negotiates STARTTLS, and completes a TLS handshake within `timeoutMs`.
+ * A single timer owns the deadline; every path destroys both sockets.
+ */
+const handshake = (r: Resolved, address: string, family: 4 | 6): Promise<Handshake> =>
+  new Promise<Handshake>((resolve, reject) => {
+    let raw: net.Socket | undefined;
+    let secure: tls.TLSSocket | undefined;
+    let settled = false;
+    let handshakeStarted = false;
+    // Only STARTTLS needs a signal; creating one per plain probe costs measurable CPU at scale.
+    const abort = r.starttls !== undefined ? new AbortController() : undefined;
+
+    const finish = (err: unknown, value?: Handshake): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      abort?.abort();
+      secure?.destroy();
+      raw?.destroy();
+      if (value) resolve(value);
+      else reject(classifyError(err, handshakeStarted));
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new ProbeTimeoutError(`no TLS handshake with ${address} port ${r.port} within ${r.timeoutMs} ms`),
+        ),
+      r.timeoutMs,
+    );
+
+    const startTls = (socket?: net.Socket): void => {
+      handshakeStarted = socket !== undefined;
+      const options: tls.ConnectionOptions = {
+        secureContext: secureContext(),
+        rejectUnauthorized: false,
+        ...(r.servername !== null ? { servername: r.servername } : {}),
+        ...(socket ? { socket } : { host: address, port: r.port, family }),
+      };
+      secure = tls.connect(options);
+      if (!socket) secure.once('connect', () => (handshakeStarted = true));
+      secure.once('secureConnect', () => {
+        try {
+          const chain = readSentChain(secure!);
+          const tlsVersion = secure!.getProtocol();
+          if (chain.length === 0) throw new HandshakeFailedError('server sent no certificate');
+          finish(undefined, { chain, tlsVersion });
+        } catch (err) {
+          finish(err);
+        }
+      });
+      secure.on('error', finish);
+      // Checked first: after a normal finish, building an error (and its stack) would be wasted work.
+      secure.once('close', () => {
+        if (!settled)
+          finish(new HandshakeFailedError(`${address} closed the connection during the TLS handshake`));
+      });
+    };
+
+    try {
+      if (r.starttls === undefined) {
+        startTls();
+        return;
+      }
+      const protocol = r.starttls;
+      raw = net.connect({ host: address, port: r.port, family });
+      raw.on('error', finish);
+      raw.once('close', () => {
+        if (!settled) finish(new HandshakeFailedError(`${address} closed the connection during STARTTLS`));
+      });
+      raw.once('connect', () => {
+        negotiateStarttls(raw!, protocol, {
+          host: r.servername ?? r.target.host,
+          signal: abort!.signal,
+        })
+          .then(() => {
+            if (!settled) startTls(raw);
+          })
+          .catch(finish);
+      });
+    } catch (err) {
+      finish(err);
+    }
+  });
+
+const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): Promise<ProbeResult> => {
+  const startedAt = performance.now();
+  let shake: Handshake;
+  try {
+    shake = await handshake(r, address, family);
+  } catch (err) {
+    return errorResult(r, address, classifyError(err, true), startedAt);
+  }
+  try {
+    const sent = shake.chain.map(certInfo);
+    const analysis = analyzeChain({
+      sent,
+      expectedName: r.expectedName,
+      now: r.now(),
+      thresholds: r.thresholds,
+      trustStore: r.trustStore,
+    });
+    const labels = r.target.owner ? { owner: r.target.owner, ...r.target.labels } : r.target.labels;
+    const { trusted: _trusted, ...rest } = analysis;
+    return {
+      ...baseResult(r, address),
+      ...rest,
+      verdict: verdictOf(analysis),
+      tlsVersion: shake.tlsVersion,
+      error: null,
+      durationMs: Math.round(performance.now() - startedAt),
+      record: leafRecord(sent[0]!, { host: r.target.host, port: r.port, address }, labels),
+    };
+  } catch (err) {
+    return errorResult(
+      r,
+      address,
+      new HandshakeFailedError(`unreadable certificate chain: ${(err as Error).message}`, { cause: err }),
+      startedAt,
+    );
+  }
+};
+
+const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+};
+
+const backendsDiffer = (results: ProbeResult[]): ProbeResult[] => {
+  const fingerprints = new Set(results.flatMap((r) => (r.leaf ? [r.leaf.fingerprintSha256] : [])));
+  if (fingerprints.size < 2) return results;
+  const served = results
+    .filter((r) => r.leaf)
+    .map((r) => `${r.address} serves ${r.leaf!.fingerprintSha256.slice(0, 23)}… (${r.leaf!.subject})`)
+    .join('; ');
+  const problem: Problem = {
+    code: 'BACKENDS_DIFFER',
+    severity: 'warning',
+    message: `addresses of ${results[0]?.host} serve ${fingerprints.size} different certificates: ${served}`,
+  };
+  return results.map((r) => {
+    if (!r.leaf) return r;
+    const problems = [...r.problems, problem];
+    return { ...r, problems, verdict: verdictOf({ status: r.status, problems }) };
+  });
+};
+
+export class InvalidTargetError extends Error {
+  override readonly name = 'InvalidTargetError';
+}
+
+const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
+  const port = target.port ?? DEFAULT_PORT;
+  if (!target.host) throw new InvalidTargetError('target host is empty');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidTargetError(`port must be 1-65535, got ${port} for ${target.host}`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new InvalidTargetError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+  // A fully qualified 'example.com.' is the same name, but not valid as SNI or for matching.
+  const named = (target.servername ?? target.host).replace(/\.$/, '');
+  // Never an IP address as SNI (RFC 6066); IP targets are checked against IP SANs instead.
+  const servername = net.isIP(named) ? null : named;
+  return {
+    target,
+    port,
+    servername,
+    expectedName: named,
+    starttls: starttlsFor(target),
+    timeoutMs,
+    now: options.now ?? (() => new Date()),
+    thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+    trustStore: trustStoreFor(options.caPems ?? [], options.useSystemRoots ?? true),
+  };
+};
+
+/**
+ * Probes every address of one target; one result per address (one error result when the name
+ * does not resolve). Throws only for an invalid target or CA bundle (InvalidTargetError,
+ * InvalidCaBundleError), never for an unreachable or misbehaving endpoint.
+ */
+export const probeTarget = async (
+  target: EndpointTarget,
+  options: ProbeOptions = {},
+): Promise<ProbeResult[]> => {
+  const r = prepare(target, options);
+  const startedAt = performance.now();
+  const resolve = options.resolve ?? defaultResolve;
+  let addresses: ResolvedAddress[];
+  try {
+    addresses = uniqueAddresses(
+      await withDeadline(
+        resolve(target.host),
+        r.timeoutMs,
+        () => new DnsFailureError(`resolving ${target.host} took longer than ${r.timeoutMs} ms`),
+      ),
+    );
+    if (addresses.length === 0) throw new DnsFailureError(`${target.host} has no A or AAAA record`);
+  } catch (err) {
+    const error =
+      err instanceof DnsFailureError
+        ? err
+        : new DnsFailureError((err as Error).message ?? String(err), { cause: err });
+    return [errorResult(r, null, error, startedAt)];
+  }
+  return backendsDiffer(await Promise.all(addresses.map((address) => probeAddress(r, address))));
+};
+
+export interface ProbeAllOptions extends ProbeOptions {
+  /** Targets probed at once (each fans out to its addresses). @default 32 */
+  readonly concurrency?: number;
+  /** Called after each target with the number of targets done so far. */
+  readonly onProgress?: (done: number, total: number, results: readonly ProbeResult[]) => void;
+}
+
+export const DEFAULT_CONCURRENCY = 32;
+
+/** Probes all targets with at most `concurrency` in flight; results in target order. */
+export const probeAll = async (
+  targets: readonly EndpointTarget[],
+  options: ProbeAllOptions = {},
+): Promise<ProbeResult[]> => {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  // Validate everything (and build the trust store once) before opening any socket.
+  for (const target of targets) prepare(target, options);
+  const out: ProbeResult[][] = new Array(targets.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) {
+      const index = next++;
+      const results = await probeTarget(targets[index]!, options);
+      out[index] = results;
+      done++;
+      options.onProgress?.(done, targets.length, results);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+  return out.flat();
+};

@@ -1,0 +1,134 @@
+import type { CertificateRecord } from '../../core/certificate';
+import type { Severity, Thresholds } from '../../core/evaluate';
+import type { ProbeErrorCode } from './errors';
+import type { StarttlsProtocol } from './starttls';
+
+export interface EndpointTarget {
+  readonly host: string;
+  /** @default 443 */
+  readonly port?: number;
+  /** SNI and the name checked against the certificate. @default host (no SNI when host is an IP) */
+  readonly servername?: string;
+  /** @default by well-known port (25/587 smtp, 143 imap, ...); 'none' disables STARTTLS */
+  readonly starttls?: StarttlsProtocol | 'none';
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly owner?: string;
+}
+
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+}
+
+export type Resolve = (host: string) => Promise<readonly ResolvedAddress[]>;
+
+export interface ProbeOptions {
+  readonly now?: () => Date;
+  /**
+   * Deadline in ms for one address probe: connect + STARTTLS + handshake. Name resolution has its
+   * own deadline of the same length, before the address probes start.
+   * @default 10000
+   */
+  readonly timeoutMs?: number;
+  /** Extra trust anchors (PEM), in addition to Node's bundled root store. */
+  readonly caPems?: readonly string[];
+  /** @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days) */
+  readonly thresholds?: Thresholds;
+  /** @default A + AAAA via DNS, falling back to the system resolver (/etc/hosts); IP literals as-is */
+  readonly resolve?: Resolve;
+  /** @default true: use Node's bundled Mozilla root store as well as caPems */
+  readonly useSystemRoots?: boolean;
+}
+
+export type ProblemCode =
+  | 'EXPIRED'
+  | 'NOT_YET_VALID'
+  | 'HOSTNAME_MISMATCH'
+  | 'UNTRUSTED'
+  | 'SELF_SIGNED'
+  | 'INCOMPLETE_CHAIN'
+  | 'CHAIN_EXPIRING'
+  | 'WEAK_KEY'
+  | 'WEAK_SIGNATURE'
+  | 'BACKENDS_DIFFER';
+
+export interface Problem {
+  readonly code: ProblemCode;
+  readonly message: string;
+  /** How bad it is for clients: 'critical' problems break connections, 'warning' ones will or may. */
+  readonly severity: 'warning' | 'critical';
+}
+
+export type ChainRole = 'leaf' | 'intermediate' | 'root';
+
+export interface ChainElement {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly daysRemaining: number;
+  readonly role: ChainRole;
+  readonly fingerprintSha256: string;
+  readonly signatureAlgorithm: string;
+}
+
+export interface LeafInfo {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly sans: readonly string[];
+  readonly serialNumber: string;
+  readonly fingerprintSha256: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** Days left on the leaf itself (the result's daysRemaining follows the earliest chain expiry). */
+  readonly daysRemaining: number;
+  /** 'RSA' | 'RSA-PSS' | 'EC' | 'Ed25519' | 'Ed448' | 'DSA' | ... */
+  readonly keyType: string;
+  /** Bits: modulus length for RSA/DSA, curve size for EC. */
+  readonly keySize: number | null;
+  readonly curve?: string;
+  readonly signatureAlgorithm: string;
+}
+
+export interface EarliestExpiry {
+  readonly notAfter: string;
+  readonly role: ChainRole;
+  readonly subject: string;
+  readonly index: number;
+}
+
+export type ProbeStatus = Severity | 'error';
+
+export interface ProbeResult {
+  /** `host:port` as given (IPv6 hosts in brackets). */
+  readonly target: string;
+  readonly host: string;
+  readonly port: number;
+  /** Address probed; null when the name did not resolve. */
+  readonly address: string | null;
+  /** SNI sent; null for IP targets without an explicit servername. */
+  readonly servername: string | null;
+  readonly starttls: string | null;
+  /** Expiry status from the earliest expiry in the chain (or 'error' when the probe failed). */
+  readonly status: ProbeStatus;
+  /**
+   * `status` raised by the worst problem: a critical problem (untrusted, wrong host, expired
+   * intermediate...) makes it 'critical', a warning one at least 'warning'.
+   * Always set by probeTarget; optional so hand-built results (tests, fakes) need not compute it.
+   */
+  readonly verdict?: ProbeStatus;
+  /** Whole days until the earliest expiry in the chain (floor); null on error. */
+  readonly daysRemaining: number | null;
+  /** The earliest expiry in the chain (ISO); null on error. */
+  readonly notAfter: string | null;
+  readonly tlsVersion: string | null;
+  readonly leaf: LeafInfo | null;
+  readonly chain: readonly ChainElement[];
+  readonly earliestExpiry: EarliestExpiry | null;
+  readonly problems: readonly Problem[];
+  readonly error: { readonly code: ProbeErrorCode; readonly message: string } | null;
+  readonly durationMs: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly owner?: string;
+  readonly record?: CertificateRecord;
+}

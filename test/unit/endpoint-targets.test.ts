@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { parseTargetSpec, parseTargetsFile, TargetParseError } from '../../bin/cli/targets';
+
+describe('parseTargetSpec', () => {
+  it.each([
+    ['example.com', { host: 'example.com', port: 443 }],
+    ['example.com:8443', { host: 'example.com', port: 8443 }],
+    ['10.0.0.1:636', { host: '10.0.0.1', port: 636 }],
+    ['[::1]:443', { host: '::1', port: 443 }],
+    ['[2001:db8::1]', { host: '2001:db8::1', port: 443 }],
+    ['2001:db8::1', { host: '2001:db8::1', port: 443 }],
+  ])('parses %s', (spec, expected) => {
+    expect(parseTargetSpec(spec)).toEqual(expected);
+  });
+
+  it('uses the STARTTLS protocol port by default and carries the options', () => {
+    expect(parseTargetSpec('mail.example.com', { starttls: 'smtp', servername: 'mx.example.com' })).toEqual({
+      host: 'mail.example.com',
+      port: 25,
+      starttls: 'smtp',
+      servername: 'mx.example.com',
+    });
+    expect(parseTargetSpec('db:6432', { starttls: 'postgres' }).port).toBe(6432);
+  });
+
+  it.each(['', 'host:', 'host:0', 'host:70000', 'host:https', '[nothex]:443', 'bad host', 'a/b'])(
+    'rejects %j',
+    (spec) => {
+      expect(() => parseTargetSpec(spec)).toThrow(TargetParseError);
+    },
+  );
+});
+
+describe('parseTargetsFile', () => {
+  it('reads one target per line with comments and blank lines', () => {
+    const text = '# web\nexample.com\n\n  api.example.com:8443  # api\n[::1]:9443\n';
+    expect(parseTargetsFile(text, 'targets.txt')).toEqual([
+      { host: 'example.com', port: 443 },
+      { host: 'api.example.com', port: 8443 },
+      { host: '::1', port: 9443 },
+    ]);
+  });
+
+  it('names the line of a bad entry', () => {
+    expect(() => parseTargetsFile('ok.example.com\nbad:port\n', 'list.txt')).toThrow(
+      /list\.txt:2: .*port must be a number/,
+    );
+  });
+
+  it('reads a JSON list of strings and objects', () => {
+    const json = JSON.stringify([
+      'a.example.com',
+      { host: 'mail.example.com', starttls: 'smtp', labels: { team: 'mail' }, owner: 'ops' },
+      { host: 'db.example.com', port: 5433, starttls: 'postgres', servername: 'db' },
+    ]);
+    expect(parseTargetsFile(json, 'targets.json')).toEqual([
+      { host: 'a.example.com', port: 443 },
+      { host: 'mail.example.com', port: 25, starttls: 'smtp', labels: { team: 'mail' }, owner: 'ops' },
+      { host: 'db.example.com', port: 5433, starttls: 'postgres', servername: 'db' },
+    ]);
+  });
+
+  it('reads YAML, bare or under targets:', () => {
+    const yaml = 'targets:\n  - host: a.example.com\n    port: 8443\n  - b.example.com:443\n';
+    expect(parseTargetsFile(yaml, 'targets.yaml')).toEqual([
+      { host: 'a.example.com', port: 8443 },
+      { host: 'b.example.com', port: 443 },
+    ]);
+    expect(parseTargetsFile('- c.example.com\n', 'list')).toEqual([{ host: 'c.example.com', port: 443 }]);
+  });
+
+  it.each([
+    ['targets.json', '{"targets": 5}', /expected a list/],
+    ['targets.json', '[{"port": 443}]', /entry 1: 'host' must be a non-empty string/],
+    ['targets.json', '[{"host": "a", "starttls": "gopher"}]', /unknown STARTTLS protocol/],
+    ['targets.json', '[{"host": "a", "labels": {"x": 1}}]', /'labels' must map names to strings/],
+    ['targets.json', '[1', /not valid JSON/],
+    ['targets.yaml', '- host: [unclosed', /not valid YAML/],
+  ])('rejects bad %s content %j', (name, text, message) => {
+    expect(() => parseTargetsFile(text, name)).toThrow(message);
+  });
+});
