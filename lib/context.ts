@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { parseTargetList, parseTargetsFile, TargetParseError } from '../lambda/sources/endpoint/targets';
+import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_CRITICAL_DAYS,
@@ -12,6 +16,7 @@ import {
   validateScanInterval,
   validateTiers,
 } from './config';
+import type { EndpointProbeSettings } from './endpoint-probes';
 
 /**
  * Reads the CDK app's configuration from context (cdk.json `context`, or `-c key=value`).
@@ -32,6 +37,13 @@ export const CONTEXT_KEYS = [
   'watcher:archiveRetentionDays',
   'watcher:opsEmailAddresses',
   'watcher:logRetentionDays',
+  'watcher:endpoints',
+  'watcher:endpointsFile',
+  'watcher:probeTargetsPerBatch',
+  'watcher:probeMaxConcurrency',
+  'watcher:probeTimeoutSeconds',
+  'watcher:probeSocketsPerFunction',
+  'watcher:caBundleFile',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -132,7 +144,11 @@ const checked = <T>(key: ContextKey, validate: () => T): T => {
  * Parses and validates the `watcher:` context keys. Absent or blank keys fall back to the
  * construct's defaults; an unknown `watcher:` key is an error so a typo is not silently ignored.
  */
-export const parseWatcherContext = (context: Readonly<Record<string, unknown>>): WatcherAppConfig => {
+export const parseWatcherContext = (
+  context: Readonly<Record<string, unknown>>,
+  /** Reads files named by context keys; relative paths are relative to the app's directory. */
+  readFile: (file: string) => string = (file) => readFileSync(path.resolve(file), 'utf8'),
+): WatcherAppConfig => {
   const known = new Set<string>(CONTEXT_KEYS);
   for (const key of Object.keys(context)) {
     if (key.startsWith(CONTEXT_PREFIX) && !known.has(key)) {
@@ -214,6 +230,70 @@ export const parseWatcherContext = (context: Readonly<Record<string, unknown>>):
       );
     }
     props.logRetention = days as logs.RetentionDays;
+  }
+
+  const endpoints: EndpointTarget[] = [];
+  const targetsFrom = (key: ContextKey, parse: () => EndpointTarget[]): EndpointTarget[] => {
+    try {
+      return parse();
+    } catch (error) {
+      if (error instanceof TargetParseError)
+        throw new InvalidContextError(key, error.message, { cause: error });
+      throw error;
+    }
+  };
+  const readFor = (key: ContextKey, file: string): string => {
+    try {
+      return readFile(file);
+    } catch (error) {
+      throw new InvalidContextError(key, `cannot read ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  };
+  const rawEndpoints = get('watcher:endpoints');
+  if (rawEndpoints !== undefined) {
+    const list =
+      typeof rawEndpoints === 'string' ? stringList('watcher:endpoints', rawEndpoints) : rawEndpoints;
+    endpoints.push(...targetsFrom('watcher:endpoints', () => parseTargetList(list, 'watcher:endpoints', {})));
+  }
+  const rawEndpointsFile = get('watcher:endpointsFile');
+  if (rawEndpointsFile !== undefined) {
+    const file = nonEmptyString('watcher:endpointsFile', rawEndpointsFile);
+    const text = readFor('watcher:endpointsFile', file);
+    endpoints.push(...targetsFrom('watcher:endpointsFile', () => parseTargetsFile(text, file)));
+  }
+  if (endpoints.length > 0) props.endpoints = endpoints;
+
+  const probe: { -readonly [K in keyof EndpointProbeSettings]: EndpointProbeSettings[K] } = {};
+  const rawBatch = get('watcher:probeTargetsPerBatch');
+  if (rawBatch !== undefined) probe.targetsPerBatch = integer('watcher:probeTargetsPerBatch', rawBatch, 1);
+  const rawConcurrency = get('watcher:probeMaxConcurrency');
+  if (rawConcurrency !== undefined)
+    probe.maxConcurrency = integer('watcher:probeMaxConcurrency', rawConcurrency, 2);
+  const rawTimeout = get('watcher:probeTimeoutSeconds');
+  if (rawTimeout !== undefined) {
+    probe.probeTimeout = Duration.seconds(integer('watcher:probeTimeoutSeconds', rawTimeout, 1));
+  }
+  const rawSockets = get('watcher:probeSocketsPerFunction');
+  if (rawSockets !== undefined)
+    probe.socketsPerFunction = integer('watcher:probeSocketsPerFunction', rawSockets, 1);
+  const rawCa = get('watcher:caBundleFile');
+  if (rawCa !== undefined) {
+    const file = nonEmptyString('watcher:caBundleFile', rawCa);
+    probe.caBundlePem = readFor('watcher:caBundleFile', file);
+    if (!probe.caBundlePem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new InvalidContextError('watcher:caBundleFile', `${file} holds no PEM certificate`);
+    }
+  }
+  if (Object.keys(probe).length > 0) {
+    if (endpoints.length === 0) {
+      throw new InvalidContextError(
+        'watcher:endpoints',
+        'probe settings are set but no endpoints are configured (watcher:endpoints or watcher:endpointsFile)',
+      );
+    }
+    props.endpointProbes = probe;
   }
 
   return { stackName, watcherProps: props };

@@ -11,16 +11,16 @@ import {
   InvalidTargetError,
   probeAll,
 } from '../../lambda/sources/endpoint/probe';
-import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
-import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
-import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import {
   parseStarttls,
   parseTargetSpec,
   parseTargetsFile,
   type TargetDefaults,
   TargetParseError,
-} from './targets';
+} from '../../lambda/sources/endpoint/targets';
+import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
+import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
+import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;

@@ -149,3 +149,77 @@ describe('parseWatcherContext', () => {
     );
   });
 });
+
+describe('endpoint context keys', () => {
+  const files: Record<string, string> = {
+    'endpoints.yaml':
+      'targets:\n  - host: api.example.com\n  - host: mail.example.com\n    port: 587\n    owner: mail@example.com\n',
+    'ca.pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    'not-ca.pem': 'hello',
+  };
+  const read = (file: string) => {
+    const text = files[file];
+    if (text === undefined) throw new Error(`ENOENT: no such file ${file}`);
+    return text;
+  };
+
+  it('reads endpoints from the list and the file, and probe settings', () => {
+    const { watcherProps } = parseWatcherContext(
+      {
+        'watcher:endpoints': ['db.example.com:5432', { host: 'ldap.example.com', starttls: 'ldap' }],
+        'watcher:endpointsFile': 'endpoints.yaml',
+        'watcher:probeTargetsPerBatch': '50',
+        'watcher:probeMaxConcurrency': 20,
+        'watcher:probeTimeoutSeconds': 5,
+        'watcher:caBundleFile': 'ca.pem',
+      },
+      read,
+    );
+    expect(watcherProps.endpoints).toEqual([
+      { host: 'db.example.com', port: 5432 },
+      { host: 'ldap.example.com', port: 389, starttls: 'ldap' },
+      { host: 'api.example.com', port: 443 },
+      { host: 'mail.example.com', port: 587, owner: 'mail@example.com' },
+    ]);
+    expect(watcherProps.endpointProbes).toEqual({
+      targetsPerBatch: 50,
+      maxConcurrency: 20,
+      probeTimeout: Duration.seconds(5),
+      caBundlePem: files['ca.pem'],
+    });
+  });
+
+  it('accepts a comma-separated endpoint list from -c', () => {
+    expect(
+      parseWatcherContext({ 'watcher:endpoints': 'a.example.com, b.example.com:8443' }).watcherProps
+        .endpoints,
+    ).toEqual([
+      { host: 'a.example.com', port: 443 },
+      { host: 'b.example.com', port: 8443 },
+    ]);
+  });
+
+  it.each([
+    [{ 'watcher:endpoints': ['bad host!'] }, 'Invalid context "watcher:endpoints":'],
+    [
+      { 'watcher:endpoints': [{ host: 'a.example.com', starttls: 'smtps' }] },
+      "unknown STARTTLS protocol 'smtps'",
+    ],
+    [
+      { 'watcher:endpointsFile': 'missing.yaml' },
+      'Invalid context "watcher:endpointsFile": cannot read missing.yaml',
+    ],
+    [
+      { 'watcher:endpoints': ['a.example.com'], 'watcher:caBundleFile': 'not-ca.pem' },
+      'not-ca.pem holds no PEM certificate',
+    ],
+    [{ 'watcher:probeMaxConcurrency': 20 }, 'probe settings are set but no endpoints are configured'],
+    [
+      { 'watcher:endpoints': ['a.example.com'], 'watcher:probeMaxConcurrency': 1 },
+      'must be a whole number of at least 2',
+    ],
+  ])('rejects %j', (context, message) => {
+    expect(() => parseWatcherContext(context, read)).toThrow(InvalidContextError);
+    expect(() => parseWatcherContext(context, read)).toThrow(message);
+  });
+});

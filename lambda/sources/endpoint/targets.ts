@@ -1,11 +1,12 @@
 /**
- * Target parsing for `cert-watch check`: `host[:port]` arguments (IPv6 as `[::1]:443`) and
- * target files (one target per line with # comments, or a JSON/YAML list of targets).
+ * Endpoint target parsing, shared by `cert-watch check` and the CDK app's `watcher:endpoints`
+ * context: `host[:port]` strings (IPv6 as `[::1]:443`), objects, and target files (one target per
+ * line with # comments, or a JSON/YAML list of targets).
  */
 import { isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { STARTTLS_PROTOCOLS, type StarttlsProtocol } from '../../lambda/sources/endpoint/starttls';
-import type { EndpointTarget } from '../../lambda/sources/endpoint/types';
+import { STARTTLS_PROTOCOLS, type StarttlsProtocol } from './starttls';
+import type { EndpointTarget } from './types';
 
 export class TargetParseError extends Error {
   override readonly name = 'TargetParseError';
@@ -130,7 +131,12 @@ const targetFromObject = (
   };
 };
 
-const fromList = (list: unknown, origin: string, defaults: TargetDefaults): EndpointTarget[] => {
+/** A list of `host[:port]` strings and target objects (or `{targets: [...]}`), validated. */
+export const parseTargetList = (
+  list: unknown,
+  origin: string,
+  defaults: TargetDefaults,
+): EndpointTarget[] => {
   const items = isRecord(list) ? (list.targets ?? list.endpoints) : list;
   if (!Array.isArray(items)) {
     throw new TargetParseError(
@@ -166,7 +172,7 @@ export const parseTargetsFile = (
     } catch (err) {
       wrap(err, 'JSON');
     }
-    return fromList(data, origin, defaults);
+    return parseTargetList(data, origin, defaults);
   }
   if (/\.ya?ml$/i.test(origin) || /^(-\s|---|(targets|endpoints):)/m.test(trimmed)) {
     let data: unknown;
@@ -175,7 +181,7 @@ export const parseTargetsFile = (
     } catch (err) {
       wrap(err, 'YAML');
     }
-    return fromList(data ?? [], origin, defaults);
+    return parseTargetList(data ?? [], origin, defaults);
   }
   const targets: EndpointTarget[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
