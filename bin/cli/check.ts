@@ -21,17 +21,14 @@ import {
 import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
+import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
+import { renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly now?: () => Date;
 }
-
-export const EXIT_OK = 0;
-export const EXIT_WARNING = 1;
-export const EXIT_CRITICAL = 2;
-export const EXIT_UNKNOWN = 3;
 
 export const CHECK_USAGE = `Usage: cert-watch check [options] <host[:port]>...
 
@@ -54,19 +51,6 @@ Targets: host, host:port, [2001:db8::1]:443. Default port 443 (or the STARTTLS p
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL (expired, critical or broken chain), 3 UNKNOWN
 (a target could not be checked, or a usage error). CRITICAL outranks UNKNOWN.
 `;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Nagios semantics; a critical finding outranks a target that could not be checked. */
-export const exitCodeFor = (results: readonly ProbeResult[]): number => {
-  const verdicts = new Set(results.map(verdictOf));
-  if (verdicts.has('expired') || verdicts.has('critical')) return EXIT_CRITICAL;
-  if (verdicts.has('error')) return EXIT_UNKNOWN;
-  if (verdicts.has('warning')) return EXIT_WARNING;
-  return EXIT_OK;
-};
 
 const positiveInt = (value: string | undefined, option: string, fallback: number): number => {
   if (value === undefined) return fallback;
@@ -91,16 +75,13 @@ const readText = (path: string, option: string): string => {
   }
 };
 
-const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-
-const renderTable = (results: readonly ProbeResult[]): string => {
+const renderResults = (results: readonly ProbeResult[]): string => {
   const sorted = [...results].sort(
     (a, b) =>
       VERDICT_RANK[verdictOf(b)] - VERDICT_RANK[verdictOf(a)] ||
       (a.daysRemaining ?? Number.POSITIVE_INFINITY) - (b.daysRemaining ?? Number.POSITIVE_INFINITY) ||
       a.target.localeCompare(b.target),
   );
-  const header = ['VERDICT', 'TARGET', 'ADDRESS', 'DAYS', 'EXPIRES', 'TLS', 'SUBJECT', 'PROBLEMS'];
   const rows = sorted.map((r) => [
     verdictOf(r).toUpperCase(),
     r.target,
@@ -111,13 +92,9 @@ const renderTable = (results: readonly ProbeResult[]): string => {
     r.leaf?.subject ?? '-',
     r.error ? r.error.code : r.problems.map((p) => p.code).join(',') || '-',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const out = [line(header), ...rows.map(line)];
+  const out = [
+    renderTable(['VERDICT', 'TARGET', 'ADDRESS', 'DAYS', 'EXPIRES', 'TLS', 'SUBJECT', 'PROBLEMS'], rows),
+  ];
   const details = sorted.flatMap((r) => [
     ...(r.error ? [`  ${r.target} (${r.address ?? 'no address'}): ${r.error.code}: ${r.error.message}`] : []),
     ...r.problems.map((p) => `  ${r.target} (${r.address}): ${p.code}: ${p.message}`),
@@ -127,7 +104,7 @@ const renderTable = (results: readonly ProbeResult[]): string => {
         ]
       : []),
   ]);
-  if (details.length > 0) out.push('', 'Details:', ...details);
+  if (details.length > 0) out.push('', 'Details:', ...details.map(terminalSafe));
   const counts = new Map<Verdict, number>();
   for (const r of results) counts.set(verdictOf(r), (counts.get(verdictOf(r)) ?? 0) + 1);
   const summary = (['ok', 'warning', 'critical', 'expired', 'error'] as const)
@@ -167,7 +144,7 @@ const PROGRESS_MIN_TARGETS = 20;
 export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => {
   const fail = (message: string): number => {
     io.stderr.write(`cert-watch check: ${message}\nTry 'cert-watch check --help'.\n`);
-    return EXIT_UNKNOWN;
+    return ExitCode.UNKNOWN;
   };
   let parsed: ReturnType<typeof parse>;
   try {
@@ -178,7 +155,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(CHECK_USAGE);
-    return EXIT_OK;
+    return ExitCode.OK;
   }
   try {
     const defaults: TargetDefaults = {
@@ -218,8 +195,8 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });
     bar?.clear();
-    io.stdout.write(values.json ? toJson(results) : renderTable(results));
-    return exitCodeFor(results);
+    io.stdout.write(values.json ? toJson(results) : renderResults(results));
+    return exitCodeFor(results.map(verdictOf));
   } catch (err) {
     if (
       err instanceof UsageError ||
@@ -231,7 +208,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       return fail(err.message);
     }
     io.stderr.write(`cert-watch check: unexpected error: ${(err as Error).message ?? String(err)}\n`);
-    return EXIT_UNKNOWN;
+    return ExitCode.UNKNOWN;
   }
 };
 
