@@ -4,6 +4,7 @@
  *   cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
  *   cert-watch check [options] <host[:port]>...
  */
+import { runCheck } from './cli/check';
 import { ExitCode, UsageError } from './cli/exit-codes';
 import type { CliIo } from './cli/io';
 import { runScanAcm, runScanFiles, SCAN_ACM_USAGE, SCAN_FILE_USAGE } from './cli/scan';
@@ -20,7 +21,7 @@ Run "cert-watch <command> --help" for its options.`;
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   'scan acm': runScanAcm,
   'scan file': runScanFiles,
-  check: async (argv, io) => (await import('./cli/check')).runCheck(argv, io),
+  check: runCheck,
 };
 
 export const main = async (argv: string[], io: CliIo): Promise<number> => {

@@ -236,3 +236,29 @@ describe('cert-watch check', () => {
     expect(stdout).toContain('Usage: cert-watch check');
   });
 });
+
+describe('the cert-watch executable', () => {
+  it('runs `check` as users call it and exits 3 for an endpoint that refuses connections', async () => {
+    const { execFile } = await import('node:child_process');
+    const port = await closedPort();
+    const cli = join(__dirname, '..', '..', 'bin', 'cert-watch.cjs');
+    const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [cli, 'check', `127.0.0.1:${port}`, '--json', '--timeout', '2000'],
+        (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout }),
+      );
+    });
+    expect(out.code).toBe(3);
+    const json = JSON.parse(out.stdout) as {
+      results: { target: string; status: string; error: { code: string } }[];
+    };
+    expect(json.results).toEqual([
+      expect.objectContaining({
+        target: `127.0.0.1:${port}`,
+        status: 'error',
+        error: expect.objectContaining({ code: 'CONNECTION_REFUSED' }),
+      }),
+    ]);
+  });
+});
