@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { CertificateRecord } from '../../core/certificate';
 import { evaluate, type Severity, type Thresholds, warningDays } from '../../core/evaluate';
 import { daysUntil, wholeDaysUntil } from '../../core/time';
+import { recordFromCertInfo } from '../x509-record';
 import { type CertInfo, isSignedBy } from './cert-info';
 import { isWeakSignatureAlgorithm } from './der';
 import { findKnownIntermediate, rememberIntermediate, type TrustStore } from './trust';
@@ -279,17 +280,11 @@ export const leafRecord = (
   where: { host: string; port: number; address: string },
   labels?: Readonly<Record<string, string>>,
 ): CertificateRecord => ({
-  source: 'endpoint',
-  id: `${where.host}:${where.port}@${where.address}`,
+  ...recordFromCertInfo(leaf, {
+    source: 'endpoint',
+    id: `${where.host}:${where.port}@${where.address}`,
+    ...(labels ? { labels: { ...labels } } : {}),
+  }),
+  // The name clients ask for, whatever the certificate's CN says.
   domain: where.host,
-  sans: leaf.sans,
-  subject: leaf.subject,
-  issuer: leaf.issuer,
-  serialNumber: leaf.serialNumber,
-  fingerprintSha256: leaf.fingerprintSha256,
-  notBefore: leaf.notBefore,
-  notAfter: leaf.notAfter,
-  keyAlgorithm: leaf.curve ? `EC_${leaf.curve}` : `${leaf.keyType}_${leaf.keySize ?? 'unknown'}`,
-  type: 'UNMANAGED',
-  ...(labels ? { labels } : {}),
 });
