@@ -1,38 +1,78 @@
 /**
  * `npm run demo`: the watcher's main job on the embedded default, no AWS account needed.
- * Starts the local AWS (moto), seeds ACM in two regions with real generated certificates, runs
- * the inventory Lambda's handler in-process, routes its events through the rule the stack
- * deploys to a queue, and prints what arrived. Stops everything it started.
+ * Starts the local AWS (moto) and local TLS servers, seeds ACM in two regions with real generated
+ * certificates, runs the inventory, endpoint dispatcher and prober Lambda handlers in-process,
+ * routes their events through the rule pattern the stack deploys to a queue, and prints what
+ * arrived beside the CLI's view. Stops everything it started.
  */
+import { PassThrough } from 'node:stream';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { runCheck } from '../bin/cli/check';
 import { toTable } from '../bin/cli/scan';
 import { renderTable } from '../bin/cli/table';
 import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
+import { dispatchConfigFromEnv, makeDispatchHandler } from '../lambda/handlers/make-dispatch-handler';
 import { makeInventoryHandler } from '../lambda/handlers/make-inventory-handler';
+import { makeProbeHandler, probeConfigFromEnv } from '../lambda/handlers/make-probe-handler';
 import { jsonLogger } from '../lambda/shared/logger';
 import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
+import { SqsBatchSender } from '../lambda/sinks/queue/sqs-batch-sender';
 import { AcmSource } from '../lambda/sources/acm/acm-source';
+import { probeAll } from '../lambda/sources/endpoint/probe';
 import { seedAcm, standardSeed } from '../test/support/acm-seed';
-import { captureBus } from '../test/support/bus-capture';
+import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
 import { type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern } from '../test/support/template';
+import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
 const HOME = 'us-east-1';
 const BUS = 'cert-expiry-watcher-demo';
 const SOURCE = 'cert-expiry-watcher';
 
-// This machine runs Node 20; the SDK's notice that it will need Node 22 in 2027 is noise in a report.
+// This machine runs Node 20; the SDK's notice that it will need Node 22 in 2027 is noise in a demo.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
+const log = jsonLogger({ watcher: 'demo' }, (line) => say(`  log ${line}`));
+
+interface Detail {
+  certificate?: { source: string; id: string; domain: string; region?: string };
+  endpoint?: { target: string; address: string | null };
+  evaluation?: { severity: string; daysRemaining: number | null };
+  problems?: { code: string }[];
+  error?: { code: string };
+  eventId: string;
+}
+
+const eventRow = (e: ReceivedEvent, describe: Record<string, string>): string[] => {
+  const d = e.detail as unknown as Detail;
+  const where = d.certificate
+    ? d.certificate.source === 'acm'
+      ? `ACM ${d.certificate.region}: ${d.certificate.domain}`
+      : `${d.certificate.id} (${describe[d.certificate.id.split('@')[0] ?? ''] ?? ''})`
+    : `${d.endpoint?.target} (${describe[d.endpoint?.target ?? ''] ?? ''})`;
+  return [
+    e['detail-type'],
+    d.evaluation?.severity ?? '-',
+    d.evaluation?.daysRemaining === undefined ? '-' : String(d.evaluation.daysRemaining),
+    where,
+    d.error?.code ?? (d.problems?.map((p) => p.code).join(',') || '-'),
+    d.eventId.slice(0, 12),
+  ];
+};
 
 const main = async () => {
   let moto: Moto | undefined;
+  let endpoints: DemoEndpoints | undefined;
   const stop = async () => {
+    await endpoints?.stop();
     await moto?.stop();
+    endpoints = undefined;
     moto = undefined;
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -53,12 +93,24 @@ const main = async () => {
     const seeded = await seedAcm(acm, standardSeed(REGIONS));
     say(`  imported ${seeded.length} certificates`);
 
+    say(
+      'Starting local TLS endpoints (good, expiring, expired, expiring intermediate, wrong host, self-signed, closed)...',
+    );
+    endpoints = await startDemoEndpoints();
+    const ep = endpoints;
+    for (const [target, label] of Object.entries(ep.describe)) say(`  ${target}  ${label}`);
+
     const pattern = watcherEventPattern();
     const capture = await captureBus(m.clientConfig(HOME), BUS, pattern);
     say(`Routing bus "${BUS}" through the stack's rule pattern ${JSON.stringify(pattern)} to an SQS queue`);
+    const publisher = new EventBusPublisher(
+      { busName: BUS, source: SOURCE },
+      new EventBridgeClient(m.clientConfig(HOME)),
+    );
 
-    say('Running the inventory Lambda handler in-process (its logs follow)...');
-    const handler = makeInventoryHandler({
+    say('');
+    say('1. The inventory Lambda (scheduled) lists ACM in both regions:');
+    const inventory = makeInventoryHandler({
       config: {
         busName: BUS,
         eventSource: SOURCE,
@@ -68,59 +120,112 @@ const main = async () => {
         watcherId: 'demo',
       },
       sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher: new EventBusPublisher(
-        { busName: BUS, source: SOURCE },
-        new EventBridgeClient(m.clientConfig(HOME)),
-      ),
-      logger: jsonLogger({ watcher: 'demo' }, (line) => say(`  log ${line}`)),
+      publisher,
+      logger: log,
       metrics: (values) => say(`  metrics ${JSON.stringify(values)}`),
     });
-    const summary = await handler({ id: `demo-${Date.now()}` });
-    const received = await capture.receive(summary.eventsPublished + 1);
+    const acmSummary = await inventory({ id: `demo-acm-${Date.now()}` });
 
+    say('');
+    say('2. The endpoint dispatcher (scheduled) queues the endpoints in batches of 4:');
+    const sqs = new SQSClient(m.clientConfig(HOME));
+    const queueUrl =
+      (await sqs.send(new CreateQueueCommand({ QueueName: 'demo-probe-queue' }))).QueueUrl ?? '';
+    const dispatch = makeDispatchHandler({
+      config: dispatchConfigFromEnv({
+        ENDPOINTS_FILE: ep.endpointsFile,
+        PROBE_QUEUE_URL: queueUrl,
+        PROBE_BATCH_SIZE: '4',
+      }),
+      sender: new SqsBatchSender({ queueUrl }, sqs),
+      logger: log,
+      metrics: (values) => say(`  metrics ${JSON.stringify(values)}`),
+    });
+    const dispatched = await dispatch({ id: `demo-endpoints-${Date.now()}` });
+
+    say('');
+    say('3. The prober Lambda consumes each batch from the queue:');
+    const prober = makeProbeHandler({
+      config: probeConfigFromEnv({
+        EVENT_BUS_NAME: BUS,
+        EVENT_SOURCE: SOURCE,
+        PROBE_TIMEOUT_MS: '3000',
+        PROBE_CONCURRENCY: '8',
+        CA_FILE: ep.caFile,
+      }),
+      probe: probeAll,
+      publisher,
+      logger: log,
+      metrics: (values) => say(`  metrics ${JSON.stringify(values)}`),
+    });
+    for (let i = 0; i < dispatched.batches; i++) {
+      const messages =
+        (
+          await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+          )
+        ).Messages ?? [];
+      const response = await prober({
+        Records: messages.map(
+          (msg) => ({ messageId: msg.MessageId ?? '', body: msg.Body ?? '' }) as SQSEvent['Records'][number],
+        ),
+      });
+      if (response.batchItemFailures.length > 0)
+        throw new Error(`prober reported failed batches: ${JSON.stringify(response)}`);
+    }
+
+    // ACM: one event per reported certificate + heartbeat; endpoints: at most one per endpoint + one heartbeat per batch.
+    const expectedAtLeast = acmSummary.eventsPublished + 1 + dispatched.batches;
+    const received = await capture.receive(expectedAtLeast + ep.targets.length, 5_000);
     say('');
     say(`Events delivered from the bus (${received.length}):`);
-    const rows = received
-      .filter((e) => e['detail-type'] !== 'Scan Completed')
-      .map((e) => {
-        const d = e.detail as {
-          certificate: { domain: string; region: string; keyAlgorithm?: string; notAfter?: string };
-          evaluation: { severity: string; daysRemaining: number | null; tierDays: number | null };
-          eventId: string;
-        };
-        return [
-          e['detail-type'],
-          d.evaluation.severity,
-          String(d.evaluation.daysRemaining),
-          String(d.evaluation.tierDays ?? '-'),
-          d.certificate.domain,
-          d.certificate.region,
-          d.certificate.keyAlgorithm ?? '-',
-          d.eventId.slice(0, 12),
-        ];
-      });
+    const sorted = [...received].sort((a, b) => a['detail-type'].localeCompare(b['detail-type']));
     say(
-      renderTable(['DETAIL-TYPE', 'SEVERITY', 'DAYS', 'TIER', 'DOMAIN', 'REGION', 'KEY', 'EVENT ID'], rows),
+      renderTable(
+        ['DETAIL-TYPE', 'SEVERITY', 'DAYS', 'WHERE', 'PROBLEMS / ERROR', 'EVENT ID'],
+        sorted.filter((e) => e['detail-type'] !== 'Scan Completed').map((e) => eventRow(e, ep.describe)),
+        90,
+      ),
     );
-    const heartbeat = received.find((e) => e['detail-type'] === 'Scan Completed');
     say('');
-    say(`Heartbeat "Scan Completed": ${JSON.stringify(heartbeat?.detail ?? 'MISSING')}`);
+    for (const h of received.filter((e) => e['detail-type'] === 'Scan Completed')) {
+      const { source, counts, regionsScanned, batch, endpointsChecked, endpointsFailed } = h.detail as Record<
+        string,
+        unknown
+      >;
+      say(
+        `Heartbeat "Scan Completed" (${source}): ${JSON.stringify({ counts, regionsScanned, batch, endpointsChecked, endpointsFailed })}`,
+      );
+    }
 
     say('');
-    say('The same inventory as `cert-watch scan acm --regions eu-west-1,us-east-1` prints it:');
+    say('The same ACM inventory as `cert-watch scan acm --regions eu-west-1,us-east-1` prints it:');
     const result = await runScan(
       REGIONS.map((r) => new AcmSource(r, acm(r))),
       { scanId: 'demo-cli', now: new Date(), thresholds: DEFAULT_THRESHOLDS },
     );
     say(toTable(result));
-    if (!heartbeat || received.length !== summary.eventsPublished + 1) {
-      throw new Error(
-        `expected ${summary.eventsPublished + 1} events on the bus, received ${received.length}`,
-      );
+
+    say(
+      'The same endpoints as `cert-watch check --ca-file demo-root-ca.pem --file endpoints.json` prints them:',
+    );
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (b: Buffer) => {
+      text += b.toString();
+    });
+    const code = await runCheck(['--ca-file', ep.caFile, '--file', ep.endpointsFile, '--timeout', '3000'], {
+      stdout: out,
+      stderr: process.stderr,
+    });
+    say(text);
+    say(`(exit code ${code}: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)`);
+    if (received.length < expectedAtLeast) {
+      throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }
   } finally {
     await stop();
-    say('Stopped the local AWS emulator.');
+    say('Stopped the local TLS endpoints and the local AWS emulator.');
   }
 };
 
