@@ -171,7 +171,10 @@ describe.skipIf(SKIP_REAL_PEERS)('real server software as peers', () => {
 
   describe('probeTarget against the real peers', () => {
     it('nginx: status ok, the generated leaf, chain leaf + intermediate', async () => {
-      const [result] = await probeTarget({ host: 'localhost', port: peer('nginx').port }, probeOptions());
+      const [result] = await probeTarget(
+        { host: '127.0.0.1', servername: 'localhost', port: peer('nginx').port },
+        probeOptions(),
+      );
       expect(result?.error).toBeNull();
       expect(result?.status).toBe('ok');
       expect(result?.problems).toEqual([]);
@@ -181,7 +184,7 @@ describe.skipIf(SKIP_REAL_PEERS)('real server software as peers', () => {
 
     it('postfix: status ok through SMTP STARTTLS', async () => {
       const [result] = await probeTarget(
-        { host: 'localhost', port: peer('postfix').port, starttls: 'smtp' },
+        { host: '127.0.0.1', servername: 'localhost', port: peer('postfix').port, starttls: 'smtp' },
         probeOptions(),
       );
       expect(result?.error).toBeNull();
@@ -192,7 +195,7 @@ describe.skipIf(SKIP_REAL_PEERS)('real server software as peers', () => {
 
     it('postgres: status ok through SSLRequest', async () => {
       const [result] = await probeTarget(
-        { host: 'localhost', port: peer('postgres').port, starttls: 'postgres' },
+        { host: '127.0.0.1', servername: 'localhost', port: peer('postgres').port, starttls: 'postgres' },
         probeOptions(),
       );
       expect(result?.error).toBeNull();
@@ -202,7 +205,7 @@ describe.skipIf(SKIP_REAL_PEERS)('real server software as peers', () => {
 
     it('postfix without TLS: error STARTTLS_REFUSED with the EHLO reply', async () => {
       const [result] = await probeTarget(
-        { host: 'localhost', port: peer('postfixPlain').port, starttls: 'smtp' },
+        { host: '127.0.0.1', servername: 'localhost', port: peer('postfixPlain').port, starttls: 'smtp' },
         probeOptions(),
       );
       expect(result?.status).toBe('error');
@@ -212,7 +215,12 @@ describe.skipIf(SKIP_REAL_PEERS)('real server software as peers', () => {
 
     it('postgres ssl=off: error STARTTLS_REFUSED', async () => {
       const [result] = await probeTarget(
-        { host: 'localhost', port: peer('postgresPlain').port, starttls: 'postgres' },
+        {
+          host: '127.0.0.1',
+          servername: 'localhost',
+          port: peer('postgresPlain').port,
+          starttls: 'postgres',
+        },
         probeOptions(),
       );
       expect(result?.status).toBe('error');
