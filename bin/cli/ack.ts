@@ -1,0 +1,280 @@
+/**
+ * `cert-watch ack | unack | status`: the lifecycle state table from a terminal, with the standard
+ * AWS credential chain. Acknowledging stops reminders until `--until` or until the certificate is
+ * renewed; `status` lists what the watcher remembers about every location.
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { evaluate, type Severity } from '../../lambda/core/evaluate';
+import { effectiveThresholds } from '../../lambda/lifecycle/apply-scan';
+import { recordFromDetail } from '../../lambda/lifecycle/lifecycle-events';
+import {
+  type Ack,
+  type LifecycleConfig,
+  lifecycleConfig,
+  type TrackedState,
+} from '../../lambda/lifecycle/model';
+import { DynamoDbStateStore, NotTrackedError } from '../../lambda/sinks/state/dynamodb-state-store';
+import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
+import type { CliIo } from './io';
+import { renderTable } from './table';
+
+export const ACK_USAGE = `Usage: cert-watch ack <location> [--until <date>] [--reason <text>] [--by <name>] [--table <name>]
+
+Stops the lifecycle's reminders for the certificate at <location> (ACM ARN or host:port@address)
+until <date> (YYYY-MM-DD or an ISO date-time), or until the certificate is renewed.
+Entries into a higher tier and the expiry itself are still announced, marked acked.
+  --table <name>     state table (default: CERT_WATCH_TABLE)
+Exit codes: 0 OK, 3 UNKNOWN (usage error, unknown location, AWS error).`;
+
+export const UNACK_USAGE = `Usage: cert-watch unack <location> [--table <name>]
+
+Removes the acknowledgement: reminders resume with the next scan.
+Exit codes: 0 OK, 3 UNKNOWN (usage error, unknown location, AWS error).`;
+
+export const STATUS_USAGE = `Usage: cert-watch status [--json] [--all] [--table <name>]
+
+Lists the certificates the watcher tracks, with what it last announced.
+  --all      include removed entries (kept for 30 days)
+  --json     machine-readable output
+Exit codes from the certificates not acknowledged: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN.`;
+
+/** What the commands need from the table (DynamoDbStateStore; tests may inject one on moto). */
+export interface AckStore {
+  setAck(location: string, ack: Ack | null): Promise<void>;
+  list(): Promise<TrackedState[]>;
+}
+
+export interface AckOptions {
+  readonly storeFor?: (tableName: string) => AckStore;
+  readonly config?: LifecycleConfig;
+}
+
+const defaultStore = (io: CliIo) => (tableName: string) =>
+  new DynamoDbStateStore(
+    { tableName },
+    new DynamoDBClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION }),
+  );
+
+const tableOf = (io: CliIo, flag: string | undefined): string => {
+  const table = flag ?? io.env.CERT_WATCH_TABLE?.trim();
+  if (!table)
+    throw new UsageError('the state table is required: pass --table <name> or set CERT_WATCH_TABLE');
+  return table;
+};
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+export const parseUntil = (raw: string, now: Date): Date => {
+  const parsed = new Date(DATE_ONLY.test(raw) ? `${raw}T00:00:00.000Z` : raw);
+  if (Number.isNaN(parsed.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(raw)) {
+    throw new UsageError(`--until must be a date (YYYY-MM-DD) or an ISO date-time, got "${raw}"`);
+  }
+  if (parsed.getTime() <= now.getTime()) {
+    throw new UsageError(`--until must be in the future, got ${parsed.toISOString()}`);
+  }
+  return parsed;
+};
+
+const oneLocation = (positionals: string[], usage: string): string => {
+  if (positionals.length !== 1 || !positionals[0]) {
+    throw new UsageError(`exactly one location is required\n\n${usage}`);
+  }
+  return positionals[0];
+};
+
+const notTracked = (io: CliIo, error: unknown): number => {
+  if (error instanceof NotTrackedError) {
+    io.stderr.write(`cert-watch: ${error.message} (run "cert-watch status" to list tracked locations)\n`);
+    return ExitCode.UNKNOWN;
+  }
+  throw error;
+};
+
+export const runAck = async (argv: string[], io: CliIo, options: AckOptions = {}): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      until: { type: 'string' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      table: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${ACK_USAGE}\n`);
+    return ExitCode.OK;
+  }
+  const now = io.now?.() ?? new Date();
+  const location = oneLocation(positionals, ACK_USAGE);
+  const table = tableOf(io, values.table);
+  const until = values.until === undefined ? undefined : parseUntil(values.until, now);
+  const ack: Ack = {
+    until: until?.toISOString(),
+    reason: values.reason,
+    by: values.by ?? io.env.USER,
+    at: now.toISOString(),
+  };
+  const store = (options.storeFor ?? defaultStore(io))(table);
+  try {
+    await store.setAck(location, ack);
+  } catch (error) {
+    return notTracked(io, error);
+  }
+  io.stdout.write(
+    `acknowledged ${location}: reminders stop ${until ? `until ${until.toISOString()}` : 'until renewal'}\n`,
+  );
+  return ExitCode.OK;
+};
+
+export const runUnack = async (argv: string[], io: CliIo, options: AckOptions = {}): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { table: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.stdout.write(`${UNACK_USAGE}\n`);
+    return ExitCode.OK;
+  }
+  const location = oneLocation(positionals, UNACK_USAGE);
+  const store = (options.storeFor ?? defaultStore(io))(tableOf(io, values.table));
+  try {
+    await store.setAck(location, null);
+  } catch (error) {
+    return notTracked(io, error);
+  }
+  io.stdout.write(`acknowledgement removed for ${location}: reminders resume with the next scan\n`);
+  return ExitCode.OK;
+};
+
+export interface StatusRow {
+  readonly location: string;
+  readonly domain: string;
+  readonly notAfter: string | null;
+  readonly daysRemaining: number | null;
+  readonly severity: Severity;
+  /** 'removed', 'missing', 'expired', 'tier', 'renewal-at-risk' or 'tracked'. */
+  readonly state: string;
+  readonly tierDays: number | null;
+  readonly reminderCount: number;
+  readonly lastTransition: string | null;
+  readonly lastEmittedAt: string | null;
+  readonly missingScans: number;
+  readonly acked: boolean;
+  readonly ack: Ack | null;
+  readonly ticket: TrackedState['ticket'];
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly removedAt: string | null;
+}
+
+export const statusRow = (s: TrackedState, now: Date, config: LifecycleConfig): StatusRow => {
+  const record = recordFromDetail(s.certificate);
+  const e = evaluate(record, now, effectiveThresholds(record, s.lifetimeDays, config).thresholds);
+  const acked = s.ack !== null && (s.ack.until === undefined || Date.parse(s.ack.until) > now.getTime());
+  const state =
+    s.removedAt !== null
+      ? 'removed'
+      : s.missingScans > 0
+        ? 'missing'
+        : s.alert.expired
+          ? 'expired'
+          : s.alert.tierDays !== null
+            ? 'tier'
+            : s.alert.risk !== null
+              ? 'renewal-at-risk'
+              : 'tracked';
+  return {
+    location: s.location,
+    domain: s.certificate.domain,
+    notAfter: s.notAfter,
+    daysRemaining: e.daysRemaining,
+    severity: e.severity,
+    state,
+    tierDays: s.alert.tierDays,
+    reminderCount: s.alert.reminderCount,
+    lastTransition: s.alert.lastTransition,
+    lastEmittedAt: s.alert.lastEmittedAt,
+    missingScans: s.missingScans,
+    acked,
+    ack: s.ack,
+    ticket: s.ticket,
+    firstSeenAt: s.firstSeenAt,
+    lastSeenAt: s.lastSeenAt,
+    removedAt: s.removedAt,
+  };
+};
+
+const describeState = (r: StatusRow, config: LifecycleConfig): string => {
+  switch (r.state) {
+    case 'removed':
+      return `removed ${r.removedAt?.slice(0, 10)}`;
+    case 'missing':
+      return `missing ${r.missingScans}/${config.removeAfterMissingScans} scans`;
+    case 'expired':
+      return `expired (${r.reminderCount} reminder${r.reminderCount === 1 ? '' : 's'})`;
+    case 'tier':
+      return `tier ${r.tierDays}d${r.reminderCount > 0 ? ` (${r.reminderCount} reminders)` : ''}`;
+    default:
+      return r.state;
+  }
+};
+
+export const runStatus = async (argv: string[], io: CliIo, options: AckOptions = {}): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      all: { type: 'boolean' },
+      table: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${STATUS_USAGE}\n`);
+    return ExitCode.OK;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${STATUS_USAGE}`);
+  const config = options.config ?? lifecycleConfig();
+  const now = io.now?.() ?? new Date();
+  const store = (options.storeFor ?? defaultStore(io))(tableOf(io, values.table));
+  const rows = (await store.list())
+    .filter((s) => values.all || s.removedAt === null)
+    .map((s) => statusRow(s, now, config));
+  // Acknowledged certificates are known problems: they do not fail the check.
+  const code = exitCodeFor(rows.filter((r) => !r.acked && r.removedAt === null).map((r) => r.severity));
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ now: now.toISOString(), certificates: rows }, null, 2)}\n`);
+    return code;
+  }
+  if (rows.length === 0) {
+    io.stdout.write('no tracked certificates\n');
+    return code;
+  }
+  const table = renderTable(
+    ['LOCATION', 'DOMAIN', 'NOT AFTER', 'DAYS', 'SEVERITY', 'STATE', 'LAST EVENT', 'ACK'],
+    rows.map((r) => [
+      r.location,
+      r.domain,
+      r.notAfter?.slice(0, 10) ?? '-',
+      r.daysRemaining === null ? '-' : String(r.daysRemaining),
+      r.severity.toUpperCase(),
+      describeState(r, config),
+      r.lastTransition ? `${r.lastTransition} ${r.lastEmittedAt?.slice(0, 10) ?? ''}`.trim() : '-',
+      r.acked
+        ? `until ${r.ack?.until?.slice(0, 10) ?? 'renewal'}${r.ack?.reason ? `: ${r.ack.reason}` : ''}`
+        : '-',
+    ]),
+  );
+  io.stdout.write(`${table}\n`);
+  const counted = rows.filter((r) => r.removedAt === null);
+  io.stdout.write(
+    `\n${counted.length} tracked, ${counted.filter((r) => r.acked).length} acknowledged, ${counted.filter((r) => r.severity === 'expired').length} expired\n`,
+  );
+  return code;
+};

@@ -1,0 +1,149 @@
+/**
+ * `cert-watch ack | unack | status` against moto's DynamoDB, in-process with an injected client
+ * (the lead wires the commands into bin/cert-watch.ts; the child-process path is the same code).
+ */
+import { PassThrough } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAck, runStatus, runUnack } from '../../bin/cli/ack';
+import { UsageError } from '../../bin/cli/exit-codes';
+import type { CliIo } from '../../bin/cli/io';
+import type { CertificateRecord } from '../../lambda/core/certificate';
+import { MS_PER_DAY } from '../../lambda/core/time';
+import { lifecycleConfig } from '../../lambda/lifecycle/model';
+import { scopeOfRecord } from '../../lambda/lifecycle/observations';
+import { processScan } from '../../lambda/lifecycle/run-lifecycle';
+import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
+import { type Moto, startMoto } from '../support/moto';
+
+const REGION = 'eu-west-1';
+const TABLE = 'cli-state';
+const NOW = new Date('2026-05-10T08:00:00.000Z');
+const at = (days: number) => new Date(NOW.getTime() + days * MS_PER_DAY);
+const ARN = `arn:aws:acm:${REGION}:111122223333:certificate/expired-one`;
+const OK_ARN = `arn:aws:acm:${REGION}:111122223333:certificate/fine-one`;
+
+const record = (id: string, notAfter: Date): CertificateRecord => ({
+  source: 'acm',
+  id,
+  region: REGION,
+  domain: 'legacy.example.com',
+  sans: ['legacy.example.com'],
+  type: 'IMPORTED',
+  notBefore: at(-300),
+  notAfter,
+});
+
+const capture = () => {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (b: Buffer) => {
+    text += b.toString();
+  });
+  return { stream, text: () => text };
+};
+
+let moto: Moto;
+const store = () =>
+  new DynamoDbStateStore({ tableName: TABLE }, new DynamoDBClient(moto.clientConfig(REGION)));
+const io = (env: Record<string, string> = {}) => {
+  const out = capture();
+  const err = capture();
+  const cliIo: CliIo = {
+    stdout: out.stream,
+    stderr: err.stream,
+    env: { CERT_WATCH_TABLE: TABLE, USER: 'alice', ...env },
+    now: () => NOW,
+  };
+  return { io: cliIo, out: out.text, err: err.text };
+};
+const options = { storeFor: () => store() };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), TABLE);
+  const observations = [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
+    location: r.id,
+    scope: scopeOfRecord(r),
+    record: r,
+  }));
+  await processScan(
+    {
+      store: store(),
+      publisher: { publish: async (e) => ({ published: e.length }) },
+      now: NOW,
+      config: lifecycleConfig(),
+    },
+    { scanId: 's1', observations, completeScopes: [`acm#${REGION}`] },
+  );
+});
+afterAll(async () => moto?.stop());
+
+describe('cert-watch status', () => {
+  it('lists tracked certificates and exits CRITICAL for an unacknowledged expiry', async () => {
+    const { io: cliIo, out } = io();
+    expect(await runStatus([], cliIo, options)).toBe(2);
+    expect(out()).toContain(ARN);
+    expect(out()).toMatch(/EXPIRED\s+expired \(0 reminders\)/);
+    expect(out()).toContain('2 tracked, 0 acknowledged, 1 expired');
+  });
+
+  it('prints JSON with --json', async () => {
+    const { io: cliIo, out } = io();
+    await runStatus(['--json'], cliIo, options);
+    const parsed = JSON.parse(out()) as {
+      certificates: { location: string; state: string; severity: string }[];
+    };
+    expect(parsed.certificates.find((c) => c.location === ARN)).toMatchObject({
+      state: 'expired',
+      severity: 'expired',
+    });
+    expect(parsed.certificates.find((c) => c.location === OK_ARN)).toMatchObject({
+      state: 'tracked',
+      severity: 'ok',
+    });
+  });
+});
+
+describe('cert-watch ack / unack', () => {
+  it('acknowledges until a date, after which status no longer fails on it; unack restores it', async () => {
+    const a = io();
+    expect(
+      await runAck([ARN, '--until', '2026-05-20', '--reason', 'vendor swap booked'], a.io, options),
+    ).toBe(0);
+    expect(a.out()).toContain('until 2026-05-20T00:00:00.000Z');
+    const { state } = (await store().get(ARN))!;
+    expect(state.ack).toEqual({
+      until: '2026-05-20T00:00:00.000Z',
+      reason: 'vendor swap booked',
+      by: 'alice',
+      at: NOW.toISOString(),
+    });
+    const s = io();
+    expect(await runStatus([], s.io, options)).toBe(0);
+    expect(s.out()).toContain('until 2026-05-20: vendor swap booked');
+
+    expect(await runUnack([ARN], io().io, options)).toBe(0);
+    expect((await store().get(ARN))?.state.ack).toBeNull();
+    expect(await runStatus([], io().io, options)).toBe(2);
+  });
+
+  it('exits UNKNOWN for a location that is not tracked', async () => {
+    const { io: cliIo, err } = io();
+    expect(await runAck(['arn:aws:acm:eu-west-1:1:certificate/nope'], cliIo, options)).toBe(3);
+    expect(err()).toContain('no tracked certificate');
+  });
+
+  it.each([
+    [[], /exactly one location/],
+    [[ARN, '--until', 'next tuesday'], /--until must be a date/],
+    [[ARN, '--until', '2026-05-01'], /must be in the future/],
+  ])('rejects %j as a usage error', async (argv, message) => {
+    await expect(runAck(argv, io().io, options)).rejects.toThrow(UsageError);
+    await expect(runAck(argv, io().io, options)).rejects.toThrow(message);
+  });
+
+  it('requires a table name', async () => {
+    await expect(runStatus([], io({ CERT_WATCH_TABLE: '' }).io, options)).rejects.toThrow(/CERT_WATCH_TABLE/);
+  });
+});

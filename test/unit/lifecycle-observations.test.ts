@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { CertificateRecord } from '../../lambda/core/certificate';
+import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
+import type { ScanResult } from '../../lambda/core/scan';
+import { lifecycleConfigFromEnv } from '../../lambda/lifecycle/config-from-env';
+import {
+  lifecycleScanFromInventory,
+  lifecycleScanFromProbeResults,
+  scopeOfRecord,
+} from '../../lambda/lifecycle/observations';
+import type { ProbeResult } from '../../lambda/sources/endpoint/types';
+
+const acm: CertificateRecord = {
+  source: 'acm',
+  id: 'arn:aws:acm:eu-west-1:111122223333:certificate/a',
+  region: 'eu-west-1',
+  domain: 'a.example',
+  sans: [],
+  type: 'IMPORTED',
+  notAfter: new Date('2027-01-01T00:00:00Z'),
+};
+
+const probe = (over: Partial<ProbeResult>): ProbeResult => ({
+  target: 'www.example:443',
+  host: 'www.example',
+  port: 443,
+  address: '10.0.0.1',
+  servername: 'www.example',
+  starttls: null,
+  status: 'ok',
+  daysRemaining: 100,
+  notAfter: '2027-01-01T00:00:00.000Z',
+  tlsVersion: 'TLSv1.3',
+  leaf: null,
+  chain: [],
+  earliestExpiry: null,
+  problems: [],
+  error: null,
+  durationMs: 5,
+  ...over,
+});
+
+describe('observations', () => {
+  it('scopes ACM certificates by region and endpoints by host:port', () => {
+    expect(scopeOfRecord(acm)).toBe('acm#eu-west-1');
+    expect(scopeOfRecord({ ...acm, source: 'endpoint', id: '[2001:db8::1]:8443@2001:db8::1' })).toBe(
+      'endpoint#[2001:db8::1]:8443',
+    );
+  });
+
+  it('maps an inventory scan: listed regions complete, failed regions failed', () => {
+    const result = {
+      scanId: 's',
+      scopesScanned: ['eu-west-1'],
+      scopesFailed: [{ region: 'us-east-1', code: 'ThrottlingException', message: 'slow down' }],
+      certificates: [{ record: acm }],
+    } as unknown as ScanResult;
+    expect(lifecycleScanFromInventory(result)).toEqual({
+      scanId: 's',
+      observations: [{ location: acm.id, scope: 'acm#eu-west-1', record: acm }],
+      completeScopes: ['acm#eu-west-1'],
+      failedScopes: [
+        {
+          scope: 'acm#us-east-1',
+          error: { code: 'SCOPE_NOT_LISTED', message: 'us-east-1: ThrottlingException: slow down' },
+        },
+      ],
+    });
+  });
+
+  it('maps probe results: failed handshakes are unreadable observations, unresolved names failed scopes', () => {
+    const record = { ...acm, source: 'endpoint' as const, id: 'www.example:443@10.0.0.1' };
+    const scan = lifecycleScanFromProbeResults('s', [
+      probe({ record }),
+      probe({
+        address: '10.0.0.2',
+        status: 'error',
+        error: { code: 'HANDSHAKE_FAILED', message: 'alert 40' },
+      }),
+      probe({
+        target: 'gone.example:443',
+        host: 'gone.example',
+        address: null,
+        status: 'error',
+        error: { code: 'DNS_FAILURE', message: 'ENOTFOUND' },
+      }),
+    ] as ProbeResult[]);
+    expect(scan.observations).toEqual([
+      { location: record.id, scope: 'endpoint#www.example:443', record, problems: [], error: undefined },
+      {
+        location: 'www.example:443@10.0.0.2',
+        scope: 'endpoint#www.example:443',
+        record: undefined,
+        problems: [],
+        error: { code: 'HANDSHAKE_FAILED', message: 'alert 40' },
+      },
+    ]);
+    expect(scan.completeScopes).toEqual(['endpoint#www.example:443']);
+    expect(scan.failedScopes).toEqual([
+      {
+        scope: 'endpoint#gone.example:443',
+        error: { code: 'NAME_NOT_RESOLVED', message: 'DNS_FAILURE: ENOTFOUND' },
+      },
+    ]);
+  });
+});
+
+describe('lifecycleConfigFromEnv', () => {
+  it('reads the options it is given and keeps the defaults for the rest', () => {
+    const c = lifecycleConfigFromEnv(
+      { REMOVE_AFTER_MISSING_SCANS: '5', MANAGED_ALERT_DELAY_DAYS: '16' },
+      DEFAULT_THRESHOLDS,
+    );
+    expect(c).toMatchObject({ removeAfterMissingScans: 5, managedAlertDelayDays: 16, shortLivedMaxDays: 60 });
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => lifecycleConfigFromEnv({ REMOVE_AFTER_MISSING_SCANS: '0' }, DEFAULT_THRESHOLDS)).toThrow(
+      /REMOVE_AFTER_MISSING_SCANS/,
+    );
+    expect(() => lifecycleConfigFromEnv({ SHORT_LIVED_MAX_DAYS: 'soon' }, DEFAULT_THRESHOLDS)).toThrow(
+      /SHORT_LIVED_MAX_DAYS/,
+    );
+  });
+});
