@@ -3,7 +3,9 @@
  *   cert-watch scan acm [--regions a,b] [--warn-days N] [--critical-days N] [--json]
  *   cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
  *   cert-watch check [options] <host[:port]>...
+ *   cert-watch status | ack <location> [--until <date>] [--reason <text>] | unack <location>
  */
+import { runAck, runStatus, runUnack } from './cli/ack';
 import { runCheck } from './cli/check';
 import { ExitCode, UsageError } from './cli/exit-codes';
 import type { CliIo } from './cli/io';
@@ -15,6 +17,9 @@ Commands:
   scan acm    list and grade every ACM certificate in one or more regions
   scan file   grade the certificates in PEM bundles or DER files
   check       probe TLS endpoints (STARTTLS too) the way their clients see them
+  status      list the certificates the deployed watcher tracks, with their alert state
+  ack         acknowledge / snooze a certificate's reminders (until a date, or its renewal)
+  unack       remove an acknowledgement
 
 Run "cert-watch <command> --help" for its options.`;
 
@@ -22,6 +27,9 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   'scan acm': runScanAcm,
   'scan file': runScanFiles,
   check: runCheck,
+  ack: (argv, io) => runAck(argv, io),
+  unack: (argv, io) => runUnack(argv, io),
+  status: (argv, io) => runStatus(argv, io),
 };
 
 export const main = async (argv: string[], io: CliIo): Promise<number> => {

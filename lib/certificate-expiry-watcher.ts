@@ -1,6 +1,7 @@
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -31,6 +32,7 @@ import {
   validateTimeout,
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
+import { lifecycleEnvironment, StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
 /** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
@@ -75,6 +77,8 @@ export class CertificateExpiryWatcher extends Construct {
   readonly watcherId: string;
   readonly eventSource: string;
   readonly scanInterval: Duration;
+  /** The lifecycle state table (docs/lifecycle.md); `cert-watch ack/unack/status` use it. */
+  readonly stateTable: dynamodb.ITable;
   /** The TLS endpoint probes, when `endpoints` lists any. */
   readonly endpointProbes?: EndpointProbes;
 
@@ -95,6 +99,7 @@ export class CertificateExpiryWatcher extends Construct {
     const timeout = validateTimeout(props.inventoryTimeout ?? DEFAULT_INVENTORY_TIMEOUT);
     const memorySizeMb = validateMemorySizeMb(props.inventoryMemorySizeMb ?? DEFAULT_INVENTORY_MEMORY_MB);
     this.watcherId = `${stack.stackName}/${this.node.path.slice(stack.node.path.length + 1)}`;
+    const lifecycleEnv = lifecycleEnvironment(props.lifecycle ?? {}, { tiersDays, criticalDays });
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -110,6 +115,9 @@ export class CertificateExpiryWatcher extends Construct {
     opsEmailAddresses.forEach((address) => {
       this.opsTopic.addSubscription(new subscriptions.EmailSubscription(address));
     });
+
+    const state = new StateTable(this, 'State');
+    this.stateTable = state.table;
 
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -134,9 +142,12 @@ export class CertificateExpiryWatcher extends Construct {
         CRITICAL_DAYS: String(criticalDays),
         METRICS_NAMESPACE,
         WATCHER_ID: this.watcherId,
+        STATE_TABLE_NAME: this.stateTable.tableName,
+        ...lifecycleEnv,
       },
     });
     this.inventoryFunction = inventory.function;
+    state.grantLifecycle(inventory.function);
     this.grantInventoryPermissions(inventory);
 
     this.scheduleRule = new events.Rule(this, 'Schedule', {
@@ -195,6 +206,8 @@ export class CertificateExpiryWatcher extends Construct {
         opsTopic: this.opsTopic,
         deadLetterQueue,
         logRetention: props.logRetention,
+        stateTable: state,
+        lifecycleEnvironment: lifecycleEnv,
       });
     }
   }

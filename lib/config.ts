@@ -4,6 +4,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/core/evaluate';
 import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import type { EndpointProbeSettings } from './endpoint-probes';
+import type { LifecycleSettings } from './state-table';
 
 /** Configuration of one {@link CertificateExpiryWatcher}. Every prop is optional. */
 export interface CertificateExpiryWatcherProps {
@@ -99,6 +100,13 @@ export interface CertificateExpiryWatcherProps {
    * @default - see {@link EndpointProbeSettings}
    */
   readonly endpointProbes?: EndpointProbeSettings;
+  /**
+   * Alert lifecycle: reminder intervals, removal after missed scans, managed-certificate delay,
+   * short-lived certificate percentages, retention of removed entries (docs/lifecycle.md).
+   *
+   * @default - the defaults in docs/lifecycle.md (daily reminders, removal after 3 missed scans, ...)
+   */
+  readonly lifecycle?: LifecycleSettings;
 }
 
 export const DEFAULT_SCAN_INTERVAL = Duration.hours(6);

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { STARTTLS_PROTOCOLS } from '../lambda/sources/endpoint/starttls';
 import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import { heartbeatPeriod, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
+import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
 /** Tuning of the endpoint probes; every setting has a default sized for 10,000 endpoints per period. */
@@ -77,6 +78,10 @@ export interface EndpointProbesProps extends EndpointProbeSettings {
   /** Receives failed asynchronous dispatcher invocations. */
   readonly deadLetterQueue: sqs.IQueue;
   readonly logRetention?: logs.RetentionDays;
+  /** The lifecycle state table the prober records endpoint certificates in. */
+  readonly stateTable: StateTable;
+  /** Lifecycle settings as environment variables (see lifecycleEnvironment). */
+  readonly lifecycleEnvironment?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_TARGETS_PER_BATCH = 25;
@@ -237,6 +242,8 @@ export class EndpointProbes extends Construct {
         ...(props.caBundlePem ? { CA_FILE: '/var/task/ca-bundle.pem' } : {}),
         METRICS_NAMESPACE,
         WATCHER_ID: props.watcherId,
+        STATE_TABLE_NAME: props.stateTable.table.tableName,
+        ...props.lifecycleEnvironment,
       },
       ...network,
     });
@@ -248,6 +255,7 @@ export class EndpointProbes extends Construct {
       }),
     );
     props.bus.grantPutEventsTo(prober.function);
+    props.stateTable.grantLifecycle(prober.function);
     this.proberFunction = prober.function;
 
     new events.Rule(this, 'Schedule', {

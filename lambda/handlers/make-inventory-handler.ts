@@ -15,6 +15,8 @@ import {
 } from '../core/events';
 import type { CertificateSource, Logger } from '../core/ports';
 import { isReported, runScan, type ScanResult } from '../core/scan';
+import type { LifecycleConfig } from '../lifecycle/model';
+import { type LifecycleStore, processScan } from '../lifecycle/run-lifecycle';
 import { type Env, listEnv, numberEnv, numberListEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
 
@@ -43,8 +45,19 @@ export interface Publisher {
   publish(events: readonly BusEvent[]): Promise<{ published: number }>;
 }
 
+/** The watcher's memory: with it, only transitions reach the bus (see docs/lifecycle.md). */
+export interface LifecycleWiring {
+  readonly store: LifecycleStore;
+  readonly config: LifecycleConfig;
+}
+
 export interface InventoryDeps {
   readonly config: InventoryConfig;
+  /**
+   * Without a lifecycle (the CLI, tests) every reported certificate is an event on every scan;
+   * the deployed stack always wires one.
+   */
+  readonly lifecycle?: LifecycleWiring;
   readonly sourceFor: (region: string) => CertificateSource;
   readonly publisher: Publisher;
   readonly logger: Logger;
@@ -60,12 +73,15 @@ export interface InventorySummary {
   readonly eventsPublished: number;
 }
 
-/** Events for one scan: one per reported certificate, then the heartbeat. */
-export const eventsForScan = (result: ScanResult): BusEvent[] => {
-  const certificateEvents = result.certificates
+/** Stateless events: one per reported certificate. */
+export const certificateEventsForScan = (result: ScanResult): BusEvent[] =>
+  result.certificates
     .filter((c) => isReported(c.evaluation))
     .map((c) => certificateEvent(c.record, c.evaluation, { scanId: result.scanId, now: result.startedAt }));
-  const heartbeat = scanCompletedEvent({
+
+/** The heartbeat: one per scan, also when regions failed. */
+export const heartbeatForScan = (result: ScanResult, eventsPublished: number): BusEvent =>
+  scanCompletedEvent({
     scanId: result.scanId,
     source: 'acm',
     startedAt: result.startedAt.toISOString(),
@@ -74,10 +90,8 @@ export const eventsForScan = (result: ScanResult): BusEvent[] => {
     regionsScanned: result.scopesScanned,
     regionsFailed: result.scopesFailed,
     counts: result.counts,
-    eventsPublished: certificateEvents.length,
+    eventsPublished,
   });
-  return [...certificateEvents, heartbeat];
-};
 
 export const makeInventoryHandler = (deps: InventoryDeps) => {
   const clock = deps.clock ?? (() => new Date());
@@ -89,7 +103,6 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
       deps.config.regions.map((r) => deps.sourceFor(r)),
       { scanId, now, thresholds: deps.config.thresholds, clock, logger: deps.logger },
     );
-    const events = eventsForScan(result);
     const metrics = {
       ScanSucceeded: result.scopesFailed.length === 0 ? 1 : 0,
       RegionsFailed: result.scopesFailed.length,
@@ -97,8 +110,21 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
       CertificatesExpiring: result.counts.warning + result.counts.critical,
       CertificatesExpired: result.counts.expired,
     };
+    let eventsPublished: number;
     try {
-      await deps.publisher.publish(events);
+      if (deps.lifecycle) {
+        // Transitions only; the lifecycle publishes them through its outbox (at least once, deduplicated by id).
+        const lifecycle = await processScan(
+          { ...deps.lifecycle, publisher: deps.publisher, now, clock, logger: deps.logger },
+          result,
+        );
+        eventsPublished = lifecycle.eventsPublished;
+      } else {
+        const events = certificateEventsForScan(result);
+        await deps.publisher.publish(events);
+        eventsPublished = events.length;
+      }
+      await deps.publisher.publish([heartbeatForScan(result, eventsPublished)]);
     } catch (error) {
       deps.metrics({ ...metrics, ScanSucceeded: 0, PublishFailed: 1 });
       deps.logger.error('publishing scan events failed; failing the invocation so it is retried', {
@@ -113,7 +139,7 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
       counts: result.counts,
       regionsScanned: result.scopesScanned,
       regionsFailed: result.scopesFailed,
-      eventsPublished: events.length - 1,
+      eventsPublished,
     };
     deps.logger.info('scan completed', { ...summary });
     return summary;

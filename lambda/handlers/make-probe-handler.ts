@@ -17,11 +17,13 @@ import {
 } from '../core/events';
 import type { Logger } from '../core/ports';
 import { countSeverities } from '../core/scan';
+import { lifecycleScanFromProbeResults } from '../lifecycle/observations';
+import { processScan } from '../lifecycle/run-lifecycle';
 import { ConfigurationError, type Env, numberEnv, numberListEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
 import { parsePemBundle } from '../sources/endpoint/trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult } from '../sources/endpoint/types';
-import type { Publisher } from './make-inventory-handler';
+import type { LifecycleWiring, Publisher } from './make-inventory-handler';
 
 export interface ProbeConfig {
   readonly busName: string;
@@ -68,10 +70,14 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
 /** Problems that break clients today even when the certificate is far from expiry. */
 const isCritical = (p: { severity?: string }) => p.severity === 'critical';
 
-/** Bus events for one batch's results: expiring/expired, misconfigured, check failed. */
+/**
+ * Bus events for one batch's results: check failed, misconfigured, and (without a lifecycle,
+ * which then owns them) expiring/expired.
+ */
 export const eventsForProbeResults = (
   results: readonly ProbeResult[],
   ctx: { scanId: string; now: Date; thresholds: Thresholds },
+  options: { expiry: boolean } = { expiry: true },
 ): BusEvent[] => {
   const events: BusEvent[] = [];
   for (const r of results) {
@@ -99,7 +105,10 @@ export const eventsForProbeResults = (
     const evaluation = evaluate({ ...r.record, notAfter: new Date(r.notAfter) }, ctx.now, ctx.thresholds);
     const problems = r.problems.map((p) => ({ code: p.code, message: p.message }));
     if (evaluation.severity !== 'ok') {
-      events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
+      // The lifecycle tracks the leaf; an intermediate that expires first is reported here in any case.
+      const chainFirst = r.earliestExpiry !== null && r.earliestExpiry.role !== 'leaf';
+      if (options.expiry || chainFirst)
+        events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
     } else if (r.problems.some(isCritical)) {
       events.push(
         certificateEvent(r.record, evaluation, {
@@ -115,6 +124,8 @@ export const eventsForProbeResults = (
 
 export interface ProbeDeps {
   readonly config: ProbeConfig;
+  /** With a lifecycle, expiry events are transitions only (see docs/lifecycle.md). */
+  readonly lifecycle?: LifecycleWiring;
   readonly probe: (
     targets: readonly EndpointTarget[],
     options: ProbeOptions & { concurrency: number },
@@ -144,7 +155,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
         });
         const finishedAt = clock();
         const ctx = { scanId: batch.scanId, now: startedAt, thresholds: config.thresholds };
-        const events = eventsForProbeResults(results, ctx);
+        const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
         const read = results.filter((r) => r.status !== 'error' && r.record);
         const failed = results.length - read.length;
         const counts = countSeverities(
@@ -156,7 +167,16 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
             ),
           })),
         );
-        events.push(
+        await deps.publisher.publish(events);
+        let transitions = 0;
+        if (deps.lifecycle) {
+          const summary = await processScan(
+            { ...deps.lifecycle, publisher: deps.publisher, now: startedAt, clock, logger: deps.logger },
+            lifecycleScanFromProbeResults(batch.scanId, results),
+          );
+          transitions = summary.eventsPublished;
+        }
+        await deps.publisher.publish([
           scanCompletedEvent({
             scanId: batch.scanId,
             source: 'endpoint',
@@ -166,13 +186,12 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
             regionsScanned: [],
             regionsFailed: [],
             counts,
-            eventsPublished: events.length,
+            eventsPublished: events.length + transitions,
             batch: { index: batch.batchIndex, count: batch.batchCount },
             endpointsChecked: results.length,
             endpointsFailed: failed,
           }),
-        );
-        await deps.publisher.publish(events);
+        ]);
         deps.metrics({
           EndpointBatchesCompleted: 1,
           EndpointsChecked: results.length,

@@ -187,7 +187,7 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
-  it('grants the inventory exactly ListCertificates, DescribeCertificate, PutEvents and its own logs and queue', () => {
+  it('grants the inventory exactly ListCertificates, DescribeCertificate, PutEvents, the state table, its own logs and queue', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -215,6 +215,11 @@ describe('CertificateExpiryWatcher with default props', () => {
     expect(actions).toEqual([
       'acm:DescribeCertificate',
       'acm:ListCertificates',
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'events:PutEvents',
       'logs:CreateLogStream',
       'logs:PutLogEvents',

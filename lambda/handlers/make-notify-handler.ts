@@ -1,0 +1,242 @@
+/**
+ * The webhook notifier: SNS (chat topic) → SQS → this Lambda → Slack / Teams / Google Chat /
+ * generic webhooks. Each SQS message is one watcher event; it is posted to every destination that
+ * wants it. A message any destination could not take is reported in `batchItemFailures`, so SQS
+ * redelivers it and finally moves it to the DLQ; destinations that already took it are not posted
+ * again by this container (see `delivered`). A 4xx other than 429 is not retried in the
+ * invocation: it fails the message at once, and after the queue's maxReceiveCount it rests in
+ * the DLQ, to be redriven once the URL or payload is fixed. Webhook URLs are never logged.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import {
+  InvalidWebhookSecretError,
+  parseDestinations,
+  payloadFor,
+  type WebhookDestination,
+  wants,
+  webhookUrlFrom,
+} from '../channels/destinations';
+import type { WatcherEvent } from '../channels/format/view';
+import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
+import type { Logger } from '../core/ports';
+import { ConfigurationError, type Env, numberEnv, requireEnv } from '../shared/env';
+import type { MetricsSink } from '../shared/metrics';
+import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
+
+export interface NotifyConfig {
+  readonly destinations: readonly WebhookDestination[];
+  /** Per-request timeout (WEBHOOK_TIMEOUT_MS). @default 5000 */
+  readonly timeoutMs: number;
+  /** Attempts per destination within one invocation (WEBHOOK_MAX_ATTEMPTS). @default 3 */
+  readonly maxAttempts: number;
+  /** How long a webhook URL read from Secrets Manager is reused (SECRET_CACHE_TTL_MS). @default 300000 */
+  readonly secretCacheTtlMs: number;
+}
+
+const positiveInt = (env: Env, name: string, fallback: number): number => {
+  if (!env[name]?.trim()) return fallback;
+  const n = numberEnv(env, name);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ConfigurationError(`environment variable ${name} must be a positive integer, got ${n}`);
+  }
+  return n;
+};
+
+export const notifyConfigFromEnv = (env: Env): NotifyConfig => ({
+  destinations: parseDestinations(requireEnv(env, 'WEBHOOK_DESTINATIONS')),
+  timeoutMs: positiveInt(env, 'WEBHOOK_TIMEOUT_MS', 5000),
+  maxAttempts: positiveInt(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
+  secretCacheTtlMs: positiveInt(env, 'SECRET_CACHE_TTL_MS', 300_000),
+});
+
+export class InvalidNotificationError extends Error {
+  override readonly name = 'InvalidNotificationError';
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The EventBridge event from an SQS body: an SNS notification (`Message` holds the event as a
+ * string) or, with raw message delivery, the event itself.
+ */
+export const eventFromSqsBody = (body: string): WatcherEvent => {
+  let outer: unknown;
+  try {
+    outer = JSON.parse(body);
+  } catch {
+    throw new InvalidNotificationError('message body is not JSON');
+  }
+  let candidate: unknown = outer;
+  if (
+    isObj(outer) &&
+    typeof outer.Message === 'string' &&
+    (outer.Type === 'Notification' || 'TopicArn' in outer)
+  ) {
+    try {
+      candidate = JSON.parse(outer.Message);
+    } catch {
+      throw new InvalidNotificationError('SNS Message is not JSON');
+    }
+  }
+  if (!isObj(candidate) || typeof candidate['detail-type'] !== 'string') {
+    throw new InvalidNotificationError('message is not an EventBridge event (no detail-type)');
+  }
+  return candidate as unknown as WatcherEvent;
+};
+
+export interface NotifyDeps {
+  readonly config: NotifyConfig;
+  readonly secrets: SecretReader | InvalidatingSecretReader;
+  readonly logger: Logger;
+  readonly metrics?: MetricsSink;
+  readonly fetch?: FetchLike;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** Time kept back from the Lambda's remaining time for reporting. @default 1500 */
+  readonly safetyMarginMs?: number;
+  /** Budget when no Lambda context is given (tests, local runs). @default 30000 */
+  readonly defaultBudgetMs?: number;
+}
+
+interface LambdaContextLike {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Deliveries this container completed: a redelivered message skips destinations that already have it. */
+const MAX_REMEMBERED = 10_000;
+
+export const makeNotifyHandler = (deps: NotifyDeps) => {
+  const { config, logger } = deps;
+  const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const margin = deps.safetyMarginMs ?? 1500;
+  const delivered = new Set<string>();
+  const remember = (key: string) => {
+    if (delivered.size >= MAX_REMEMBERED) {
+      const oldest = delivered.values().next().value;
+      if (oldest !== undefined) delivered.delete(oldest);
+    }
+    delivered.add(key);
+  };
+  const invalidate = (secretId: string) => {
+    if ('invalidate' in deps.secrets) deps.secrets.invalidate(secretId);
+  };
+
+  const toDestination = async (
+    d: WebhookDestination,
+    body: string,
+    remainingMs: () => number,
+    log: Record<string, unknown>,
+  ): Promise<DeliveryOutcome> => {
+    let url: string;
+    try {
+      url = webhookUrlFrom(await deps.secrets.get(d.secretId), d.kind, d.secretId);
+    } catch (error) {
+      const permanent = error instanceof InvalidWebhookSecretError;
+      // Secret values never reach a message; SDK errors name only the secret id.
+      return {
+        outcome: permanent ? 'permanent' : 'retryable',
+        attempts: 0,
+        reason: `secret ${d.secretId}: ${redact(error instanceof Error ? `${error.name}: ${error.message}` : 'read failed')}`,
+      };
+    }
+    const outcome = await deliverWebhook(url, body, {
+      fetch: fetchImpl,
+      timeoutMs: config.timeoutMs,
+      maxAttempts: config.maxAttempts,
+      remainingMs,
+      sleep,
+      now,
+      random,
+      onRetry: (r) => logger.warn('webhook delivery retrying', { ...log, ...r }),
+    });
+    if (outcome.outcome === 'permanent' && [401, 403, 404, 410].includes(outcome.status ?? 0)) {
+      invalidate(d.secretId); // the URL may have been rotated: read it again next time
+    }
+    return outcome;
+  };
+
+  return async (event: SQSEvent, context?: LambdaContextLike): Promise<SQSBatchResponse> => {
+    const started = now();
+    const remainingMs = () =>
+      (context ? context.getRemainingTimeInMillis() : (deps.defaultBudgetMs ?? 30_000) - (now() - started)) -
+      margin;
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    let deliveredCount = 0;
+    let failedCount = 0;
+    for (const message of event.Records) {
+      let watcherEvent: WatcherEvent;
+      try {
+        watcherEvent = eventFromSqsBody(message.body);
+      } catch (error) {
+        // Malformed input never becomes valid: straight to failure, and to the DLQ after maxReceiveCount.
+        logger.error('notification is not a watcher event; it will end in the DLQ', {
+          messageId: message.messageId,
+          error: (error as Error).message,
+        });
+        batchItemFailures.push({ itemIdentifier: message.messageId });
+        continue;
+      }
+      const detail = isObj(watcherEvent.detail) ? watcherEvent.detail : {};
+      const eventKey =
+        (typeof detail.eventId === 'string' ? detail.eventId : undefined) ??
+        watcherEvent.id ??
+        message.messageId;
+      const targets = config.destinations.filter((d) => wants(d, watcherEvent));
+      const results = await Promise.all(
+        targets.map(async (d) => {
+          const key = `${eventKey}|${watcherEvent['detail-type']}|${d.name}`;
+          const log = {
+            messageId: message.messageId,
+            eventId: eventKey,
+            detailType: watcherEvent['detail-type'],
+            destination: d.name,
+            kind: d.kind,
+          };
+          if (delivered.has(key)) {
+            logger.info('webhook already delivered by this container; skipped', log);
+            return true;
+          }
+          let body: string;
+          try {
+            body = JSON.stringify(payloadFor(d.kind, watcherEvent));
+          } catch (error) {
+            logger.error('could not format the event for this destination', {
+              ...log,
+              error: (error as Error).message,
+            });
+            return false;
+          }
+          const outcome = await toDestination(d, body, remainingMs, log);
+          if (outcome.outcome === 'delivered') {
+            remember(key);
+            logger.info('webhook delivered', { ...log, status: outcome.status, attempts: outcome.attempts });
+            return true;
+          }
+          logger.error(
+            outcome.outcome === 'permanent'
+              ? 'webhook rejected the message (not retried in this invocation; SQS redelivers, then the DLQ keeps it)'
+              : 'webhook delivery failed; SQS will redeliver',
+            {
+              ...log,
+              outcome: outcome.outcome,
+              status: outcome.status,
+              attempts: outcome.attempts,
+              reason: outcome.reason,
+            },
+          );
+          return false;
+        }),
+      );
+      deliveredCount += results.filter(Boolean).length;
+      failedCount += results.filter((r) => !r).length;
+      if (results.some((ok) => !ok)) batchItemFailures.push({ itemIdentifier: message.messageId });
+    }
+    deps.metrics?.({ WebhookDeliveries: deliveredCount, WebhookFailures: failedCount });
+    return { batchItemFailures };
+  };
+};

@@ -1,0 +1,90 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { LIFECYCLE_ENV } from '../lambda/lifecycle/config-from-env';
+import {
+  InvalidLifecycleConfigError,
+  type LifecycleConfig,
+  lifecycleConfig,
+} from '../lambda/lifecycle/model';
+import { STATE_TABLE_SCHEMA } from '../lambda/sinks/state/dynamodb-state-store';
+import { InvalidWatcherConfigError } from './config';
+
+/** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
+export type LifecycleSettings = Partial<Omit<LifecycleConfig, 'thresholds'>>;
+
+/**
+ * Checks the settings with the Lambdas' own validation and returns them as the environment
+ * variables the Lambdas read, so construct and functions cannot disagree.
+ */
+export const lifecycleEnvironment = (
+  settings: LifecycleSettings,
+  thresholds: LifecycleConfig['thresholds'],
+): Record<string, string> => {
+  try {
+    lifecycleConfig({ ...settings, thresholds });
+  } catch (error) {
+    if (error instanceof InvalidLifecycleConfigError) {
+      throw new InvalidWatcherConfigError(`lifecycle.${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  const env: Record<string, string> = {};
+  for (const [variable, option] of Object.entries(LIFECYCLE_ENV)) {
+    const value = settings[option as keyof LifecycleSettings];
+    if (value !== undefined) env[variable] = String(value);
+  }
+  return env;
+};
+
+/**
+ * The watcher's memory: one item per certificate location (what was last said, acknowledgements,
+ * ticket references, the outbox). On-demand, point-in-time recovery, encrypted with the AWS
+ * managed key, TTL for removed certificates, kept when the stack is deleted.
+ */
+export class StateTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const schema = STATE_TABLE_SCHEMA;
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: schema.partitionKey.name, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: schema.timeToLiveAttribute,
+      // Acknowledgements and open ticket references must survive a stack replacement.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: schema.scopeIndex.indexName,
+      partitionKey: { name: schema.scopeIndex.partitionKey.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: schema.scopeIndex.sortKey.name, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...schema.scopeIndex.nonKeyAttributes],
+    });
+  }
+
+  /**
+   * What a scan needs and nothing more: batched reads, conditional writes, and the Query on the
+   * scope index (named, so no `index/*` wildcard). No Scan, no DeleteItem.
+   */
+  grantLifecycle(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+      ],
+      resourceArns: [
+        this.table.tableArn,
+        `${this.table.tableArn}/index/${STATE_TABLE_SCHEMA.scopeIndex.indexName}`,
+      ],
+    });
+  }
+}

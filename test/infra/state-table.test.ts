@@ -1,0 +1,76 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STATE_TABLE_SCHEMA } from '../../lambda/sinks/state/dynamodb-state-store';
+import { type CertificateExpiryWatcher, InvalidWatcherConfigError, lifecycleEnvironment } from '../../lib';
+import { watcherStack } from './stacks';
+
+describe('the lifecycle state table', () => {
+  let template: Template;
+  let watcher: CertificateExpiryWatcher;
+
+  beforeAll(() => {
+    const built = watcherStack({
+      endpoints: [{ host: 'example.com' }],
+      lifecycle: { removeAfterMissingScans: 5, criticalReminderIntervalDays: 2 },
+    });
+    watcher = built.watcher;
+    template = Template.fromStack(built.stack);
+  });
+
+  it('is on-demand, point-in-time recoverable, KMS encrypted, with TTL and the scope index the store queries', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: STATE_TABLE_SCHEMA.partitionKey.name, KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'by-scope',
+          KeySchema: [
+            { AttributeName: 'scope', KeyType: 'HASH' },
+            { AttributeName: 'pk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['removedAt', 'outboxPending'] },
+        },
+      ],
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(watcher.stateTable).toBeDefined();
+  });
+
+  it('passes its name and the lifecycle settings to the inventory and the prober', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }[];
+    const withTable = fns.filter((f) => f.Properties.Environment.Variables.STATE_TABLE_NAME !== undefined);
+    expect(withTable).toHaveLength(2);
+    for (const f of withTable) {
+      expect(f.Properties.Environment.Variables).toMatchObject({
+        REMOVE_AFTER_MISSING_SCANS: '5',
+        CRITICAL_REMINDER_INTERVAL_DAYS: '2',
+      });
+    }
+  });
+
+  it('grants the scan functions only batched reads, conditional writes and the named index, never Scan or DeleteItem', () => {
+    const text = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(text).toContain('/index/by-scope');
+    expect(text).not.toContain('index/*');
+    expect(text).not.toContain('dynamodb:Scan');
+    expect(text).not.toContain('dynamodb:DeleteItem');
+  });
+
+  it('rejects lifecycle settings the Lambdas would reject, at synth', () => {
+    const thresholds = { tiersDays: [30, 14, 7], criticalDays: 7 };
+    expect(() => lifecycleEnvironment({ removeAfterMissingScans: 0 }, thresholds)).toThrow(
+      InvalidWatcherConfigError,
+    );
+    expect(() => lifecycleEnvironment({ removeAfterMissingScans: 0 }, thresholds)).toThrow(
+      /lifecycle\.removeAfterMissingScans/,
+    );
+    expect(lifecycleEnvironment({ shortLivedMaxDays: 47 }, thresholds)).toEqual({
+      SHORT_LIVED_MAX_DAYS: '47',
+    });
+  });
+});
