@@ -1,0 +1,87 @@
+/** Wording shared by the chat formats: severity marks and the certificate facts, as plain label/value pairs. */
+import { truncate } from './text';
+import type { AlertView } from './view';
+
+export const SEVERITY_EMOJI: Record<AlertView['severity'], string> = {
+  expired: '⛔',
+  critical: '🔴',
+  warning: '🟠',
+  ok: '🟢',
+  info: 'ℹ️',
+};
+
+export const emojiFor = (v: AlertView): string => (v.kind === 'renewed' ? '✅' : SEVERITY_EMOJI[v.severity]);
+
+/** How many SANs a chat message lists before "+N more". */
+export const SANS_SHOWN = 10;
+/** Untrusted free text (subject, issuer, problem messages) is cut to this in chat messages. */
+export const MAX_FIELD_CHARS = 300;
+
+const time = (iso: string): string => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+};
+
+/** "2026-11-29 01:24 UTC (3 days left)" */
+export const whenText = (v: AlertView): string | undefined => {
+  if (!v.notAfter) return undefined;
+  const d = v.daysRemaining;
+  const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+  let rel = '';
+  if (typeof d === 'number' && d >= 0) rel = ` (${days(d)} left)`;
+  else if (typeof d === 'number') {
+    // Whole days since expiry, from the event's own instants (daysRemaining is floored, so -1 is "today").
+    const ago = v.observedAt
+      ? Math.floor((Date.parse(v.observedAt) - Date.parse(v.notAfter)) / 86_400_000)
+      : Math.max(0, -d - 1);
+    rel = Number.isFinite(ago) && ago >= 1 ? ` (expired ${days(ago)} ago)` : ' (expired less than a day ago)';
+  }
+  return `${time(v.notAfter)}${rel}`;
+};
+
+export interface Fact {
+  readonly label: string;
+  /** Untrusted unless `trusted`: channels escape it. */
+  readonly value: string;
+  readonly trusted?: boolean;
+}
+
+/** The certificate facts every chat message shows, in order. Values are raw (each channel escapes them). */
+export const facts = (v: AlertView): Fact[] => {
+  const out: Fact[] = [];
+  const add = (label: string, value: string | undefined, trusted = false) => {
+    if (value !== undefined && value !== '')
+      out.push({ label, value: truncate(value, MAX_FIELD_CHARS), trusted });
+  };
+  if (v.kind === 'scan-completed') {
+    add('Source', v.scan?.source);
+    add('Certificates', v.scan?.total === undefined ? undefined : String(v.scan.total), true);
+    add('Failed scopes', String(v.scan?.failedScopes ?? 0), true);
+    return out;
+  }
+  if (v.kind === 'unknown') {
+    add('Event', v.detailType);
+    if (!v.named) return out;
+  }
+  add('Where', `${v.where}${v.account ? ` (account ${v.account})` : ''}`);
+  if (v.kind === 'renewed') {
+    add('Valid until', v.notAfter ? time(v.notAfter) : undefined, true);
+    add('Previous expiry', v.previousNotAfter ? time(v.previousNotAfter) : undefined, true);
+  } else {
+    add('Expires', whenText(v), true);
+  }
+  if (v.kind !== 'renewed' && v.kind !== 'removed' && v.kind !== 'unknown') {
+    add(
+      'Severity',
+      `${v.severity}${typeof v.tierDays === 'number' ? ` (tier ${v.tierDays} days)` : ''}${v.acked ? ', acknowledged' : ''}`,
+      true,
+    );
+  }
+  if (v.renewalRisk) add('Renewal', v.renewalRisk, true);
+  if (v.error) add('Error', `${v.error.code}: ${v.error.message}`);
+  add('Subject', v.subject);
+  add('Issuer', v.issuer);
+  add('Type', v.certificateType, true);
+  add('Owner', v.owner);
+  return out;
+};

@@ -1,0 +1,285 @@
+/**
+ * One reading of a watcher event for every channel: what happened, to which certificate, where,
+ * and when. Input is the EventBridge event as SNS delivers it; fields are read defensively, so an
+ * unknown detail-type or a detail from a newer schema still yields a (generic) message.
+ */
+import { createHash } from 'node:crypto';
+
+/** The EventBridge event envelope (what an SNS subscription of an EventBridge rule receives). */
+export interface WatcherEvent {
+  readonly version?: string;
+  readonly id?: string;
+  readonly 'detail-type': string;
+  readonly source?: string;
+  readonly account?: string;
+  readonly time?: string;
+  readonly region?: string;
+  readonly resources?: readonly string[];
+  readonly detail?: unknown;
+}
+
+export type AlertKind =
+  | 'expiring'
+  | 'expired'
+  | 'misconfigured'
+  | 'check-failed'
+  | 'renewed'
+  | 'removed'
+  | 'scan-completed'
+  | 'unknown';
+
+export type Severity = 'ok' | 'warning' | 'critical' | 'expired' | 'info';
+
+export interface ProblemView {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface AlertView {
+  readonly kind: AlertKind;
+  readonly detailType: string;
+  readonly severity: Severity;
+  readonly eventId?: string;
+  /** Primary name: the certificate's domain, or the endpoint's host. Untrusted. */
+  readonly name: string;
+  /** False when the event names no certificate or endpoint (heartbeats, unknown events): `name` is the detail-type. */
+  readonly named: boolean;
+  /** Location: ACM ARN or `host:port@address` (what the lifecycle tracks). */
+  readonly location?: string;
+  readonly source?: 'acm' | 'endpoint' | 'file';
+  readonly region?: string;
+  readonly account?: string;
+  /** Short "where" for people: `ACM eu-west-1`, `192.0.2.10:443`, `file`. */
+  readonly where: string;
+  readonly notAfter?: string;
+  readonly daysRemaining?: number | null;
+  readonly tierDays?: number | null;
+  readonly sans: readonly string[];
+  readonly sanCount: number;
+  readonly subject?: string;
+  readonly issuer?: string;
+  readonly certificateType?: string;
+  readonly renewalRisk?: string | null;
+  readonly problems: readonly ProblemView[];
+  readonly error?: ProblemView;
+  readonly owner?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly transition?: string;
+  readonly reminderCount?: number;
+  readonly acked?: boolean;
+  readonly previousNotAfter?: string;
+  readonly resources: readonly string[];
+  readonly observedAt?: string;
+  /** Stable per certificate location: every message about it joins one thread. */
+  readonly threadKey: string;
+  readonly scan?: { readonly source?: string; readonly total?: number; readonly failedScopes: number };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+const problem = (v: unknown): ProblemView | undefined =>
+  isObj(v) ? { code: str(v.code) ?? 'UNKNOWN', message: str(v.message) ?? '' } : undefined;
+
+const KIND_BY_DETAIL_TYPE: Record<string, AlertKind> = {
+  'Certificate Expiring': 'expiring',
+  'Certificate Expired': 'expired',
+  'Endpoint Misconfigured': 'misconfigured',
+  'Endpoint Check Failed': 'check-failed',
+  'Certificate Renewed': 'renewed',
+  'Certificate Removed': 'removed',
+  'Scan Completed': 'scan-completed',
+};
+
+/** `cert-` + 32 hex of SHA-256(location): stable, opaque (no hostile text in ids) and short. */
+export const threadKeyOf = (location: string): string =>
+  `cert-${createHash('sha256').update(location).digest('hex').slice(0, 32)}`;
+
+const SEVERITIES = new Set(['ok', 'warning', 'critical', 'expired']);
+
+export const toView = (event: WatcherEvent): AlertView => {
+  const detailType = typeof event['detail-type'] === 'string' ? event['detail-type'] : 'Unknown event';
+  const kind = KIND_BY_DETAIL_TYPE[detailType] ?? 'unknown';
+  const detail: Obj = isObj(event.detail) ? event.detail : {};
+  const cert: Obj = isObj(detail.certificate) ? detail.certificate : {};
+  const evaluation: Obj = isObj(detail.evaluation) ? detail.evaluation : {};
+  const endpoint: Obj = isObj(detail.endpoint) ? detail.endpoint : {};
+  const lifecycle: Obj = isObj(detail.lifecycle) ? detail.lifecycle : {};
+  const previous: Obj = isObj(lifecycle.previous) ? lifecycle.previous : {};
+  const resources = strings(event.resources);
+
+  const source = ((): AlertView['source'] => {
+    const s = str(cert.source);
+    if (s === 'acm' || s === 'endpoint' || s === 'file') return s;
+    return kind === 'check-failed' ? 'endpoint' : undefined;
+  })();
+  const host = str(endpoint.host);
+  const port = num(endpoint.port);
+  const address = endpoint.address === null ? null : str(endpoint.address);
+  const location =
+    str(cert.id) ??
+    (host !== undefined && port !== undefined ? `${host}:${port}@${address ?? ''}` : undefined) ??
+    resources[0];
+  const region = str(cert.region) ?? (source === 'acm' ? str(event.region) : undefined);
+
+  const where = ((): string => {
+    if (source === 'acm') return `ACM ${region ?? ''}`.trim();
+    if (source === 'file') return 'file';
+    if (source === 'endpoint') {
+      // `host:port@address`: show the address and port, the host is the name already.
+      const at = location?.lastIndexOf('@') ?? -1;
+      const hostPort = at >= 0 ? location!.slice(0, at) : (location ?? '');
+      const addr = at >= 0 ? location!.slice(at + 1) : '';
+      const p = port ?? Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
+      if (addr) return addr.includes(':') ? `[${addr}]:${p}` : `${addr}:${p}`;
+      return Number.isFinite(p) ? `port ${p}` : 'endpoint';
+    }
+    return '';
+  })();
+
+  const rawSeverity = str(evaluation.severity);
+  const known = rawSeverity && SEVERITIES.has(rawSeverity) ? (rawSeverity as Severity) : undefined;
+  const severity: Severity = ((): Severity => {
+    switch (kind) {
+      case 'check-failed':
+      case 'misconfigured':
+        return 'critical';
+      case 'expired':
+        return 'expired';
+      case 'expiring':
+        return known ?? 'warning';
+      case 'unknown':
+        return known ?? 'info';
+      default:
+        // Renewed, removed, heartbeats: news, not alarms, whatever the old evaluation said.
+        return 'info';
+    }
+  })();
+
+  const labels: Record<string, string> = {};
+  for (const src of [cert.labels, endpoint.labels]) {
+    if (isObj(src)) for (const [k, v] of Object.entries(src)) if (typeof v === 'string') labels[k] = v;
+  }
+
+  const sans = strings(cert.sans);
+  const regionsFailed = Array.isArray(detail.regionsFailed) ? detail.regionsFailed.length : 0;
+  const counts: Obj = isObj(detail.counts) ? detail.counts : {};
+
+  return {
+    kind,
+    detailType,
+    severity,
+    eventId: str(detail.eventId) ?? str(event.id),
+    name: str(cert.domain) ?? host ?? str(endpoint.target) ?? detailType,
+    named: (str(cert.domain) ?? host ?? str(endpoint.target)) !== undefined,
+    location,
+    source,
+    region,
+    // The envelope's account is the watcher's own: only a certificate's account says where it lives.
+    account: str(cert.account),
+    where,
+    notAfter: str(cert.notAfter),
+    daysRemaining: evaluation.daysRemaining === null ? null : num(evaluation.daysRemaining),
+    tierDays: num(lifecycle.tierDays) ?? num(evaluation.tierDays),
+    sans,
+    sanCount: Math.max(num(cert.sanCount) ?? 0, sans.length),
+    subject: str(cert.subject),
+    issuer: str(cert.issuer),
+    certificateType: str(cert.type),
+    renewalRisk: evaluation.renewalRisk === null ? null : str(evaluation.renewalRisk),
+    problems: Array.isArray(detail.problems)
+      ? detail.problems.map(problem).filter((p): p is ProblemView => p !== undefined)
+      : [],
+    error: problem(detail.error),
+    owner: str(endpoint.owner),
+    labels,
+    transition: str(lifecycle.transition),
+    reminderCount: num(lifecycle.reminderCount),
+    acked: typeof lifecycle.acked === 'boolean' ? lifecycle.acked : undefined,
+    previousNotAfter: str(previous.notAfter),
+    resources,
+    observedAt: str(detail.observedAt) ?? str(event.time),
+    threadKey: threadKeyOf(location ?? `${detailType}|${str(detail.scanId) ?? ''}`),
+    scan:
+      kind === 'scan-completed'
+        ? { source: str(detail.source), total: num(counts.total), failedScopes: regionsFailed }
+        : undefined,
+  };
+};
+
+/** `2026-12-01` from an ISO instant (UTC), or undefined. */
+export const isoDay = (iso: string | undefined): string | undefined =>
+  iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : undefined;
+
+const plural = (n: number, one: string) => `${n} ${one}${Math.abs(n) === 1 ? '' : 's'}`;
+
+/** The headline in words, without the certificate name (channels add it in their own markup). */
+export const headline = (v: AlertView): string => {
+  switch (v.kind) {
+    case 'expiring':
+      return typeof v.daysRemaining === 'number'
+        ? v.daysRemaining <= 0
+          ? 'Certificate expires today'
+          : `Certificate expires in ${plural(v.daysRemaining, 'day')}`
+        : 'Certificate expiring';
+    case 'expired':
+      return 'Certificate expired';
+    case 'misconfigured':
+      return 'Endpoint certificate rejected by clients';
+    case 'check-failed':
+      return 'Endpoint check failed';
+    case 'renewed':
+      return 'Certificate renewed';
+    case 'removed':
+      return 'Certificate removed';
+    case 'scan-completed':
+      return 'Certificate scan completed';
+    default:
+      return `Certificate watcher: ${v.detailType}`;
+  }
+};
+
+/** ACM console link for an ACM certificate ARN (built only from a well-formed ARN). */
+export const consoleLink = (v: AlertView): string | undefined => {
+  const m = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/([0-9a-f-]{36})$/.exec(v.location ?? '');
+  if (!m) return undefined;
+  return `https://console.aws.amazon.com/acm/home?region=${m[1]}#/certificates/${m[3]}`;
+};
+
+/** What to do next, in plain words (channels escape nothing here: it is our own text). */
+export const nextSteps = (v: AlertView): string[] => {
+  const steps: string[] = [];
+  switch (v.kind) {
+    case 'expiring':
+    case 'expired':
+      if (v.certificateType === 'AMAZON_ISSUED' || v.certificateType === 'PRIVATE') {
+        steps.push('Check the ACM renewal status and complete any pending domain validation.');
+      } else if (v.certificateType === 'IMPORTED') {
+        steps.push('Issue a new certificate and re-import it into ACM under the same ARN.');
+      } else {
+        steps.push('Renew the certificate and deploy it on every server behind this name.');
+      }
+      if (v.kind === 'expired') steps.push('Clients already reject this certificate: treat it as an outage.');
+      break;
+    case 'misconfigured':
+      steps.push('Fix the problems listed: serve the full chain, with a name and issuer clients trust.');
+      break;
+    case 'check-failed':
+      steps.push('Check that the endpoint is reachable from the watcher and still serves TLS.');
+      break;
+    case 'renewed':
+      steps.push('Nothing to do: the alerts for this certificate are resolved.');
+      break;
+    case 'removed':
+      steps.push('Nothing to do if the removal was intended; otherwise check where it went.');
+      break;
+    default:
+      break;
+  }
+  if (v.kind === 'expiring' || v.kind === 'expired') {
+    steps.push('Run cert-watch ack with the location to pause reminders until renewal.');
+  }
+  return steps;
+};
