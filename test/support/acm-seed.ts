@@ -26,6 +26,7 @@ const EXPIRE_AFTER_MS = 2000;
 const importOne = async (acm: ACMClient, spec: SeedSpec): Promise<Seeded> => {
   for (let window = EXPIRE_AFTER_MS; ; window *= 2) {
     // Keys first (RSA generation is the slow part), so the validity window starts right before the import.
+    // Issued 300 days ago: an ordinary long-lived certificate, not a short-lived one judged by lifetime percentage.
     const now = new Date();
     const notAfter = spec.days === 'expired' ? new Date(now.getTime() + window) : daysFrom(now, spec.days);
     const chain = await createChain({
@@ -33,7 +34,7 @@ const importOne = async (acm: ACMClient, spec: SeedSpec): Promise<Seeded> => {
       leaf: {
         commonName: spec.name,
         dnsNames: [spec.name, `www.${spec.name}`],
-        notBefore: daysFrom(now, -30),
+        notBefore: daysFrom(now, -300),
         notAfter,
         key: spec.key,
       },

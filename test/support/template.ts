@@ -27,3 +27,29 @@ export const watcherEventPattern = (props: CertificateExpiryWatcherProps = {}): 
   if (!pattern) throw new Error('the archive has no EventPattern');
   return pattern;
 };
+
+/**
+ * CreateTable input for the state table exactly as the stack declares it (keys, index,
+ * projection), so tests on moto exercise the store against the deployed table design.
+ */
+export const stateTableInputFromTemplate = (tableName: string) => {
+  const tables = Object.values(watcherTemplate().findResources('AWS::DynamoDB::Table'));
+  if (tables.length !== 1) throw new Error(`expected one AWS::DynamoDB::Table, found ${tables.length}`);
+  const p = (tables[0] as { Properties: Record<string, unknown> }).Properties as {
+    KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+    AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+    BillingMode: 'PAY_PER_REQUEST';
+    GlobalSecondaryIndexes: {
+      IndexName: string;
+      KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+      Projection: { ProjectionType: 'INCLUDE' | 'ALL' | 'KEYS_ONLY'; NonKeyAttributes?: string[] };
+    }[];
+  };
+  return {
+    TableName: tableName,
+    KeySchema: p.KeySchema,
+    AttributeDefinitions: p.AttributeDefinitions,
+    BillingMode: p.BillingMode,
+    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+  };
+};

@@ -1,0 +1,136 @@
+/**
+ * The deployed inventory path with its memory, on the local AWS: ACM in two regions, the state
+ * table created as the stack declares it, the handler run on three scans. Only transitions reach
+ * the bus: the first scan reports, a repeated scan is quiet, a renewal is announced once.
+ */
+import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
+import { silentLogger } from '../../lambda/core/ports';
+import { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
+import { lifecycleConfig } from '../../lambda/lifecycle/model';
+import { EventBusPublisher } from '../../lambda/sinks/bus/event-bus-publisher';
+import { DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
+import { AcmSource } from '../../lambda/sources/acm/acm-source';
+import { type Seeded, seedAcm, standardSeed } from '../support/acm-seed';
+import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
+import { createChain, daysFrom } from '../support/certs';
+import { type Moto, startMoto } from '../support/moto';
+import { assertValidEvent } from '../support/schemas';
+import { stateTableInputFromTemplate, watcherEventPattern } from '../support/template';
+
+const REGIONS = ['eu-west-1', 'us-east-1'];
+const HOME = 'us-east-1';
+let moto: Moto;
+let seeded: Seeded[];
+let capture: BusCapture;
+let scan: (id: string) => ReturnType<ReturnType<typeof makeInventoryHandler>>;
+const runs: ReceivedEvent[][] = [];
+
+const certificateEvents = (events: ReceivedEvent[]) =>
+  events.filter((e) => e['detail-type'] !== 'Scan Completed');
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const acm = (region: string) => new ACMClient(moto.clientConfig(region));
+  seeded = await seedAcm(acm, standardSeed(REGIONS));
+  const dynamodb = new DynamoDBClient(moto.clientConfig(HOME));
+  await dynamodb.send(new CreateTableCommand(stateTableInputFromTemplate('watcher-state')));
+  capture = await captureBus(moto.clientConfig(HOME), 'watcher-bus', watcherEventPattern());
+  scan = (id) =>
+    makeInventoryHandler({
+      config: {
+        busName: 'watcher-bus',
+        eventSource: 'cert-expiry-watcher',
+        regions: REGIONS,
+        thresholds: DEFAULT_THRESHOLDS,
+        metricsNamespace: 'CertExpiryWatcher',
+        watcherId: 'it',
+      },
+      sourceFor: (region) => new AcmSource(region, acm(region)),
+      publisher: new EventBusPublisher(
+        { busName: 'watcher-bus' },
+        new EventBridgeClient(moto.clientConfig(HOME)),
+      ),
+      // A new store and client per scan: state survives a cold start.
+      lifecycle: {
+        store: new DynamoDbStateStore(
+          { tableName: 'watcher-state' },
+          new DynamoDBClient(moto.clientConfig(HOME)),
+        ),
+        config: lifecycleConfig(),
+      },
+      logger: silentLogger,
+      metrics: () => {},
+    })({ id });
+  await scan('scan-1');
+  runs.push(await capture.receive(7));
+  await scan('scan-2');
+  runs.push(await capture.receive(1, 3_000));
+  // Renew one certificate in place: re-import a later certificate under the same ARN.
+  const target = seeded.find((s) => s.name.startsWith('three-days.eu-west-1'))!;
+  const now = new Date();
+  const renewed = await createChain({
+    now,
+    leaf: {
+      commonName: target.name,
+      dnsNames: [target.name],
+      notBefore: daysFrom(now, -1),
+      notAfter: daysFrom(now, 90),
+    },
+  });
+  await acm(target.region).send(
+    new ImportCertificateCommand({
+      CertificateArn: target.arn,
+      Certificate: Buffer.from(renewed.leaf.certPem),
+      PrivateKey: Buffer.from(renewed.leaf.keyPem),
+      CertificateChain: Buffer.from(renewed.intermediate.certPem),
+    }),
+  );
+  await scan('scan-3');
+  runs.push(await capture.receive(2, 5_000));
+});
+
+afterAll(async () => moto?.stop());
+
+describe('inventory with the lifecycle state table', () => {
+  it('the first scan announces every expiring and expired certificate once, with lifecycle fields', () => {
+    const events = certificateEvents(runs[0] ?? []);
+    expect(events.map((e) => e['detail-type']).sort()).toEqual([
+      'Certificate Expired',
+      'Certificate Expired',
+      'Certificate Expiring',
+      'Certificate Expiring',
+      'Certificate Expiring',
+      'Certificate Expiring',
+    ]);
+    for (const e of runs[0] ?? []) assertValidEvent(e['detail-type'], e.detail);
+    const transitions = events.map((e) => (e.detail.lifecycle as { transition: string }).transition).sort();
+    expect(transitions).toEqual([
+      'expired',
+      'expired',
+      'tier-entered',
+      'tier-entered',
+      'tier-entered',
+      'tier-entered',
+    ]);
+  });
+
+  it('a repeated scan says nothing but its heartbeat', () => {
+    expect((runs[1] ?? []).map((e) => e['detail-type'])).toEqual(['Scan Completed']);
+    expect(runs[1]?.[0]?.detail.eventsPublished).toBe(0);
+  });
+
+  it('a certificate renewed in place is announced once as renewed, carrying the old expiry', () => {
+    const events = certificateEvents(runs[2] ?? []);
+    expect(events.map((e) => e['detail-type'])).toEqual(['Certificate Renewed']);
+    const renewed = events[0]!;
+    assertValidEvent(renewed['detail-type'], renewed.detail);
+    expect(renewed.detail).toMatchObject({
+      certificate: { domain: 'three-days.eu-west-1.example.com' },
+      lifecycle: { transition: 'renewed' },
+    });
+  });
+});
