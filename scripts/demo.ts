@@ -28,6 +28,7 @@ import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
 import { type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern } from '../test/support/template';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
+import { demoLifecycle } from './demo-lifecycle';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
 const HOME = 'us-east-1';
@@ -220,6 +221,10 @@ const main = async () => {
     });
     say(text);
     say(`(exit code ${code}: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)`);
+
+    say('');
+    say('4. The deployed watcher remembers (DynamoDB state table): only transitions reach the bus.');
+    await demoLifecycle(m, REGIONS, HOME, seeded, say);
     if (received.length < expectedAtLeast) {
       throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }

@@ -1,0 +1,104 @@
+/**
+ * The demo's memory section: the same ACM inventory with the lifecycle state table (created as
+ * the stack declares it), scanned three times: first scan, a repeat, and after a renewal.
+ */
+import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { renderTable } from '../bin/cli/table';
+import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
+import { silentLogger } from '../lambda/core/ports';
+import { makeInventoryHandler } from '../lambda/handlers/make-inventory-handler';
+import { lifecycleConfig } from '../lambda/lifecycle/model';
+import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
+import { DynamoDbStateStore } from '../lambda/sinks/state/dynamodb-state-store';
+import { AcmSource } from '../lambda/sources/acm/acm-source';
+import type { Seeded } from '../test/support/acm-seed';
+import { captureBus } from '../test/support/bus-capture';
+import { createChain, daysFrom } from '../test/support/certs';
+import type { Moto } from '../test/support/moto';
+import { stateTableInputFromTemplate, watcherEventPattern } from '../test/support/template';
+
+export const demoLifecycle = async (
+  moto: Moto,
+  regions: readonly string[],
+  home: string,
+  seeded: readonly Seeded[],
+  say: (s?: string) => void,
+): Promise<void> => {
+  const acm = (region: string) => new ACMClient(moto.clientConfig(region));
+  await new DynamoDBClient(moto.clientConfig(home)).send(
+    new CreateTableCommand(stateTableInputFromTemplate('demo-state')),
+  );
+  const capture = await captureBus(moto.clientConfig(home), 'demo-lifecycle-bus', watcherEventPattern());
+  const scan = (id: string) =>
+    makeInventoryHandler({
+      config: {
+        busName: 'demo-lifecycle-bus',
+        eventSource: 'cert-expiry-watcher',
+        regions,
+        thresholds: DEFAULT_THRESHOLDS,
+        metricsNamespace: 'CertExpiryWatcher',
+        watcherId: 'demo',
+      },
+      sourceFor: (region) => new AcmSource(region, acm(region)),
+      publisher: new EventBusPublisher(
+        { busName: 'demo-lifecycle-bus' },
+        new EventBridgeClient(moto.clientConfig(home)),
+      ),
+      lifecycle: {
+        store: new DynamoDbStateStore(
+          { tableName: 'demo-state' },
+          new DynamoDBClient(moto.clientConfig(home)),
+        ),
+        config: lifecycleConfig(),
+      },
+      logger: silentLogger,
+      metrics: () => {},
+    })({ id });
+  const show = async (title: string, expected: number) => {
+    const events = await capture.receive(expected, 3_000);
+    const rows = events
+      .filter((e) => e['detail-type'] !== 'Scan Completed')
+      .map((e) => {
+        const d = e.detail as {
+          certificate: { domain: string; region?: string };
+          lifecycle?: { transition?: string; tierDays?: number | null; reminderCount?: number };
+        };
+        return [
+          e['detail-type'],
+          d.lifecycle?.transition ?? '-',
+          String(d.lifecycle?.tierDays ?? '-'),
+          `${d.certificate.domain} (${d.certificate.region ?? '-'})`,
+        ];
+      });
+    say(`${title}: ${rows.length} transition(s) + heartbeat`);
+    if (rows.length > 0) say(renderTable(['DETAIL-TYPE', 'TRANSITION', 'TIER', 'CERTIFICATE'], rows, 70));
+  };
+  await scan('demo-lifecycle-1');
+  await show('  scan 1 (first sight)', seeded.filter((s) => s.days !== 200).length + 1);
+  await scan('demo-lifecycle-2');
+  await show('  scan 2 (same day, nothing changed)', 1);
+  const target = seeded.find((s) => typeof s.days === 'number' && s.days < 7);
+  if (!target) return;
+  const now = new Date();
+  const renewed = await createChain({
+    now,
+    leaf: {
+      commonName: target.name,
+      dnsNames: [target.name],
+      notBefore: daysFrom(now, -1),
+      notAfter: daysFrom(now, 90),
+    },
+  });
+  await acm(target.region).send(
+    new ImportCertificateCommand({
+      CertificateArn: target.arn,
+      Certificate: Buffer.from(renewed.leaf.certPem),
+      PrivateKey: Buffer.from(renewed.leaf.keyPem),
+      CertificateChain: Buffer.from(renewed.intermediate.certPem),
+    }),
+  );
+  await scan('demo-lifecycle-3');
+  await show(`  scan 3 (after re-importing ${target.name} with 90 days)`, 2);
+};
