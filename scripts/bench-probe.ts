@@ -245,6 +245,18 @@ const onPath = (names: readonly string[]): string | undefined => {
   return undefined;
 };
 
+/** Every child started and not yet exited, so that an interrupted run (Ctrl-C) leaves none behind. */
+const children = new Set<ChildProcess>();
+const track = (child: ChildProcess): ChildProcess => {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+};
+const killAllOnSignal = (signal: NodeJS.Signals): void => {
+  for (const child of children) child.kill('SIGKILL');
+  process.kill(process.pid, signal);
+};
+
 interface Farm {
   readonly child: ChildProcess;
   readonly ports: number[];
@@ -257,10 +269,12 @@ interface KeyCert {
 
 const startFarm = (endpoints: readonly KeyCert[]): Promise<Farm> => {
   // The parent runs under tsx; its execArgv carries the loader the TypeScript farm needs.
-  const child = fork(path.join(__dirname, 'bench-tls-farm.ts'), [], {
-    execArgv: process.execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = track(
+    fork(path.join(__dirname, 'bench-tls-farm.ts'), [], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   return new Promise<Farm>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('TLS farm did not start within 30 s')), 30_000);
     child.once('error', reject);
@@ -366,18 +380,26 @@ interface Exporter {
 
 const startExporter = async (binary: string, configFile: string): Promise<Exporter> => {
   const port = await freePort();
-  const child = spawn(
-    binary,
-    [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+  const child = track(
+    spawn(
+      binary,
+      [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    ),
   );
   let stderr = '';
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`blackbox_exporter exited: ${stderr.trim()}`);
+    if (spawnError) throw new Error(`cannot start ${binary}: ${spawnError.message}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`blackbox_exporter exited (code ${child.exitCode}): ${stderr.trim()}`);
     const healthy = await new Promise<boolean>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/-/healthy', timeout: 500 }, (res) => {
         res.resume();
@@ -608,6 +630,13 @@ export const benchProbe = async (options: ProbeBenchOptions = {}): Promise<Probe
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-probe-'));
   const farms: Farm[] = [];
   let exporter: Exporter | undefined;
+  // Ctrl-C skips finally blocks: stop the children first, then die of the same signal.
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    killAllOnSignal(signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const rootFile = path.join(dir, 'root.pem');
     writeFileSync(rootFile, chain.root.certPem);
@@ -738,8 +767,10 @@ export const benchProbe = async (options: ProbeBenchOptions = {}): Promise<Probe
       openssl,
     };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (exporter) await stopChild(exporter.child);
-    await Promise.all(farms.map((f) => stopChild(f.child)));
+    await Promise.all([...children].map(stopChild));
     rmSync(dir, { recursive: true, force: true });
   }
 };
