@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  certificateKeyFacts,
   certificateSignatureAlgorithm,
   DerError,
   decodeOid,
@@ -115,6 +116,53 @@ describe('OIDs', () => {
     }
     for (const strong of ['sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'ed25519', 'RSASSA-PSS']) {
       expect(isWeakSignatureAlgorithm(strong), strong).toBe(false);
+    }
+  });
+});
+
+describe('certificateKeyFacts: key type and size from SubjectPublicKeyInfo', () => {
+  it.each([
+    [
+      { kind: 'rsa', bits: 2048 },
+      { keyType: 'RSA', keySize: 2048 },
+    ],
+    [
+      { kind: 'rsa', bits: 1024 },
+      { keyType: 'RSA', keySize: 1024 },
+    ],
+    [
+      { kind: 'ec', curve: 'P-256' },
+      { keyType: 'EC', keySize: 256, curve: 'prime256v1' },
+    ],
+    [
+      { kind: 'ec', curve: 'P-384' },
+      { keyType: 'EC', keySize: 384, curve: 'secp384r1' },
+    ],
+  ] as const)('%j agrees with the KeyObject Node builds', async (key, expected) => {
+    const now = new Date();
+    const cert = await createCertificate({
+      commonName: 'k.example.com',
+      notBefore: now,
+      notAfter: daysFrom(now, 1),
+      key,
+    });
+    const x509 = new X509Certificate(cert.certPem);
+    expect(certificateKeyFacts(x509.raw)).toEqual(expected);
+    const details = x509.publicKey.asymmetricKeyDetails ?? {};
+    expect(expected.keySize).toBe(
+      details.modulusLength ?? Number(/\d{3}/.exec(details.namedCurve ?? '')?.[0]),
+    );
+  });
+
+  it('throws DerError on every truncation instead of guessing', async () => {
+    const cert = await createCertificate({
+      commonName: 't.test',
+      notBefore: now,
+      notAfter: daysFrom(now, 1),
+    });
+    const raw = der(cert.certPem);
+    for (let cut = 0; cut < raw.length; cut += 7) {
+      expect(() => certificateKeyFacts(raw.subarray(0, cut))).toThrow(DerError);
     }
   });
 });

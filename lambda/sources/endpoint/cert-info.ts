@@ -4,7 +4,7 @@
  */
 
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { certificateSignatureAlgorithm, DerError } from './der';
+import { certificateKeyFacts, certificateSignatureAlgorithm, DerError } from './der';
 
 export interface CertInfo {
   readonly x509: X509Certificate;
@@ -74,13 +74,26 @@ export const certInfo = (x509: X509Certificate): CertInfo => {
   const fingerprintSha256 = x509.fingerprint256;
   const cached = infoCache.get(fingerprintSha256);
   if (cached) return cached;
-  const publicKey = x509.publicKey;
+  // The KeyObject is built only when a signature check needs it (about 0.1 ms per new certificate).
+  let key: KeyObject | undefined;
+  const publicKeyOf = (): KeyObject => {
+    key ??= x509.publicKey;
+    return key;
+  };
+  const raw = x509.raw;
   let signatureAlgorithm: string;
+  let facts: ReturnType<typeof keyFacts> | null;
   try {
-    signatureAlgorithm = certificateSignatureAlgorithm(x509.raw);
+    signatureAlgorithm = certificateSignatureAlgorithm(raw);
   } catch (err) {
     if (!(err instanceof DerError)) throw err;
     signatureAlgorithm = 'unknown';
+  }
+  try {
+    facts = certificateKeyFacts(raw);
+  } catch (err) {
+    if (!(err instanceof DerError)) throw err;
+    facts = null;
   }
   const subject = oneLine(x509.subject);
   const issuer = oneLine(x509.issuer);
@@ -88,7 +101,7 @@ export const certInfo = (x509: X509Certificate): CertInfo => {
   if (subject === issuer) {
     try {
       // Not checkIssued(self): it also demands keyCertSign, which self-signed leaves lack.
-      selfSigned = x509.verify(publicKey);
+      selfSigned = x509.verify(publicKeyOf());
     } catch {
       selfSigned = false;
     }
@@ -103,10 +116,12 @@ export const certInfo = (x509: X509Certificate): CertInfo => {
     notAfter: new Date(x509.validTo),
     sans: parseSubjectAltName(x509.subjectAltName),
     isCa: x509.ca,
-    ...keyFacts(publicKey),
+    ...(facts ?? keyFacts(publicKeyOf())),
     signatureAlgorithm,
     selfSigned,
-    publicKey,
+    get publicKey() {
+      return publicKeyOf();
+    },
   };
   cacheSet(infoCache, fingerprintSha256, info);
   return info;

@@ -116,3 +116,72 @@ export const certificateSignatureAlgorithm = (der: Uint8Array): string =>
 /** MD2, MD5 and SHA-1 signatures are forgeable or close to it. */
 export const isWeakSignatureAlgorithm = (name: string): boolean =>
   /^(md2|md5|sha1)With|-with-SHA1$/i.test(name);
+
+export interface KeyFacts {
+  /** 'RSA' | 'RSA-PSS' | 'EC' | 'Ed25519' | 'Ed448' | 'DSA' */
+  readonly keyType: string;
+  /** Bits: modulus length for RSA/DSA, curve size for EC. */
+  readonly keySize: number | null;
+  readonly curve?: string;
+}
+
+const TAG_BIT_STRING = 0x03;
+const TAG_INTEGER = 0x02;
+
+const EC_CURVES: Readonly<Record<string, { curve: string; bits: number }>> = {
+  '1.2.840.10045.3.1.7': { curve: 'prime256v1', bits: 256 },
+  '1.3.132.0.34': { curve: 'secp384r1', bits: 384 },
+  '1.3.132.0.35': { curve: 'secp521r1', bits: 521 },
+  '1.3.132.0.10': { curve: 'secp256k1', bits: 256 },
+  '1.2.840.10045.3.1.1': { curve: 'prime192v1', bits: 192 },
+  '1.3.132.0.33': { curve: 'secp224r1', bits: 224 },
+};
+
+/** Bit length of an unsigned big-endian INTEGER value (leading zero bytes ignored). */
+const integerBits = (buf: Uint8Array, tlv: Tlv): number => {
+  let i = tlv.start;
+  while (i < tlv.end && buf[i] === 0) i++;
+  if (i === tlv.end) return 0;
+  return (tlv.end - i - 1) * 8 + (32 - Math.clz32(buf[i]!));
+};
+
+/**
+ * Key type and size read straight from the certificate's SubjectPublicKeyInfo, without building a
+ * KeyObject (which costs about 0.1 ms per new certificate). Null for algorithms it does not know.
+ */
+export const certificateKeyFacts = (der: Uint8Array): KeyFacts | null => {
+  const cert = expect(readTlv(der, 0), TAG_SEQUENCE, 'Certificate SEQUENCE');
+  const tbs = expect(readTlv(der, cert.start, cert.end), TAG_SEQUENCE, 'TBSCertificate SEQUENCE');
+  let pos = tbs.start;
+  let field = readTlv(der, pos, tbs.end);
+  if (field.tag === 0xa0) field = readTlv(der, (pos = field.end), tbs.end); // [0] version
+  // serialNumber, signature, issuer, validity, subject, then subjectPublicKeyInfo.
+  for (let i = 0; i < 5; i++) field = readTlv(der, (pos = field.end), tbs.end);
+  const spki = expect(field, TAG_SEQUENCE, 'SubjectPublicKeyInfo SEQUENCE');
+  const alg = expect(readTlv(der, spki.start, spki.end), TAG_SEQUENCE, 'AlgorithmIdentifier SEQUENCE');
+  const oidTlv = expect(readTlv(der, alg.start, alg.end), TAG_OID, 'algorithm OBJECT IDENTIFIER');
+  const oid = decodeOid(der.subarray(oidTlv.start, oidTlv.end));
+  const key = expect(readTlv(der, alg.end, spki.end), TAG_BIT_STRING, 'subjectPublicKey BIT STRING');
+  switch (oid) {
+    case '1.2.840.113549.1.1.1':
+    case '1.2.840.113549.1.1.10': {
+      // BIT STRING: one unused-bits byte, then RSAPublicKey ::= SEQUENCE { modulus, publicExponent }.
+      const rsa = expect(readTlv(der, key.start + 1, key.end), TAG_SEQUENCE, 'RSAPublicKey SEQUENCE');
+      const modulus = expect(readTlv(der, rsa.start, rsa.end), TAG_INTEGER, 'modulus INTEGER');
+      return { keyType: oid.endsWith('.10') ? 'RSA-PSS' : 'RSA', keySize: integerBits(der, modulus) };
+    }
+    case '1.2.840.10045.2.1': {
+      if (alg.end <= oidTlv.end) return { keyType: 'EC', keySize: null };
+      const params = readTlv(der, oidTlv.end, alg.end);
+      if (params.tag !== TAG_OID) return { keyType: 'EC', keySize: null };
+      const named = EC_CURVES[decodeOid(der.subarray(params.start, params.end))];
+      return named ? { keyType: 'EC', keySize: named.bits, curve: named.curve } : null;
+    }
+    case '1.3.101.112':
+      return { keyType: 'Ed25519', keySize: 256 };
+    case '1.3.101.113':
+      return { keyType: 'Ed448', keySize: 448 };
+    default:
+      return null;
+  }
+};
