@@ -1,6 +1,6 @@
 /**
  * Lambda bundle benchmark: synthesizes the app exactly as `cdk deploy` would bundle it (local
- * esbuild), then reports each function's bundle size and its module-load time in a fresh Node
+ * esbuild; one endpoint configured so the dispatcher and prober are built too), then reports each function's bundle size and its module-load time in a fresh Node
  * process (median of several runs), i.e. the init cost a cold start pays for our code.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export const benchBundles = (runs = 7): BundleResult[] => {
   const out = mkdtempSync(join(tmpdir(), 'cew-bench-synth-'));
   try {
-    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out, '-c', 'watcher:endpoints=bench.example.com'], {
       stdio: 'pipe',
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
     });

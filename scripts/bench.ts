@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchBundles } from './bench-bundles';
 import { benchInventory } from './bench-inventory';
+import { benchLifecycle, lifecycleReport } from './bench-lifecycle';
 import { benchProbe } from './bench-probe';
 
 // This machine runs Node 20; the SDK's notice that it will need Node 22 in 2027 is noise in a report.
@@ -35,6 +36,10 @@ const main = async () => {
     );
     say(`| wall time, whole scan | ${r.wallMs.toFixed(0)} ms | — |`);
     say(`| heap used after scan | ${r.heapUsedMb.toFixed(0)} MiB | — |`);
+  }
+  if (want('lifecycle')) {
+    say('');
+    for (const line of lifecycleReport(await benchLifecycle(10_000, 1))) say(line);
   }
   if (want('bundles')) {
     say('');
