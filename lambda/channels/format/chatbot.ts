@@ -7,7 +7,7 @@
  * markdown (Slack or Teams), so untrusted values go in markup-neutral code spans (text.ts).
  */
 import { emojiFor, facts, SANS_SHOWN } from './common';
-import { charLength, neutralCode, plain, sanSummary, truncate } from './text';
+import { charLength, fitLines, neutralCode, plain, sanSummary, truncate } from './text';
 import { type AlertView, consoleLink, headline, nextSteps, toView, type WatcherEvent } from './view';
 
 export interface ChatbotNotification {
@@ -51,23 +51,6 @@ export const CHATBOT_LIMITS = {
 /** Printable ASCII only (custom action variable values are `[\x21-\x7F]+`). */
 const asciiValue = (s: string): string =>
   s.replace(/[^\x21-\x7e]/g, '').slice(0, CHATBOT_LIMITS.contextValueChars);
-
-/** Joins lines, dropping whole lines from the end (then cutting the last) to stay within `max` characters. */
-export const fitLines = (lines: readonly string[], max: number, marker = '…'): string => {
-  const out: string[] = [];
-  let used = 0;
-  for (const line of lines) {
-    const cost = charLength(line) + (out.length ? 1 : 0);
-    if (used + cost > max) {
-      const room = max - used - (out.length ? 1 : 0);
-      if (room > charLength(marker)) out.push(truncate(line, room, marker));
-      return out.join('\n');
-    }
-    out.push(line);
-    used += cost;
-  }
-  return out.join('\n');
-};
 
 export const chatbotDescriptionLines = (v: AlertView): string[] => {
   const lines: string[] = [];

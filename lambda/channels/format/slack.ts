@@ -6,7 +6,7 @@
  * API's `thread_ts`), so each event is its own message.
  */
 import { emojiFor, facts, SANS_SHOWN } from './common';
-import { charLength, escapeSlack, sanSummary, slackCode, truncate } from './text';
+import { charLength, escapeSlack, fitLines, sanSummary, slackCode, truncate } from './text';
 import { headline, nextSteps, toView, type WatcherEvent } from './view';
 
 /** Slack Block Kit limits (api.slack.com/reference/block-kit). */
@@ -40,22 +40,6 @@ export const truncateEscaped = (s: string, max: number): string => {
   // A cut inside a code span would leave it open: close it.
   if ((cut.match(/`/g) ?? []).length % 2 === 1) cut += '`';
   return `${cut}…`;
-};
-
-const linesWithin = (lines: readonly string[], max: number): string => {
-  const out: string[] = [];
-  let used = 0;
-  for (const line of lines) {
-    const cost = charLength(line) + (out.length ? 1 : 0);
-    if (used + cost > max) {
-      const room = max - used - (out.length ? 1 : 0);
-      if (room > 10) out.push(truncateEscaped(line, room));
-      break;
-    }
-    out.push(line);
-    used += cost;
-  }
-  return out.join('\n');
 };
 
 export const formatSlack = (event: WatcherEvent): SlackMessage => {
@@ -97,7 +81,10 @@ export const formatSlack = (event: WatcherEvent): SlackMessage => {
   const steps = nextSteps(v);
   if (steps.length) detail.push('*Next steps*', ...steps.map((s) => `• ${escapeSlack(s)}`));
   if (detail.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: linesWithin(detail, L.sectionText) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: fitLines(detail, L.sectionText, truncateEscaped, 10) },
+    });
   }
 
   const context: Text[] = [];

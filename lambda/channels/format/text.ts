@@ -92,3 +92,29 @@ export const sanSummary = (
   const names = sans.slice(0, shown);
   return { names, more: Math.max(sanCount, sans.length) - names.length };
 };
+
+/**
+ * Joins lines within `max` characters: whole lines while they fit, then the next one cut by `cut`
+ * when at least `minRoom` characters are left (each channel cuts its own way, e.g. without
+ * breaking an escape sequence).
+ */
+export const fitLines = (
+  lines: readonly string[],
+  max: number,
+  cut: (line: string, room: number) => string = (line, room) => truncate(line, room),
+  minRoom = 1,
+): string => {
+  const out: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    const cost = charLength(line) + (out.length ? 1 : 0);
+    if (used + cost > max) {
+      const room = max - used - (out.length ? 1 : 0);
+      if (room > minRoom) out.push(cut(line, room));
+      break;
+    }
+    out.push(line);
+    used += cost;
+  }
+  return out.join('\n');
+};
