@@ -7,7 +7,7 @@
  * markdown (Slack or Teams), so untrusted values go in markup-neutral code spans (text.ts).
  */
 import { emojiFor, facts, SANS_SHOWN } from './common';
-import { charLength, fitLines, neutralCode, plain, sanSummary, truncate } from './text';
+import { fitLines, neutralCode, plain, sanSummary, truncate } from './text';
 import { type AlertView, consoleLink, headline, nextSteps, toView, type WatcherEvent } from './view';
 
 export interface ChatbotNotification {
