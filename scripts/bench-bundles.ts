@@ -19,10 +19,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export const benchBundles = (runs = 7): BundleResult[] => {
   const out = mkdtempSync(join(tmpdir(), 'cew-bench-synth-'));
   try {
-    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out, '-c', 'watcher:endpoints=bench.example.com'], {
-      stdio: 'pipe',
-      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-    });
+    execFileSync(
+      'npx',
+      ['cdk', 'synth', '--quiet', '--output', out, '-c', 'watcher:endpoints=bench.example.com'],
+      {
+        stdio: 'pipe',
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+      },
+    );
     const template = readdirSync(out).find((f) => f.endsWith('.template.json'));
     if (!template) throw new Error('no template synthesized');
     const resources = (

@@ -152,11 +152,10 @@ const integerBits = (buf: Uint8Array, tlv: Tlv): number => {
 export const certificateKeyFacts = (der: Uint8Array): KeyFacts | null => {
   const cert = expect(readTlv(der, 0), TAG_SEQUENCE, 'Certificate SEQUENCE');
   const tbs = expect(readTlv(der, cert.start, cert.end), TAG_SEQUENCE, 'TBSCertificate SEQUENCE');
-  let pos = tbs.start;
-  let field = readTlv(der, pos, tbs.end);
-  if (field.tag === 0xa0) field = readTlv(der, (pos = field.end), tbs.end); // [0] version
+  let field = readTlv(der, tbs.start, tbs.end);
+  if (field.tag === 0xa0) field = readTlv(der, field.end, tbs.end); // [0] version
   // serialNumber, signature, issuer, validity, subject, then subjectPublicKeyInfo.
-  for (let i = 0; i < 5; i++) field = readTlv(der, (pos = field.end), tbs.end);
+  for (let i = 0; i < 5; i++) field = readTlv(der, field.end, tbs.end);
   const spki = expect(field, TAG_SEQUENCE, 'SubjectPublicKeyInfo SEQUENCE');
   const alg = expect(readTlv(der, spki.start, spki.end), TAG_SEQUENCE, 'AlgorithmIdentifier SEQUENCE');
   const oidTlv = expect(readTlv(der, alg.start, alg.end), TAG_OID, 'algorithm OBJECT IDENTIFIER');
