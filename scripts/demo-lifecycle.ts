@@ -4,18 +4,11 @@
  */
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { renderTable } from '../bin/cli/table';
-import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
-import { silentLogger } from '../lambda/core/ports';
-import { makeInventoryHandler } from '../lambda/handlers/make-inventory-handler';
-import { lifecycleConfig } from '../lambda/lifecycle/model';
-import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
-import { DynamoDbStateStore } from '../lambda/sinks/state/dynamodb-state-store';
-import { AcmSource } from '../lambda/sources/acm/acm-source';
 import type { Seeded } from '../test/support/acm-seed';
 import { captureBus } from '../test/support/bus-capture';
 import { createChain, daysFrom } from '../test/support/certs';
+import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import type { Moto } from '../test/support/moto';
 import { stateTableInputFromTemplate, watcherEventPattern } from '../test/support/template';
 
@@ -32,30 +25,7 @@ export const demoLifecycle = async (
   );
   const capture = await captureBus(moto.clientConfig(home), 'demo-lifecycle-bus', watcherEventPattern());
   const scan = (id: string) =>
-    makeInventoryHandler({
-      config: {
-        busName: 'demo-lifecycle-bus',
-        eventSource: 'cert-expiry-watcher',
-        regions,
-        thresholds: DEFAULT_THRESHOLDS,
-        metricsNamespace: 'CertExpiryWatcher',
-        watcherId: 'demo',
-      },
-      sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher: new EventBusPublisher(
-        { busName: 'demo-lifecycle-bus' },
-        new EventBridgeClient(moto.clientConfig(home)),
-      ),
-      lifecycle: {
-        store: new DynamoDbStateStore(
-          { tableName: 'demo-state' },
-          new DynamoDBClient(moto.clientConfig(home)),
-        ),
-        config: lifecycleConfig(),
-      },
-      logger: silentLogger,
-      metrics: () => {},
-    })({ id });
+    inventoryOnMoto(moto, { regions, home, busName: 'demo-lifecycle-bus', stateTable: 'demo-state' })({ id });
   const show = async (title: string, expected: number) => {
     const events = await capture.receive(expected, 3_000);
     const rows = events

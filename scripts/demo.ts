@@ -16,7 +16,6 @@ import { renderTable } from '../bin/cli/table';
 import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
 import { dispatchConfigFromEnv, makeDispatchHandler } from '../lambda/handlers/make-dispatch-handler';
-import { makeInventoryHandler } from '../lambda/handlers/make-inventory-handler';
 import { makeProbeHandler, probeConfigFromEnv } from '../lambda/handlers/make-probe-handler';
 import { jsonLogger } from '../lambda/shared/logger';
 import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
@@ -25,6 +24,7 @@ import { AcmSource } from '../lambda/sources/acm/acm-source';
 import { probeAll } from '../lambda/sources/endpoint/probe';
 import { seedAcm, standardSeed } from '../test/support/acm-seed';
 import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
+import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import { type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern } from '../test/support/template';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
@@ -111,17 +111,10 @@ const main = async () => {
 
     say('');
     say('1. The inventory Lambda (scheduled) lists ACM in both regions:');
-    const inventory = makeInventoryHandler({
-      config: {
-        busName: BUS,
-        eventSource: SOURCE,
-        regions: REGIONS,
-        thresholds: DEFAULT_THRESHOLDS,
-        metricsNamespace: 'CertExpiryWatcher',
-        watcherId: 'demo',
-      },
-      sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher,
+    const inventory = inventoryOnMoto(m, {
+      regions: REGIONS,
+      home: HOME,
+      busName: BUS,
       logger: log,
       metrics: (values) => say(`  metrics ${JSON.stringify(values)}`),
     });

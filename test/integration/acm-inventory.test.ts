@@ -5,16 +5,12 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { ACMClient } from '@aws-sdk/client-acm';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
-import { silentLogger } from '../../lambda/core/ports';
 import { wholeDaysUntil } from '../../lambda/core/time';
-import { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
-import { EventBusPublisher } from '../../lambda/sinks/bus/event-bus-publisher';
-import { AcmSource } from '../../lambda/sources/acm/acm-source';
+import type { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
 import { type Seeded, seedAcm, standardSeed } from '../support/acm-seed';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
+import { inventoryOnMoto } from '../support/inventory-on-moto';
 import { type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
 import { watcherEventPattern } from '../support/template';
@@ -35,21 +31,11 @@ beforeAll(async () => {
   const acm = (region: string) => new ACMClient(moto.clientConfig(region));
   seeded = await seedAcm(acm, standardSeed(REGIONS));
   capture = await captureBus(moto.clientConfig(HOME), 'watcher-bus', watcherEventPattern());
-  const handler = makeInventoryHandler({
-    config: {
-      busName: 'watcher-bus',
-      eventSource: SOURCE,
-      regions: REGIONS,
-      thresholds: DEFAULT_THRESHOLDS,
-      metricsNamespace: 'CertExpiryWatcher',
-      watcherId: 'it',
-    },
-    sourceFor: (region) => new AcmSource(region, acm(region)),
-    publisher: new EventBusPublisher(
-      { busName: 'watcher-bus', source: SOURCE },
-      new EventBridgeClient(moto.clientConfig(HOME)),
-    ),
-    logger: silentLogger,
+  const handler = inventoryOnMoto(moto, {
+    regions: REGIONS,
+    home: HOME,
+    busName: 'watcher-bus',
+    acmFor: acm,
     metrics: (m) => metrics.push(m),
   });
   summary = await handler({ id: 'scan-it-1' });
@@ -145,22 +131,11 @@ describe('a region whose endpoint is unreachable', () => {
         ? new ACMClient({ ...moto.clientConfig(region), endpoint: 'http://127.0.0.1:9', maxAttempts: 2 })
         : new ACMClient(moto.clientConfig(region));
     const local = await captureBus(moto.clientConfig(HOME), 'watcher-bus-2', watcherEventPattern());
-    const handler = makeInventoryHandler({
-      config: {
-        busName: 'watcher-bus-2',
-        eventSource: SOURCE,
-        regions: ['eu-west-1', 'ap-southeast-2'],
-        thresholds: DEFAULT_THRESHOLDS,
-        metricsNamespace: 'CertExpiryWatcher',
-        watcherId: 'it',
-      },
-      sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher: new EventBusPublisher(
-        { busName: 'watcher-bus-2', source: SOURCE },
-        new EventBridgeClient(moto.clientConfig(HOME)),
-      ),
-      logger: silentLogger,
-      metrics: () => {},
+    const handler = inventoryOnMoto(moto, {
+      regions: ['eu-west-1', 'ap-southeast-2'],
+      home: HOME,
+      busName: 'watcher-bus-2',
+      acmFor: acm,
     });
     const result = await handler({ id: 'scan-it-2' });
     expect(result.regionsScanned).toEqual(['eu-west-1']);

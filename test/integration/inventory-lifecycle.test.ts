@@ -5,18 +5,12 @@
  */
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
-import { silentLogger } from '../../lambda/core/ports';
-import { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
-import { lifecycleConfig } from '../../lambda/lifecycle/model';
-import { EventBusPublisher } from '../../lambda/sinks/bus/event-bus-publisher';
-import { DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
-import { AcmSource } from '../../lambda/sources/acm/acm-source';
+import type { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
 import { type Seeded, seedAcm, standardSeed } from '../support/acm-seed';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
 import { createChain, daysFrom } from '../support/certs';
+import { inventoryOnMoto } from '../support/inventory-on-moto';
 import { type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
 import { stateTableInputFromTemplate, watcherEventPattern } from '../support/template';
@@ -39,31 +33,13 @@ beforeAll(async () => {
   const dynamodb = new DynamoDBClient(moto.clientConfig(HOME));
   await dynamodb.send(new CreateTableCommand(stateTableInputFromTemplate('watcher-state')));
   capture = await captureBus(moto.clientConfig(HOME), 'watcher-bus', watcherEventPattern());
+  // A new handler, store and client per scan: state survives a cold start.
   scan = (id) =>
-    makeInventoryHandler({
-      config: {
-        busName: 'watcher-bus',
-        eventSource: 'cert-expiry-watcher',
-        regions: REGIONS,
-        thresholds: DEFAULT_THRESHOLDS,
-        metricsNamespace: 'CertExpiryWatcher',
-        watcherId: 'it',
-      },
-      sourceFor: (region) => new AcmSource(region, acm(region)),
-      publisher: new EventBusPublisher(
-        { busName: 'watcher-bus' },
-        new EventBridgeClient(moto.clientConfig(HOME)),
-      ),
-      // A new store and client per scan: state survives a cold start.
-      lifecycle: {
-        store: new DynamoDbStateStore(
-          { tableName: 'watcher-state' },
-          new DynamoDBClient(moto.clientConfig(HOME)),
-        ),
-        config: lifecycleConfig(),
-      },
-      logger: silentLogger,
-      metrics: () => {},
+    inventoryOnMoto(moto, {
+      regions: REGIONS,
+      home: HOME,
+      busName: 'watcher-bus',
+      stateTable: 'watcher-state',
     })({ id });
   await scan('scan-1');
   runs.push(await capture.receive(7));
