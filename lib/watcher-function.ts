@@ -115,8 +115,8 @@ export class WatcherFunction extends Construct {
       memorySize: props.memorySizeMb ?? 256,
       role: this.role,
       logGroup: this.logGroup,
-      // Handlers print EMF metric lines with console.log. Lambda's JSON log format would wrap
-      // those lines in its own JSON, and CloudWatch would no longer extract the metrics.
+      // Plain text: handlers write their own JSON log lines, and EMF metric lines go straight to stdout
+      // (lambda/shared/metrics.ts), which CloudWatch reads the same way in either format.
       loggingFormat: lambda.LoggingFormat.TEXT,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       deadLetterQueue: props.deadLetterQueue,

@@ -8,7 +8,11 @@ export const emfMetrics =
   (
     namespace: string,
     dimensions: Record<string, string>,
-    write = (line: string) => console.log(line),
+    // Straight to stdout: the Lambda runtime's console prefixes each line (text log format) or wraps
+    // it (JSON format), and CloudWatch extracts EMF only from a line that is the JSON document itself.
+    write = (line: string) => {
+      process.stdout.write(`${line}\n`);
+    },
   ): MetricsSink =>
   (values) => {
     write(
