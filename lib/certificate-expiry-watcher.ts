@@ -32,6 +32,7 @@ import {
   validateTimeout,
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
+import { AlertFanout, validateAlertFanoutSettings } from './fanout';
 import { lifecycleEnvironment, StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
@@ -81,6 +82,14 @@ export class CertificateExpiryWatcher extends Construct {
   readonly stateTable: dynamodb.ITable;
   /** The TLS endpoint probes, when `endpoints` lists any. */
   readonly endpointProbes?: EndpointProbes;
+  /** Routes alerts to the chat, SMS and tickets topics (docs/chat.md). */
+  readonly alertFanout: AlertFanout;
+  /** Chat messages: Chatbot custom notifications (`default`), the raw event for SQS subscribers. */
+  readonly chatTopic: sns.ITopic;
+  /** SMS text, one segment. */
+  readonly smsTopic: sns.ITopic;
+  /** The raw event, for ticket connectors. */
+  readonly ticketsTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: CertificateExpiryWatcherProps = {}) {
     super(scope, id);
@@ -100,6 +109,7 @@ export class CertificateExpiryWatcher extends Construct {
     const memorySizeMb = validateMemorySizeMb(props.inventoryMemorySizeMb ?? DEFAULT_INVENTORY_MEMORY_MB);
     this.watcherId = `${stack.stackName}/${this.node.path.slice(stack.node.path.length + 1)}`;
     const lifecycleEnv = lifecycleEnvironment(props.lifecycle ?? {}, { tiersDays, criticalDays });
+    validateAlertFanoutSettings(props);
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -210,6 +220,26 @@ export class CertificateExpiryWatcher extends Construct {
         lifecycleEnvironment: lifecycleEnv,
       });
     }
+
+    this.alertFanout = new AlertFanout(this, 'Alerts', {
+      chatTopic: props.chatTopic,
+      smsTopic: props.smsTopic,
+      ticketsTopic: props.ticketsTopic,
+      routing: props.routing,
+      smsPhoneNumbers: props.smsPhoneNumbers,
+      webhookDestinations: props.webhookDestinations,
+      slackChannels: props.slackChannels,
+      teamsChannels: props.teamsChannels,
+      bus: this.bus,
+      eventSource: this.eventSource,
+      deadLetterQueue,
+      opsTopic: this.opsTopic,
+      watcherId: this.watcherId,
+      logRetention: props.logRetention,
+    });
+    this.chatTopic = this.alertFanout.chatTopic;
+    this.smsTopic = this.alertFanout.smsTopic;
+    this.ticketsTopic = this.alertFanout.ticketsTopic;
   }
 
   /** A metric the inventory handler emits for this watcher. */

@@ -1,13 +1,107 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { DestinationKind } from '../lambda/channels/destinations';
+import type { RouteRule } from '../lambda/channels/routing';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/core/evaluate';
 import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import type { EndpointProbeSettings } from './endpoint-probes';
 import type { LifecycleSettings } from './state-table';
 
+/** A webhook the notifier posts chat alerts to (docs/chat.md). */
+export interface WebhookDestinationSettings {
+  /** Shown in logs and metrics instead of the URL: 1-64 of A-Z a-z 0-9 _ . - */
+  readonly name: string;
+  readonly kind: DestinationKind;
+  /**
+   * Secrets Manager secret holding the webhook URL (or JSON `{"url": ...}`): its name in this
+   * account and region, or its full ARN. The notifier may read only these secrets.
+   */
+  readonly secretId: string;
+  /** @default - every event on the chat topic */
+  readonly detailTypes?: readonly string[];
+}
+
+/** A Slack channel of Amazon Q Developer in chat applications (Chatbot) for the chat topic. */
+export interface SlackChannelSettings {
+  /** Name of the channel configuration: 1-128 of letters, digits, '-' and '_'. */
+  readonly configurationName: string;
+  /** Workspace id from the Chatbot console, after authorising the workspace there once. */
+  readonly slackWorkspaceId: string;
+  /** Channel id (the 9+ characters at the end of the channel's link). */
+  readonly slackChannelId: string;
+}
+
+/** A Microsoft Teams channel of Amazon Q Developer in chat applications (Chatbot) for the chat topic. */
+export interface TeamsChannelSettings {
+  /** Name of the channel configuration: 1-128 of letters, digits, '-' and '_'. */
+  readonly configurationName: string;
+  /** Team id from the Chatbot console, after authorising the team there once. */
+  readonly teamId: string;
+  readonly teamsTenantId: string;
+  /** Channel id from the channel's link, URL-encoded as there: `19%3A…%40thread.tacv2`. */
+  readonly teamsChannelId: string;
+}
+
+/** Alert channels: the fan-out to chat, SMS and tickets topics (docs/chat.md, "Deploying the fan-out"). */
+export interface AlertFanoutSettings {
+  /**
+   * Topic for chat messages (a Chatbot custom notification as `default`, the raw event for SQS
+   * subscribers). A topic you bring with its own KMS key must let the fan-out function use the key.
+   *
+   * @default - a new topic, encrypted with the fan-out's KMS key, SSL enforced
+   */
+  readonly chatTopic?: sns.ITopic;
+  /**
+   * Topic for SMS: the message is one SMS segment of text.
+   *
+   * @default - a new topic, encrypted with the fan-out's KMS key, SSL enforced
+   */
+  readonly smsTopic?: sns.ITopic;
+  /**
+   * Topic for ticket connectors: the message is the raw EventBridge event.
+   *
+   * @default - a new topic, encrypted with the fan-out's KMS key, SSL enforced
+   */
+  readonly ticketsTopic?: sns.ITopic;
+  /**
+   * Which events each channel gets: per channel, rules of detail-types and (optionally) alert
+   * severities (`ok`, `warning`, `critical`, `expired`, `info`). A channel left out keeps its
+   * default; `[]` turns it off.
+   *
+   * @default - chat: every lifecycle event; sms: critical Expiring and Expired; tickets: warning and
+   *   above (Expiring, Expired, Endpoint Misconfigured) plus Renewed and Removed
+   */
+  readonly routing?: Partial<Readonly<Record<'chat' | 'sms' | 'tickets', readonly RouteRule[]>>>;
+  /**
+   * Phone numbers (E.164, e.g. `+14155550123`) subscribed to the SMS topic.
+   *
+   * @default - no SMS subscriptions
+   */
+  readonly smsPhoneNumbers?: readonly string[];
+  /**
+   * Webhooks for the notifier Lambda (chat topic → SQS → Lambda). When non-empty, creates the
+   * queue, its DLQ with an alarm on the ops topic, and the notifier.
+   *
+   * @default - no notifier
+   */
+  readonly webhookDestinations?: readonly WebhookDestinationSettings[];
+  /**
+   * Slack channel configurations subscribed to the chat topic.
+   *
+   * @default - none
+   */
+  readonly slackChannels?: readonly SlackChannelSettings[];
+  /**
+   * Microsoft Teams channel configurations subscribed to the chat topic.
+   *
+   * @default - none
+   */
+  readonly teamsChannels?: readonly TeamsChannelSettings[];
+}
+
 /** Configuration of one {@link CertificateExpiryWatcher}. Every prop is optional. */
-export interface CertificateExpiryWatcherProps {
+export interface CertificateExpiryWatcherProps extends AlertFanoutSettings {
   /**
    * Regions whose ACM certificates are scanned. Add `us-east-1` for CloudFront certificates.
    *

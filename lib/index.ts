@@ -1,5 +1,6 @@
 export * from './certificate-expiry-watcher';
 export * from './config';
 export * from './endpoint-probes';
+export * from './fanout';
 export * from './state-table';
 export * from './watcher-function';

@@ -84,17 +84,20 @@ describe('CertificateExpiryWatcher with default props', () => {
       .filter((d) => d.startsWith('asset.'))
       .map((d) => path.join(assemblyDir, d))
       .filter((d) => existsSync(path.join(d, 'index.js')));
-    expect(bundles).toHaveLength(1);
-    const bundle = bundles[0] as string;
-    expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
-    const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
-    const sdkRequires = new Set([...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]));
-    // Only the SDK's optional CRT signer (SigV4a, loaded in a try/catch) stays external.
-    expect([...sdkRequires].filter((m) => m !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    // The inventory and the alert fan-out.
+    expect(bundles).toHaveLength(2);
+    for (const bundle of bundles) {
+      expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
+      const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
+      const sdkRequires = new Set([...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]));
+      // Only the SDK's optional CRT signer (SigV4a, loaded in a try/catch) stays external.
+      expect([...sdkRequires].filter((m) => m !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    }
   });
 
   it('gives the function its own log group with a one-month retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    // The inventory's and the alert fan-out's.
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -208,8 +211,9 @@ describe('CertificateExpiryWatcher with default props', () => {
         ]),
       },
     });
-    const actions = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-      .flatMap((p) => statementsOf(p.Properties.PolicyDocument))
+    const actions = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter(([id]) => id.startsWith('WatcherInventory'))
+      .flatMap(([, p]) => statementsOf(p.Properties.PolicyDocument))
       .flatMap(actionsOf)
       .sort();
     expect(actions).toEqual([
@@ -253,12 +257,12 @@ describe('CertificateExpiryWatcher with default props', () => {
     const broadAllows = docs
       .flatMap(statementsOf)
       .filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === '*' || a.endsWith(':*')));
-    expect(broadAllows).toEqual([
-      expect.objectContaining({
-        Action: 'kms:*',
-        Principal: { AWS: expect.objectContaining({ 'Fn::Join': expect.anything() }) },
-      }),
-    ]);
+    // One per key: the ops topic's and the alert topics'.
+    const accountAdmin = expect.objectContaining({
+      Action: 'kms:*',
+      Principal: { AWS: expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+    });
+    expect(broadAllows).toEqual([accountAdmin, accountAdmin]);
   });
 
   it('attaches no AWS managed policy to any role', () => {
@@ -356,8 +360,13 @@ describe('CertificateExpiryWatcher with a topic of your own', () => {
       }),
     );
     expect(secondAlarms).toHaveLength(3);
-    template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::KMS::Key', 1);
+    // One ops topic and key (the first watcher's); each watcher has its alert topics and key.
+    expect(
+      Object.keys(template.findResources('AWS::SNS::Topic')).filter((id) => !id.includes('Alerts')),
+    ).toHaveLength(1);
+    expect(
+      Object.keys(template.findResources('AWS::KMS::Key')).filter((id) => !id.includes('Alerts')),
+    ).toHaveLength(1);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       TopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops',
       Endpoint: 'ops@example.com',

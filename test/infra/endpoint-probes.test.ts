@@ -31,7 +31,7 @@ describe('endpoint probes in the template', () => {
   });
 
   it('creates a dispatcher and a prober besides the inventory, on Node.js 24 arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 4); // + the alert fan-out
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

@@ -58,7 +58,9 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges findings that really occur: the same policy without acknowledgments reports exactly them', () => {
     const { stack } = watcherStack();
-    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('acm:'),
+    );
     expect(policies).toHaveLength(1);
     const probe = new Stack(undefined, 'Probe');
     new iam.CfnPolicy(probe, 'Policy', {

@@ -1,0 +1,15 @@
+/** Lambda entry for the alert fan-out (EventBridge rule target): wires SNS, reads config at init. */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { jsonLogger } from '../shared/logger';
+import { emfMetrics } from '../shared/metrics';
+import { fanoutConfigFromEnv, makeFanoutHandler } from './make-fanout-handler';
+
+const config = fanoutConfigFromEnv(process.env);
+const watcherId = process.env.WATCHER_ID ?? 'default';
+
+export const handler = makeFanoutHandler({
+  config,
+  sns: new SNSClient({}),
+  logger: jsonLogger({ watcher: watcherId, component: 'fanout' }),
+  metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+});

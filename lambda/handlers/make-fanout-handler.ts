@@ -1,0 +1,124 @@
+/**
+ * The alert fan-out: target of an EventBridge rule on the watcher bus, invoked asynchronously
+ * with one event. `routesFor` picks the channels, then one SNS Publish per channel:
+ *
+ * - chat: `MessageStructure: json` with `default` = the Amazon Q Developer in chat applications
+ *   (Chatbot) custom notification (`formatChatbot`), which its HTTPS subscription receives, and
+ *   `sqs` = the raw EventBridge event, which the webhook notifier's queue needs;
+ * - sms: the one-segment text (`formatSms`); SMS subscriptions deliver `Message` as the text;
+ * - tickets: the raw EventBridge event JSON.
+ *
+ * Every message carries the attributes `detailType` and `severity` for subscription filter
+ * policies. A failed publish throws: Lambda retries the invocation (twice) and then sends it to
+ * the dead-letter queue. A retry may publish again to channels that already took the event, so
+ * delivery is at-least-once (the chat thread and the ticket key are per certificate).
+ */
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { formatChatbot } from '../channels/format/chatbot';
+import { formatSms } from '../channels/format/sms';
+import { toView, type WatcherEvent } from '../channels/format/view';
+import { type Channel, type Routing, routesFor, routingFromEnv } from '../channels/routing';
+import type { Logger } from '../core/ports';
+import { type Env, requireEnv } from '../shared/env';
+import type { MetricsSink } from '../shared/metrics';
+
+export interface FanoutConfig {
+  readonly topicArns: Readonly<Record<Channel, string>>;
+  readonly routing: Routing;
+}
+
+export const fanoutConfigFromEnv = (env: Env): FanoutConfig => ({
+  topicArns: {
+    chat: requireEnv(env, 'CHAT_TOPIC_ARN'),
+    sms: requireEnv(env, 'SMS_TOPIC_ARN'),
+    tickets: requireEnv(env, 'TICKETS_TOPIC_ARN'),
+  },
+  routing: routingFromEnv(env.ROUTING),
+});
+
+export class InvalidFanoutEventError extends Error {
+  override readonly name = 'InvalidFanoutEventError';
+}
+
+export class FanoutPublishError extends Error {
+  override readonly name = 'FanoutPublishError';
+}
+
+export interface FanoutDeps {
+  readonly config: FanoutConfig;
+  readonly sns: Pick<SNSClient, 'send'>;
+  readonly logger: Logger;
+  readonly metrics?: MetricsSink;
+}
+
+export interface FanoutResult {
+  readonly channels: Channel[];
+}
+
+/** The SNS Publish input for one channel (pure). */
+export const publishInputFor = (
+  channel: Channel,
+  topicArn: string,
+  event: WatcherEvent,
+): PublishCommandInput => {
+  const view = toView(event);
+  const MessageAttributes = {
+    detailType: { DataType: 'String', StringValue: event['detail-type'] },
+    severity: { DataType: 'String', StringValue: view.severity },
+  };
+  const raw = JSON.stringify(event);
+  switch (channel) {
+    case 'chat':
+      return {
+        TopicArn: topicArn,
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: JSON.stringify(formatChatbot(event)), sqs: raw }),
+        MessageAttributes,
+      };
+    case 'sms':
+      return { TopicArn: topicArn, Message: formatSms(event), MessageAttributes };
+    case 'tickets':
+      return { TopicArn: topicArn, Message: raw, MessageAttributes };
+  }
+};
+
+const isEvent = (v: unknown): v is WatcherEvent =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as { 'detail-type'?: unknown })['detail-type'] === 'string';
+
+export const makeFanoutHandler = (deps: FanoutDeps) => {
+  const { config, sns, logger } = deps;
+  return async (event: unknown): Promise<FanoutResult> => {
+    if (!isEvent(event)) {
+      // Retrying cannot help; failing sends it to the DLQ where someone can look at it.
+      throw new InvalidFanoutEventError(
+        'the fan-out was invoked with something that is not an EventBridge event',
+      );
+    }
+    const channels = routesFor(event, config.routing);
+    const log = { eventId: event.id, detailType: event['detail-type'], channels };
+    const results = await Promise.allSettled(
+      channels.map(async (channel) => {
+        const out = await sns.send(
+          new PublishCommand(publishInputFor(channel, config.topicArns[channel], event)),
+        );
+        return { channel, messageId: out.MessageId };
+      }),
+    );
+    const failed: Channel[] = [];
+    results.forEach((r, i) => {
+      const channel = channels[i];
+      if (r.status === 'rejected') {
+        if (channel) failed.push(channel);
+        logger.error('publish to the channel topic failed', { ...log, channel, error: r.reason });
+      }
+    });
+    deps.metrics?.({ FanoutPublished: channels.length - failed.length, FanoutFailed: failed.length });
+    if (failed.length > 0) {
+      throw new FanoutPublishError(`publishing ${event['detail-type']} failed for ${failed.join(', ')}`);
+    }
+    logger.info('event fanned out', log);
+    return { channels };
+  };
+};

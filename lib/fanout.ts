@@ -1,0 +1,325 @@
+import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DESTINATION_KINDS, parseDestinations } from '../lambda/channels/destinations';
+import { type Routing, routedDetailTypes, validateRouting } from '../lambda/channels/routing';
+import { type AlertFanoutSettings, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
+import { WatcherFunction } from './watcher-function';
+
+export interface AlertFanoutProps extends AlertFanoutSettings {
+  /** The watcher's bus; the fan-out rule listens on it. */
+  readonly bus: events.IEventBus;
+  /** `source` of the watcher's events. */
+  readonly eventSource: string;
+  /** Receives fan-out invocations that failed every retry (the watcher's DLQ). */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Receives the notifier DLQ alarm. */
+  readonly opsTopic: sns.ITopic;
+  readonly watcherId: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+// E.164: '+', country code not starting with 0, at most 15 digits in all.
+const E164 = /^\+[1-9]\d{1,14}$/;
+// Chatbot configuration names: 1-128 of letters, digits, '-' and '_'.
+const CHATBOT_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const NOTIFIER_TIMEOUT = Duration.seconds(30);
+
+export const validatePhoneNumbers = (numbers: readonly string[]): readonly string[] => {
+  const seen = new Set<string>();
+  numbers.forEach((n, i) => {
+    if (Token.isUnresolved(n)) return;
+    if (!E164.test(n)) {
+      throw new InvalidWatcherConfigError(
+        `smsPhoneNumbers[${i}] must be an E.164 number such as +14155550123, got '${n}'`,
+      );
+    }
+    if (seen.has(n)) throw new InvalidWatcherConfigError(`smsPhoneNumbers lists '${n}' twice`);
+    seen.add(n);
+  });
+  return numbers;
+};
+
+/** The same check the notifier runs at init, rethrown as a construct configuration error. */
+export const validateWebhookDestinations = (
+  destinations: AlertFanoutSettings['webhookDestinations'],
+): string | undefined => {
+  if (!destinations || destinations.length === 0) return undefined;
+  const json = JSON.stringify(destinations);
+  try {
+    parseDestinations(json, 'webhookDestinations');
+  } catch (error) {
+    throw new InvalidWatcherConfigError(
+      `${(error as Error).message} (kinds: ${DESTINATION_KINDS.join(', ')})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return json;
+};
+
+const validateRoutingProp = (routing: AlertFanoutSettings['routing']): Routing => {
+  let resolved: Routing;
+  try {
+    resolved = validateRouting(routing ?? {});
+  } catch (error) {
+    throw new InvalidWatcherConfigError((error as Error).message, { cause: error });
+  }
+  if (routedDetailTypes(resolved).length === 0) {
+    throw new InvalidWatcherConfigError(
+      'routing sends no event to any channel; give at least one channel a rule',
+    );
+  }
+  return resolved;
+};
+
+const validateChatbotNames = (names: readonly string[]): void => {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!CHATBOT_NAME.test(name)) {
+      throw new InvalidWatcherConfigError(
+        `Chatbot channel configuration names must be 1-128 letters, digits, '-' or '_', got '${name}'`,
+      );
+    }
+    if (seen.has(name))
+      throw new InvalidWatcherConfigError(`Chatbot channel configuration name '${name}' is used twice`);
+    seen.add(name);
+  }
+};
+
+/** Checks every fan-out setting (throws {@link InvalidWatcherConfigError} naming the bad value). */
+export const validateAlertFanoutSettings = (settings: AlertFanoutSettings): void => {
+  validateRoutingProp(settings.routing);
+  validatePhoneNumbers(settings.smsPhoneNumbers ?? []);
+  validateWebhookDestinations(settings.webhookDestinations);
+  validateChatbotNames(
+    [...(settings.slackChannels ?? []), ...(settings.teamsChannels ?? [])].map((c) => c.configurationName),
+  );
+};
+
+/**
+ * Alert channels: an EventBridge rule on the watcher bus invokes one fan-out Lambda, which routes
+ * each event (docs/chat.md, "Deploying the fan-out") and publishes it to the chat, SMS and tickets
+ * topics, each in that channel's format. Optionally: SMS subscriptions, Amazon Q Developer in chat
+ * applications (Chatbot) Slack / Teams channel configurations on the chat topic, and the webhook
+ * notifier (chat topic → SQS → Lambda).
+ */
+export class AlertFanout extends Construct {
+  readonly chatTopic: sns.ITopic;
+  readonly smsTopic: sns.ITopic;
+  readonly ticketsTopic: sns.ITopic;
+  /** Encrypts the topics this construct creates (none when you bring all three). */
+  readonly topicKey?: kms.IKey;
+  readonly function: lambda.IFunction;
+  readonly rule: events.Rule;
+  readonly routing: Routing;
+  /** The webhook notifier, when `webhookDestinations` lists any. */
+  readonly notifierFunction?: lambda.IFunction;
+  readonly notifierQueue?: sqs.IQueue;
+  readonly notifierDeadLetterQueue?: sqs.IQueue;
+  readonly notifierDeadLetterAlarm?: cloudwatch.Alarm;
+  readonly slackChannels: chatbot.SlackChannelConfiguration[] = [];
+  readonly teamsChannels: chatbot.CfnMicrosoftTeamsChannelConfiguration[] = [];
+
+  constructor(scope: Construct, id: string, props: AlertFanoutProps) {
+    super(scope, id);
+    this.routing = validateRoutingProp(props.routing);
+    const phoneNumbers = validatePhoneNumbers(props.smsPhoneNumbers ?? []);
+    const destinationsJson = validateWebhookDestinations(props.webhookDestinations);
+    const slack = props.slackChannels ?? [];
+    const teams = props.teamsChannels ?? [];
+    validateChatbotNames([...slack, ...teams].map((c) => c.configurationName));
+
+    const needsKey = !props.chatTopic || !props.smsTopic || !props.ticketsTopic;
+    const key = needsKey
+      ? new kms.Key(this, 'TopicKey', {
+          description: 'Encrypts the cert-expiry-watcher chat, SMS and tickets topics',
+          enableKeyRotation: true,
+        })
+      : undefined;
+    this.topicKey = key;
+    const topic = (id: string, displayName?: string) =>
+      new sns.Topic(this, id, { displayName, masterKey: key, enforceSSL: true });
+    this.chatTopic = props.chatTopic ?? topic('ChatTopic', 'Certificate expiry watcher - chat');
+    // No display name: SNS may put it in front of SMS text, which could need a second segment.
+    this.smsTopic = props.smsTopic ?? topic('SmsTopic');
+    this.ticketsTopic = props.ticketsTopic ?? topic('TicketsTopic', 'Certificate expiry watcher - tickets');
+
+    const fanout = new WatcherFunction(this, 'Function', {
+      entry: 'lambda/handlers/fanout.ts',
+      description: 'Routes watcher events to the chat, SMS and tickets topics',
+      logRetention: props.logRetention,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: 2,
+      environment: {
+        CHAT_TOPIC_ARN: this.chatTopic.topicArn,
+        SMS_TOPIC_ARN: this.smsTopic.topicArn,
+        TICKETS_TOPIC_ARN: this.ticketsTopic.topicArn,
+        ROUTING: JSON.stringify(this.routing),
+        WATCHER_ID: props.watcherId,
+        METRICS_NAMESPACE,
+      },
+    });
+    this.function = fanout.function;
+    // topic.grantPublish would add kms:GenerateDataKey* (a wildcard action); SNS needs exactly
+    // GenerateDataKey and Decrypt from the publisher of an encrypted topic. The key policy trusts
+    // the account, so this identity-policy grant is all the key needs.
+    for (const t of [this.chatTopic, this.smsTopic, this.ticketsTopic]) {
+      sns.TopicGrants.fromTopic(t).actions(fanout.function, ['sns:Publish'], {
+        keyActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      });
+    }
+
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'Sends watcher alerts to the fan-out function (chat, SMS, tickets)',
+      eventBus: props.bus,
+      eventPattern: { source: [props.eventSource], detailType: routedDetailTypes(this.routing) },
+      targets: [
+        new targets.LambdaFunction(fanout.function, {
+          retryAttempts: 2,
+          deadLetterQueue: props.deadLetterQueue,
+        }),
+      ],
+    });
+
+    phoneNumbers.forEach((endpoint, i) => {
+      new sns.Subscription(this, `Sms${i}`, {
+        topic: this.smsTopic,
+        protocol: sns.SubscriptionProtocol.SMS,
+        endpoint,
+      });
+    });
+
+    if (slack.length > 0 || teams.length > 0) this.createChatbotChannels(slack, teams);
+    if (destinationsJson) {
+      const notifier = this.createNotifier(props, destinationsJson);
+      this.notifierFunction = notifier.fn;
+      this.notifierQueue = notifier.queue;
+      this.notifierDeadLetterQueue = notifier.dlq;
+      this.notifierDeadLetterAlarm = notifier.alarm;
+    }
+  }
+
+  private createChatbotChannels(
+    slack: NonNullable<AlertFanoutSettings['slackChannels']>,
+    teams: NonNullable<AlertFanoutSettings['teamsChannels']>,
+  ): void {
+    // Posting notifications needs no AWS permission; the role and the guardrail only limit what
+    // people could run from the channel, so: a role with no policies and a deny-all guardrail.
+    const role = new iam.Role(this, 'ChatbotRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'Chatbot channels of the cert-expiry-watcher: notifications only, no permissions',
+    });
+    const guardrail = new iam.ManagedPolicy(this, 'ChatbotGuardrail', {
+      description: 'Chatbot guardrail of the cert-expiry-watcher: channel members can run nothing',
+      statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: ['*'] })],
+    });
+    slack.forEach((c, i) => {
+      this.slackChannels.push(
+        new chatbot.SlackChannelConfiguration(this, `Slack${i}`, {
+          slackChannelConfigurationName: c.configurationName,
+          slackWorkspaceId: c.slackWorkspaceId,
+          slackChannelId: c.slackChannelId,
+          notificationTopics: [this.chatTopic],
+          role,
+          guardrailPolicies: [guardrail],
+        }),
+      );
+    });
+    teams.forEach((c, i) => {
+      this.teamsChannels.push(
+        new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, `Teams${i}`, {
+          configurationName: c.configurationName,
+          teamId: c.teamId,
+          teamsTenantId: c.teamsTenantId,
+          teamsChannelId: c.teamsChannelId,
+          iamRoleArn: role.roleArn,
+          guardrailPolicies: [guardrail.managedPolicyArn],
+          snsTopicArns: [this.chatTopic.topicArn],
+        }),
+      );
+    });
+  }
+
+  private createNotifier(props: AlertFanoutProps, destinationsJson: string) {
+    const dlq = new sqs.Queue(this, 'NotifierDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // SSE-SQS, not a customer key: SNS can deliver to it without a key policy.
+    const queue = new sqs.Queue(this, 'NotifierQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
+    });
+    // Not raw: the notifier reads the SNS envelope, whose `Message` is the `sqs` variant (the event).
+    this.chatTopic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: false }));
+
+    const notifier = new WatcherFunction(this, 'Notifier', {
+      entry: 'lambda/handlers/notify.ts',
+      description: 'Posts watcher alerts to Slack, Teams, Google Chat and webhooks',
+      timeout: NOTIFIER_TIMEOUT,
+      logRetention: props.logRetention,
+      environment: {
+        WEBHOOK_DESTINATIONS: destinationsJson,
+        WATCHER_ID: props.watcherId,
+        METRICS_NAMESPACE,
+      },
+    });
+    notifier.function.addEventSource(
+      new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    const acknowledgements: { id: string; reason: string }[] = [];
+    for (const d of props.webhookDestinations ?? []) {
+      // A name gets `-*`: Secrets Manager appends '-' and 6 random characters to every secret ARN,
+      // so the ARN of a secret known by name ends in a suffix we cannot know at deploy time.
+      const resource = d.secretId.startsWith('arn:')
+        ? d.secretId
+        : `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${d.secretId}-*`;
+      notifier.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }),
+      );
+      if (!d.secretId.startsWith('arn:')) {
+        acknowledgements.push({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${d.secretId}-*]`,
+          reason: `The webhook secret '${d.secretId}' by name: Secrets Manager appends 6 random characters to its ARN.`,
+        });
+      }
+    }
+    if (acknowledgements.length > 0) Validations.of(notifier.role).acknowledge(...acknowledgements);
+
+    const alarm = dlq
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+      .createAlarm(this, 'NotifierDeadLetterAlarm', {
+        alarmDescription:
+          'A chat notification could not be posted to a webhook after 5 receives and was dead-lettered; ' +
+          'fix the destination (URL secret, payload) and redrive the queue.',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const action = new cwActions.SnsAction(props.opsTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+
+    return { fn: notifier.function, queue, dlq, alarm };
+  }
+}
