@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CertificateExpiryWatcher } from '../lib';
+import { CertificateExpiryWatcher, InvalidWatcherConfigError } from '../lib';
 import { InvalidContextError, parseWatcherContext } from '../lib/context';
 
 // The app only reads configuration and instantiates the construct; see docs/configuration.md.
@@ -25,6 +25,13 @@ const stack = new Stack(app, config.stackName, {
     region: process.env.CDK_DEFAULT_REGION || undefined,
   },
 });
-new CertificateExpiryWatcher(stack, 'Watcher', config.watcherProps);
+try {
+  new CertificateExpiryWatcher(stack, 'Watcher', config.watcherProps);
+} catch (error) {
+  // A value that passed context parsing but not the construct's own checks: say which, no stack trace.
+  if (!(error instanceof InvalidWatcherConfigError)) throw error;
+  console.error(`Invalid watcher configuration (cdk.json context "watcher:*"): ${error.message}`);
+  process.exit(1);
+}
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

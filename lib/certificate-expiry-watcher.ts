@@ -191,7 +191,7 @@ export class CertificateExpiryWatcher extends Construct {
       .metricApproximateNumberOfMessagesVisible({ period: HEALTH_ALARM_PERIOD, statistic: 'Maximum' })
       .createAlarm(this, 'DeadLetterAlarm', {
         alarmDescription:
-          'A certificate scan failed every retry and was dead-lettered; inspect and purge the queue.',
+          'A scan, endpoint dispatch or alert fan-out failed every retry and was dead-lettered; inspect the messages, fix the cause, then redrive or purge the queue.',
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

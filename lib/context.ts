@@ -44,6 +44,11 @@ export const CONTEXT_KEYS = [
   'watcher:probeTimeoutSeconds',
   'watcher:probeSocketsPerFunction',
   'watcher:caBundleFile',
+  'watcher:smsPhoneNumbers',
+  'watcher:webhookDestinations',
+  'watcher:slackChannels',
+  'watcher:teamsChannels',
+  'watcher:routing',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -127,6 +132,24 @@ const nonEmptyString = (key: ContextKey, value: unknown): string => {
     throw new InvalidContextError(key, `must be a non-empty string, got ${show(value)}`);
   }
   return value.trim();
+};
+
+/** A list or object from cdk.json, or the same as a JSON string from `-c`. */
+const jsonValue = (key: ContextKey, value: unknown, shape: 'array' | 'object'): unknown => {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw new InvalidContextError(key, `must be JSON (${(error as Error).message})`);
+    }
+  }
+  const ok =
+    shape === 'array'
+      ? Array.isArray(parsed)
+      : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  if (!ok) throw new InvalidContextError(key, `must be a JSON ${shape}, got ${show(value)}`);
+  return parsed;
 };
 
 /** Runs a construct validator and names the context key in its error. */
@@ -294,6 +317,35 @@ export const parseWatcherContext = (
       );
     }
     props.endpointProbes = probe;
+  }
+
+  const rawSms = get('watcher:smsPhoneNumbers');
+  if (rawSms !== undefined) props.smsPhoneNumbers = stringList('watcher:smsPhoneNumbers', rawSms);
+  // Shapes and values are checked by the construct (validated before anything is created); the
+  // app names the context key when that fails (see bin/app.ts).
+  const rawWebhooks = get('watcher:webhookDestinations');
+  if (rawWebhooks !== undefined) {
+    props.webhookDestinations = jsonValue('watcher:webhookDestinations', rawWebhooks, 'array') as NonNullable<
+      CertificateExpiryWatcherProps['webhookDestinations']
+    >;
+  }
+  const rawSlack = get('watcher:slackChannels');
+  if (rawSlack !== undefined) {
+    props.slackChannels = jsonValue('watcher:slackChannels', rawSlack, 'array') as NonNullable<
+      CertificateExpiryWatcherProps['slackChannels']
+    >;
+  }
+  const rawTeams = get('watcher:teamsChannels');
+  if (rawTeams !== undefined) {
+    props.teamsChannels = jsonValue('watcher:teamsChannels', rawTeams, 'array') as NonNullable<
+      CertificateExpiryWatcherProps['teamsChannels']
+    >;
+  }
+  const rawRouting = get('watcher:routing');
+  if (rawRouting !== undefined) {
+    props.routing = jsonValue('watcher:routing', rawRouting, 'object') as NonNullable<
+      CertificateExpiryWatcherProps['routing']
+    >;
   }
 
   return { stackName, watcherProps: props };

@@ -223,3 +223,35 @@ describe('endpoint context keys', () => {
     expect(() => parseWatcherContext(context, read)).toThrow(message);
   });
 });
+
+describe('fan-out context keys', () => {
+  it('reads SMS numbers, webhook destinations, chat channels and routing from cdk.json values or -c JSON strings', () => {
+    const { watcherProps } = parseWatcherContext({
+      'watcher:smsPhoneNumbers': '+14155550123,+4915112345678',
+      'watcher:webhookDestinations': '[{"name":"ops","kind":"slack","secretId":"cert-watch/slack"}]',
+      'watcher:slackChannels': [
+        { configurationName: 'certs', slackWorkspaceId: 'T01', slackChannelId: 'C01' },
+      ],
+      'watcher:routing': { sms: [{ detailTypes: ['Certificate Expired'] }] },
+    });
+    expect(watcherProps.smsPhoneNumbers).toEqual(['+14155550123', '+4915112345678']);
+    expect(watcherProps.webhookDestinations).toEqual([
+      { name: 'ops', kind: 'slack', secretId: 'cert-watch/slack' },
+    ]);
+    expect(watcherProps.slackChannels).toEqual([
+      { configurationName: 'certs', slackWorkspaceId: 'T01', slackChannelId: 'C01' },
+    ]);
+    expect(watcherProps.routing).toEqual({ sms: [{ detailTypes: ['Certificate Expired'] }] });
+  });
+
+  it.each([
+    [
+      { 'watcher:webhookDestinations': '{not json' },
+      'Invalid context "watcher:webhookDestinations": must be JSON',
+    ],
+    [{ 'watcher:webhookDestinations': '{"name":"x"}' }, 'must be a JSON array'],
+    [{ 'watcher:routing': '[]' }, 'Invalid context "watcher:routing": must be a JSON object'],
+  ])('rejects %j', (context, message) => {
+    expect(() => parseWatcherContext(context)).toThrow(message);
+  });
+});
