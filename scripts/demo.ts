@@ -28,6 +28,7 @@ import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import { type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern } from '../test/support/template';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
+import { demoFanout } from './demo-fanout';
 import { demoLifecycle } from './demo-lifecycle';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -214,6 +215,12 @@ const main = async () => {
     });
     say(text);
     say(`(exit code ${code}: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)`);
+
+    say('');
+    say(
+      'Where each alert goes (default routing) and what chat and SMS receive, as the fan-out Lambda publishes it:',
+    );
+    demoFanout(sorted, say);
 
     say('');
     say('4. The deployed watcher remembers (DynamoDB state table): only transitions reach the bus.');

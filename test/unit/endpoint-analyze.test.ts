@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
-import { analyzeChain, EmptyChainError } from '../../lambda/sources/endpoint/analyze';
+import { analyzeChain, EmptyChainError, leafRecord } from '../../lambda/sources/endpoint/analyze';
 import { certInfo } from '../../lambda/sources/endpoint/cert-info';
 import { classifyError } from '../../lambda/sources/endpoint/errors';
 import { formatTarget, starttlsFor } from '../../lambda/sources/endpoint/probe';
@@ -162,5 +162,32 @@ describe('starttlsFor and formatTarget', () => {
   it('brackets IPv6 literals', () => {
     expect(formatTarget('::1', 443)).toBe('[::1]:443');
     expect(formatTarget('example.com', 8443)).toBe('example.com:8443');
+  });
+});
+
+describe('leafRecord', () => {
+  it('names the certificate by the SNI name when an address was probed, and locates it by host, port and address', async () => {
+    const now = new Date();
+    const leaf = await createCertificate({
+      commonName: 'api.example.com',
+      notBefore: now,
+      notAfter: daysFrom(now, 30),
+    });
+    const byAddress = leafRecord(
+      info(leaf),
+      { host: '203.0.113.7', port: 8443, address: '203.0.113.7', servername: 'api.example.com' },
+      { team: 'x' },
+    );
+    expect(byAddress).toMatchObject({
+      source: 'endpoint',
+      id: '203.0.113.7:8443@203.0.113.7',
+      domain: 'api.example.com',
+      type: 'UNMANAGED',
+      keyAlgorithm: 'EC_prime256v1',
+      labels: { team: 'x' },
+    });
+    expect(leafRecord(info(leaf), { host: 'www.example.com', port: 443, address: '192.0.2.1' }).domain).toBe(
+      'www.example.com',
+    );
   });
 });

@@ -277,7 +277,7 @@ export const analyzeChain = ({
 /** The leaf as a certificate record, so endpoint results flow through the same core as ACM. */
 export const leafRecord = (
   leaf: CertInfo,
-  where: { host: string; port: number; address: string },
+  where: { host: string; port: number; address: string; servername?: string | null },
   labels?: Readonly<Record<string, string>>,
 ): CertificateRecord => ({
   ...recordFromCertInfo(leaf, {
@@ -285,6 +285,6 @@ export const leafRecord = (
     id: `${where.host}:${where.port}@${where.address}`,
     ...(labels ? { labels: { ...labels } } : {}),
   }),
-  // The name clients ask for, whatever the certificate's CN says.
-  domain: where.host,
+  // The name clients ask for (the SNI name when an address is probed), whatever the CN says.
+  domain: where.servername ?? where.host,
 });

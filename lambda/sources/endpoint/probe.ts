@@ -219,7 +219,11 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
       tlsVersion: shake.tlsVersion,
       error: null,
       durationMs: Math.round(performance.now() - startedAt),
-      record: leafRecord(sent[0]!, { host: r.target.host, port: r.port, address }, labels),
+      record: leafRecord(
+        sent[0]!,
+        { host: r.target.host, port: r.port, address, servername: r.servername },
+        labels,
+      ),
     };
   } catch (err) {
     return errorResult(
