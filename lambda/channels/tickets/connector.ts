@@ -1,0 +1,197 @@
+/**
+ * The ticket port and its configuration. A connector knows one ticketing system; the handler
+ * decides when to open, comment and resolve. Every method is safe to repeat: `find` looks a
+ * lifecycle's open ticket up by its dedup key (check before create), and resolving a ticket that
+ * is already resolved is a no-op.
+ */
+import type { TicketRef } from '../../lifecycle/model';
+import { ConfigurationError } from '../../shared/env';
+import type { AlertView } from '../format/view';
+
+export type { TicketRef };
+
+export interface TicketConnector {
+  readonly name: string;
+  readonly kind: ConnectorKind;
+  /** The open ticket carrying this dedup key, or null. */
+  find(dedupKey: string): Promise<TicketRef | null>;
+  open(view: AlertView, dedupKey: string): Promise<TicketRef>;
+  /** Adds the event to the ticket (an escalation). */
+  comment(ref: TicketRef, view: AlertView, dedupKey: string): Promise<void>;
+  /** Resolves or closes the ticket, saying why (renewed, removed). Already closed: no-op. */
+  resolve(ref: TicketRef, view: AlertView, dedupKey: string): Promise<void>;
+  /**
+   * Systems whose tickets are addressed by the dedup key itself (PagerDuty) return the reference
+   * without a request, so a lifecycle can be resolved even when no reference was stored.
+   */
+  refOf?(dedupKey: string): TicketRef;
+}
+
+export const CONNECTOR_KINDS = ['jira', 'servicenow', 'github', 'pagerduty'] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
+
+interface BaseConfig {
+  /** Unique, [a-z0-9-]: names the connector in logs and its reference in the state table. */
+  readonly name: string;
+  /** Secrets Manager secret id (name or ARN) holding the credentials as JSON. */
+  readonly secretId: string;
+}
+
+export interface JiraConfig extends BaseConfig {
+  readonly kind: 'jira';
+  /** `https://your-site.atlassian.net` */
+  readonly baseUrl: string;
+  /** Project key, e.g. `OPS`. */
+  readonly project: string;
+  /** @default 'Task' */
+  readonly issueType?: string;
+  /** Labels added to every issue besides the dedup key. @default ['certificate-expiry'] */
+  readonly labels?: readonly string[];
+}
+
+export interface ServiceNowConfig extends BaseConfig {
+  readonly kind: 'servicenow';
+  /** `https://your-instance.service-now.com` */
+  readonly baseUrl: string;
+  /** sys_id or name of the assignment group. @default none */
+  readonly assignmentGroup?: string;
+  /** @default 'software' */
+  readonly category?: string;
+  /** close_code on resolve (it must be one of the instance's choices). @default 'Solution provided' */
+  readonly closeCode?: string;
+}
+
+export interface GitHubConfig extends BaseConfig {
+  readonly kind: 'github';
+  /** @default 'https://api.github.com' (GitHub Enterprise Server: `https://HOST/api/v3`) */
+  readonly baseUrl?: string;
+  readonly owner: string;
+  readonly repo: string;
+  /** @default ['certificate-expiry'] */
+  readonly labels?: readonly string[];
+}
+
+export interface PagerDutyConfig extends BaseConfig {
+  readonly kind: 'pagerduty';
+  /** @default 'https://events.pagerduty.com' (EU service region: `https://events.eu.pagerduty.com`) */
+  readonly baseUrl?: string;
+}
+
+export type ConnectorConfig = JiraConfig | ServiceNowConfig | GitHubConfig | PagerDutyConfig;
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** Parses and checks TICKET_CONNECTORS; errors name the variable and the entry. */
+export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): ConnectorConfig[] => {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(`${where} must be a JSON array of connectors`);
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigurationError(`${where} must be a non-empty JSON array of connectors`);
+  const names = new Set<string>();
+  return value.map((entry, i): ConnectorConfig => {
+    const at = `${where}[${i}]`;
+    if (!isObj(entry)) throw new ConfigurationError(`${at} must be an object`);
+    const s = (key: string, required: boolean): string | undefined => {
+      const v = entry[key];
+      if (v === undefined && !required) return undefined;
+      if (typeof v !== 'string' || !v.trim())
+        throw new ConfigurationError(`${at}.${key} must be a non-empty string, got ${JSON.stringify(v)}`);
+      return v.trim();
+    };
+    const url = (key: string, required: boolean): string | undefined => {
+      const v = s(key, required);
+      if (v === undefined) return undefined;
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        throw new ConfigurationError(`${at}.${key} must be a URL, got "${v}"`);
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:')
+        throw new ConfigurationError(`${at}.${key} must be an http(s) URL, got "${v}"`);
+      return v.replace(/\/+$/, '');
+    };
+    const labels = (): string[] | undefined => {
+      const v = entry.labels;
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((l) => typeof l === 'string' && /^\S{1,50}$/.test(l)))
+        throw new ConfigurationError(
+          `${at}.labels must be an array of labels without spaces (≤ 50 characters)`,
+        );
+      return v as string[];
+    };
+    const name = s('name', true)!;
+    if (!NAME.test(name)) throw new ConfigurationError(`${at}.name must match ${NAME.source}, got "${name}"`);
+    if (names.has(name)) throw new ConfigurationError(`${at}.name "${name}" is used twice`);
+    names.add(name);
+    const secretId = s('secretId', true)!;
+    const kind = entry.kind;
+    switch (kind) {
+      case 'jira':
+        return {
+          kind,
+          name,
+          secretId,
+          baseUrl: url('baseUrl', true)!,
+          project: s('project', true)!,
+          issueType: s('issueType', false),
+          labels: labels(),
+        };
+      case 'servicenow':
+        return {
+          kind,
+          name,
+          secretId,
+          baseUrl: url('baseUrl', true)!,
+          assignmentGroup: s('assignmentGroup', false),
+          category: s('category', false),
+          closeCode: s('closeCode', false),
+        };
+      case 'github': {
+        const owner = s('owner', true)!;
+        const repo = s('repo', true)!;
+        if (!/^[A-Za-z0-9_.-]+$/.test(owner) || !/^[A-Za-z0-9_.-]+$/.test(repo))
+          throw new ConfigurationError(`${at}: owner and repo must be GitHub names, got "${owner}/${repo}"`);
+        return { kind, name, secretId, baseUrl: url('baseUrl', false), owner, repo, labels: labels() };
+      }
+      case 'pagerduty':
+        return { kind, name, secretId, baseUrl: url('baseUrl', false) };
+      default:
+        throw new ConfigurationError(
+          `${at}.kind must be one of ${CONNECTOR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+        );
+    }
+  });
+};
+
+/** The secret is not the JSON the connector needs. Never carries the value. */
+export class InvalidTicketSecretError extends Error {
+  override readonly name = 'InvalidTicketSecretError';
+}
+
+/** Reads string fields of a JSON secret; the message names the secret id and the missing fields only. */
+export const secretFields = <K extends string>(
+  raw: string,
+  secretId: string,
+  keys: readonly K[],
+): Record<K, string> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new InvalidTicketSecretError(`secret ${secretId} is not JSON (expected ${keys.join(', ')})`);
+  }
+  const missing = keys.filter((k) => !isObj(value) || typeof value[k] !== 'string' || !value[k]);
+  if (!isObj(value) || missing.length)
+    throw new InvalidTicketSecretError(
+      `secret ${secretId} lacks ${missing.join(', ')} (a JSON object of strings)`,
+    );
+  return Object.fromEntries(keys.map((k) => [k, value[k] as string])) as Record<K, string>;
+};

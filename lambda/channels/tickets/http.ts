@@ -1,0 +1,160 @@
+/**
+ * JSON over HTTP for the ticket connectors, within the invocation's time budget: a timeout per
+ * request, 429 honoured (Retry-After), 5xx / network errors / timeouts retried with exponential
+ * backoff and full jitter, and the status codes that retrying cannot fix turned into named errors.
+ * Error messages carry the method, the path and a short, redacted excerpt of the answer; the
+ * credentials (and the Authorization header built from them) never reach a message or a log.
+ */
+import { type HttpResponseLike, retryAfterMs } from '../webhook-delivery';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+
+export type TicketFetch = (
+  url: string,
+  init: { method: HttpMethod; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<HttpResponseLike>;
+
+export interface HttpOptions {
+  readonly fetch: TicketFetch;
+  /** Per-request timeout. */
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  /** Milliseconds left for this invocation's work (the Lambda's remaining time less a margin). */
+  readonly remainingMs: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+  /** 0 ≤ random() < 1, for jitter. */
+  readonly random: () => number;
+  /** @default 250 */
+  readonly baseBackoffMs?: number;
+  readonly onRetry?: (info: { attempt: number; waitMs: number; status?: number; reason: string }) => void;
+}
+
+/** Base class: every failure a connector reports. `retryable` says whether SQS redelivery can help. */
+export class TicketApiError extends Error {
+  override readonly name: string = 'TicketApiError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** 401/403: the credentials are wrong, expired or lack a permission. */
+export class TicketAuthError extends TicketApiError {
+  override readonly name = 'TicketAuthError';
+}
+
+/** 404: the project, repository, issue or incident does not exist (or is invisible to the credentials). */
+export class TicketNotFoundError extends TicketApiError {
+  override readonly name = 'TicketNotFoundError';
+}
+
+/** 429 or 5xx (or no answer) after every attempt the time budget allowed. */
+export class TicketUnavailableError extends TicketApiError {
+  override readonly name = 'TicketUnavailableError';
+}
+
+/** Another 4xx: the request itself is wrong (a field the instance rejects, an unknown issue type, ...). */
+export class TicketRequestError extends TicketApiError {
+  override readonly name = 'TicketRequestError';
+}
+
+/** Replaces each secret's exact text (and any Authorization value derived from it) with `[redacted]`. */
+export const redactSecrets = (text: string, secrets: readonly string[]): string => {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+};
+
+const describe = (error: unknown): string => {
+  if (!(error instanceof Error)) return 'request failed';
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'request timed out';
+  const cause = (error as { cause?: unknown }).cause;
+  const code =
+    cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+      ? cause.code
+      : undefined;
+  return code ? `${error.message} (${code})` : error.message;
+};
+
+export interface JsonRequest {
+  readonly method: HttpMethod;
+  /** Absolute URL. */
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body?: unknown;
+  /** Values to keep out of every message (tokens, passwords, the Authorization header). */
+  readonly secrets: readonly string[];
+  /** Names the system in error messages: `jira`, `github`, ... */
+  readonly system: string;
+}
+
+export interface JsonResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** One JSON request with retries; resolves for 2xx, throws a TicketApiError otherwise. */
+export const requestJson = async (req: JsonRequest, opts: HttpOptions): Promise<JsonResponse> => {
+  const base = opts.baseBackoffMs ?? 250;
+  const path = new URL(req.url).pathname;
+  const what = `${req.system} ${req.method} ${path}`;
+  const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  if (req.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+  let last: { status?: number; reason: string } = { reason: 'not attempted' };
+  for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
+    const budget = opts.remainingMs();
+    if (budget < 100) break;
+    let retryWait: number | undefined;
+    try {
+      const res = await opts.fetch(req.url, {
+        method: req.method,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(Math.max(1, Math.min(opts.timeoutMs, budget))),
+      });
+      const text = await res.text().catch(() => '');
+      if (res.status >= 200 && res.status < 300) {
+        let body: unknown = null;
+        if (text.trim()) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            throw new TicketRequestError(
+              `${what}: HTTP ${res.status} with a body that is not JSON`,
+              res.status,
+            );
+          }
+        }
+        return { status: res.status, body };
+      }
+      const excerpt = redactSecrets(text.slice(0, 300), req.secrets).replace(/\s+/g, ' ').trim();
+      const message = `${what}: HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`;
+      if (res.status === 401 || res.status === 403) throw new TicketAuthError(message, res.status);
+      if (res.status === 404) throw new TicketNotFoundError(message, res.status);
+      if (res.status === 429) retryWait = retryAfterMs(res.headers.get('retry-after'), opts.now());
+      else if (res.status < 500) throw new TicketRequestError(message, res.status);
+      last = { status: res.status, reason: message };
+    } catch (error) {
+      if (error instanceof TicketApiError) throw error;
+      last = { reason: `${what}: ${redactSecrets(describe(error), req.secrets)}` };
+    }
+    if (attempt === opts.maxAttempts) break;
+    const wait = retryWait ?? Math.round(opts.random() * base * 2 ** (attempt - 1));
+    // Waiting past the budget would only get the Lambda killed mid-request: let SQS redeliver instead.
+    if (wait + Math.min(opts.timeoutMs, 1000) > opts.remainingMs()) {
+      throw new TicketUnavailableError(
+        `${last.reason}; retry in ${wait} ms exceeds the time left`,
+        last.status,
+        true,
+      );
+    }
+    opts.onRetry?.({ attempt, waitMs: wait, status: last.status, reason: last.reason });
+    await opts.sleep(wait);
+  }
+  throw new TicketUnavailableError(last.reason, last.status, true);
+};

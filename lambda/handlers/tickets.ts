@@ -1,0 +1,24 @@
+/** Lambda entry for the ticket connectors (SQS event source with partial batch responses). */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { requireEnv } from '../shared/env';
+import { jsonLogger } from '../shared/logger';
+import { emfMetrics } from '../shared/metrics';
+import { CachedSecretReader } from '../sinks/secrets/secret-reader';
+import { SecretsManagerReader } from '../sinks/secrets/secrets-manager-reader';
+import { DynamoDbTicketRefStore } from '../sinks/state/ticket-ref-store';
+import { makeTicketHandler, ticketConfigFromEnv } from './make-ticket-handler';
+
+const config = ticketConfigFromEnv(process.env);
+const tableName = requireEnv(process.env, 'STATE_TABLE_NAME');
+const watcherId = process.env.WATCHER_ID ?? 'default';
+const dynamodb = new DynamoDBClient({});
+
+export const handler = makeTicketHandler({
+  config,
+  secrets: new CachedSecretReader(new SecretsManagerReader(), config.secretCacheTtlMs),
+  refStore: (c, i) =>
+    new DynamoDbTicketRefStore({ tableName, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
+  logger: jsonLogger({ watcher: watcherId, component: 'tickets' }),
+  metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+});

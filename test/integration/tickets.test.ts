@@ -1,0 +1,770 @@
+/**
+ * The ticket Lambda end to end, in-process: SQS records carrying SNS notifications of watcher
+ * events built from real generated certificates → real HTTP requests to local servers that
+ * answer as Jira Cloud, ServiceNow, GitHub and PagerDuty do. Sleeps are recorded instead of
+ * waited, so Retry-After and backoff cost no test time.
+ */
+import { X509Certificate } from 'node:crypto';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WatcherEvent } from '../../lambda/channels/format/view';
+import { dedupKeyOf, parseConnectors } from '../../lambda/channels/tickets';
+import type { CertificateRecord } from '../../lambda/core/certificate';
+import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
+import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/events';
+import { makeTicketHandler, ticketConfigFromEnv } from '../../lambda/handlers/make-ticket-handler';
+import { type LifecycleInfo, lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
+import { ConfigurationError } from '../../lambda/shared/env';
+import { jsonLogger } from '../../lambda/shared/logger';
+import { CachedSecretReader, type SecretReader } from '../../lambda/sinks/secrets/secret-reader';
+import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
+import {
+  DynamoDbTicketRefStore,
+  InMemoryTicketRefStore,
+  recordAttributeFor,
+  TicketLocationNotTrackedError,
+  type TicketRecord,
+} from '../../lambda/sinks/state/ticket-ref-store';
+import { certInfo } from '../../lambda/sources/endpoint/cert-info';
+import { recordFromCertInfo } from '../../lambda/sources/x509-record';
+import { createCertificate, DAY_MS, daysFrom } from '../support/certs';
+import { type Moto, startMoto } from '../support/moto';
+import { startTicketServer, type TicketServer, type TicketSystem } from '../support/ticket-servers';
+
+const T0 = new Date('2026-11-25T12:00:00.000Z');
+const LOCATION = 'api.example.com:443@192.0.2.10';
+
+const snsBody = (event: WatcherEvent) =>
+  JSON.stringify({
+    Type: 'Notification',
+    MessageId: `sns-${Math.random()}`,
+    TopicArn: 'arn:aws:sns:eu-west-1:111122223333:cert-watch-tickets',
+    Message: JSON.stringify(event),
+    Timestamp: '2026-11-25T12:00:01.000Z',
+    SignatureVersion: '1',
+  });
+
+const sqsRecord = (messageId: string, body: string): SQSRecord =>
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: {} as SQSRecord['attributes'],
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:cert-watch-tickets',
+    awsRegion: 'eu-west-1',
+  }) as SQSRecord;
+
+const sqs = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+const recordOf = async (notAfter: Date, serial: string): Promise<CertificateRecord> => {
+  const g = await createCertificate({
+    commonName: 'api.example.com',
+    dnsNames: ['api.example.com', 'www.api.example.com'],
+    notBefore: new Date(notAfter.getTime() - 90 * DAY_MS),
+    notAfter,
+    serialNumber: serial,
+  });
+  return recordFromCertInfo(certInfo(new X509Certificate(g.certPem)), {
+    source: 'endpoint',
+    id: LOCATION,
+    labels: { team: 'platform' },
+  });
+};
+
+const envelope = (e: ReturnType<typeof lifecycleEvent>): WatcherEvent => ({
+  version: '0',
+  id: `evt-${e.detail.eventId}`,
+  'detail-type': e.detailType,
+  source: DEFAULT_EVENT_SOURCE,
+  account: '111122223333',
+  time: e.time.toISOString(),
+  region: 'eu-west-1',
+  resources: e.resources,
+  detail: JSON.parse(JSON.stringify(e.detail)),
+});
+
+const identity = (r: CertificateRecord) => r.fingerprintSha256 ?? r.serialNumber ?? '';
+
+const alert = (
+  record: CertificateRecord,
+  now: Date,
+  transition: LifecycleInfo['transition'],
+  extra: Partial<LifecycleInfo> = {},
+): WatcherEvent => {
+  const evaluation = evaluate(record, now, DEFAULT_THRESHOLDS);
+  return envelope(
+    lifecycleEvent({
+      record,
+      evaluation,
+      lifecycle: {
+        transition,
+        tierDays: evaluation.tierDays,
+        previousTierDays: null,
+        reminderCount: transition === 'tier-reminder' ? 1 : 0,
+        acked: false,
+        thresholdBasis: 'days',
+        firstSeenAt: '2026-08-01T00:00:00.000Z',
+        ...extra,
+      },
+      scanId: `scan-${now.toISOString()}`,
+      now,
+      problems: [],
+      idParts: [evaluation.tierDays, now.toISOString().slice(0, 10)],
+      location: LOCATION,
+      identity: identity(record),
+    }),
+  );
+};
+
+const SYSTEMS: TicketSystem[] = ['jira', 'servicenow', 'github', 'pagerduty'];
+const servers = {} as Record<TicketSystem, TicketServer>;
+let oldCert: CertificateRecord;
+let newCert: CertificateRecord;
+/** Events of one lifecycle: 14-day tier (warning), its reminder, 7-day tier (critical), renewed. */
+let events: { warning: WatcherEvent; reminder: WatcherEvent; critical: WatcherEvent; renewed: WatcherEvent };
+
+beforeAll(async () => {
+  for (const s of SYSTEMS) servers[s] = await startTicketServer(s);
+  oldCert = await recordOf(daysFrom(T0, 12), '0a01');
+  newCert = await recordOf(daysFrom(T0, 120), '0a02');
+  events = {
+    warning: alert(oldCert, T0, 'tier-entered'),
+    reminder: alert(oldCert, daysFrom(T0, 1), 'tier-reminder'),
+    critical: alert(oldCert, daysFrom(T0, 6), 'tier-entered', { previousTierDays: 14 }),
+    renewed: alert(newCert, daysFrom(T0, 7), 'renewed', {
+      tierDays: null,
+      previousTierDays: 7,
+      previous: {
+        fingerprintSha256: oldCert.fingerprintSha256,
+        serialNumber: oldCert.serialNumber,
+        notAfter: oldCert.notAfter?.toISOString(),
+      },
+      resolves: 'tier-entered',
+    }),
+  };
+});
+
+afterAll(async () => {
+  await Promise.all(SYSTEMS.map((s) => servers[s]?.close()));
+});
+
+beforeEach(() => {
+  for (const s of SYSTEMS) {
+    servers[s].requests.length = 0;
+    servers[s].tickets.length = 0;
+    servers[s].script.length = 0;
+  }
+});
+
+interface Harness {
+  handler: ReturnType<typeof makeTicketHandler>;
+  store: InMemoryTicketRefStore;
+  logs: string[];
+  sleeps: number[];
+  secretValues: string[];
+}
+
+const harness = (
+  system: TicketSystem,
+  over: { secret?: Record<string, string>; maxAttempts?: number } = {},
+): Harness => {
+  const server = servers[system];
+  const secret = over.secret ?? server.secret;
+  const secretStore = new Map([[`cert-watch/${system}`, JSON.stringify(secret)]]);
+  const reader: SecretReader = {
+    get: async (id) => {
+      const v = secretStore.get(id);
+      if (v === undefined) throw new Error(`no secret ${id}`);
+      return v;
+    },
+  };
+  const connectors = parseConnectors(
+    JSON.stringify([
+      {
+        name: `${system}-main`,
+        kind: system,
+        secretId: `cert-watch/${system}`,
+        baseUrl: server.baseUrl,
+        ...server.connectorFields,
+      },
+    ]),
+  );
+  const store = new InMemoryTicketRefStore([LOCATION]);
+  const logs: string[] = [];
+  const sleeps: number[] = [];
+  const handler = makeTicketHandler({
+    config: {
+      connectors,
+      timeoutMs: 2000,
+      maxAttempts: over.maxAttempts ?? 3,
+      secretCacheTtlMs: 60_000,
+      claimLeaseMs: 60_000,
+    },
+    secrets: new CachedSecretReader(reader),
+    refStore: () => store,
+    logger: jsonLogger({ component: 'tickets' }, (l) => logs.push(l)),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+  });
+  const basic = (a?: string, b?: string) => Buffer.from(`${a}:${b}`).toString('base64');
+  const secretValues = [
+    ...Object.values(server.secret),
+    basic(server.secret.email, server.secret.apiToken),
+    basic(server.secret.user, server.secret.password),
+  ].filter((v) => v.length > 12);
+  return { handler, store, logs, sleeps, secretValues };
+};
+
+const deliver = (h: Harness, event: WatcherEvent, messageId = `m-${Math.random()}`) =>
+  h.handler(sqs(sqsRecord(messageId, snsBody(event))));
+
+const key = () => dedupKeyOf(LOCATION, oldCert.fingerprintSha256!);
+const calls = (s: TicketServer) => s.requests.map((r) => `${r.method} ${r.path}`);
+const adfText = (doc: unknown): string =>
+  JSON.stringify(doc)
+    .match(/"text":"[^"]*"/g)
+    ?.join(' ') ?? '';
+
+describe('whole lifecycle: open → reminder (nothing) → escalation (comment) → renewed (resolved)', () => {
+  it('Jira Cloud: issue with ADF and the dedup label, ADF comment, transition to the Done category', async () => {
+    const s = servers.jira;
+    const h = harness('jira');
+    expect(await deliver(h, events.warning)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual(['POST /rest/api/3/search/jql', 'POST /rest/api/3/issue']);
+    const [search, create] = s.requests;
+    expect(search!.json).toEqual({
+      jql: `project = "OPS" AND labels = "${key()}" AND statusCategory != Done ORDER BY created ASC`,
+      fields: ['summary'],
+      maxResults: 1,
+    });
+    const fields = (create!.json as { fields: Record<string, unknown> }).fields;
+    expect(fields.project).toEqual({ key: 'OPS' });
+    expect(fields.issuetype).toEqual({ name: 'Task' });
+    expect(fields.summary).toBe('Certificate expires in 12 days: api.example.com (192.0.2.10:443)');
+    expect(fields.labels).toEqual(['certificate-expiry', key()]);
+    expect(fields.description).toMatchObject({ type: 'doc', version: 1 });
+    expect(adfText(fields.description)).toContain('Severity: warning (tier 14 days)');
+    expect(create!.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${s.secret.email}:${s.secret.apiToken}`).toString('base64')}`,
+    );
+    expect(await h.store.get(LOCATION)).toMatchObject({
+      system: 'jira',
+      key: 'OPS-1',
+      url: `${s.baseUrl}/browse/OPS-1`,
+      dedupKey: key(),
+      severity: 'warning',
+      tierDays: 14,
+    });
+
+    s.requests.length = 0;
+    expect(await deliver(h, events.reminder)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual([]);
+
+    expect(await deliver(h, events.critical)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual(['POST /rest/api/3/issue/OPS-1/comment']);
+    expect(adfText((s.requests[0]!.json as { body: unknown }).body)).toContain(
+      'Severity: critical (tier 7 days)',
+    );
+    expect(await h.store.get(LOCATION)).toMatchObject({ key: 'OPS-1', severity: 'critical', tierDays: 7 });
+
+    s.requests.length = 0;
+    expect(await deliver(h, events.renewed)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual([
+      'GET /rest/api/3/issue/OPS-1/transitions',
+      'POST /rest/api/3/issue/OPS-1/transitions',
+    ]);
+    const transition = s.requests[1]!.json as {
+      transition: { id: string };
+      update: { comment: { add: { body: unknown } }[] };
+    };
+    expect(transition.transition).toEqual({ id: '31' });
+    expect(adfText(transition.update.comment[0]!.add.body)).toContain('Certificate renewed');
+    expect(s.tickets).toHaveLength(1);
+    expect(s.tickets[0]).toMatchObject({ key: 'OPS-1', open: false });
+    expect(s.tickets[0]!.comments).toHaveLength(2);
+    expect(await h.store.get(LOCATION)).toBeNull();
+  });
+
+  it('ServiceNow: incident with correlation_id, work note, state 6 with close code and notes', async () => {
+    const s = servers.servicenow;
+    const h = harness('servicenow');
+    expect(await deliver(h, events.warning)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual(['GET /api/now/table/incident', 'POST /api/now/table/incident']);
+    expect(s.requests[0]!.query).toEqual({
+      sysparm_query: `correlation_id=${key()}^active=true^ORDERBYsys_created_on`,
+      sysparm_fields: 'sys_id,number',
+      sysparm_limit: '1',
+    });
+    expect(s.requests[1]!.json).toMatchObject({
+      short_description: 'Certificate expires in 12 days: api.example.com (192.0.2.10:443)',
+      correlation_id: key(),
+      correlation_display: 'cert-expiry-watcher',
+      category: 'software',
+      urgency: '2',
+      impact: '3',
+    });
+    expect((s.requests[1]!.json as { description: string }).description).toContain(
+      'Severity: warning (tier 14 days)',
+    );
+    const sysId = s.tickets[0]!.key;
+    expect(await h.store.get(LOCATION)).toMatchObject({ system: 'servicenow', key: sysId });
+
+    s.requests.length = 0;
+    await deliver(h, events.reminder);
+    expect(calls(s)).toEqual([]);
+    await deliver(h, events.critical);
+    expect(calls(s)).toEqual([`PATCH /api/now/table/incident/${sysId}`]);
+    expect(s.requests[0]!.json).toMatchObject({ urgency: '1', impact: '2' });
+    expect((s.requests[0]!.json as { work_notes: string }).work_notes).toContain(
+      'Severity: critical (tier 7 days)',
+    );
+
+    s.requests.length = 0;
+    expect(await deliver(h, events.renewed)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual([`PATCH /api/now/table/incident/${sysId}`]);
+    expect(s.requests[0]!.json).toMatchObject({ state: '6', close_code: 'Solution provided' });
+    expect((s.requests[0]!.json as { close_notes: string }).close_notes).toContain('Certificate renewed');
+    expect(s.tickets).toHaveLength(1);
+    expect(s.tickets[0]!.open).toBe(false);
+    expect(await h.store.get(LOCATION)).toBeNull();
+  });
+
+  it('GitHub Issues: issue with the dedup label, comment, closed as completed', async () => {
+    const s = servers.github;
+    const h = harness('github');
+    expect(await deliver(h, events.warning)).toEqual({ batchItemFailures: [] });
+    expect(calls(s)).toEqual(['GET /repos/acme/certs/issues', 'POST /repos/acme/certs/issues']);
+    expect(s.requests[0]!.query).toEqual({ labels: key(), state: 'open', per_page: '1', direction: 'asc' });
+    expect(s.requests[1]!.headers).toMatchObject({
+      authorization: `Bearer ${s.secret.token}`,
+      'x-github-api-version': '2022-11-28',
+      accept: 'application/vnd.github+json',
+    });
+    expect(s.requests[1]!.json).toMatchObject({
+      title: 'Certificate expires in 12 days: api.example.com (192.0.2.10:443)',
+      labels: ['certificate-expiry', key()],
+    });
+    expect((s.requests[1]!.json as { body: string }).body).toContain(
+      '**Severity:** warning \\(tier 14 days\\)',
+    );
+    expect(await h.store.get(LOCATION)).toMatchObject({
+      system: 'github',
+      key: '1',
+      url: `${s.baseUrl}/acme/certs/issues/1`,
+    });
+
+    s.requests.length = 0;
+    await deliver(h, events.reminder);
+    await deliver(h, events.critical);
+    expect(calls(s)).toEqual(['POST /repos/acme/certs/issues/1/comments']);
+
+    s.requests.length = 0;
+    await deliver(h, events.renewed);
+    expect(calls(s)).toEqual([
+      'POST /repos/acme/certs/issues/1/comments',
+      'PATCH /repos/acme/certs/issues/1',
+    ]);
+    expect(s.requests[1]!.json).toEqual({ state: 'closed', state_reason: 'completed' });
+    expect(s.tickets).toHaveLength(1);
+    expect(s.tickets[0]!.open).toBe(false);
+    expect(await h.store.get(LOCATION)).toBeNull();
+  });
+
+  it('PagerDuty Events v2: trigger, re-trigger on escalation (same dedup_key), resolve', async () => {
+    const s = servers.pagerduty;
+    const h = harness('pagerduty');
+    await deliver(h, events.warning);
+    expect(calls(s)).toEqual(['POST /v2/enqueue']);
+    expect(s.requests[0]!.json).toMatchObject({
+      routing_key: s.secret.routingKey,
+      event_action: 'trigger',
+      dedup_key: key(),
+      payload: {
+        summary: 'Certificate expires in 12 days: api.example.com (192.0.2.10:443)',
+        source: LOCATION,
+        severity: 'warning',
+        custom_details: { Severity: 'warning (tier 14 days)' },
+      },
+    });
+    await deliver(h, events.reminder);
+    await deliver(h, events.critical);
+    expect(s.requests).toHaveLength(2);
+    expect(s.requests[1]!.json).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: key(),
+      payload: { severity: 'critical' },
+    });
+    await deliver(h, events.renewed);
+    expect(s.requests).toHaveLength(3);
+    expect(s.requests[2]!.json).toEqual({
+      routing_key: s.secret.routingKey,
+      event_action: 'resolve',
+      dedup_key: key(),
+    });
+    expect(s.tickets).toHaveLength(1);
+    expect(s.tickets[0]!.open).toBe(false);
+  });
+});
+
+describe('exactly one ticket per lifecycle', () => {
+  it.each(['jira', 'servicenow', 'github'] as const)(
+    '%s: a redelivered message opens nothing and sends nothing',
+    async (system) => {
+      const h = harness(system);
+      expect(await deliver(h, events.warning, 'msg-1')).toEqual({ batchItemFailures: [] });
+      const before = servers[system].requests.length;
+      expect(await deliver(h, events.warning, 'msg-1')).toEqual({ batchItemFailures: [] });
+      expect(servers[system].requests).toHaveLength(before);
+      expect(servers[system].tickets).toHaveLength(1);
+    },
+  );
+
+  it.each(SYSTEMS)('%s: two concurrent deliveries of one alert open one ticket', async (system) => {
+    const h = harness(system);
+    const [a, b] = await Promise.all([
+      deliver(h, events.warning, 'sns-copy-1'),
+      deliver(h, events.warning, 'sns-copy-2'),
+    ]);
+    // One opened it; the other saw the claim and asked SQS to bring it back.
+    expect([...a.batchItemFailures, ...b.batchItemFailures].map((f) => f.itemIdentifier)).toHaveLength(1);
+    expect(h.logs.some((l) => l.includes('TicketBusyError'))).toBe(true);
+    const retried = a.batchItemFailures.length ? 'sns-copy-1' : 'sns-copy-2';
+    expect(await deliver(h, events.warning, retried)).toEqual({ batchItemFailures: [] });
+    expect(servers[system].tickets).toHaveLength(1);
+  });
+
+  it.each(['jira', 'servicenow', 'github'] as const)(
+    '%s: a ticket opened but never recorded (the Lambda died) is found by its dedup key, not opened again',
+    async (system) => {
+      const h = harness(system);
+      await deliver(h, events.warning, 'msg-1');
+      h.store.items.set(LOCATION, null);
+      expect(await deliver(h, events.warning, 'msg-1')).toEqual({ batchItemFailures: [] });
+      expect(servers[system].tickets).toHaveLength(1);
+      expect(h.logs.some((l) => l.includes('"message":"ticket found"'))).toBe(true);
+      expect((await h.store.get(LOCATION))?.key).toBe(servers[system].tickets[0]!.key);
+    },
+  );
+
+  it('a claim left by a delivery that died is taken over after the lease', async () => {
+    const h = harness('jira');
+    h.store.items.set(LOCATION, {
+      connector: 'jira-main',
+      system: 'jira',
+      key: '',
+      dedupKey: key(),
+      severity: 'warning',
+      tierDays: 14,
+      pending: { owner: 'dead-delivery', since: Date.now() - 120_000 },
+      rev: 'r0',
+    });
+    expect(await deliver(h, events.warning)).toEqual({ batchItemFailures: [] });
+    expect(servers.jira.tickets).toHaveLength(1);
+    expect((await h.store.get(LOCATION))?.pending).toBeUndefined();
+  });
+
+  it('renewal resolves the ticket even after the lifecycle reset the reference (found by the dedup key)', async () => {
+    const h = harness('github');
+    await deliver(h, events.warning);
+    h.store.items.set(LOCATION, null);
+    expect(await deliver(h, events.renewed)).toEqual({ batchItemFailures: [] });
+    expect(servers.github.tickets[0]!.open).toBe(false);
+  });
+});
+
+describe('removal and several connectors', () => {
+  it.each(['jira', 'servicenow', 'github'] as const)(
+    '%s: a redelivered renewal only searches: nothing left to resolve, no second closing comment',
+    async (system) => {
+      const h = harness(system);
+      await deliver(h, events.warning);
+      await deliver(h, events.renewed, 'renewed-1');
+      const comments = servers[system].tickets[0]!.comments.length;
+      servers[system].requests.length = 0;
+      expect(await deliver(h, events.renewed, 'renewed-1')).toEqual({ batchItemFailures: [] });
+      expect(servers[system].requests.map((r) => r.method)).toEqual([
+        system === 'github' || system === 'servicenow' ? 'GET' : 'POST',
+      ]);
+      expect(servers[system].tickets[0]!.comments).toHaveLength(comments);
+      expect(h.logs.at(-1)).toContain('ticket nothing-to-resolve');
+    },
+  );
+
+  it('a removed certificate closes its ticket', async () => {
+    const h = harness('github');
+    await deliver(h, events.warning);
+    const removed = alert(oldCert, daysFrom(T0, 3), 'removed', { missingScans: 3, resolves: 'tier-entered' });
+    expect(await deliver(h, removed)).toEqual({ batchItemFailures: [] });
+    expect(servers.github.tickets[0]!.open).toBe(false);
+    expect((servers.github.requests.at(-1)!.json as Record<string, unknown>).state).toBe('closed');
+    expect(await h.store.get(LOCATION)).toBeNull();
+  });
+
+  it('each connector gets its ticket; one failing fails the message and the retry duplicates nothing', async () => {
+    const jira = servers.jira;
+    const pd = servers.pagerduty;
+    const secrets = new Map([
+      ['jira', JSON.stringify(jira.secret)],
+      ['pd', JSON.stringify(pd.secret)],
+    ]);
+    const connectors = parseConnectors(
+      JSON.stringify([
+        { name: 'jira', kind: 'jira', secretId: 'jira', baseUrl: jira.baseUrl, ...jira.connectorFields },
+        { name: 'pd', kind: 'pagerduty', secretId: 'pd', baseUrl: pd.baseUrl },
+      ]),
+    );
+    const stores = [new InMemoryTicketRefStore([LOCATION]), new InMemoryTicketRefStore([LOCATION])];
+    const handler = makeTicketHandler({
+      config: { connectors, timeoutMs: 2000, maxAttempts: 1, secretCacheTtlMs: 60_000, claimLeaseMs: 60_000 },
+      secrets: { get: async (id) => secrets.get(id) ?? '' },
+      refStore: (_c, i) => stores[i]!,
+      logger: jsonLogger({}, () => {}),
+      sleep: async () => {},
+    });
+    pd.script.push({ status: 502 });
+    const body = snsBody(events.warning);
+    expect(await handler(sqs(sqsRecord('m1', body)))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm1' }],
+    });
+    expect(await handler(sqs(sqsRecord('m1', body)))).toEqual({ batchItemFailures: [] });
+    expect(jira.tickets).toHaveLength(1);
+    expect(pd.tickets).toHaveLength(1);
+    expect((await stores[0]!.get(LOCATION))?.system).toBe('jira');
+    expect((await stores[1]!.get(LOCATION))?.system).toBe('pagerduty');
+  });
+});
+
+describe('receiver trouble', () => {
+  it.each(SYSTEMS)(
+    '%s down for a while: batchItemFailures, then the retry succeeds with one ticket',
+    async (system) => {
+      const s = servers[system];
+      const h = harness(system);
+      for (let i = 0; i < 3; i++) s.script.push({ status: 503, body: 'upstream unavailable' });
+      const first = await deliver(h, events.warning, 'msg-down');
+      expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-down' }]);
+      expect(h.sleeps).toEqual([125, 250]);
+      expect(h.logs.some((l) => l.includes('TicketUnavailableError'))).toBe(true);
+      expect(s.tickets).toHaveLength(0);
+      expect(await deliver(h, events.warning, 'msg-down')).toEqual({ batchItemFailures: [] });
+      expect(s.tickets).toHaveLength(1);
+    },
+  );
+
+  it('429 honours Retry-After', async () => {
+    const s = servers.github;
+    const h = harness('github');
+    s.script.push({ status: 429, headers: { 'retry-after': '2' }, body: '{"message":"rate limited"}' });
+    expect(await deliver(h, events.warning)).toEqual({ batchItemFailures: [] });
+    expect(h.sleeps).toEqual([2000]);
+    expect(s.tickets).toHaveLength(1);
+  });
+
+  it.each(['jira', 'servicenow', 'github'] as const)(
+    '%s: wrong credentials fail the message with TicketAuthError (401)',
+    async (system) => {
+      const bad = Object.fromEntries(
+        Object.entries(servers[system].secret).map(([k, v]) => [k, `${v}-wrong`]),
+      );
+      const h = harness(system, { secret: bad });
+      const out = await deliver(h, events.warning, 'msg-auth');
+      expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'msg-auth' }]);
+      expect(servers[system].requests.map((r) => r.status)).toEqual([401]);
+      const line = h.logs.find((l) => l.includes('TicketAuthError'));
+      expect(line).toBeDefined();
+      expect(JSON.parse(line!)).toMatchObject({ level: 'ERROR', status: 401, connector: `${system}-main` });
+      for (const v of Object.values(bad)) expect(h.logs.join('\n')).not.toContain(v);
+    },
+  );
+
+  it('a comment on an issue that no longer exists fails with TicketNotFoundError (404)', async () => {
+    const h = harness('jira');
+    await deliver(h, events.warning);
+    servers.jira.tickets.length = 0;
+    const out = await deliver(h, events.critical, 'msg-404');
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'msg-404' }]);
+    expect(h.logs.some((l) => l.includes('TicketNotFoundError'))).toBe(true);
+  });
+
+  it.each(SYSTEMS)('%s: credentials never reach the logs, whatever happens', async (system) => {
+    const h = harness(system);
+    servers[system].script.push({ status: 500, body: JSON.stringify(servers[system].secret) });
+    await deliver(h, events.warning);
+    await deliver(h, events.critical);
+    await deliver(h, events.renewed);
+    const all = h.logs.join('\n');
+    expect(h.logs.length).toBeGreaterThan(3);
+    for (const v of h.secretValues) expect(all).not.toContain(v);
+  });
+});
+
+describe('configuration', () => {
+  it('fails fast naming TICKET_CONNECTORS when it is missing or wrong', () => {
+    expect(() => ticketConfigFromEnv({})).toThrow(ConfigurationError);
+    expect(() => ticketConfigFromEnv({})).toThrow(/TICKET_CONNECTORS/);
+    expect(() =>
+      ticketConfigFromEnv({ TICKET_CONNECTORS: '[{"name":"x","kind":"trello","secretId":"s"}]' }),
+    ).toThrow(
+      /TICKET_CONNECTORS\[0\]\.kind must be one of jira, servicenow, github, pagerduty, got "trello"/,
+    );
+    expect(() =>
+      ticketConfigFromEnv({ TICKET_CONNECTORS: '[{"name":"x","kind":"jira","secretId":"s"}]' }),
+    ).toThrow(/TICKET_CONNECTORS\[0\]\.baseUrl/);
+  });
+
+  it('reads connectors and defaults', () => {
+    const c = ticketConfigFromEnv({
+      TICKET_CONNECTORS: JSON.stringify([
+        { name: 'gh', kind: 'github', secretId: 's', owner: 'acme', repo: 'certs' },
+      ]),
+    });
+    expect(c).toEqual({
+      connectors: [
+        {
+          name: 'gh',
+          kind: 'github',
+          secretId: 's',
+          owner: 'acme',
+          repo: 'certs',
+          baseUrl: undefined,
+          labels: undefined,
+        },
+      ],
+      timeoutMs: 5000,
+      maxAttempts: 3,
+      secretCacheTtlMs: 300_000,
+      claimLeaseMs: 900_000,
+    });
+  });
+
+  it('ignores events no ticket is about (heartbeats, check failures)', async () => {
+    const h = harness('jira');
+    const heartbeat: WatcherEvent = { 'detail-type': 'Scan Completed', detail: { scanId: 's' } };
+    expect(await deliver(h, heartbeat)).toEqual({ batchItemFailures: [] });
+    expect(servers.jira.requests).toHaveLength(0);
+  });
+});
+
+describe('DynamoDbTicketRefStore on the state table (moto)', () => {
+  const TABLE = 'cert-watch-state';
+  let moto: Moto;
+  let dynamodb: DynamoDBClient;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    dynamodb = new DynamoDBClient(moto.clientConfig('eu-west-1'));
+    await createStateTable(dynamodb, TABLE);
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: marshall({ pk: LOCATION, scope: 'endpoint#api.example.com:443', version: 3, ticket: null }),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    dynamodb?.destroy();
+    await moto?.stop();
+  });
+
+  const rec = (over: Partial<TicketRecord>): TicketRecord => ({
+    connector: 'github-main',
+    system: 'github',
+    key: '',
+    dedupKey: key(),
+    severity: 'warning',
+    tierDays: 14,
+    rev: 'r1',
+    ...over,
+  });
+
+  it('claims, records and clears conditionally, bumping the lifecycle version on every write', async () => {
+    const store = new DynamoDbTicketRefStore(
+      { tableName: TABLE, connector: 'github-main', mirrorTicket: true },
+      dynamodb,
+    );
+    const lifecycle = new DynamoDbStateStore({ tableName: TABLE }, dynamodb);
+    expect(await store.get(LOCATION)).toBeNull();
+    const claim = rec({ pending: { owner: 'm1', since: 1 } });
+    expect(await store.put(LOCATION, claim, null)).toBe(true);
+    expect(await store.put(LOCATION, rec({ rev: 'other' }), null)).toBe(false);
+    expect(await store.get(LOCATION)).toEqual(claim);
+    // A claim is not a ticket: the lifecycle's reference stays null.
+    expect((await lifecycle.get(LOCATION))?.state.ticket).toBeNull();
+    const recorded = rec({ key: '7', url: 'https://github.com/acme/certs/issues/7', rev: 'r2' });
+    expect(await store.put(LOCATION, recorded, claim)).toBe(true);
+    expect(await store.put(LOCATION, rec({ rev: 'r3' }), claim)).toBe(false);
+    // The lifecycle's `ticket` is exactly the schema's TicketRef (it is copied into events).
+    const state = await lifecycle.get(LOCATION);
+    expect(state?.state.ticket).toEqual({
+      system: 'github',
+      key: '7',
+      url: 'https://github.com/acme/certs/issues/7',
+    });
+    expect(state?.state.version).toBe(5);
+    expect(await store.put(LOCATION, null, recorded)).toBe(true);
+    expect(await store.get(LOCATION)).toBeNull();
+    expect((await lifecycle.get(LOCATION))?.state.ticket).toBeNull();
+  });
+
+  it('keeps each connector in its own attribute; only the first mirrors `ticket`', async () => {
+    const second = new DynamoDbTicketRefStore({ tableName: TABLE, connector: 'pd-main' }, dynamodb);
+    expect(recordAttributeFor('pd-main')).toBe('ticket_pd_main');
+    const pd = rec({ connector: 'pd-main', system: 'pagerduty', key: key(), rev: 'p1' });
+    expect(await second.put(LOCATION, pd, null)).toBe(true);
+    expect(
+      await new DynamoDbTicketRefStore({ tableName: TABLE, connector: 'github-main' }, dynamodb).get(
+        LOCATION,
+      ),
+    ).toBeNull();
+    expect(
+      (await new DynamoDbStateStore({ tableName: TABLE }, dynamodb).get(LOCATION))?.state.ticket,
+    ).toBeNull();
+    expect(await second.put(LOCATION, null, pd)).toBe(true);
+  });
+
+  it('names an untracked location instead of creating an item for it', async () => {
+    const store = new DynamoDbTicketRefStore({ tableName: TABLE, connector: 'github-main' }, dynamodb);
+    await expect(store.put('nowhere:443@192.0.2.99', rec({}), null)).rejects.toThrow(
+      TicketLocationNotTrackedError,
+    );
+  });
+
+  it('drives the handler: concurrent deliveries and a redelivery still open one GitHub issue', async () => {
+    const s = servers.github;
+    const connectors = parseConnectors(
+      JSON.stringify([
+        { name: 'github-main', kind: 'github', secretId: 'gh', baseUrl: s.baseUrl, ...s.connectorFields },
+      ]),
+    );
+    const handler = makeTicketHandler({
+      config: { connectors, timeoutMs: 2000, maxAttempts: 3, secretCacheTtlMs: 60_000, claimLeaseMs: 60_000 },
+      secrets: { get: async () => JSON.stringify(s.secret) },
+      refStore: (c, i) =>
+        new DynamoDbTicketRefStore({ tableName: TABLE, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
+      logger: jsonLogger({}, () => {}),
+      sleep: async () => {},
+    });
+    const body = snsBody(events.warning);
+    const [a, b] = await Promise.all([
+      handler(sqs(sqsRecord('c1', body))),
+      handler(sqs(sqsRecord('c2', body))),
+    ]);
+    // Either the second saw the first's claim (and failed, to be redelivered) or its finished record.
+    expect(a.batchItemFailures.length + b.batchItemFailures.length).toBeLessThanOrEqual(1);
+    expect(s.tickets).toHaveLength(1);
+    expect(await handler(sqs(sqsRecord('c1', body), sqsRecord('c2', body)))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(s.tickets).toHaveLength(1);
+    expect(await handler(sqs(sqsRecord('r1', snsBody(events.renewed))))).toEqual({ batchItemFailures: [] });
+    expect(s.tickets[0]!.open).toBe(false);
+  });
+});
