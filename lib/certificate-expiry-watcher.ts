@@ -228,6 +228,8 @@ export class CertificateExpiryWatcher extends Construct {
       routing: props.routing,
       smsPhoneNumbers: props.smsPhoneNumbers,
       webhookDestinations: props.webhookDestinations,
+      ticketConnectors: props.ticketConnectors,
+      stateTable: state,
       slackChannels: props.slackChannels,
       teamsChannels: props.teamsChannels,
       bus: this.bus,

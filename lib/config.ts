@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { DestinationKind } from '../lambda/channels/destinations';
 import type { RouteRule } from '../lambda/channels/routing';
+import type { ConnectorConfig } from '../lambda/channels/tickets/connector';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/core/evaluate';
 import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import type { EndpointProbeSettings } from './endpoint-probes';
@@ -86,6 +87,14 @@ export interface AlertFanoutSettings {
    * @default - no notifier
    */
   readonly webhookDestinations?: readonly WebhookDestinationSettings[];
+  /**
+   * Ticketing systems that get one ticket per certificate lifecycle from the tickets topic
+   * (Jira Cloud, ServiceNow, GitHub Issues, PagerDuty; see docs/tickets.md). Credentials live in
+   * the Secrets Manager secret each entry names.
+   *
+   * @default - no ticket Lambda
+   */
+  readonly ticketConnectors?: readonly ConnectorConfig[];
   /**
    * Slack channel configurations subscribed to the chat topic.
    *

@@ -49,6 +49,7 @@ export const CONTEXT_KEYS = [
   'watcher:slackChannels',
   'watcher:teamsChannels',
   'watcher:routing',
+  'watcher:ticketConnectors',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -345,6 +346,13 @@ export const parseWatcherContext = (
   if (rawRouting !== undefined) {
     props.routing = jsonValue('watcher:routing', rawRouting, 'object') as NonNullable<
       CertificateExpiryWatcherProps['routing']
+    >;
+  }
+
+  const rawTickets = get('watcher:ticketConnectors');
+  if (rawTickets !== undefined) {
+    props.ticketConnectors = jsonValue('watcher:ticketConnectors', rawTickets, 'array') as NonNullable<
+      CertificateExpiryWatcherProps['ticketConnectors']
     >;
   }
 

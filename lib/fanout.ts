@@ -15,7 +15,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DESTINATION_KINDS, parseDestinations } from '../lambda/channels/destinations';
 import { type Routing, routedDetailTypes, validateRouting } from '../lambda/channels/routing';
+import { parseConnectors } from '../lambda/channels/tickets/connector';
 import { type AlertFanoutSettings, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
+import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
 export interface AlertFanoutProps extends AlertFanoutSettings {
@@ -30,6 +32,8 @@ export interface AlertFanoutProps extends AlertFanoutSettings {
   readonly watcherId: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Holds each certificate's ticket reference (the ticket Lambda's claim and record). */
+  readonly stateTable?: StateTable;
 }
 
 // E.164: '+', country code not starting with 0, at most 15 digits in all.
@@ -101,11 +105,26 @@ const validateChatbotNames = (names: readonly string[]): void => {
   }
 };
 
+/** The same check the ticket Lambda runs at init, rethrown as a construct configuration error. */
+export const validateTicketConnectors = (
+  connectors: AlertFanoutSettings['ticketConnectors'],
+): string | undefined => {
+  if (!connectors || connectors.length === 0) return undefined;
+  const json = JSON.stringify(connectors);
+  try {
+    parseConnectors(json, 'ticketConnectors');
+  } catch (error) {
+    throw new InvalidWatcherConfigError((error as Error).message, { cause: error });
+  }
+  return json;
+};
+
 /** Checks every fan-out setting (throws {@link InvalidWatcherConfigError} naming the bad value). */
 export const validateAlertFanoutSettings = (settings: AlertFanoutSettings): void => {
   validateRoutingProp(settings.routing);
   validatePhoneNumbers(settings.smsPhoneNumbers ?? []);
   validateWebhookDestinations(settings.webhookDestinations);
+  validateTicketConnectors(settings.ticketConnectors);
   validateChatbotNames(
     [...(settings.slackChannels ?? []), ...(settings.teamsChannels ?? [])].map((c) => c.configurationName),
   );
@@ -132,6 +151,11 @@ export class AlertFanout extends Construct {
   readonly notifierQueue?: sqs.IQueue;
   readonly notifierDeadLetterQueue?: sqs.IQueue;
   readonly notifierDeadLetterAlarm?: cloudwatch.Alarm;
+  /** The ticket Lambda, when `ticketConnectors` lists any. */
+  readonly ticketFunction?: lambda.IFunction;
+  readonly ticketQueue?: sqs.IQueue;
+  readonly ticketDeadLetterQueue?: sqs.IQueue;
+  readonly ticketDeadLetterAlarm?: cloudwatch.Alarm;
   readonly slackChannels: chatbot.SlackChannelConfiguration[] = [];
   readonly teamsChannels: chatbot.CfnMicrosoftTeamsChannelConfiguration[] = [];
 
@@ -140,6 +164,10 @@ export class AlertFanout extends Construct {
     this.routing = validateRoutingProp(props.routing);
     const phoneNumbers = validatePhoneNumbers(props.smsPhoneNumbers ?? []);
     const destinationsJson = validateWebhookDestinations(props.webhookDestinations);
+    const connectorsJson = validateTicketConnectors(props.ticketConnectors);
+    if (connectorsJson && !props.stateTable) {
+      throw new InvalidWatcherConfigError('ticketConnectors need the watcher state table (stateTable)');
+    }
     const slack = props.slackChannels ?? [];
     const teams = props.teamsChannels ?? [];
     validateChatbotNames([...slack, ...teams].map((c) => c.configurationName));
@@ -206,11 +234,40 @@ export class AlertFanout extends Construct {
 
     if (slack.length > 0 || teams.length > 0) this.createChatbotChannels(slack, teams);
     if (destinationsJson) {
-      const notifier = this.createNotifier(props, destinationsJson);
+      const notifier = this.createTopicConsumer(props, {
+        id: 'Notifier',
+        topic: this.chatTopic,
+        entry: 'lambda/handlers/notify.ts',
+        description: 'Posts watcher alerts to Slack, Teams, Google Chat and webhooks',
+        environment: { WEBHOOK_DESTINATIONS: destinationsJson },
+        secretIds: (props.webhookDestinations ?? []).map((d) => d.secretId),
+        what: 'A chat notification could not be posted to a webhook',
+        fix: 'fix the destination (URL secret, payload)',
+      });
       this.notifierFunction = notifier.fn;
       this.notifierQueue = notifier.queue;
       this.notifierDeadLetterQueue = notifier.dlq;
       this.notifierDeadLetterAlarm = notifier.alarm;
+    }
+    if (connectorsJson && props.stateTable) {
+      const tickets = this.createTopicConsumer(props, {
+        id: 'Tickets',
+        topic: this.ticketsTopic,
+        entry: 'lambda/handlers/tickets.ts',
+        description: 'Opens, updates and resolves one ticket per certificate lifecycle',
+        environment: {
+          TICKET_CONNECTORS: connectorsJson,
+          STATE_TABLE_NAME: props.stateTable.table.tableName,
+        },
+        secretIds: (props.ticketConnectors ?? []).map((c) => c.secretId),
+        what: 'A ticket could not be opened, updated or resolved',
+        fix: 'fix the connector (credentials secret, project, permissions)',
+      });
+      props.stateTable.grantTicketReferences(tickets.fn);
+      this.ticketFunction = tickets.fn;
+      this.ticketQueue = tickets.queue;
+      this.ticketDeadLetterQueue = tickets.dlq;
+      this.ticketDeadLetterAlarm = tickets.alarm;
     }
   }
 
@@ -255,62 +312,69 @@ export class AlertFanout extends Construct {
     });
   }
 
-  private createNotifier(props: AlertFanoutProps, destinationsJson: string) {
-    const dlq = new sqs.Queue(this, 'NotifierDeadLetterQueue', {
+  /** topic → encrypted SQS queue (DLQ after 5 receives, alarmed) → Lambda with partial batch responses. */
+  private createTopicConsumer(
+    props: AlertFanoutProps,
+    c: {
+      id: string;
+      topic: sns.ITopic;
+      entry: string;
+      description: string;
+      environment: Record<string, string>;
+      secretIds: readonly string[];
+      what: string;
+      fix: string;
+    },
+  ) {
+    const dlq = new sqs.Queue(this, `${c.id}DeadLetterQueue`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     // SSE-SQS, not a customer key: SNS can deliver to it without a key policy.
-    const queue = new sqs.Queue(this, 'NotifierQueue', {
+    const queue = new sqs.Queue(this, `${c.id}Queue`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
       deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
     });
-    // Not raw: the notifier reads the SNS envelope, whose `Message` is the `sqs` variant (the event).
-    this.chatTopic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: false }));
+    // Not raw: the consumers read the SNS envelope, whose `Message` is the `sqs` variant (the event).
+    c.topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: false }));
 
-    const notifier = new WatcherFunction(this, 'Notifier', {
-      entry: 'lambda/handlers/notify.ts',
-      description: 'Posts watcher alerts to Slack, Teams, Google Chat and webhooks',
+    const consumer = new WatcherFunction(this, c.id, {
+      entry: c.entry,
+      description: c.description,
       timeout: NOTIFIER_TIMEOUT,
       logRetention: props.logRetention,
-      environment: {
-        WEBHOOK_DESTINATIONS: destinationsJson,
-        WATCHER_ID: props.watcherId,
-        METRICS_NAMESPACE,
-      },
+      environment: { ...c.environment, WATCHER_ID: props.watcherId, METRICS_NAMESPACE },
     });
-    notifier.function.addEventSource(
+    consumer.function.addEventSource(
       new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
     const acknowledgements: { id: string; reason: string }[] = [];
-    for (const d of props.webhookDestinations ?? []) {
+    for (const secretId of new Set(c.secretIds)) {
       // A name gets `-*`: Secrets Manager appends '-' and 6 random characters to every secret ARN,
       // so the ARN of a secret known by name ends in a suffix we cannot know at deploy time.
-      const resource = d.secretId.startsWith('arn:')
-        ? d.secretId
-        : `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${d.secretId}-*`;
-      notifier.function.addToRolePolicy(
+      const resource = secretId.startsWith('arn:')
+        ? secretId
+        : `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretId}-*`;
+      consumer.function.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }),
       );
-      if (!d.secretId.startsWith('arn:')) {
+      if (!secretId.startsWith('arn:')) {
         acknowledgements.push({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${d.secretId}-*]`,
-          reason: `The webhook secret '${d.secretId}' by name: Secrets Manager appends 6 random characters to its ARN.`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretId}-*]`,
+          reason: `The secret '${secretId}' by name: Secrets Manager appends 6 random characters to its ARN.`,
         });
       }
     }
-    if (acknowledgements.length > 0) Validations.of(notifier.role).acknowledge(...acknowledgements);
+    if (acknowledgements.length > 0) Validations.of(consumer.role).acknowledge(...acknowledgements);
 
     const alarm = dlq
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'NotifierDeadLetterAlarm', {
-        alarmDescription:
-          'A chat notification could not be posted to a webhook after 5 receives and was dead-lettered; ' +
-          'fix the destination (URL secret, payload) and redrive the queue.',
+      .createAlarm(this, `${c.id}DeadLetterAlarm`, {
+        alarmDescription: `${c.what} after 5 receives and was dead-lettered; ${c.fix} and redrive the queue.`,
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -320,6 +384,6 @@ export class AlertFanout extends Construct {
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
 
-    return { fn: notifier.function, queue, dlq, alarm };
+    return { fn: consumer.function, queue, dlq, alarm };
   }
 }

@@ -71,6 +71,15 @@ export class StateTable extends Construct {
    * What a scan needs and nothing more: batched reads, conditional writes, and the Query on the
    * scope index (named, so no `index/*` wildcard). No Scan, no DeleteItem.
    */
+  /** The ticket Lambda reads and conditionally updates a certificate's ticket reference. */
+  grantTicketReferences(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+    });
+  }
+
   grantLifecycle(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
