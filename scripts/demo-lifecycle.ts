@@ -6,7 +6,7 @@ import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { renderTable } from '../bin/cli/table';
 import type { Seeded } from '../test/support/acm-seed';
-import { captureBus } from '../test/support/bus-capture';
+import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
 import { createChain, daysFrom } from '../test/support/certs';
 import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import type { Moto } from '../test/support/moto';
@@ -18,7 +18,8 @@ export const demoLifecycle = async (
   home: string,
   seeded: readonly Seeded[],
   say: (s?: string) => void,
-): Promise<void> => {
+): Promise<ReceivedEvent[]> => {
+  const all: ReceivedEvent[] = [];
   const acm = (region: string) => new ACMClient(moto.clientConfig(region));
   await new DynamoDBClient(moto.clientConfig(home)).send(
     new CreateTableCommand(stateTableInputFromTemplate('demo-state')),
@@ -28,6 +29,7 @@ export const demoLifecycle = async (
     inventoryOnMoto(moto, { regions, home, busName: 'demo-lifecycle-bus', stateTable: 'demo-state' })({ id });
   const show = async (title: string, expected: number) => {
     const events = await capture.receive(expected, 3_000);
+    all.push(...events);
     const rows = events
       .filter((e) => e['detail-type'] !== 'Scan Completed')
       .map((e) => {
@@ -50,7 +52,7 @@ export const demoLifecycle = async (
   await scan('demo-lifecycle-2');
   await show('  scan 2 (same day, nothing changed)', 1);
   const target = seeded.find((s) => typeof s.days === 'number' && s.days < 7);
-  if (!target) return;
+  if (!target) return all;
   const now = new Date();
   const renewed = await createChain({
     now,
@@ -71,4 +73,5 @@ export const demoLifecycle = async (
   );
   await scan('demo-lifecycle-3');
   await show(`  scan 3 (after re-importing ${target.name} with 90 days)`, 2);
+  return all;
 };

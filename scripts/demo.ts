@@ -30,6 +30,7 @@ import { watcherEventPattern } from '../test/support/template';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
 import { demoFanout } from './demo-fanout';
 import { demoLifecycle } from './demo-lifecycle';
+import { demoTickets } from './demo-tickets';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
 const HOME = 'us-east-1';
@@ -224,7 +225,13 @@ const main = async () => {
 
     say('');
     say('4. The deployed watcher remembers (DynamoDB state table): only transitions reach the bus.');
-    await demoLifecycle(m, REGIONS, HOME, seeded, say);
+    const transitions = await demoLifecycle(m, REGIONS, HOME, seeded, say);
+
+    say('');
+    say(
+      '5. Tickets: one per certificate lifecycle (a local server playing the GitHub Issues API), closed on renewal:',
+    );
+    await demoTickets(transitions, say);
     if (received.length < expectedAtLeast) {
       throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }
