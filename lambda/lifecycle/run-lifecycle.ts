@@ -156,6 +156,17 @@ export const processScan = async (
     await mapLimit(result.changes, 16, async (change) => {
       const location = change.state.location;
       const pending = entries.get(location)?.outbox ?? null;
+      // Another live run is publishing this item's outbox: taking its events over would publish
+      // them twice. Wait for it to clear (re-read on the next attempt) instead.
+      const foreignLive =
+        pending !== null &&
+        pending.owner !== null &&
+        pending.owner !== runId &&
+        pending.claimedAt + lease > clock().getTime();
+      if (change.events.length > 0 && foreignLive) {
+        lost++;
+        return;
+      }
       let outbox = pending;
       if (change.events.length > 0) {
         const events = dedupe([...(pending?.events ?? []), ...change.events]);
@@ -184,8 +195,11 @@ export const processScan = async (
       }
     }
     conflicts += lost;
-    if (lost > 0)
+    if (lost > 0) {
       logger.warn('state writes lost a race; re-reading and re-applying', { runId, lost, attempt });
+      // Give the other run time to publish and clear: 50, 100, 200, 400 ms.
+      if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, 50 * 2 ** (attempt - 1)));
+    }
   } while (lost > 0 && attempt < maxAttempts);
 
   const events = dedupe([...owned.values()].flat());

@@ -193,7 +193,7 @@ class RecordingPublisher implements Publisher {
 describe('lifecycle timeline on DynamoDB (moto)', () => {
   let moto: Moto;
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startMoto({ serialized: true });
     await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), TABLE);
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
@@ -55,13 +56,29 @@ const waitReady = async (endpoint: string, child: ChildProcess, log: () => strin
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms: ${log()}`);
 };
 
-export const startMoto = async (timeoutMs = 30_000): Promise<Moto> => {
+export interface MotoOptions {
+  /**
+   * One request at a time, so conditional writes are atomic as in DynamoDB (moto's threaded server
+   * lets two concurrent conditional PutItem calls both succeed). For concurrency-control tests.
+   */
+  readonly serialized?: boolean;
+  readonly timeoutMs?: number;
+}
+
+const SERIALIZED_LAUNCHER = join(__dirname, 'moto-serialized.py');
+
+export const startMoto = async (options: MotoOptions = {}): Promise<Moto> => {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = options.serialized
+      ? spawn('python3', [SERIALIZED_LAUNCHER, '127.0.0.1', String(port)], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
+      : spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-4000);
