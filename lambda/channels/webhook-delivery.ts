@@ -26,8 +26,8 @@ export type FetchLike = (
   init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
 ) => Promise<HttpResponseLike>;
 
-export interface DeliveryOptions {
-  readonly fetch: FetchLike;
+/** How an HTTP call is retried within one invocation (webhooks, ticket APIs). */
+export interface RetryPolicy {
   /** Per-request timeout. */
   readonly timeoutMs: number;
   readonly maxAttempts: number;
@@ -40,6 +40,10 @@ export interface DeliveryOptions {
   readonly baseBackoffMs?: number;
   /** Called before each retry (for logging); the reason is redacted. */
   readonly onRetry?: (info: { attempt: number; waitMs: number; status?: number; reason: string }) => void;
+}
+
+export interface DeliveryOptions extends RetryPolicy {
+  readonly fetch: FetchLike;
 }
 
 /** Replaces every URL (and the secret's exact text) in a message: webhook URLs are bearer credentials. */

@@ -19,7 +19,7 @@ import {
 import type { WatcherEvent } from '../channels/format/view';
 import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
 import type { Logger } from '../core/ports';
-import { ConfigurationError, type Env, numberEnv, requireEnv } from '../shared/env';
+import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
 
@@ -33,20 +33,11 @@ export interface NotifyConfig {
   readonly secretCacheTtlMs: number;
 }
 
-const positiveInt = (env: Env, name: string, fallback: number): number => {
-  if (!env[name]?.trim()) return fallback;
-  const n = numberEnv(env, name);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ConfigurationError(`environment variable ${name} must be a positive integer, got ${n}`);
-  }
-  return n;
-};
-
 export const notifyConfigFromEnv = (env: Env): NotifyConfig => ({
   destinations: parseDestinations(requireEnv(env, 'WEBHOOK_DESTINATIONS')),
-  timeoutMs: positiveInt(env, 'WEBHOOK_TIMEOUT_MS', 5000),
-  maxAttempts: positiveInt(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
-  secretCacheTtlMs: positiveInt(env, 'SECRET_CACHE_TTL_MS', 300_000),
+  timeoutMs: positiveIntEnv(env, 'WEBHOOK_TIMEOUT_MS', 5000),
+  maxAttempts: positiveIntEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
+  secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
 });
 
 export class InvalidNotificationError extends Error {

@@ -19,7 +19,14 @@ import type { Logger } from '../core/ports';
 import { countSeverities } from '../core/scan';
 import { lifecycleScanFromProbeResults } from '../lifecycle/observations';
 import { processScan } from '../lifecycle/run-lifecycle';
-import { ConfigurationError, type Env, numberEnv, numberListEnv, requireEnv } from '../shared/env';
+import {
+  ConfigurationError,
+  type Env,
+  numberEnv,
+  numberListEnv,
+  positiveIntEnv,
+  requireEnv,
+} from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
 import { parsePemBundle } from '../sources/endpoint/trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult } from '../sources/endpoint/types';
@@ -35,12 +42,6 @@ export interface ProbeConfig {
 }
 
 export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
-  const positive = (name: string) => {
-    const n = numberEnv(env, name);
-    if (!Number.isInteger(n) || n < 1)
-      throw new ConfigurationError(`environment variable ${name} must be a positive integer, got ${n}`);
-    return n;
-  };
   let caPems: string[] = [];
   const caFile = env.CA_FILE?.trim();
   if (caFile) {
@@ -61,8 +62,8 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
       tiersDays: env.TIERS_DAYS ? numberListEnv(env, 'TIERS_DAYS') : DEFAULT_THRESHOLDS.tiersDays,
       criticalDays: env.CRITICAL_DAYS ? numberEnv(env, 'CRITICAL_DAYS') : DEFAULT_THRESHOLDS.criticalDays,
     }),
-    timeoutMs: positive('PROBE_TIMEOUT_MS'),
-    concurrency: positive('PROBE_CONCURRENCY'),
+    timeoutMs: positiveIntEnv(env, 'PROBE_TIMEOUT_MS'),
+    concurrency: positiveIntEnv(env, 'PROBE_CONCURRENCY'),
     caPems,
   };
 };

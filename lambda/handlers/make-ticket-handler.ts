@@ -33,7 +33,7 @@ import {
   type TicketRef,
 } from '../channels/tickets';
 import type { Logger } from '../core/ports';
-import { ConfigurationError, type Env, numberEnv, requireEnv } from '../shared/env';
+import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
 import {
@@ -58,21 +58,12 @@ export interface TicketConfig {
   readonly claimLeaseMs: number;
 }
 
-const positiveInt = (env: Env, name: string, fallback: number): number => {
-  if (!env[name]?.trim()) return fallback;
-  const n = numberEnv(env, name);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ConfigurationError(`environment variable ${name} must be a positive integer, got ${n}`);
-  }
-  return n;
-};
-
 export const ticketConfigFromEnv = (env: Env): TicketConfig => ({
   connectors: parseConnectors(requireEnv(env, 'TICKET_CONNECTORS')),
-  timeoutMs: positiveInt(env, 'TICKET_TIMEOUT_MS', 5000),
-  maxAttempts: positiveInt(env, 'TICKET_MAX_ATTEMPTS', 3),
-  secretCacheTtlMs: positiveInt(env, 'SECRET_CACHE_TTL_MS', 300_000),
-  claimLeaseMs: positiveInt(env, 'TICKET_CLAIM_LEASE_MS', 900_000),
+  timeoutMs: positiveIntEnv(env, 'TICKET_TIMEOUT_MS', 5000),
+  maxAttempts: positiveIntEnv(env, 'TICKET_MAX_ATTEMPTS', 3),
+  secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
+  claimLeaseMs: positiveIntEnv(env, 'TICKET_CLAIM_LEASE_MS', 900_000),
 });
 
 /** Another delivery is opening this lifecycle's ticket: try again later (SQS redelivery). */

@@ -36,3 +36,16 @@ export const numberEnv = (env: Env, name: string): number => {
     throw new ConfigurationError(`environment variable ${name} must be a number, got "${raw}"`);
   return n;
 };
+
+/** A positive whole number from the environment, or `fallback` when unset. */
+export const positiveIntEnv = (env: Env, name: string, fallback?: number): number => {
+  if (!env[name]?.trim()) {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigurationError(`environment variable ${name} is required but not set`);
+  }
+  const n = numberEnv(env, name);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ConfigurationError(`environment variable ${name} must be a positive integer, got ${n}`);
+  }
+  return n;
+};

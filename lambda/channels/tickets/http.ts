@@ -5,7 +5,7 @@
  * Error messages carry the method, the path and a short, redacted excerpt of the answer; the
  * credentials (and the Authorization header built from them) never reach a message or a log.
  */
-import { type HttpResponseLike, retryAfterMs } from '../webhook-delivery';
+import { type HttpResponseLike, type RetryPolicy, retryAfterMs } from '../webhook-delivery';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH';
 
@@ -14,20 +14,8 @@ export type TicketFetch = (
   init: { method: HttpMethod; headers: Record<string, string>; body?: string; signal: AbortSignal },
 ) => Promise<HttpResponseLike>;
 
-export interface HttpOptions {
+export interface HttpOptions extends RetryPolicy {
   readonly fetch: TicketFetch;
-  /** Per-request timeout. */
-  readonly timeoutMs: number;
-  readonly maxAttempts: number;
-  /** Milliseconds left for this invocation's work (the Lambda's remaining time less a margin). */
-  readonly remainingMs: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly now: () => number;
-  /** 0 ≤ random() < 1, for jitter. */
-  readonly random: () => number;
-  /** @default 250 */
-  readonly baseBackoffMs?: number;
-  readonly onRetry?: (info: { attempt: number; waitMs: number; status?: number; reason: string }) => void;
 }
 
 /** Base class: every failure a connector reports. `retryable` says whether SQS redelivery can help. */
