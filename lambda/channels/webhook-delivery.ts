@@ -62,7 +62,8 @@ export const retryAfterMs = (value: string | null, now: number): number | undefi
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };
 
-const describeError = (error: unknown): string => {
+/** A request failure in one line (timeout, or the message with the socket error code). */
+export const describeError = (error: unknown): string => {
   if (!(error instanceof Error)) return 'request failed';
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'request timed out';
   const cause = (error as { cause?: unknown }).cause;

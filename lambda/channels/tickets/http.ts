@@ -5,7 +5,7 @@
  * Error messages carry the method, the path and a short, redacted excerpt of the answer; the
  * credentials (and the Authorization header built from them) never reach a message or a log.
  */
-import { type HttpResponseLike, type RetryPolicy, retryAfterMs } from '../webhook-delivery';
+import { describeError, type HttpResponseLike, type RetryPolicy, retryAfterMs } from '../webhook-delivery';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH';
 
@@ -55,17 +55,6 @@ export const redactSecrets = (text: string, secrets: readonly string[]): string 
   let out = text;
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   return out;
-};
-
-const describe = (error: unknown): string => {
-  if (!(error instanceof Error)) return 'request failed';
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'request timed out';
-  const cause = (error as { cause?: unknown }).cause;
-  const code =
-    cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
-      ? cause.code
-      : undefined;
-  return code ? `${error.message} (${code})` : error.message;
 };
 
 export interface JsonRequest {
@@ -129,7 +118,7 @@ export const requestJson = async (req: JsonRequest, opts: HttpOptions): Promise<
       last = { status: res.status, reason: message };
     } catch (error) {
       if (error instanceof TicketApiError) throw error;
-      last = { reason: `${what}: ${redactSecrets(describe(error), req.secrets)}` };
+      last = { reason: `${what}: ${redactSecrets(describeError(error), req.secrets)}` };
     }
     if (attempt === opts.maxAttempts) break;
     const wait = retryWait ?? Math.round(opts.random() * base * 2 ** (attempt - 1));
