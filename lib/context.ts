@@ -324,36 +324,16 @@ export const parseWatcherContext = (
   if (rawSms !== undefined) props.smsPhoneNumbers = stringList('watcher:smsPhoneNumbers', rawSms);
   // Shapes and values are checked by the construct (validated before anything is created); the
   // app names the context key when that fails (see bin/app.ts).
-  const rawWebhooks = get('watcher:webhookDestinations');
-  if (rawWebhooks !== undefined) {
-    props.webhookDestinations = jsonValue('watcher:webhookDestinations', rawWebhooks, 'array') as NonNullable<
-      CertificateExpiryWatcherProps['webhookDestinations']
-    >;
-  }
-  const rawSlack = get('watcher:slackChannels');
-  if (rawSlack !== undefined) {
-    props.slackChannels = jsonValue('watcher:slackChannels', rawSlack, 'array') as NonNullable<
-      CertificateExpiryWatcherProps['slackChannels']
-    >;
-  }
-  const rawTeams = get('watcher:teamsChannels');
-  if (rawTeams !== undefined) {
-    props.teamsChannels = jsonValue('watcher:teamsChannels', rawTeams, 'array') as NonNullable<
-      CertificateExpiryWatcherProps['teamsChannels']
-    >;
-  }
-  const rawRouting = get('watcher:routing');
-  if (rawRouting !== undefined) {
-    props.routing = jsonValue('watcher:routing', rawRouting, 'object') as NonNullable<
-      CertificateExpiryWatcherProps['routing']
-    >;
-  }
-
-  const rawTickets = get('watcher:ticketConnectors');
-  if (rawTickets !== undefined) {
-    props.ticketConnectors = jsonValue('watcher:ticketConnectors', rawTickets, 'array') as NonNullable<
-      CertificateExpiryWatcherProps['ticketConnectors']
-    >;
+  const jsonKeys = [
+    ['watcher:webhookDestinations', 'webhookDestinations', 'array'],
+    ['watcher:slackChannels', 'slackChannels', 'array'],
+    ['watcher:teamsChannels', 'teamsChannels', 'array'],
+    ['watcher:routing', 'routing', 'object'],
+    ['watcher:ticketConnectors', 'ticketConnectors', 'array'],
+  ] as const;
+  for (const [key, prop, shape] of jsonKeys) {
+    const raw = get(key);
+    if (raw !== undefined) (props as Record<string, unknown>)[prop] = jsonValue(key, raw, shape);
   }
 
   return { stackName, watcherProps: props };

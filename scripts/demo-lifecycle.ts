@@ -2,12 +2,11 @@
  * The demo's memory section: the same ACM inventory with the lifecycle state table (created as
  * the stack declares it), scanned three times: first scan, a repeat, and after a renewal.
  */
-import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { ACMClient } from '@aws-sdk/client-acm';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { renderTable } from '../bin/cli/table';
-import type { Seeded } from '../test/support/acm-seed';
+import { renewInPlace, type Seeded } from '../test/support/acm-seed';
 import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
-import { createChain, daysFrom } from '../test/support/certs';
 import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import type { Moto } from '../test/support/moto';
 import { stateTableInputFromTemplate, watcherEventPattern } from '../test/support/template';
@@ -53,24 +52,7 @@ export const demoLifecycle = async (
   await show('  scan 2 (same day, nothing changed)', 1);
   const target = seeded.find((s) => typeof s.days === 'number' && s.days < 7);
   if (!target) return all;
-  const now = new Date();
-  const renewed = await createChain({
-    now,
-    leaf: {
-      commonName: target.name,
-      dnsNames: [target.name],
-      notBefore: daysFrom(now, -1),
-      notAfter: daysFrom(now, 90),
-    },
-  });
-  await acm(target.region).send(
-    new ImportCertificateCommand({
-      CertificateArn: target.arn,
-      Certificate: Buffer.from(renewed.leaf.certPem),
-      PrivateKey: Buffer.from(renewed.leaf.keyPem),
-      CertificateChain: Buffer.from(renewed.intermediate.certPem),
-    }),
-  );
+  await renewInPlace(acm(target.region), target);
   await scan('demo-lifecycle-3');
   await show(`  scan 3 (after re-importing ${target.name} with 90 days)`, 2);
   return all;

@@ -1,8 +1,7 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTING } from '../../lambda/channels/routing';
 import {
@@ -10,7 +9,7 @@ import {
   type CertificateExpiryWatcherProps,
   InvalidWatcherConfigError,
 } from '../../lib';
-import { testApp, watcherStack } from './stacks';
+import { acknowledgments, testApp, watcherStack } from './stacks';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -407,20 +406,6 @@ describe('alert fan-out configuration', () => {
     );
   });
 });
-
-/** Every acknowledged rule in the tree, as `<construct path>: <rule id>` → reason. */
-const acknowledgments = (root: IConstruct): Record<string, string> => {
-  const found: Record<string, string> = {};
-  for (const node of root.node.findAll()) {
-    for (const entry of node.node.metadata) {
-      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
-        found[`${node.node.path}: ${id.replace(/^annotation::/i, '')}`] = JSON.stringify(reason);
-      }
-    }
-  }
-  return found;
-};
 
 describe('cdk-nag AwsSolutions on the fan-out', () => {
   it('finds nothing unacknowledged with every channel configured', () => {

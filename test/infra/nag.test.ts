@@ -2,31 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateExpiryWatcher } from '../../lib';
-import { CDK_JSON_CONTEXT, watcherStack } from './stacks';
+import { acknowledgments, CDK_JSON_CONTEXT, watcherStack } from './stacks';
 
 const ROOT = path.resolve(__dirname, '../..');
-
-/** Every acknowledged rule in the tree, as `<construct path>: <rule id>` → reason. */
-const acknowledgments = (root: IConstruct): Record<string, string> => {
-  const found: Record<string, string> = {};
-  for (const node of root.node.findAll()) {
-    for (const entry of node.node.metadata) {
-      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
-        found[`${node.node.path}: ${id.replace(/^annotation::/i, '')}`] = JSON.stringify(reason);
-      }
-    }
-  }
-  return found;
-};
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged in a watcher with default props', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { CertificateExpiryWatcher, type CertificateExpiryWatcherProps } from '../../lib';
 
 const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')) as {
@@ -30,4 +31,18 @@ export const watcherStack = (
   const stack = new Stack(app, options.stackName ?? 'TestStack');
   const watcher = new CertificateExpiryWatcher(stack, 'Watcher', props);
   return { app, stack, watcher };
+};
+
+/** Every acknowledged rule in the tree, as `<construct path>: <rule id>` → reason. */
+export const acknowledgments = (root: IConstruct): Record<string, string> => {
+  const found: Record<string, string> = {};
+  for (const node of root.node.findAll()) {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        found[`${node.node.path}: ${id.replace(/^annotation::/i, '')}`] = JSON.stringify(reason);
+      }
+    }
+  }
+  return found;
 };

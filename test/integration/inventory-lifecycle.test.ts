@@ -3,13 +3,12 @@
  * table created as the stack declares it, the handler run on three scans. Only transitions reach
  * the bus: the first scan reports, a repeated scan is quiet, a renewal is announced once.
  */
-import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { ACMClient } from '@aws-sdk/client-acm';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
-import { type Seeded, seedAcm, standardSeed } from '../support/acm-seed';
+import { renewInPlace, type Seeded, seedAcm, standardSeed } from '../support/acm-seed';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
-import { createChain, daysFrom } from '../support/certs';
 import { inventoryOnMoto } from '../support/inventory-on-moto';
 import { type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
@@ -47,24 +46,7 @@ beforeAll(async () => {
   runs.push(await capture.receive(1, 3_000));
   // Renew one certificate in place: re-import a later certificate under the same ARN.
   const target = seeded.find((s) => s.name.startsWith('three-days.eu-west-1'))!;
-  const now = new Date();
-  const renewed = await createChain({
-    now,
-    leaf: {
-      commonName: target.name,
-      dnsNames: [target.name],
-      notBefore: daysFrom(now, -1),
-      notAfter: daysFrom(now, 90),
-    },
-  });
-  await acm(target.region).send(
-    new ImportCertificateCommand({
-      CertificateArn: target.arn,
-      Certificate: Buffer.from(renewed.leaf.certPem),
-      PrivateKey: Buffer.from(renewed.leaf.keyPem),
-      CertificateChain: Buffer.from(renewed.intermediate.certPem),
-    }),
-  );
+  await renewInPlace(new ACMClient(moto.clientConfig(target.region)), target);
   await scan('scan-3');
   runs.push(await capture.receive(2, 5_000));
 });

@@ -105,3 +105,25 @@ export const standardSeed = (regions: readonly string[]): SeedSpec[] =>
       key: { kind: 'ec' as const, curve: 'P-256' as const },
     },
   ]);
+
+/**
+ * Renews a seeded certificate in place, as ACM re-import does: a new certificate (90 days) under
+ * the same ARN. Returns its notAfter.
+ */
+export const renewInPlace = async (acm: ACMClient, target: Seeded, days = 90): Promise<Date> => {
+  const now = new Date();
+  const notAfter = daysFrom(now, days);
+  const renewed = await createChain({
+    now,
+    leaf: { commonName: target.name, dnsNames: [target.name], notBefore: daysFrom(now, -1), notAfter },
+  });
+  await acm.send(
+    new ImportCertificateCommand({
+      CertificateArn: target.arn,
+      Certificate: Buffer.from(renewed.leaf.certPem),
+      PrivateKey: Buffer.from(renewed.leaf.keyPem),
+      CertificateChain: Buffer.from(renewed.intermediate.certPem),
+    }),
+  );
+  return notAfter;
+};
