@@ -15,7 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DESTINATION_KINDS, parseDestinations } from '../lambda/channels/destinations';
 import { type Routing, routedDetailTypes, validateRouting } from '../lambda/channels/routing';
-import { parseConnectors } from '../lambda/channels/tickets/connector';
+import { parseConnectors, searchLagMsOf } from '../lambda/channels/tickets/connector';
 import { type AlertFanoutSettings, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
@@ -41,6 +41,27 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 // Chatbot configuration names: 1-128 of letters, digits, '-' and '_'.
 const CHATBOT_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const NOTIFIER_TIMEOUT = Duration.seconds(30);
+/** SQS consumers: AWS's guidance for Lambda event sources is a visibility of at least 6 × the timeout. */
+const CONSUMER_VISIBILITY = Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6);
+const DEFAULT_MAX_RECEIVES = 5;
+
+/**
+ * The ticket consumer's timings, each derived from the others (docs/tickets.md, "Timings"):
+ * - the claim lease outlives the function timeout by 30 s, so a claim's holder is done or dead
+ *   when its lease ends (lambda/channels/tickets/ticket-lifecycle.ts);
+ * - another delivery may take the claim over after lease + the connector's search lag, and comes
+ *   back after each visibility timeout until then;
+ * - the receives before the DLQ cover that wait plus three spare receives (failures of their own).
+ */
+export const ticketTimings = (
+  timeout: Duration,
+  visibility: Duration,
+  maxSearchLagMs: number,
+): { readonly claimLeaseMs: number; readonly maxReceiveCount: number } => {
+  const claimLeaseMs = (timeout.toSeconds() + 30) * 1000;
+  const waitReceives = Math.ceil((claimLeaseMs + maxSearchLagMs) / visibility.toMilliseconds());
+  return { claimLeaseMs, maxReceiveCount: Math.max(DEFAULT_MAX_RECEIVES, waitReceives + 3) };
+};
 
 export const validatePhoneNumbers = (numbers: readonly string[]): readonly string[] => {
   const seen = new Set<string>();
@@ -250,6 +271,11 @@ export class AlertFanout extends Construct {
       this.notifierDeadLetterAlarm = notifier.alarm;
     }
     if (connectorsJson && props.stateTable) {
+      const timings = ticketTimings(
+        NOTIFIER_TIMEOUT,
+        CONSUMER_VISIBILITY,
+        Math.max(...parseConnectors(connectorsJson).map(searchLagMsOf)),
+      );
       const tickets = this.createTopicConsumer(props, {
         id: 'Tickets',
         topic: this.ticketsTopic,
@@ -258,7 +284,9 @@ export class AlertFanout extends Construct {
         environment: {
           TICKET_CONNECTORS: connectorsJson,
           STATE_TABLE_NAME: props.stateTable.table.tableName,
+          TICKET_CLAIM_LEASE_MS: String(timings.claimLeaseMs),
         },
+        maxReceiveCount: timings.maxReceiveCount,
         secretIds: (props.ticketConnectors ?? []).map((c) => c.secretId),
         what: 'A ticket could not be opened, updated or resolved',
         fix: 'fix the connector (credentials secret, project, permissions)',
@@ -324,8 +352,11 @@ export class AlertFanout extends Construct {
       secretIds: readonly string[];
       what: string;
       fix: string;
+      /** @default 5 */
+      maxReceiveCount?: number;
     },
   ) {
+    const maxReceiveCount = c.maxReceiveCount ?? DEFAULT_MAX_RECEIVES;
     const dlq = new sqs.Queue(this, `${c.id}DeadLetterQueue`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -335,8 +366,8 @@ export class AlertFanout extends Construct {
     const queue = new sqs.Queue(this, `${c.id}Queue`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
+      visibilityTimeout: CONSUMER_VISIBILITY,
+      deadLetterQueue: { queue: dlq, maxReceiveCount },
     });
     // Not raw: the consumers read the SNS envelope, whose `Message` is the `sqs` variant (the event).
     c.topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: false }));
@@ -374,7 +405,7 @@ export class AlertFanout extends Construct {
     const alarm = dlq
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
       .createAlarm(this, `${c.id}DeadLetterAlarm`, {
-        alarmDescription: `${c.what} after 5 receives and was dead-lettered; ${c.fix} and redrive the queue.`,
+        alarmDescription: `${c.what} after ${maxReceiveCount} receives and was dead-lettered; ${c.fix} and redrive the queue.`,
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

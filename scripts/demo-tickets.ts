@@ -8,8 +8,8 @@ import type { WatcherEvent } from '../lambda/channels/format';
 import { DEFAULT_ROUTING, routesFor } from '../lambda/channels/routing';
 import { silentLogger } from '../lambda/core/ports';
 import { makeTicketHandler } from '../lambda/handlers/make-ticket-handler';
-import { InMemoryTicketRefStore } from '../lambda/sinks/state/ticket-ref-store';
 import type { ReceivedEvent } from '../test/support/bus-capture';
+import { InMemoryTicketRefStore } from '../test/support/in-memory-ticket-store';
 import { startTicketServer } from '../test/support/ticket-servers';
 
 export const demoTickets = async (
@@ -21,8 +21,7 @@ export const demoTickets = async (
     const routed = events.filter((e) =>
       routesFor(e as unknown as WatcherEvent, DEFAULT_ROUTING).includes('tickets'),
     );
-    const locations = routed.map((e) => (e.detail.certificate as { id: string }).id);
-    const store = new InMemoryTicketRefStore(locations);
+    const store = new InMemoryTicketRefStore();
     const handler = makeTicketHandler({
       config: {
         connectors: [

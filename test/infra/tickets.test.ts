@@ -1,7 +1,9 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidWatcherConfigError, validateTicketConnectors } from '../../lib';
+import { ticketTimings } from '../../lib/fanout';
 import { watcherStack } from './stacks';
 
 const JIRA = {
@@ -65,6 +67,30 @@ describe('ticket Lambda wiring', () => {
       AlarmDescription: Match.stringLikeRegexp('ticket could not be opened'),
     });
     expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+
+  it('derives the claim lease from the function timeout, and enough receives to outwait a claim', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (r) => r.Properties.Environment?.Variables?.TICKET_CONNECTORS,
+    );
+    const timeoutS = fn?.Properties.Timeout as number;
+    const lease = Number(fn?.Properties.Environment.Variables.TICKET_CLAIM_LEASE_MS);
+    expect(lease).toBeGreaterThan(timeoutS * 1000);
+    const queue = Object.values(template.findResources('AWS::SQS::Queue')).find((r) =>
+      JSON.stringify(r).includes('AlertsTicketsDeadLetterQueue'),
+    );
+    const { VisibilityTimeout, RedrivePolicy } = queue?.Properties ?? {};
+    // Jira's search lag (120 s) + the lease must pass within the receives, with spare ones left.
+    const waitReceives = Math.ceil((lease + 120_000) / (VisibilityTimeout * 1000));
+    expect(RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(waitReceives + 3);
+  });
+
+  it('adds receives for a connector that declares a long search lag', () => {
+    const short = ticketTimings(Duration.seconds(30), Duration.seconds(180), 0);
+    const long = ticketTimings(Duration.seconds(30), Duration.seconds(180), 600_000);
+    expect(short).toEqual({ claimLeaseMs: 60_000, maxReceiveCount: 5 });
+    expect(long.claimLeaseMs).toBe(60_000);
+    expect((long.maxReceiveCount - 3) * 180_000).toBeGreaterThanOrEqual(60_000 + 600_000);
   });
 
   it('creates no ticket Lambda without connectors', () => {

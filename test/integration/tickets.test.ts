@@ -5,12 +5,12 @@
  * waited, so Retry-After and backoff cost no test time.
  */
 import { X509Certificate } from 'node:crypto';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WatcherEvent } from '../../lambda/channels/format/view';
-import { dedupKeyOf, parseConnectors } from '../../lambda/channels/tickets';
+import { DEFAULT_SEARCH_LAG_SECONDS, dedupKeyOf, parseConnectors } from '../../lambda/channels/tickets';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
 import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/events';
@@ -22,18 +22,18 @@ import { CachedSecretReader, type SecretReader } from '../../lambda/sinks/secret
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
 import {
   DynamoDbTicketRefStore,
-  InMemoryTicketRefStore,
-  recordAttributeFor,
-  TicketLocationNotTrackedError,
   type TicketRecord,
+  ticketItemKey,
 } from '../../lambda/sinks/state/ticket-ref-store';
 import { certInfo } from '../../lambda/sources/endpoint/cert-info';
 import { recordFromCertInfo } from '../../lambda/sources/x509-record';
 import { createCertificate, DAY_MS, daysFrom } from '../support/certs';
+import { InMemoryTicketRefStore } from '../support/in-memory-ticket-store';
 import { type Moto, startMoto } from '../support/moto';
 import { startTicketServer, type TicketServer, type TicketSystem } from '../support/ticket-servers';
 
 const T0 = new Date('2026-11-25T12:00:00.000Z');
+const LEASE_MS = 60_000;
 const LOCATION = 'api.example.com:443@192.0.2.10';
 
 const snsBody = (event: WatcherEvent) =>
@@ -158,6 +158,9 @@ beforeEach(() => {
     servers[s].requests.length = 0;
     servers[s].tickets.length = 0;
     servers[s].script.length = 0;
+    servers[s].searchLagMs = 0;
+    servers[s].clock = Date.now;
+    servers[s].intercept = undefined;
   }
 });
 
@@ -171,7 +174,12 @@ interface Harness {
 
 const harness = (
   system: TicketSystem,
-  over: { secret?: Record<string, string>; maxAttempts?: number } = {},
+  over: {
+    secret?: Record<string, string>;
+    maxAttempts?: number;
+    now?: () => number;
+    timeoutMs?: number;
+  } = {},
 ): Harness => {
   const server = servers[system];
   const secret = over.secret ?? server.secret;
@@ -194,18 +202,19 @@ const harness = (
       },
     ]),
   );
-  const store = new InMemoryTicketRefStore([LOCATION]);
+  const store = new InMemoryTicketRefStore();
   const logs: string[] = [];
   const sleeps: number[] = [];
   const handler = makeTicketHandler({
     config: {
       connectors,
-      timeoutMs: 2000,
+      timeoutMs: over.timeoutMs ?? 2000,
       maxAttempts: over.maxAttempts ?? 3,
       secretCacheTtlMs: 60_000,
-      claimLeaseMs: 60_000,
+      claimLeaseMs: LEASE_MS,
     },
     secrets: new CachedSecretReader(reader),
+    now: over.now,
     refStore: () => store,
     logger: jsonLogger({ component: 'tickets' }, (l) => logs.push(l)),
     sleep: async (ms) => {
@@ -453,8 +462,9 @@ describe('exactly one ticket per lifecycle', () => {
     },
   );
 
-  it('a claim left by a delivery that died is taken over after the lease', async () => {
+  it('a claim left by a delivery that died is taken over once its lease and the search lag have passed', async () => {
     const h = harness('jira');
+    const settled = LEASE_MS + DEFAULT_SEARCH_LAG_SECONDS.jira * 1000;
     h.store.items.set(LOCATION, {
       connector: 'jira-main',
       system: 'jira',
@@ -462,7 +472,7 @@ describe('exactly one ticket per lifecycle', () => {
       dedupKey: key(),
       severity: 'warning',
       tierDays: 14,
-      pending: { owner: 'dead-delivery', since: Date.now() - 120_000 },
+      pending: { owner: 'dead-delivery', since: Date.now() - settled - 1000 },
       rev: 'r0',
     });
     expect(await deliver(h, events.warning)).toEqual({ batchItemFailures: [] });
@@ -520,7 +530,7 @@ describe('removal and several connectors', () => {
         { name: 'pd', kind: 'pagerduty', secretId: 'pd', baseUrl: pd.baseUrl },
       ]),
     );
-    const stores = [new InMemoryTicketRefStore([LOCATION]), new InMemoryTicketRefStore([LOCATION])];
+    const stores = [new InMemoryTicketRefStore(), new InMemoryTicketRefStore()];
     const handler = makeTicketHandler({
       config: { connectors, timeoutMs: 2000, maxAttempts: 1, secretCacheTtlMs: 60_000, claimLeaseMs: 60_000 },
       secrets: { get: async (id) => secrets.get(id) ?? '' },
@@ -640,7 +650,7 @@ describe('configuration', () => {
       timeoutMs: 5000,
       maxAttempts: 3,
       secretCacheTtlMs: 300_000,
-      claimLeaseMs: 900_000,
+      claimLeaseMs: 60_000,
     });
   });
 
@@ -652,27 +662,216 @@ describe('configuration', () => {
   });
 });
 
+describe('forced interleavings: one ticket whatever the timing', () => {
+  const CREATE = /\/rest\/api\/3\/issue$|\/repos\/[^/]+\/[^/]+\/issues$|\/api\/now\/table\/incident$/;
+  const SEARCH = /\/search\/jql$|\/repos\/[^/]+\/[^/]+\/issues$|\/api\/now\/table\/incident$/;
+  const isCreate = (r: { method: string; path: string }) => r.method === 'POST' && CREATE.test(r.path);
+  const isSearch = (r: { method: string; path: string }) =>
+    (r.method === 'GET' || r.path.endsWith('/search/jql')) && SEARCH.test(r.path);
+  const creates = (s: TicketServer) => s.requests.filter(isCreate).length;
+  const failed = (out: { batchItemFailures: { itemIdentifier: string }[] }) =>
+    out.batchItemFailures.map((f) => f.itemIdentifier);
+
+  /** A clock shared by the handler and the server's search index, moved by the test. */
+  const setup = (system: TicketSystem) => {
+    const clock = { t: T0.getTime() };
+    const s = servers[system];
+    s.clock = () => clock.t;
+    s.searchLagMs = DEFAULT_SEARCH_LAG_SECONDS[system] * 1000;
+    // Generous request timeout: the gates below hold requests in real time.
+    const h = harness(system, { now: () => clock.t, timeoutMs: 20_000 });
+    const settle = LEASE_MS + s.searchLagMs + 1;
+    return { s, h, clock, settle };
+  };
+
+  /** Holds the first request matching `which` after the server processed it, until released. */
+  const holdFirst = (s: TicketServer, which: (r: { method: string; path: string }) => boolean) => {
+    let reached!: () => void;
+    let release!: (v: 'answer' | 'drop') => void;
+    const arrived = new Promise<void>((r) => {
+      reached = r;
+    });
+    const released = new Promise<'answer' | 'drop'>((r) => {
+      release = r;
+    });
+    let held = false;
+    s.intercept = async (r) => {
+      if (held || !which(r)) return 'answer';
+      held = true;
+      reached();
+      return released;
+    };
+    return { arrived, release };
+  };
+
+  it.each(['jira', 'servicenow', 'github'] as const)(
+    '%s: a create whose answer is lost is not repeated; the redelivery waits for the search, then finds it',
+    async (system) => {
+      const { s, h, clock, settle } = setup(system);
+      s.intercept = async (r) => (isCreate(r) ? 'drop' : 'answer');
+      expect(failed(await deliver(h, events.warning, 'msg-1'))).toEqual(['msg-1']);
+      expect(h.logs.some((l) => l.includes('TicketOutcomeUnknownError'))).toBe(true);
+      expect(creates(s)).toBe(1);
+      expect(s.tickets).toHaveLength(1);
+      s.intercept = undefined;
+      // SQS brings it back early (another copy, or a short visibility): the claim still stands.
+      clock.t += 1_000;
+      expect(failed(await deliver(h, events.warning, 'msg-1'))).toEqual(['msg-1']);
+      expect(h.logs.at(-1)).toContain('TicketBusyError');
+      clock.t += settle;
+      expect(await deliver(h, events.warning, 'msg-1')).toEqual({ batchItemFailures: [] });
+      expect(h.logs.some((l) => l.includes('"message":"ticket found"'))).toBe(true);
+      expect(creates(s)).toBe(1);
+      expect((await h.store.get(LOCATION))?.key).toBe(s.tickets[0]!.key);
+    },
+  );
+
+  it('a 5xx on create is not retried (the ticket may exist); once settled, the redelivery opens exactly one', async () => {
+    const { s, h, clock, settle } = setup('github');
+    // The create (and only it) gets a 502 without being processed: the client cannot tell.
+    s.intercept = async (r) => {
+      if (isSearch(r)) s.script.push({ status: 502, body: 'bad gateway' });
+      return 'answer';
+    };
+    expect(failed(await deliver(h, events.warning, 'msg-1'))).toEqual(['msg-1']);
+    s.intercept = undefined;
+    expect(s.requests.filter(isCreate).map((r) => r.status)).toEqual([502]);
+    expect(s.tickets).toHaveLength(0);
+    clock.t += settle;
+    expect(await deliver(h, events.warning, 'msg-1')).toEqual({ batchItemFailures: [] });
+    expect(s.tickets).toHaveLength(1);
+  });
+
+  it.each(['jira', 'servicenow', 'github', 'pagerduty'] as const)(
+    '%s: a second delivery arriving between the claim and the create backs off',
+    async (system) => {
+      const { s, h, clock, settle } = setup(system);
+      const held = holdFirst(s, () => true); // the holder's first request (find, or PagerDuty's trigger)
+      const first = deliver(h, events.warning, 'copy-1');
+      await held.arrived;
+      expect(failed(await deliver(h, events.warning, 'copy-2'))).toEqual(['copy-2']);
+      held.release('answer');
+      expect(await first).toEqual({ batchItemFailures: [] });
+      clock.t += settle;
+      expect(await deliver(h, events.warning, 'copy-2')).toEqual({ batchItemFailures: [] });
+      expect(s.tickets).toHaveLength(1);
+    },
+  );
+
+  it.each(['jira', 'servicenow', 'github'] as const)(
+    '%s: a lease that runs out while the holder is still creating is not taken over before the search can see it',
+    async (system) => {
+      const { s, h, clock, settle } = setup(system);
+      const held = holdFirst(s, isCreate);
+      const first = deliver(h, events.warning, 'slow');
+      await held.arrived; // the ticket exists; its creator has not heard back
+      clock.t += LEASE_MS + 1;
+      const second = await deliver(h, events.warning, 'other');
+      if (s.searchLagMs > 0) {
+        // The search cannot see the new ticket yet: taking over now would open a second one.
+        expect(failed(second)).toEqual(['other']);
+      } else {
+        // ServiceNow's table query sees it at once: the successor records the same ticket.
+        expect(second).toEqual({ batchItemFailures: [] });
+      }
+      held.release('answer');
+      expect(await first).toEqual({ batchItemFailures: [] });
+      clock.t += settle;
+      expect(await deliver(h, events.warning, 'other')).toEqual({ batchItemFailures: [] });
+      expect(s.tickets).toHaveLength(1);
+      expect((await h.store.get(LOCATION))?.key).toBe(s.tickets[0]!.key);
+    },
+  );
+
+  it.each(['jira', 'github'] as const)(
+    '%s: a holder whose lease ran out before it could create opens nothing',
+    async (system) => {
+      const { s, h, clock, settle } = setup(system);
+      // The find is slow: by its answer the lease cannot cover a create any more.
+      s.intercept = async (r) => {
+        if (isSearch(r)) clock.t += LEASE_MS;
+        return 'answer';
+      };
+      expect(failed(await deliver(h, events.warning, 'late'))).toEqual(['late']);
+      expect(creates(s)).toBe(0);
+      expect(h.logs.at(-1)).toContain('would lapse before the ticket is opened');
+      s.intercept = undefined;
+      // It handed the claim back: the redelivery goes ahead at once.
+      expect(await deliver(h, events.warning, 'late')).toEqual({ batchItemFailures: [] });
+      clock.t += settle;
+      expect(s.tickets).toHaveLength(1);
+    },
+  );
+
+  it.each(['jira', 'github'] as const)(
+    '%s: the redelivery of a message whose Lambda timed out mid-create is a stranger to its own claim',
+    async (system) => {
+      const { s, h, clock, settle } = setup(system);
+      const held = holdFirst(s, isCreate);
+      const dead = deliver(h, events.warning, 'msg-1'); // this invocation "times out": never heard of again
+      await held.arrived;
+      clock.t += 30_000; // the same message, visible again
+      expect(failed(await deliver(h, events.warning, 'msg-1'))).toEqual(['msg-1']);
+      expect(s.tickets).toHaveLength(1);
+      clock.t += settle;
+      expect(await deliver(h, events.warning, 'msg-1')).toEqual({ batchItemFailures: [] });
+      expect(h.logs.some((l) => l.includes('"message":"ticket found"'))).toBe(true);
+      held.release('drop');
+      await dead;
+      expect(s.tickets).toHaveLength(1);
+      expect(creates(s)).toBe(1);
+    },
+  );
+
+  it.each(['jira', 'github'] as const)(
+    '%s: a renewal that meets a ticket being opened waits, then closes it',
+    async (system) => {
+      const { s, h, clock, settle } = setup(system);
+      const held = holdFirst(s, isCreate);
+      const opening = deliver(h, events.warning, 'open-1');
+      await held.arrived;
+      // Without waiting it would find nothing, clear the claim, and leave the new ticket open forever.
+      expect(failed(await deliver(h, events.renewed, 'renewed-1'))).toEqual(['renewed-1']);
+      held.release('answer');
+      expect(await opening).toEqual({ batchItemFailures: [] });
+      clock.t += settle;
+      expect(await deliver(h, events.renewed, 'renewed-1')).toEqual({ batchItemFailures: [] });
+      expect(s.tickets).toHaveLength(1);
+      expect(s.tickets[0]!.open).toBe(false);
+      expect(await h.store.get(LOCATION)).toBeNull();
+    },
+  );
+});
+
 describe('DynamoDbTicketRefStore on the state table (moto)', () => {
-  const TABLE = 'cert-watch-state';
   let moto: Moto;
   let dynamodb: DynamoDBClient;
+  let table = '';
+  let tables = 0;
 
   beforeAll(async () => {
     moto = await startMoto();
     dynamodb = new DynamoDBClient(moto.clientConfig('eu-west-1'));
-    await createStateTable(dynamodb, TABLE);
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: TABLE,
-        Item: marshall({ pk: LOCATION, scope: 'endpoint#api.example.com:443', version: 3, ticket: null }),
-      }),
-    );
   });
 
   afterAll(async () => {
     dynamodb?.destroy();
     await moto?.stop();
   });
+
+  // Each test owns its table: nothing one leaves behind reaches another.
+  beforeEach(async () => {
+    table = `cert-watch-state-${++tables}`;
+    await createStateTable(dynamodb, table);
+  });
+
+  const track = (location: string) =>
+    dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ pk: location, scope: 'endpoint#api.example.com:443', version: 3, ticket: null }),
+      }),
+    );
 
   const rec = (over: Partial<TicketRecord>): TicketRecord => ({
     connector: 'github-main',
@@ -685,12 +884,13 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
     ...over,
   });
 
-  it('claims, records and clears conditionally, bumping the lifecycle version on every write', async () => {
+  it('claims, records and clears conditionally; mirrors the reference into the tracked item, bumping its version', async () => {
+    await track(LOCATION);
     const store = new DynamoDbTicketRefStore(
-      { tableName: TABLE, connector: 'github-main', mirrorTicket: true },
+      { tableName: table, connector: 'github-main', mirrorTicket: true },
       dynamodb,
     );
-    const lifecycle = new DynamoDbStateStore({ tableName: TABLE }, dynamodb);
+    const lifecycle = new DynamoDbStateStore({ tableName: table }, dynamodb);
     expect(await store.get(LOCATION)).toBeNull();
     const claim = rec({ pending: { owner: 'm1', since: 1 } });
     expect(await store.put(LOCATION, claim, null)).toBe(true);
@@ -712,32 +912,53 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
     expect(await store.put(LOCATION, null, recorded)).toBe(true);
     expect(await store.get(LOCATION)).toBeNull();
     expect((await lifecycle.get(LOCATION))?.state.ticket).toBeNull();
+    // `status` lists locations only, never the ticket items beside them.
+    expect((await lifecycle.list()).map((t) => t.location)).toEqual([LOCATION]);
   });
 
-  it('keeps each connector in its own attribute; only the first mirrors `ticket`', async () => {
-    const second = new DynamoDbTicketRefStore({ tableName: TABLE, connector: 'pd-main' }, dynamodb);
-    expect(recordAttributeFor('pd-main')).toBe('ticket_pd_main');
+  it('keeps each connector in its own item; only the first mirrors `ticket`', async () => {
+    await track(LOCATION);
+    const second = new DynamoDbTicketRefStore({ tableName: table, connector: 'pd-main' }, dynamodb);
     const pd = rec({ connector: 'pd-main', system: 'pagerduty', key: key(), rev: 'p1' });
     expect(await second.put(LOCATION, pd, null)).toBe(true);
+    const raw = await dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: ticketItemKey('pd-main', LOCATION) } } }),
+    );
+    expect(raw.Item?.location?.S).toBe(LOCATION);
+    expect(raw.Item?.scope).toBeUndefined(); // never in the lifecycle's scope index
+    expect(Number(raw.Item?.ttl?.N)).toBeGreaterThan(Date.now() / 1000 + 80 * 86_400);
     expect(
-      await new DynamoDbTicketRefStore({ tableName: TABLE, connector: 'github-main' }, dynamodb).get(
+      await new DynamoDbTicketRefStore({ tableName: table, connector: 'github-main' }, dynamodb).get(
         LOCATION,
       ),
     ).toBeNull();
     expect(
-      (await new DynamoDbStateStore({ tableName: TABLE }, dynamodb).get(LOCATION))?.state.ticket,
+      (await new DynamoDbStateStore({ tableName: table }, dynamodb).get(LOCATION))?.state.ticket,
     ).toBeNull();
     expect(await second.put(LOCATION, null, pd)).toBe(true);
   });
 
-  it('names an untracked location instead of creating an item for it', async () => {
-    const store = new DynamoDbTicketRefStore({ tableName: TABLE, connector: 'github-main' }, dynamodb);
-    await expect(store.put('nowhere:443@192.0.2.99', rec({}), null)).rejects.toThrow(
-      TicketLocationNotTrackedError,
+  it('claims for a location the lifecycle does not track (yet) on the same item, so no delivery can bypass the claim', async () => {
+    const where = 'nowhere:443@192.0.2.99';
+    const a = new DynamoDbTicketRefStore(
+      { tableName: table, connector: 'github-main', mirrorTicket: true },
+      dynamodb,
     );
+    const claim = rec({ pending: { owner: 'a', since: 1 } });
+    expect(await a.put(where, claim, null)).toBe(true);
+    expect(await a.put(where, rec({ rev: 'b' }), null)).toBe(false);
+    // Tracked meanwhile: the claim is still the one every delivery contends on.
+    await track(where);
+    expect(await a.get(where)).toEqual(claim);
+    expect(await a.put(where, rec({ key: '9', rev: 'r9' }), claim)).toBe(true);
+    expect((await new DynamoDbStateStore({ tableName: table }, dynamodb).get(where))?.state.ticket).toEqual({
+      system: 'github',
+      key: '9',
+    });
   });
 
   it('drives the handler: concurrent deliveries and a redelivery still open one GitHub issue', async () => {
+    await track(LOCATION);
     const s = servers.github;
     const connectors = parseConnectors(
       JSON.stringify([
@@ -745,10 +966,16 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
       ]),
     );
     const handler = makeTicketHandler({
-      config: { connectors, timeoutMs: 2000, maxAttempts: 3, secretCacheTtlMs: 60_000, claimLeaseMs: 60_000 },
+      config: {
+        connectors,
+        timeoutMs: 20_000,
+        maxAttempts: 3,
+        secretCacheTtlMs: 60_000,
+        claimLeaseMs: LEASE_MS,
+      },
       secrets: { get: async () => JSON.stringify(s.secret) },
       refStore: (c, i) =>
-        new DynamoDbTicketRefStore({ tableName: TABLE, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
+        new DynamoDbTicketRefStore({ tableName: table, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
       logger: jsonLogger({}, () => {}),
       sleep: async () => {},
     });

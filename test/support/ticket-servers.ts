@@ -13,6 +13,12 @@
  *   .../issues/{n}. Bearer token; X-GitHub-Api-Version and User-Agent required.
  * - PagerDuty Events API v2: POST /v2/enqueue, 202 on success, 400 `invalid event` for a bad
  *   event or an unknown routing key (the Events API has no 401: the key is in the body).
+ *
+ * Two knobs force the interleavings that real systems produce at random:
+ * - `searchLagMs` (Jira's JQL search and GitHub's label listing): a new ticket stays invisible to
+ *   searches for that long by the server's `clock`, as their eventually consistent indexes do.
+ * - `intercept`: called after a request was processed and before it is answered; it may wait (a
+ *   slow answer) or say 'drop' (the connection dies: the client never learns the outcome).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -63,6 +69,12 @@ export interface TicketServer {
   readonly script: ScriptedTicketReply[];
   /** Connector configuration fields besides name, kind and secretId. */
   readonly connectorFields: Record<string, string>;
+  /** How long a new ticket stays invisible to searches (Jira, GitHub). @default 0 */
+  searchLagMs: number;
+  /** The server's notion of now (epoch ms), for the search lag. @default Date.now */
+  clock: () => number;
+  /** After processing, before answering: wait, or 'drop' the connection without an answer. */
+  intercept?: (req: { method: string; path: string }) => Promise<'answer' | 'drop'>;
   close(): Promise<void>;
 }
 
@@ -92,7 +104,12 @@ type Handler = (req: {
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
-const jiraHandler = (tickets: FakeTicket[], secret: Record<string, string>, project: string): Handler => {
+const jiraHandler = (
+  tickets: FakeTicket[],
+  secret: Record<string, string>,
+  project: string,
+  searchable: (t: FakeTicket) => boolean,
+): Handler => {
   const auth = basic(secret.email!, secret.apiToken!);
   let n = 0;
   const byKey = (key: string) => tickets.find((t) => t.key === key);
@@ -111,7 +128,7 @@ const jiraHandler = (tickets: FakeTicket[], secret: Record<string, string>, proj
       if (!label) return { status: 400, json: { errorMessages: ['bad jql'] } };
       const openOnly = jql.includes('statusCategory != Done');
       const issues = tickets
-        .filter((t) => t.labels.includes(label) && (!openOnly || t.open))
+        .filter((t) => searchable(t) && t.labels.includes(label) && (!openOnly || t.open))
         .map((t) => ({ id: t.id, key: t.key }));
       return { status: 200, json: { issues, isLast: true } };
     }
@@ -279,6 +296,7 @@ const gitHubHandler = (
   owner: string,
   repo: string,
   base: () => string,
+  searchable: (t: FakeTicket) => boolean,
 ): Handler => {
   let n = 0;
   return ({ method, path, query, headers, json }) => {
@@ -315,7 +333,9 @@ const gitHubHandler = (
         json: tickets
           .filter(
             (t) =>
-              labels.every((l) => t.labels.includes(l)) && (state === 'all' || t.open === (state === 'open')),
+              searchable(t) &&
+              labels.every((l) => t.labels.includes(l)) &&
+              (state === 'all' || t.open === (state === 'open')),
           )
           .map(view),
       };
@@ -428,18 +448,36 @@ export const startTicketServer = async (system: TicketSystem): Promise<TicketSer
           : { routingKey: randomUUID().replace(/-/g, '') };
   const connectorFields: Record<string, string> =
     system === 'jira' ? { project: 'OPS' } : system === 'github' ? { owner: 'acme', repo: 'certs' } : {};
+  const api: TicketServer = {
+    system,
+    baseUrl: '',
+    secret,
+    requests,
+    tickets,
+    script,
+    connectorFields,
+    searchLagMs: 0,
+    clock: Date.now,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const createdAt = new WeakMap<FakeTicket, number>();
+  const searchable = (t: FakeTicket) => api.clock() - (createdAt.get(t) ?? 0) >= api.searchLagMs;
   const handler: Handler =
     system === 'jira'
-      ? jiraHandler(tickets, secret, 'OPS')
+      ? jiraHandler(tickets, secret, 'OPS', searchable)
       : system === 'servicenow'
         ? serviceNowHandler(tickets, secret)
         : system === 'github'
-          ? gitHubHandler(tickets, secret, 'acme', 'certs', () => baseUrl)
+          ? gitHubHandler(tickets, secret, 'acme', 'certs', () => baseUrl, searchable)
           : pagerDutyHandler(tickets, secret);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const json = parseJson(Buffer.concat(chunks).toString('utf8'));
       const url = new URL(req.url ?? '/', 'http://localhost');
       const scripted = script.shift();
@@ -452,6 +490,7 @@ export const startTicketServer = async (system: TicketSystem): Promise<TicketSer
             headers: req.headers,
             json,
           });
+      for (const t of tickets) if (!createdAt.has(t)) createdAt.set(t, api.clock());
       requests.push({
         method: req.method ?? '',
         path: url.pathname,
@@ -466,6 +505,10 @@ export const startTicketServer = async (system: TicketSystem): Promise<TicketSer
           : reply.json === undefined
             ? ''
             : JSON.stringify(reply.json);
+      if ((await api.intercept?.({ method: req.method ?? '', path: url.pathname })) === 'drop') {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(reply.status, {
         ...(body && !scripted ? { 'content-type': 'application/json' } : {}),
         ...(reply.headers ?? {}),
@@ -476,18 +519,6 @@ export const startTicketServer = async (system: TicketSystem): Promise<TicketSer
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
-  return {
-    system,
-    baseUrl,
-    secret,
-    requests,
-    tickets,
-    script,
-    connectorFields,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  Object.assign(api, { baseUrl });
+  return api;
 };

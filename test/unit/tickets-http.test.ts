@@ -4,6 +4,7 @@ import {
   requestJson,
   TicketAuthError,
   TicketNotFoundError,
+  TicketOutcomeUnknownError,
   TicketRequestError,
   TicketUnavailableError,
 } from '../../lambda/channels/tickets';
@@ -100,4 +101,54 @@ describe('requestJson', () => {
     expect(error.message).not.toContain('secret-token');
     expect(error.message).not.toContain('c2VjcmV0LXRva2Vu');
   });
+});
+
+describe('a request that creates a ticket (not idempotent)', () => {
+  const create = { ...req, idempotent: false };
+  const timeout = () =>
+    Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
+  const refused = () =>
+    Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
+
+  it.each([
+    ['a 5xx', () => reply(502, 'bad gateway')],
+    ['a timeout', timeout],
+    [
+      'a dropped connection',
+      () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }),
+    ],
+  ])('is not repeated after %s: the outcome is unknown', async (_what, answer) => {
+    const { opts, seen } = options([answer(), reply(201, '{"key":"OPS-2"}')]);
+    const error = await requestJson(create, opts).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TicketOutcomeUnknownError);
+    expect((error as Error).message).toContain('may have taken effect');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('is repeated after a 429 or a connection that was never made (nothing happened)', async () => {
+    const { opts, seen } = options([
+      reply(429, '', { 'retry-after': '1' }),
+      refused(),
+      reply(201, '{"key":"OPS-1"}'),
+    ]);
+    expect((await requestJson(create, opts)).body).toEqual({ key: 'OPS-1' });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('an idempotent request (a search) is still retried after a 5xx', async () => {
+    const { opts, seen } = options([reply(503), reply(200, '{"issues":[]}')]);
+    expect((await requestJson(req, opts)).body).toEqual({ issues: [] });
+    expect(seen).toHaveLength(2);
+  });
+});
+
+it('redacts before cutting: a secret straddling the excerpt limit leaves no prefix behind', async () => {
+  const body = `${'x'.repeat(290)}secret-token and more`;
+  const { opts } = options([reply(400, body)]);
+  const error = (await requestJson(req, opts).catch((e: unknown) => e)) as Error;
+  expect(error).toBeInstanceOf(TicketRequestError);
+  expect(error.message).not.toContain('secret-');
+  expect(error.message).toContain('[redac');
 });

@@ -13,6 +13,12 @@ export type { TicketRef };
 export interface TicketConnector {
   readonly name: string;
   readonly kind: ConnectorKind;
+  /**
+   * How long (ms) a ticket just created may stay invisible to `find`: a claim's successor trusts
+   * an empty `find` only this long after the claim's lease ended (Jira's and GitHub's searches
+   * are eventually consistent; ServiceNow's table query and PagerDuty's dedup_key are not).
+   */
+  readonly searchLagMs: number;
   /** The open ticket carrying this dedup key, or null. */
   find(dedupKey: string): Promise<TicketRef | null>;
   open(view: AlertView, dedupKey: string): Promise<TicketRef>;
@@ -35,7 +41,31 @@ interface BaseConfig {
   readonly name: string;
   /** Secrets Manager secret id (name or ARN) holding the credentials as JSON. */
   readonly secretId: string;
+  /**
+   * How long the system's search may lag behind a ticket's creation, in seconds (0 to 600).
+   * @default DEFAULT_SEARCH_LAG_SECONDS of the kind: jira 120, github 60, servicenow 0, pagerduty 0
+   */
+  readonly searchLagSeconds?: number;
 }
+
+/**
+ * Search lag assumed per system. Jira's JQL search reads an index updated after the issue is
+ * written, GitHub's issue listing by label is served from replicas; both documented as eventually
+ * consistent. ServiceNow's Table API queries the table itself; PagerDuty merges by dedup_key.
+ */
+export const DEFAULT_SEARCH_LAG_SECONDS: Record<ConnectorKind, number> = {
+  jira: 120,
+  github: 60,
+  servicenow: 0,
+  pagerduty: 0,
+};
+
+/** The largest configurable search lag: the ticket queue's redelivery window is sized for it. */
+export const MAX_SEARCH_LAG_SECONDS = 600;
+
+/** The connector's search lag in milliseconds. */
+export const searchLagMsOf = (c: ConnectorConfig): number =>
+  (c.searchLagSeconds ?? DEFAULT_SEARCH_LAG_SECONDS[c.kind]) * 1000;
 
 export interface JiraConfig extends BaseConfig {
   readonly kind: 'jira';
@@ -132,13 +162,21 @@ export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): Conne
     if (names.has(name)) throw new ConfigurationError(`${at}.name "${name}" is used twice`);
     names.add(name);
     const secretId = s('secretId', true)!;
+    const lag = entry.searchLagSeconds;
+    if (
+      lag !== undefined &&
+      (!Number.isInteger(lag) || (lag as number) < 0 || (lag as number) > MAX_SEARCH_LAG_SECONDS)
+    )
+      throw new ConfigurationError(
+        `${at}.searchLagSeconds must be a whole number of seconds from 0 to ${MAX_SEARCH_LAG_SECONDS}, got ${JSON.stringify(lag)}`,
+      );
+    const base = { name, secretId, ...(lag === undefined ? {} : { searchLagSeconds: lag as number }) };
     const kind = entry.kind;
     switch (kind) {
       case 'jira':
         return {
           kind,
-          name,
-          secretId,
+          ...base,
           baseUrl: url('baseUrl', true)!,
           project: s('project', true)!,
           issueType: s('issueType', false),
@@ -147,8 +185,7 @@ export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): Conne
       case 'servicenow':
         return {
           kind,
-          name,
-          secretId,
+          ...base,
           baseUrl: url('baseUrl', true)!,
           assignmentGroup: s('assignmentGroup', false),
           category: s('category', false),
@@ -159,10 +196,10 @@ export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): Conne
         const repo = s('repo', true)!;
         if (!/^[A-Za-z0-9_.-]+$/.test(owner) || !/^[A-Za-z0-9_.-]+$/.test(repo))
           throw new ConfigurationError(`${at}: owner and repo must be GitHub names, got "${owner}/${repo}"`);
-        return { kind, name, secretId, baseUrl: url('baseUrl', false), owner, repo, labels: labels() };
+        return { kind, ...base, baseUrl: url('baseUrl', false), owner, repo, labels: labels() };
       }
       case 'pagerduty':
-        return { kind, name, secretId, baseUrl: url('baseUrl', false) };
+        return { kind, ...base, baseUrl: url('baseUrl', false) };
       default:
         throw new ConfigurationError(
           `${at}.kind must be one of ${CONNECTOR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,

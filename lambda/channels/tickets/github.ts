@@ -6,7 +6,7 @@
 import type { SecretReader } from '../../sinks/secrets/secret-reader';
 import type { AlertView } from '../format/view';
 import type { GitHubConfig, TicketConnector, TicketRef } from './connector';
-import { secretFields } from './connector';
+import { searchLagMsOf, secretFields } from './connector';
 import { ticketContent, toMarkdown } from './content';
 import { type HttpMethod, type HttpOptions, requestJson } from './http';
 
@@ -18,6 +18,7 @@ export const GITHUB_API_VERSION = '2022-11-28';
 export class GitHubConnector implements TicketConnector {
   readonly kind = 'github';
   readonly name: string;
+  readonly searchLagMs: number;
   private readonly base: string;
 
   constructor(
@@ -26,10 +27,11 @@ export class GitHubConnector implements TicketConnector {
     private readonly http: HttpOptions,
   ) {
     this.name = config.name;
+    this.searchLagMs = searchLagMsOf(config);
     this.base = `${config.baseUrl ?? 'https://api.github.com'}/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
   }
 
-  private async call(method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
+  private async call(method: HttpMethod, path: string, body?: unknown, idempotent = true): Promise<unknown> {
     const { token } = secretFields(await this.secrets.get(this.config.secretId), this.config.secretId, [
       'token',
     ]);
@@ -45,6 +47,7 @@ export class GitHubConnector implements TicketConnector {
           'user-agent': 'cert-expiry-watcher',
         },
         body,
+        idempotent,
         secrets: [token],
       },
       this.http,
@@ -69,11 +72,16 @@ export class GitHubConnector implements TicketConnector {
 
   async open(view: AlertView, dedupKey: string): Promise<TicketRef> {
     const c = ticketContent(view, dedupKey);
-    const body = await this.call('POST', '/issues', {
-      title: c.summary,
-      body: toMarkdown(c),
-      labels: [...(this.config.labels ?? ['certificate-expiry']), dedupKey],
-    });
+    const body = await this.call(
+      'POST',
+      '/issues',
+      {
+        title: c.summary,
+        body: toMarkdown(c),
+        labels: [...(this.config.labels ?? ['certificate-expiry']), dedupKey],
+      },
+      false,
+    );
     if (!isObj(body) || typeof body.number !== 'number')
       throw new Error(`github(${this.name}) created an issue but returned no number`);
     return this.refOfIssue(body);

@@ -4,6 +4,12 @@
  * backoff and full jitter, and the status codes that retrying cannot fix turned into named errors.
  * Error messages carry the method, the path and a short, redacted excerpt of the answer; the
  * credentials (and the Authorization header built from them) never reach a message or a log.
+ *
+ * A request that is not idempotent (creating a ticket) is never repeated once it may have reached
+ * the server: after a timeout, a dropped connection or a 5xx the ticket may exist, and a second POST
+ * would open a second one. Only a 429 (the server says it did nothing) or a connection that was never
+ * made is retried; otherwise the caller gets a TicketOutcomeUnknownError and must look before it
+ * creates again.
  */
 import { describeError, type HttpResponseLike, type RetryPolicy, retryAfterMs } from '../webhook-delivery';
 
@@ -45,6 +51,15 @@ export class TicketUnavailableError extends TicketApiError {
   override readonly name = 'TicketUnavailableError';
 }
 
+/**
+ * A request that creates something may or may not have taken effect (timeout, dropped connection,
+ * 5xx): the caller must not repeat it blindly, only after finding out (check by dedup key once the
+ * system's search has caught up).
+ */
+export class TicketOutcomeUnknownError extends TicketApiError {
+  override readonly name = 'TicketOutcomeUnknownError';
+}
+
 /** Another 4xx: the request itself is wrong (a field the instance rejects, an unknown issue type, ...). */
 export class TicketRequestError extends TicketApiError {
   override readonly name = 'TicketRequestError';
@@ -67,7 +82,19 @@ export interface JsonRequest {
   readonly secrets: readonly string[];
   /** Names the system in error messages: `jira`, `github`, ... */
   readonly system: string;
+  /**
+   * False for a request whose repetition has another effect (creating a ticket): it is then retried
+   * only when the server certainly did nothing (429, connection never made). @default true
+   */
+  readonly idempotent?: boolean;
 }
+
+/** Errors raised before a single byte reached the server: repeating the request is always safe. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const neverConnected = (error: unknown): boolean => {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' && NEVER_CONNECTED.has(cause.code);
+};
 
 export interface JsonResponse {
   readonly status: number;
@@ -109,16 +136,22 @@ export const requestJson = async (req: JsonRequest, opts: HttpOptions): Promise<
         }
         return { status: res.status, body };
       }
-      const excerpt = redactSecrets(text.slice(0, 300), req.secrets).replace(/\s+/g, ' ').trim();
+      // Redact first, then cut: a cut could leave a secret's prefix that no longer matches.
+      const excerpt = redactSecrets(text, req.secrets).slice(0, 300).replace(/\s+/g, ' ').trim();
       const message = `${what}: HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`;
       if (res.status === 401 || res.status === 403) throw new TicketAuthError(message, res.status);
       if (res.status === 404) throw new TicketNotFoundError(message, res.status);
       if (res.status === 429) retryWait = retryAfterMs(res.headers.get('retry-after'), opts.now());
       else if (res.status < 500) throw new TicketRequestError(message, res.status);
+      else if (req.idempotent === false)
+        throw new TicketOutcomeUnknownError(`${message}; it may have taken effect`, res.status, true);
       last = { status: res.status, reason: message };
     } catch (error) {
       if (error instanceof TicketApiError) throw error;
-      last = { reason: `${what}: ${redactSecrets(describeError(error), req.secrets)}` };
+      const reason = `${what}: ${redactSecrets(describeError(error), req.secrets)}`;
+      if (req.idempotent === false && !neverConnected(error))
+        throw new TicketOutcomeUnknownError(`${reason}; it may have taken effect`, undefined, true);
+      last = { reason };
     }
     if (attempt === opts.maxAttempts) break;
     const wait = retryWait ?? Math.round(opts.random() * base * 2 ** (attempt - 1));

@@ -7,7 +7,7 @@
 import type { SecretReader } from '../../sinks/secrets/secret-reader';
 import type { AlertView } from '../format/view';
 import type { JiraConfig, TicketConnector, TicketRef } from './connector';
-import { secretFields } from './connector';
+import { searchLagMsOf, secretFields } from './connector';
 import { type AdfDoc, type TicketContent, ticketContent, toAdf } from './content';
 import { type HttpMethod, type HttpOptions, requestJson } from './http';
 
@@ -22,6 +22,7 @@ export const closingContent = (v: AlertView, dedupKey: string): TicketContent =>
 export class JiraConnector implements TicketConnector {
   readonly kind = 'jira';
   readonly name: string;
+  readonly searchLagMs: number;
 
   constructor(
     private readonly config: JiraConfig,
@@ -29,9 +30,10 @@ export class JiraConnector implements TicketConnector {
     private readonly http: HttpOptions,
   ) {
     this.name = config.name;
+    this.searchLagMs = searchLagMsOf(config);
   }
 
-  private async call(method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
+  private async call(method: HttpMethod, path: string, body?: unknown, idempotent = true): Promise<unknown> {
     const { email, apiToken } = secretFields(
       await this.secrets.get(this.config.secretId),
       this.config.secretId,
@@ -45,6 +47,7 @@ export class JiraConnector implements TicketConnector {
         url: `${this.config.baseUrl}${path}`,
         headers: { authorization: `Basic ${basic}` },
         body,
+        idempotent,
         secrets: [apiToken, basic, email],
       },
       this.http,
@@ -68,15 +71,20 @@ export class JiraConnector implements TicketConnector {
 
   async open(view: AlertView, dedupKey: string): Promise<TicketRef> {
     const c = ticketContent(view, dedupKey);
-    const body = await this.call('POST', '/rest/api/3/issue', {
-      fields: {
-        project: { key: this.config.project },
-        issuetype: { name: this.config.issueType ?? 'Task' },
-        summary: c.summary,
-        description: toAdf(c),
-        labels: [...(this.config.labels ?? ['certificate-expiry']), dedupKey],
+    const body = await this.call(
+      'POST',
+      '/rest/api/3/issue',
+      {
+        fields: {
+          project: { key: this.config.project },
+          issuetype: { name: this.config.issueType ?? 'Task' },
+          summary: c.summary,
+          description: toAdf(c),
+          labels: [...(this.config.labels ?? ['certificate-expiry']), dedupKey],
+        },
       },
-    });
+      false,
+    );
     if (!isObj(body) || typeof body.key !== 'string')
       throw new Error(`jira(${this.name}) created an issue but returned no key`);
     return this.ref(body.key);

@@ -7,7 +7,7 @@
 import type { SecretReader } from '../../sinks/secrets/secret-reader';
 import type { AlertView } from '../format/view';
 import type { PagerDutyConfig, TicketConnector, TicketRef } from './connector';
-import { secretFields } from './connector';
+import { searchLagMsOf, secretFields } from './connector';
 import { ticketContent } from './content';
 import { type HttpOptions, requestJson } from './http';
 
@@ -25,6 +25,7 @@ const PD_SUMMARY_MAX = 1024;
 export class PagerDutyConnector implements TicketConnector {
   readonly kind = 'pagerduty';
   readonly name: string;
+  readonly searchLagMs: number;
 
   constructor(
     private readonly config: PagerDutyConfig,
@@ -32,6 +33,7 @@ export class PagerDutyConnector implements TicketConnector {
     private readonly http: HttpOptions,
   ) {
     this.name = config.name;
+    this.searchLagMs = searchLagMsOf(config);
   }
 
   refOf(dedupKey: string): TicketRef {

@@ -8,7 +8,7 @@ import type { SecretReader } from '../../sinks/secrets/secret-reader';
 import { truncate } from '../format/text';
 import type { AlertView } from '../format/view';
 import type { ServiceNowConfig, TicketConnector, TicketRef } from './connector';
-import { secretFields } from './connector';
+import { searchLagMsOf, secretFields } from './connector';
 import { contentLines, ticketContent } from './content';
 import { type HttpMethod, type HttpOptions, requestJson } from './http';
 
@@ -29,6 +29,7 @@ export const snPriority = (v: AlertView): { urgency: string; impact: string } =>
 export class ServiceNowConnector implements TicketConnector {
   readonly kind = 'servicenow';
   readonly name: string;
+  readonly searchLagMs: number;
 
   constructor(
     private readonly config: ServiceNowConfig,
@@ -36,9 +37,15 @@ export class ServiceNowConnector implements TicketConnector {
     private readonly http: HttpOptions,
   ) {
     this.name = config.name;
+    this.searchLagMs = searchLagMsOf(config);
   }
 
-  private async call(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<unknown> {
+  private async call(
+    method: HttpMethod,
+    pathAndQuery: string,
+    body?: unknown,
+    idempotent = true,
+  ): Promise<unknown> {
     const { user, password } = secretFields(
       await this.secrets.get(this.config.secretId),
       this.config.secretId,
@@ -52,6 +59,7 @@ export class ServiceNowConnector implements TicketConnector {
         url: `${this.config.baseUrl}${pathAndQuery}`,
         headers: { authorization: `Basic ${basic}` },
         body,
+        idempotent,
         secrets: [password, basic],
       },
       this.http,
@@ -91,7 +99,12 @@ export class ServiceNowConnector implements TicketConnector {
       ...snPriority(view),
     };
     if (this.config.assignmentGroup) fields.assignment_group = this.config.assignmentGroup;
-    const body = await this.call('POST', '/api/now/table/incident?sysparm_fields=sys_id,number', fields);
+    const body = await this.call(
+      'POST',
+      '/api/now/table/incident?sysparm_fields=sys_id,number',
+      fields,
+      false,
+    );
     const row = isObj(body) && isObj(body.result) ? body.result : undefined;
     if (!row || typeof row.sys_id !== 'string')
       throw new Error(`servicenow(${this.name}) created an incident but returned no sys_id`);

@@ -38,6 +38,11 @@ import type { LifecycleStore, Outbox, StoredEntry } from '../../lifecycle/run-li
 
 export const SCOPE_INDEX = 'by-scope';
 export const TTL_ATTRIBUTE = 'ttl';
+/**
+ * Partition key prefix of the ticket channel's items (lambda/sinks/state/ticket-ref-store.ts):
+ * no location (an ARN or `host:port@address`) starts with it, and they have no `scope`.
+ */
+export const TICKET_ITEM_PREFIX = 'ticket#';
 const MAX_BATCH_GET = 100;
 
 /** The table's key schema, for CDK and tests: keep both in step with this adapter. */
@@ -368,7 +373,10 @@ export class DynamoDbStateStore implements LifecycleStore {
         }),
       );
       this.count('Scan', res.ConsumedCapacity);
-      for (const item of res.Items ?? []) out.push(stateFromItem(unmarshall(item)));
+      for (const item of res.Items ?? []) {
+        if (item.pk?.S?.startsWith(TICKET_ITEM_PREFIX)) continue; // the ticket channel's, not a location
+        out.push(stateFromItem(unmarshall(item)));
+      }
       start = res.LastEvaluatedKey;
     } while (start);
     return out.sort((a, b) => a.location.localeCompare(b.location));

@@ -1,12 +1,19 @@
 /**
- * Where the ticket channel remembers the ticket of each location's current lifecycle: the state
- * table's item for the location (lambda/sinks/state/dynamodb-state-store.ts). Each connector keeps
- * its record in attribute `ticket_<name>`; the first connector also mirrors the plain reference
- * `{system, key, url}` into `ticket` (the lifecycle's TicketRef, copied into its events, whose
- * schema allows only those fields). Writes are conditional on the record read (its `rev`), so two
- * deliveries of one alert cannot both claim the lifecycle; every write also bumps the item's
- * `version`, so a lifecycle run that read the item before writes again from a fresh read instead
- * of overwriting the reference.
+ * Where the ticket channel remembers the ticket of each location's current lifecycle: one item
+ * per connector and location in the state table, `ticket#<connector>#<location>`, beside (never
+ * inside) the lifecycle's item. Claims and records live only there, so every delivery of an alert
+ * contends on one item whether or not the lifecycle tracks the location yet, and the lifecycle's
+ * scope index never sees them (no `scope` attribute). Writes are conditional on the record read
+ * (its `rev`), so two deliveries cannot both claim a lifecycle.
+ *
+ * The first connector also mirrors the plain reference `{system, key, url}` into the lifecycle
+ * item's `ticket` (copied into its events, whose schema allows only those fields) when that item
+ * exists, bumping its `version` so a lifecycle run that read the item before writes again from a
+ * fresh read instead of overwriting the reference. The mirror follows the record; a crash between
+ * the two leaves events without the link until the ticket's next write.
+ *
+ * Items expire through the table's TTL: 90 days after the last write (a later alert finds the
+ * ticket again by its dedup key), 7 days after the lifecycle's ticket was resolved.
  */
 import {
   type AttributeValue,
@@ -16,6 +23,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TicketRef } from '../../lifecycle/model';
+import { TICKET_ITEM_PREFIX, TTL_ATTRIBUTE } from './dynamodb-state-store';
+
+export { TICKET_ITEM_PREFIX };
 
 /** What the ticket channel stores per location and connector. */
 export interface TicketRecord extends TicketRef {
@@ -28,7 +38,7 @@ export interface TicketRecord extends TicketRef {
   readonly tierDays: number | null;
   /**
    * Set while a delivery is opening the ticket (`key` is then empty): other deliveries back off
-   * until `since + lease`, then take over (and find the ticket by its dedup key if it was opened).
+   * until the lease and the connector's search lag have passed (lambda/channels/tickets/ticket-lifecycle.ts).
    */
   readonly pending?: { readonly owner: string; readonly since: number };
   /** Changes on every write: the optimistic-concurrency token. */
@@ -41,45 +51,22 @@ export interface TicketRefStore {
   put(location: string, ref: TicketRecord | null, expected: TicketRecord | null): Promise<boolean>;
 }
 
-/** The location has no item in the state table (never tracked, or purged). */
-export class TicketLocationNotTrackedError extends Error {
-  override readonly name = 'TicketLocationNotTrackedError';
-}
+/** The item holding a connector's record for a location. */
+export const ticketItemKey = (connector: string, location: string): string =>
+  `${TICKET_ITEM_PREFIX}${connector}#${location}`;
 
-export class InMemoryTicketRefStore implements TicketRefStore {
-  readonly items = new Map<string, TicketRecord | null>();
-
-  constructor(
-    locations: readonly string[] = [],
-    readonly requireTracked = false,
-  ) {
-    for (const l of locations) this.items.set(l, null);
-  }
-
-  async get(location: string): Promise<TicketRecord | null> {
-    return this.items.get(location) ?? null;
-  }
-
-  async put(location: string, ref: TicketRecord | null, expected: TicketRecord | null): Promise<boolean> {
-    if (this.requireTracked && !this.items.has(location))
-      throw new TicketLocationNotTrackedError(`no tracked certificate at "${location}"`);
-    const current = this.items.get(location) ?? null;
-    if ((current?.rev ?? null) !== (expected?.rev ?? null)) return false;
-    this.items.set(location, ref);
-    return true;
-  }
-}
-
-/** The attribute holding a connector's record: `ticket_<name>`, dashes as underscores. */
-export const recordAttributeFor = (connectorName: string): string =>
-  `ticket_${connectorName.replace(/-/g, '_')}`;
+const DAY_S = 86_400;
+const TTL_OPEN_S = 90 * DAY_S;
+const TTL_CLEARED_S = 7 * DAY_S;
 
 export interface DynamoDbTicketRefStoreOptions {
   readonly tableName: string;
-  /** Connector name: the record lives in `ticket_<name>`. */
+  /** Connector name: the record lives in item `ticket#<name>#<location>`. */
   readonly connector: string;
-  /** Also keep the plain reference in `ticket` (the lifecycle's field). @default false */
+  /** Also keep the plain reference in the lifecycle item's `ticket`. @default false */
   readonly mirrorTicket?: boolean;
+  /** Wall clock for the TTL. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** The reference the lifecycle sees: only a recorded ticket, never a claim. */
@@ -90,82 +77,86 @@ const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export class DynamoDbTicketRefStore implements TicketRefStore {
-  private readonly attribute: string;
-
   constructor(
     private readonly options: DynamoDbTicketRefStoreOptions,
     private readonly dynamodb = new DynamoDBClient({}),
-  ) {
-    this.attribute = recordAttributeFor(options.connector);
-  }
+  ) {}
 
   async get(location: string): Promise<TicketRecord | null> {
     const out = await this.dynamodb.send(
       new GetItemCommand({
         TableName: this.options.tableName,
-        Key: { pk: { S: location } },
-        ProjectionExpression: '#t',
-        ExpressionAttributeNames: { '#t': this.attribute },
+        Key: { pk: { S: ticketItemKey(this.options.connector, location) } },
         ConsistentRead: true,
       }),
     );
-    const value = out.Item?.[this.attribute];
-    if (!value || value.NULL || !value.M) return null;
+    const value = out.Item?.record;
+    if (!value?.M) return null;
     const rec = unmarshall(value.M) as Partial<TicketRecord>;
-    // A reference written by someone else (the CLI, an older version) without our fields: not ours to trust.
+    // Not written by this version (no rev / dedup key): not ours to trust.
     return typeof rec.rev === 'string' && typeof rec.dedupKey === 'string' ? (rec as TicketRecord) : null;
   }
 
   async put(location: string, ref: TicketRecord | null, expected: TicketRecord | null): Promise<boolean> {
+    const nowS = Math.floor((this.options.now ?? Date.now)() / 1000);
+    const names: Record<string, string> = {
+      '#r': 'record',
+      '#loc': 'location',
+      '#ttl': TTL_ATTRIBUTE,
+      '#rev': 'rev',
+    };
     const values: Record<string, AttributeValue> = {
       ':ref': ref ? { M: marshall(ref, { removeUndefinedValues: true }) } : { NULL: true },
-      ':one': { N: '1' },
-      ':zero': { N: '0' },
+      ':loc': { S: location },
+      ':ttl': { N: String(nowS + (ref ? TTL_OPEN_S : TTL_CLEARED_S)) },
     };
-    const names: Record<string, string> = { '#t': this.attribute, '#v': 'version' };
-    let update = 'SET #t = :ref, #v = if_not_exists(#v, :zero) + :one';
-    if (this.options.mirrorTicket) {
-      const plain = plainRef(ref);
-      names['#plain'] = 'ticket';
-      values[':plain'] = plain ? { M: marshall(plain) } : { NULL: true };
-      update += ', #plain = :plain';
-    }
     let condition: string;
     if (expected) {
-      condition = 'attribute_exists(pk) AND #t.#rev = :rev';
-      names['#rev'] = 'rev';
+      condition = '#r.#rev = :rev';
       values[':rev'] = { S: expected.rev };
     } else {
-      // No record, a null one, or one without our fields (see get).
       condition =
-        'attribute_exists(pk) AND (attribute_not_exists(#t) OR attribute_type(#t, :nullType) OR attribute_not_exists(#t.#rev))';
-      names['#rev'] = 'rev';
+        'attribute_not_exists(#r) OR attribute_type(#r, :nullType) OR attribute_not_exists(#r.#rev)';
       values[':nullType'] = { S: 'NULL' };
     }
     try {
       await this.dynamodb.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
-          Key: { pk: { S: location } },
-          UpdateExpression: update,
+          Key: { pk: { S: ticketItemKey(this.options.connector, location) } },
+          UpdateExpression: 'SET #r = :ref, #loc = :loc, #ttl = :ttl',
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
-      return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
-    const exists = await this.dynamodb.send(
-      new GetItemCommand({
-        TableName: this.options.tableName,
-        Key: { pk: { S: location } },
-        ProjectionExpression: 'pk',
-        ConsistentRead: true,
-      }),
-    );
-    if (!exists.Item) throw new TicketLocationNotTrackedError(`no tracked certificate at "${location}"`);
-    return false;
+    if (this.options.mirrorTicket) await this.mirror(location, plainRef(ref));
+    return true;
+  }
+
+  /** Copies the plain reference into the lifecycle's item, when the lifecycle tracks the location. */
+  private async mirror(location: string, plain: TicketRef | null): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: { S: location } },
+          UpdateExpression: 'SET #plain = :plain, #v = if_not_exists(#v, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#plain': 'ticket', '#v': 'version' },
+          ExpressionAttributeValues: {
+            ':plain': plain ? { M: marshall(plain) } : { NULL: true },
+            ':one': { N: '1' },
+            ':zero': { N: '0' },
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // not tracked (yet): nothing to mirror into
+    }
   }
 }
