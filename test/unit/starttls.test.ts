@@ -7,15 +7,15 @@ import {
   DEFAULT_MAX_REPLY_BYTES,
   defaultStarttlsForPort,
   isStarttlsProtocol,
-  LDAP_STARTTLS_REQUEST,
   NotTlsError,
   negotiateStarttls,
-  POSTGRES_SSL_REQUEST,
   STARTTLS_PROTOCOLS,
   type StarttlsProtocol,
   StarttlsRefusedError,
   sanitizeReply,
 } from '../../lambda/sources/endpoint/starttls';
+import { LDAP_STARTTLS_REQUEST } from '../../lambda/sources/endpoint/starttls/ldap';
+import { POSTGRES_SSL_REQUEST } from '../../lambda/sources/endpoint/starttls/postgres';
 import { createCertificate, daysFrom } from '../support/certs';
 import {
   ldapExtendedResponse,
