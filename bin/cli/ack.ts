@@ -6,7 +6,6 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { evaluate, type Severity } from '../../lambda/core/evaluate';
-import { effectiveThresholds } from '../../lambda/lifecycle/apply-scan';
 import { recordFromDetail } from '../../lambda/lifecycle/lifecycle-events';
 import {
   type Ack,
@@ -14,6 +13,7 @@ import {
   lifecycleConfig,
   type TrackedState,
 } from '../../lambda/lifecycle/model';
+import { effectiveThresholds } from '../../lambda/lifecycle/thresholds';
 import { DynamoDbStateStore, NotTrackedError } from '../../lambda/sinks/state/dynamodb-state-store';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';

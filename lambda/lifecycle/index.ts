@@ -1,5 +1,5 @@
 /** The alert lifecycle: pure rules (applyScan), the orchestration (processScan) and their types. */
-export { type ApplyResult, applyScan, effectiveThresholds, type LocationChange } from './apply-scan';
+export { type ApplyResult, applyScan, type LocationChange } from './apply-scan';
 export { LIFECYCLE_ENV, lifecycleConfigFromEnv } from './config-from-env';
 export type { LifecycleEvent, LifecycleEventDetail, LifecycleInfo } from './lifecycle-events';
 export {
@@ -25,3 +25,4 @@ export {
   processScan,
   type StoredEntry,
 } from './run-lifecycle';
+export { type EffectiveThresholds, effectiveThresholds } from './thresholds';

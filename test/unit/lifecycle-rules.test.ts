@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import { DetailType } from '../../lambda/core/events';
 import { MS_PER_DAY } from '../../lambda/core/time';
-import { applyScan, effectiveThresholds } from '../../lambda/lifecycle/apply-scan';
+import { applyScan } from '../../lambda/lifecycle/apply-scan';
 import type { LifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
 import {
   InvalidLifecycleConfigError,
@@ -12,6 +12,7 @@ import {
   type Observation,
   type TrackedState,
 } from '../../lambda/lifecycle/model';
+import { effectiveThresholds } from '../../lambda/lifecycle/thresholds';
 import { assertValidEvent } from '../support/schemas';
 
 const T0 = new Date('2026-03-01T06:00:00.000Z');

@@ -1,0 +1,178 @@
+/**
+ * The expiry rules for the certificate a state tracks, one named rule per transition kind: expiry
+ * then its reminders, tier entry once and only upwards, critical reminders per period, renewal
+ * risk once per risk. Each rule is pure: it returns the decision, `alertRules` applies it.
+ */
+import type { CertificateRecord } from '../core/certificate';
+import { type Evaluation, evaluate } from '../core/evaluate';
+import type { Problem } from '../core/events';
+import { MS_PER_DAY } from '../core/time';
+import { type LifecycleEvent, type LifecycleInfo, lifecycleEvent, stateIdentity } from './lifecycle-events';
+import type { AlertState, LifecycleConfig, TrackedState, Transition } from './model';
+import { effectiveThresholds } from './thresholds';
+import { isAcked, type Mutable } from './tracked-state';
+import { lifecycleInfo, type RuleContext } from './transition-events';
+
+/** Epoch-aligned reminder period: with 1 day, the UTC day number. */
+export const periodOf = (at: Date, intervalDays: number): number =>
+  Math.floor(at.getTime() / (intervalDays * MS_PER_DAY));
+
+/** What the rules look at for one certificate at one instant. */
+export interface AlertFacts {
+  readonly alert: AlertState;
+  readonly evaluation: Evaluation;
+  /** Critical tier of the thresholds that apply to this certificate. */
+  readonly criticalDays: number;
+  readonly acked: boolean;
+  readonly now: Date;
+  readonly config: LifecycleConfig;
+}
+
+/** A transition to announce: the alert state after it and what its event says beyond the state. */
+export interface AlertDecision {
+  readonly transition: Transition;
+  readonly next: AlertState;
+  readonly extra: Partial<LifecycleInfo>;
+  readonly idParts: (string | number | null)[];
+}
+
+/** No event yet in this period (the first event counts as the period's). */
+const reminderDue = (lastEmittedAt: string | null, period: number, intervalDays: number): boolean =>
+  lastEmittedAt === null || period > periodOf(new Date(lastEmittedAt), intervalDays);
+
+/** 'Certificate Expired' once, then a reminder per period unless acknowledged. */
+export const expiryRule = (f: AlertFacts, notAfter: Date): AlertDecision | null => {
+  const { alert, now, config } = f;
+  const risk = f.evaluation.renewalRisk;
+  const expiredDaysAgo = Math.floor((now.getTime() - notAfter.getTime()) / MS_PER_DAY);
+  const extra = { tierDays: null, previousTierDays: alert.tierDays, expiredDaysAgo };
+  if (!alert.expired) {
+    const next: AlertState = {
+      ...alert,
+      expired: true,
+      lastTransition: 'expired',
+      lastEmittedAt: now.toISOString(),
+      reminderCount: 0,
+      risk,
+    };
+    return { transition: 'expired', next, extra, idParts: [] };
+  }
+  const period = periodOf(now, config.expiredReminderIntervalDays);
+  if (f.acked || !reminderDue(alert.lastEmittedAt, period, config.expiredReminderIntervalDays)) return null;
+  const next: AlertState = {
+    ...alert,
+    lastTransition: 'expired-reminder',
+    lastEmittedAt: now.toISOString(),
+    reminderCount: alert.reminderCount + 1,
+    risk,
+  };
+  return { transition: 'expired-reminder', next, extra, idParts: [period] };
+};
+
+/** A tier is announced when first reached and only upwards (a smaller day count), never again. */
+export const tierEntryRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert } = f;
+  const tier = f.evaluation.tierDays;
+  const entered = tier !== null && !alert.expired && (alert.tierDays === null || tier < alert.tierDays);
+  if (!entered) return null;
+  const next: AlertState = {
+    ...alert,
+    tierDays: tier,
+    lastTransition: 'tier-entered',
+    lastEmittedAt: f.now.toISOString(),
+    reminderCount: 0,
+    risk: f.evaluation.renewalRisk,
+  };
+  return { transition: 'tier-entered', next, extra: { previousTierDays: alert.tierDays }, idParts: [tier] };
+};
+
+/** A critical tier already announced repeats once per period, unless acknowledged. */
+export const criticalReminderRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert, config } = f;
+  const tier = f.evaluation.tierDays;
+  const critical = tier !== null && tier <= f.criticalDays && alert.tierDays !== null && !alert.expired;
+  if (!critical || f.acked) return null;
+  const period = periodOf(f.now, config.criticalReminderIntervalDays);
+  if (!reminderDue(alert.lastEmittedAt, period, config.criticalReminderIntervalDays)) return null;
+  const next: AlertState = {
+    ...alert,
+    lastTransition: 'tier-reminder',
+    lastEmittedAt: f.now.toISOString(),
+    reminderCount: alert.reminderCount + 1,
+    risk: f.evaluation.renewalRisk,
+  };
+  return {
+    transition: 'tier-reminder',
+    next,
+    extra: { previousTierDays: alert.tierDays },
+    idParts: [alert.tierDays, period],
+  };
+};
+
+/** A renewal risk is announced once per risk, whatever the tier. */
+export const renewalRiskRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert } = f;
+  const risk = f.evaluation.renewalRisk;
+  if (risk === null || risk === alert.risk) return null;
+  const next: AlertState = {
+    ...alert,
+    lastTransition: 'renewal-at-risk',
+    lastEmittedAt: f.now.toISOString(),
+    risk,
+  };
+  return {
+    transition: 'renewal-at-risk',
+    next,
+    extra: { previousTierDays: alert.tierDays },
+    idParts: [risk],
+  };
+};
+
+/**
+ * Runs the rules for the certificate the state now tracks and applies the first that fires to
+ * `state.alert`. Acknowledged certificates get no reminders; entries into higher tiers still go
+ * out (marked acked). Without an event, the renewal risk is still remembered.
+ */
+export const alertRules = (
+  state: Mutable<TrackedState>,
+  record: CertificateRecord,
+  problems: readonly Problem[],
+  ctx: RuleContext,
+): LifecycleEvent[] => {
+  const { now, config } = ctx;
+  const eff = effectiveThresholds(record, state.lifetimeDays, config);
+  const evaluation = evaluate(record, now, eff.thresholds);
+  const alert = state.alert;
+  const facts: AlertFacts = {
+    alert,
+    evaluation,
+    criticalDays: eff.thresholds.criticalDays,
+    acked: isAcked(state, now),
+    now,
+    config,
+  };
+  // An expired certificate only gets the expiry rules: tiers and risk belong to the time before.
+  const decision =
+    evaluation.severity === 'expired' && record.notAfter
+      ? expiryRule(facts, record.notAfter)
+      : (tierEntryRule(facts) ?? criticalReminderRule(facts) ?? renewalRiskRule(facts));
+  if (decision === null) {
+    if (alert.risk !== evaluation.renewalRisk) state.alert = { ...alert, risk: evaluation.renewalRisk };
+    return [];
+  }
+  const identity = stateIdentity(state);
+  state.alert = decision.next;
+  return [
+    lifecycleEvent({
+      record,
+      evaluation,
+      lifecycle: lifecycleInfo(state, decision.transition, eff.basis, now, decision.extra),
+      scanId: ctx.scan.scanId,
+      now,
+      problems,
+      idParts: decision.idParts,
+      location: state.location,
+      identity,
+    }),
+  ];
+};

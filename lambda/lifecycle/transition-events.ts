@@ -1,0 +1,102 @@
+/** The `lifecycle` block every event carries, and the events of a renewal and of a removal. */
+import type { CertificateRecord } from '../core/certificate';
+import { evaluate } from '../core/evaluate';
+import type { Problem } from '../core/events';
+import {
+  type LifecycleEvent,
+  type LifecycleInfo,
+  lifecycleEvent,
+  recordFromDetail,
+  stateIdentity,
+} from './lifecycle-events';
+import type { LifecycleConfig, LifecycleScan, TrackedState, Transition } from './model';
+import { type EffectiveThresholds, effectiveThresholds, round2 } from './thresholds';
+import { isAcked } from './tracked-state';
+
+/** What every rule of one scan shares. */
+export interface RuleContext {
+  readonly scan: LifecycleScan;
+  readonly now: Date;
+  readonly config: LifecycleConfig;
+}
+
+/** The state's alert, acknowledgement and history as an event reports them; `extra` overrides. */
+export const lifecycleInfo = (
+  s: TrackedState,
+  transition: Transition,
+  basis: EffectiveThresholds['basis'],
+  now: Date,
+  extra: Partial<LifecycleInfo> = {},
+): LifecycleInfo => ({
+  transition,
+  tierDays: s.alert.tierDays,
+  previousTierDays: null,
+  reminderCount: s.alert.reminderCount,
+  acked: isAcked(s, now),
+  ackUntil: s.ack?.until,
+  ackReason: s.ack?.reason,
+  thresholdBasis: basis,
+  lifetimeDays: s.lifetimeDays === null ? undefined : round2(s.lifetimeDays),
+  firstSeenAt: s.firstSeenAt,
+  ticket: s.ticket ?? undefined,
+  ...extra,
+});
+
+/** 'Certificate Renewed': the new certificate, with what it replaced and what it resolves. */
+export const renewedEvent = (
+  before: TrackedState,
+  after: TrackedState,
+  record: CertificateRecord,
+  problems: readonly Problem[],
+  ctx: RuleContext,
+): LifecycleEvent => {
+  const eff = effectiveThresholds(record, after.lifetimeDays, ctx.config);
+  return lifecycleEvent({
+    record,
+    evaluation: evaluate(record, ctx.now, eff.thresholds),
+    lifecycle: lifecycleInfo(after, 'renewed', eff.basis, ctx.now, {
+      tierDays: null,
+      previousTierDays: before.alert.expired ? null : before.alert.tierDays,
+      reminderCount: before.alert.reminderCount,
+      acked: false,
+      previous: Object.fromEntries(
+        Object.entries({
+          fingerprintSha256: before.fingerprintSha256 ?? undefined,
+          serialNumber: before.serialNumber ?? undefined,
+          notAfter: before.notAfter ?? undefined,
+        }).filter(([, v]) => v !== undefined),
+      ),
+      resolves: before.alert.lastTransition ?? undefined,
+      firstSeenAt: before.firstSeenAt,
+    }),
+    scanId: ctx.scan.scanId,
+    now: ctx.now,
+    problems,
+    idParts: [stateIdentity(after)],
+    location: after.location,
+    identity: stateIdentity(before),
+  });
+};
+
+/** 'Certificate Removed': the last certificate known at the location. */
+export const removedEvent = (before: TrackedState, draft: TrackedState, ctx: RuleContext): LifecycleEvent => {
+  const record = recordFromDetail(before.certificate);
+  const eff = effectiveThresholds(record, before.lifetimeDays, ctx.config);
+  return lifecycleEvent({
+    record,
+    evaluation: evaluate(record, ctx.now, eff.thresholds),
+    lifecycle: lifecycleInfo(draft, 'removed', eff.basis, ctx.now, {
+      previousTierDays: before.alert.tierDays,
+      lastSeenAt: before.lastSeenAt,
+      missingScans: draft.missingScans,
+      resolves: before.alert.lastTransition ?? undefined,
+    }),
+    scanId: ctx.scan.scanId,
+    now: ctx.now,
+    problems: [],
+    // A certificate removed, back, and removed again is a new removal.
+    idParts: [before.firstSeenAt],
+    location: before.location,
+    identity: stateIdentity(before),
+  });
+};
