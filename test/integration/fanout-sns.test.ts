@@ -6,6 +6,7 @@
  * an HTTP subscription on the chat topic stands in for Amazon Q Developer in chat applications,
  * which subscribes over HTTPS and so receives the `default` variant.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -37,6 +38,11 @@ let moto: Moto;
 let sns: SNSClient;
 let sqs: SQSClient;
 let chatbot: Server;
+let chatbotUrl: string;
+/** Bodies the Chatbot stand-in received, by request path (each test subscribes its own path). */
+const chatbotBodiesByPath = new Map<string, string[]>();
+// Each test's own topics, queues and Chatbot path (created in beforeEach): nothing one test
+// publishes can reach another's assertions.
 let chatbotBodies: string[];
 let topics: { chat: string; sms: string; tickets: string };
 let queues: Record<'chat' | 'chatUrgent' | 'sms' | 'tickets' | 'ticketsClosing', string>;
@@ -69,7 +75,7 @@ const subscribeQueue = async (
   return q.url;
 };
 
-/** Everything in a queue right now (and deletes it, so each test starts empty). */
+/** Everything in a queue right now (and deletes it). */
 const drain = async (queueUrl: string): Promise<string[]> => {
   const bodies: string[] = [];
   for (;;) {
@@ -102,44 +108,21 @@ beforeAll(async () => {
   moto = await startMoto();
   sns = new SNSClient(moto.clientConfig(REGION));
   sqs = new SQSClient(moto.clientConfig(REGION));
-  chatbotBodies = [];
   chatbot = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => {
       body += c.toString();
     });
     req.on('end', () => {
-      chatbotBodies.push(body);
+      const path = req.url ?? '/';
+      const bodies = chatbotBodiesByPath.get(path) ?? [];
+      bodies.push(body);
+      chatbotBodiesByPath.set(path, bodies);
       res.writeHead(200).end();
     });
   });
   await new Promise<void>((resolve) => chatbot.listen(0, '127.0.0.1', resolve));
-  const port = (chatbot.address() as AddressInfo).port;
-
-  const topic = async (name: string) =>
-    (await sns.send(new CreateTopicCommand({ Name: name }))).TopicArn as string;
-  topics = {
-    chat: await topic('cert-chat'),
-    sms: await topic('cert-sms'),
-    tickets: await topic('cert-tickets'),
-  };
-  queues = {
-    chat: await subscribeQueue(topics.chat, 'notifier'),
-    chatUrgent: await subscribeQueue(topics.chat, 'chat-urgent', { raw: true, filter: URGENT_ONLY }),
-    sms: await subscribeQueue(topics.sms, 'phone', { raw: true }),
-    tickets: await subscribeQueue(topics.tickets, 'tickets', { raw: true }),
-    ticketsClosing: await subscribeQueue(topics.tickets, 'tickets-closing', {
-      raw: true,
-      filter: CLOSING_ONLY,
-    }),
-  };
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topics.chat,
-      Protocol: 'http',
-      Endpoint: `http://127.0.0.1:${port}/chatbot`,
-    }),
-  );
+  chatbotUrl = `http://127.0.0.1:${(chatbot.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
@@ -150,8 +133,30 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  chatbotBodies.length = 0;
-  for (const url of Object.values(queues ?? {})) await drain(url);
+  const id = randomUUID().slice(0, 8);
+  const topic = async (name: string) =>
+    (await sns.send(new CreateTopicCommand({ Name: `${name}-${id}` }))).TopicArn as string;
+  topics = {
+    chat: await topic('cert-chat'),
+    sms: await topic('cert-sms'),
+    tickets: await topic('cert-tickets'),
+  };
+  queues = {
+    chat: await subscribeQueue(topics.chat, `notifier-${id}`),
+    chatUrgent: await subscribeQueue(topics.chat, `chat-urgent-${id}`, { raw: true, filter: URGENT_ONLY }),
+    sms: await subscribeQueue(topics.sms, `phone-${id}`, { raw: true }),
+    tickets: await subscribeQueue(topics.tickets, `tickets-${id}`, { raw: true }),
+    ticketsClosing: await subscribeQueue(topics.tickets, `tickets-closing-${id}`, {
+      raw: true,
+      filter: CLOSING_ONLY,
+    }),
+  };
+  const path = `/chatbot/${id}`;
+  chatbotBodies = [];
+  chatbotBodiesByPath.set(path, chatbotBodies);
+  await sns.send(
+    new SubscribeCommand({ TopicArn: topics.chat, Protocol: 'http', Endpoint: `${chatbotUrl}${path}` }),
+  );
 });
 
 describe('fan-out on SNS (moto)', () => {

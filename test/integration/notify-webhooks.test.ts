@@ -315,10 +315,15 @@ describe('webhook notifier', () => {
     const { handler, lines } = setup(
       [{ name: 'slow-slack', kind: 'slack', secretId: await storeUrl(slack.url) }],
       {
-        timeoutMs: 150,
+        timeoutMs: 1000,
       },
     );
-    slack.script.push({ status: 200, body: 'ok', delayMs: 1000 }, { status: 200, body: 'ok', delayMs: 1000 });
+    // Far beyond the per-request timeout, and the timeout far above a loopback answer on a busy
+    // machine: only the two slow answers can time out.
+    slack.script.push(
+      { status: 200, body: 'ok', delayMs: 30_000 },
+      { status: 200, body: 'ok', delayMs: 30_000 },
+    );
 
     const result = await handler(sqs(record('slow', snsBody(sampleEvents.expiring()))));
 

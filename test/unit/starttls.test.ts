@@ -530,11 +530,10 @@ describe('peers that do not speak the protocol', () => {
     async (protocol, banner) => {
       const server = await serve([{ send: banner }, { hang: true }]);
       const socket = await connect(server.port);
-      const started = performance.now();
       const err = await rejection(
         negotiateStarttls(socket, protocol, { host: 'starttls.test', signal: AbortSignal.timeout(5000) }),
       );
-      expect(performance.now() - started).toBeLessThan(2000);
+      // The banner never ends: a negotiator that kept reading would end at the signal (TimeoutError).
       expect(err).toBeInstanceOf(NotTlsError);
       expect(err.message).toMatch(/exceeds 65536 bytes|announces \d+ bytes|not a handshake packet/);
       expect(err.message.length).toBeLessThan(400);
@@ -561,20 +560,19 @@ describe('deadlines', () => {
   it('a silent server: the abort signal rejects promptly with its reason', async () => {
     const server = await serve([{ hang: true }]);
     const controller = new AbortController();
-    const started = performance.now();
     setTimeout(() => controller.abort(), 100);
+    // The server never greets: only the abort can end the negotiation.
     const err = await rejection(negotiate(server.port, 'smtp', { signal: controller.signal }));
     expect(err.name).toBe('AbortError');
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(err).toBe(controller.signal.reason);
   });
 
   it('a slow-drip server is bounded by the signal', async () => {
     const drip = '220-slow\r\n'.repeat(50).split('');
     const server = await serve([{ send: drip, delayMs: 10 }, { hang: true }]);
-    const started = performance.now();
+    // The greeting never completes (every line is a continuation): only the signal ends it.
     const err = await rejection(negotiate(server.port, 'smtp', { signal: AbortSignal.timeout(300) }));
     expect(err.name).toBe('TimeoutError');
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it('an already aborted signal rejects without writing anything', async () => {
