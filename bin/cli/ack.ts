@@ -14,7 +14,8 @@ import {
   type TrackedState,
 } from '../../lambda/lifecycle/model';
 import { effectiveThresholds } from '../../lambda/lifecycle/thresholds';
-import { DynamoDbStateStore, NotTrackedError } from '../../lambda/sinks/state/dynamodb-state-store';
+import { isAcked } from '../../lambda/lifecycle/tracked-state';
+import { DynamoDbStateAdmin, NotTrackedError } from '../../lambda/sinks/state/state-admin';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { renderTable } from './table';
@@ -39,7 +40,7 @@ Lists the certificates the watcher tracks, with what it last announced.
   --json     machine-readable output
 Exit codes from the certificates not acknowledged: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN.`;
 
-/** What the commands need from the table (DynamoDbStateStore; tests may inject one on moto). */
+/** What the commands need from the table (DynamoDbStateAdmin; tests may inject one on moto). */
 export interface AckStore {
   setAck(location: string, ack: Ack | null): Promise<void>;
   list(): Promise<TrackedState[]>;
@@ -51,7 +52,7 @@ export interface AckOptions {
 }
 
 const defaultStore = (io: CliIo) => (tableName: string) =>
-  new DynamoDbStateStore(
+  new DynamoDbStateAdmin(
     { tableName },
     new DynamoDBClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION }),
   );
@@ -174,7 +175,7 @@ export interface StatusRow {
 export const statusRow = (s: TrackedState, now: Date, config: LifecycleConfig): StatusRow => {
   const record = recordFromDetail(s.certificate);
   const e = evaluate(record, now, effectiveThresholds(record, s.lifetimeDays, config).thresholds);
-  const acked = s.ack !== null && (s.ack.until === undefined || Date.parse(s.ack.until) > now.getTime());
+  const acked = isAcked(s, now);
   const state =
     s.removedAt !== null
       ? 'removed'

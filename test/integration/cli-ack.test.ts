@@ -14,6 +14,7 @@ import { lifecycleConfig } from '../../lambda/lifecycle/model';
 import { scopeOfRecord } from '../../lambda/lifecycle/observations';
 import { processScan } from '../../lambda/lifecycle/run-lifecycle';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
+import { DynamoDbStateAdmin } from '../../lambda/sinks/state/state-admin';
 import { type Moto, startMoto } from '../support/moto';
 
 const REGION = 'eu-west-1';
@@ -57,7 +58,10 @@ const io = (env: Record<string, string> = {}) => {
   };
   return { io: cliIo, out: out.text, err: err.text };
 };
-const options = { storeFor: () => store() };
+const options = {
+  storeFor: (tableName: string) =>
+    new DynamoDbStateAdmin({ tableName }, new DynamoDBClient(moto.clientConfig(REGION))),
+};
 
 beforeAll(async () => {
   moto = await startMoto();

@@ -20,6 +20,7 @@ import { ConfigurationError } from '../../lambda/shared/env';
 import { jsonLogger } from '../../lambda/shared/logger';
 import { CachedSecretReader, type SecretReader } from '../../lambda/sinks/secrets/secret-reader';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
+import { DynamoDbStateAdmin } from '../../lambda/sinks/state/state-admin';
 import {
   DynamoDbTicketRefStore,
   type TicketRecord,
@@ -913,7 +914,8 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
     expect(await store.get(LOCATION)).toBeNull();
     expect((await lifecycle.get(LOCATION))?.state.ticket).toBeNull();
     // `status` lists locations only, never the ticket items beside them.
-    expect((await lifecycle.list()).map((t) => t.location)).toEqual([LOCATION]);
+    const admin = new DynamoDbStateAdmin({ tableName: table }, dynamodb);
+    expect((await admin.list()).map((t) => t.location)).toEqual([LOCATION]);
   });
 
   it('keeps each connector in its own item; only the first mirrors `ticket`', async () => {

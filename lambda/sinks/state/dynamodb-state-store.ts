@@ -27,13 +27,12 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ScanCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BusEvent } from '../../core/events';
-import type { Ack, TrackedState } from '../../lifecycle/model';
+import type { TrackedState } from '../../lifecycle/model';
 import type { LifecycleStore, Outbox, StoredEntry } from '../../lifecycle/run-lifecycle';
 
 export const SCOPE_INDEX = 'by-scope';
@@ -61,10 +60,6 @@ export class UnprocessedKeysError extends Error {
   override readonly name = 'UnprocessedKeysError';
 }
 
-export class NotTrackedError extends Error {
-  override readonly name = 'NotTrackedError';
-}
-
 export interface StoreStats {
   calls: number;
   readCapacityUnits: number;
@@ -86,7 +81,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 const OUTBOX_ATTRS = ['outbox', 'outboxOwner', 'outboxClaimedAt', 'outboxPending', TTL_ATTRIBUTE] as const;
 
-const isConditionFailure = (error: unknown): boolean =>
+export const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export const stateFromItem = (item: Record<string, unknown>): TrackedState => {
@@ -358,46 +353,6 @@ export class DynamoDbStateStore implements LifecycleStore {
     if (!res.Item) return null;
     const item = unmarshall(res.Item);
     return { state: stateFromItem(item), outbox: outboxFromItem(item) };
-  }
-
-  /** Every tracked location (a paginated Scan: for the CLI's `status`, not for the scan path). */
-  async list(): Promise<TrackedState[]> {
-    const out: TrackedState[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const res = await this.dynamodb.send(
-        new ScanCommand({
-          TableName: this.options.tableName,
-          ExclusiveStartKey: start,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      this.count('Scan', res.ConsumedCapacity);
-      for (const item of res.Items ?? []) {
-        if (item.pk?.S?.startsWith(TICKET_ITEM_PREFIX)) continue; // the ticket channel's, not a location
-        out.push(stateFromItem(unmarshall(item)));
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out.sort((a, b) => a.location.localeCompare(b.location));
-  }
-
-  /**
-   * Sets (or with null removes) the acknowledgement. Bumps the version, so a scan that read the
-   * item before re-reads it and keeps the acknowledgement. Throws NotTrackedError for unknown locations.
-   */
-  async setAck(location: string, ack: Ack | null): Promise<void> {
-    const ok = await this.update({
-      Key: { pk: { S: location } },
-      UpdateExpression: 'SET #ack = :ack, #v = #v + :one',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#ack': 'ack', '#v': 'version' },
-      ExpressionAttributeValues: {
-        ':ack': ack === null ? { NULL: true } : { M: marshall(ack, { removeUndefinedValues: true }) },
-        ':one': { N: '1' },
-      },
-    });
-    if (!ok) throw new NotTrackedError(`no tracked certificate at "${location}"`);
   }
 }
 

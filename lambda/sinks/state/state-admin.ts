@@ -1,0 +1,71 @@
+/**
+ * The CLI's operations on the lifecycle state table (`cert-watch ack | unack | status`): list
+ * every tracked location, set or remove an acknowledgement. Apart from DynamoDbStateStore so the
+ * Lambda bundles, which only run scans, do not carry them.
+ */
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Ack, TrackedState } from '../../lifecycle/model';
+import { isConditionFailure, stateFromItem, TICKET_ITEM_PREFIX } from './dynamodb-state-store';
+
+export class NotTrackedError extends Error {
+  override readonly name = 'NotTrackedError';
+}
+
+export interface StateAdminOptions {
+  readonly tableName: string;
+}
+
+export class DynamoDbStateAdmin {
+  constructor(
+    private readonly options: StateAdminOptions,
+    private readonly dynamodb = new DynamoDBClient({}),
+  ) {}
+
+  /** Every tracked location (a paginated Scan: for the CLI's `status`, not for the scan path). */
+  async list(): Promise<TrackedState[]> {
+    const out: TrackedState[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await this.dynamodb.send(
+        new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: start }),
+      );
+      for (const item of res.Items ?? []) {
+        if (item.pk?.S?.startsWith(TICKET_ITEM_PREFIX)) continue; // the ticket channel's, not a location
+        out.push(stateFromItem(unmarshall(item)));
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.location.localeCompare(b.location));
+  }
+
+  /**
+   * Sets (or with null removes) the acknowledgement. Bumps the version, so a scan that read the
+   * item before re-reads it and keeps the acknowledgement. Throws NotTrackedError for unknown locations.
+   */
+  async setAck(location: string, ack: Ack | null): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: { S: location } },
+          UpdateExpression: 'SET #ack = :ack, #v = #v + :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#ack': 'ack', '#v': 'version' },
+          ExpressionAttributeValues: {
+            ':ack': ack === null ? { NULL: true } : { M: marshall(ack, { removeUndefinedValues: true }) },
+            ':one': { N: '1' },
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotTrackedError(`no tracked certificate at "${location}"`);
+      throw error;
+    }
+  }
+}
