@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -77,18 +77,27 @@ describe('bin/app.ts', () => {
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   // What `cdk synth` does: run the app with the context and an output directory in the environment.
-  const runApp = (context: Record<string, unknown>) => {
+  // Asynchronously: a synchronous spawn blocks the test worker, and on a busy machine long enough
+  // for vitest's worker RPC to time out ("Timeout calling onTaskUpdate") although every test passed.
+  const runApp = (context: Record<string, unknown>): Promise<{ status: number | null; stderr: string }> => {
     const { CDK_DEFAULT_ACCOUNT: _account, CDK_DEFAULT_REGION: _region, ...env } = process.env;
-    return spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bin/app.ts'], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bin/app.ts'], {
       cwd: ROOT,
-      encoding: 'utf8',
       env: { ...env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
-      timeout: 120_000,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (status) => resolve({ status, stderr }));
     });
   };
 
-  it('synthesizes the cdk.json configuration with the AwsSolutions checks registered, environment-agnostic', () => {
-    const result = runApp({ ...CDK_JSON_CONTEXT, 'watcher:regions': 'eu-west-1,us-east-1' });
+  it('synthesizes the cdk.json configuration with the AwsSolutions checks registered, environment-agnostic', async () => {
+    const result = await runApp({ ...CDK_JSON_CONTEXT, 'watcher:regions': 'eu-west-1,us-east-1' });
     expect(result.stderr).not.toMatch(/AwsSolutions-/);
     expect(result.status).toBe(0);
     const template = JSON.parse(
@@ -105,8 +114,8 @@ describe('bin/app.ts', () => {
     expect(report.pluginReports).toEqual([]);
   });
 
-  it('exits 1 with the offending context key when the configuration is invalid', () => {
-    const result = runApp({ ...CDK_JSON_CONTEXT, 'watcher:tiersDays': '7,14' });
+  it('exits 1 with the offending context key when the configuration is invalid', async () => {
+    const result = await runApp({ ...CDK_JSON_CONTEXT, 'watcher:tiersDays': '7,14' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
       'Invalid context "watcher:tiersDays": tiersDays must be strictly descending (e.g. [30, 14, 7]), got [7, 14]',
