@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ACCOUNT_ENV, SOURCE_KIND_PATTERN, SOURCES_ENV } from '../lambda/contracts/sources';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_ARCHIVE_RETENTION,
@@ -21,6 +22,7 @@ import {
   DEFAULT_SCAN_INTERVAL,
   DEFAULT_TIERS_DAYS,
   heartbeatPeriod,
+  InvalidWatcherConfigError,
   METRICS_NAMESPACE,
   validateArchiveRetention,
   validateEmailAddresses,
@@ -33,13 +35,15 @@ import {
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
+import { AcmSource } from './sources/acm';
+import type { IWatcherSource } from './sources/source';
 import { lifecycleEnvironment, StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
 /** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
 export type WatcherMetricName =
   | 'ScanSucceeded'
-  | 'RegionsFailed'
+  | 'ScopesFailed'
   | 'CertificatesExpiring'
   | 'CertificatesExpired';
 
@@ -47,7 +51,7 @@ export type WatcherMetricName =
 // latest scan's value is what matters and Maximum never double counts two scans.
 const DEFAULT_STATISTIC: Record<WatcherMetricName, string> = {
   ScanSucceeded: 'Sum',
-  RegionsFailed: 'Sum',
+  ScopesFailed: 'Sum',
   CertificatesExpiring: 'Maximum',
   CertificatesExpired: 'Maximum',
 };
@@ -55,8 +59,8 @@ const DEFAULT_STATISTIC: Record<WatcherMetricName, string> = {
 const HEALTH_ALARM_PERIOD = Duration.minutes(5);
 
 /**
- * Watches ACM certificates in one or more regions and puts expiry events on its own EventBridge
- * bus; watches itself with alarms on an ops SNS topic. See docs/configuration.md.
+ * Watches certificate stores (ACM by default; `sources`) and TLS endpoints, and puts expiry events
+ * on its own EventBridge bus; watches itself with alarms on an ops SNS topic. See docs/configuration.md.
  */
 export class CertificateExpiryWatcher extends Construct {
   /** The watcher's custom bus; every event it emits has `source` = {@link eventSource}. */
@@ -65,7 +69,7 @@ export class CertificateExpiryWatcher extends Construct {
   readonly archive: events.Archive;
   /** Receives the watcher's health alarms. */
   readonly opsTopic: sns.ITopic;
-  /** The scheduled ACM inventory scan. */
+  /** The scheduled inventory scan of every source. */
   readonly inventoryFunction: lambda.IFunction;
   /** Asynchronous scan invocations that failed every retry (from Lambda or the schedule target). */
   readonly deadLetterQueue: sqs.IQueue;
@@ -110,6 +114,7 @@ export class CertificateExpiryWatcher extends Construct {
     this.watcherId = `${stack.stackName}/${this.node.path.slice(stack.node.path.length + 1)}`;
     const lifecycleEnv = lifecycleEnvironment(props.lifecycle ?? {}, { tiersDays, criticalDays });
     validateAlertFanoutSettings(props);
+    const sources = validateSources(props.sources ?? [new AcmSource()]);
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -138,7 +143,7 @@ export class CertificateExpiryWatcher extends Construct {
 
     const inventory = new WatcherFunction(this, 'Inventory', {
       entry: 'lambda/handlers/inventory.ts',
-      description: 'Lists ACM certificates and puts expiry events on the watcher bus',
+      description: `Lists certificates (${sources.map((x) => x.kind).join(', ')}) and puts expiry events on the watcher bus`,
       timeout,
       memorySizeMb,
       logRetention: props.logRetention,
@@ -147,7 +152,7 @@ export class CertificateExpiryWatcher extends Construct {
       environment: {
         EVENT_BUS_NAME: this.bus.eventBusName,
         EVENT_SOURCE: this.eventSource,
-        SCAN_REGIONS: regions.join(','),
+        [ACCOUNT_ENV]: Aws.ACCOUNT_ID,
         TIERS_DAYS: tiersDays.join(','),
         CRITICAL_DAYS: String(criticalDays),
         METRICS_NAMESPACE,
@@ -158,7 +163,9 @@ export class CertificateExpiryWatcher extends Construct {
     });
     this.inventoryFunction = inventory.function;
     state.grantLifecycle(inventory.function);
-    this.grantInventoryPermissions(inventory);
+    const settings = sources.map((source) => source.bind(this, inventory.function, { regions }));
+    inventory.function.addEnvironment(SOURCES_ENV, stack.toJsonString(settings));
+    this.bus.grantPutEventsTo(inventory.function);
 
     this.scheduleRule = new events.Rule(this, 'Schedule', {
       description: `Runs the certificate inventory every ${this.scanInterval.toHumanString()}`,
@@ -260,9 +267,9 @@ export class CertificateExpiryWatcher extends Construct {
     return this.metric('ScanSucceeded', props);
   }
 
-  /** Regions a scan could not list. @default statistic Sum */
-  metricRegionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('RegionsFailed', props);
+  /** Scopes (a source in a region or account) a scan could not list completely. @default statistic Sum */
+  metricScopesFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ScopesFailed', props);
   }
 
   /** Certificates inside the warning window at the last scan. @default statistic Maximum */
@@ -312,41 +319,20 @@ export class CertificateExpiryWatcher extends Construct {
     );
     return topic;
   }
-
-  private grantInventoryPermissions(inventory: WatcherFunction): void {
-    const fn = inventory.function;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ListCertificates',
-        actions: ['acm:ListCertificates'],
-        resources: ['*'],
-      }),
-    );
-    // Certificate ids are random and appear whenever someone requests or imports a certificate,
-    // so the certificate part must be a wildcard; the region too, since one function reads every
-    // configured region. The account is pinned: only this account's certificates are readable.
-    const certificateArns = `arn:${Aws.PARTITION}:acm:*:${Aws.ACCOUNT_ID}:certificate/*`;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'DescribeCertificates',
-        actions: ['acm:DescribeCertificate'],
-        resources: [certificateArns],
-      }),
-    );
-    this.bus.grantPutEventsTo(fn);
-
-    Validations.of(inventory.role).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'acm:ListCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:*:<AWS::AccountId>:certificate/*]',
-        reason:
-          'acm:DescribeCertificate on any certificate of this account: ids are unknown at deploy time and the ' +
-          'scan covers every configured region. Read-only metadata, no private keys.',
-      },
-    );
-  }
 }
+
+/** Each source kind once, with a kind the runtime accepts. */
+const validateSources = (sources: readonly IWatcherSource[]): readonly IWatcherSource[] => {
+  if (sources.length === 0)
+    throw new InvalidWatcherConfigError('sources must not be empty; omit it to watch ACM');
+  const seen = new Set<string>();
+  sources.forEach((s, i) => {
+    if (!SOURCE_KIND_PATTERN.test(s.kind))
+      throw new InvalidWatcherConfigError(
+        `sources[${i}].kind must match ${SOURCE_KIND_PATTERN.source}, got '${s.kind}'`,
+      );
+    if (seen.has(s.kind)) throw new InvalidWatcherConfigError(`sources lists '${s.kind}' twice`);
+    seen.add(s.kind);
+  });
+  return sources;
+};

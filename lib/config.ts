@@ -7,6 +7,7 @@ import type { ConnectorConfig } from '../lambda/channels/tickets/connector';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/core/evaluate';
 import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import type { EndpointProbeSettings } from './endpoint-probes';
+import type { IWatcherSource } from './sources/source';
 import type { LifecycleSettings } from './state-table';
 
 /** A webhook the notifier posts chat alerts to (docs/chat.md). */
@@ -112,11 +113,19 @@ export interface AlertFanoutSettings {
 /** Configuration of one {@link CertificateExpiryWatcher}. Every prop is optional. */
 export interface CertificateExpiryWatcherProps extends AlertFanoutSettings {
   /**
-   * Regions whose ACM certificates are scanned. Add `us-east-1` for CloudFront certificates.
+   * Regions the regional sources scan (each source may narrow them). Add `us-east-1` for
+   * CloudFront's ACM certificates.
    *
    * @default - only the region the stack is deployed to
    */
   readonly regions?: readonly string[];
+  /**
+   * The certificate stores the inventory lists, each a binding that grants its own read-only
+   * permissions (lib/sources; docs/architecture.md, "Add a source"). Each kind at most once.
+   *
+   * @default - [new AcmSource()]: ACM in {@link regions}
+   */
+  readonly sources?: readonly IWatcherSource[];
   /**
    * How often the inventory scan runs. Whole minutes, at least 1 minute and at most
    * 4 days 16 hours (6720 minutes): the no-scan heartbeat alarm watches 1.5 times this

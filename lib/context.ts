@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { InvalidSourceSettingError, parseSourceSettings } from '../lambda/contracts/sources';
 import { parseTargetList, parseTargetsFile, TargetParseError } from '../lambda/sources/endpoint/targets';
 import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import {
@@ -17,6 +18,7 @@ import {
   validateTiers,
 } from './config';
 import type { EndpointProbeSettings } from './endpoint-probes';
+import { SOURCE_BINDINGS } from './sources';
 
 /**
  * Reads the CDK app's configuration from context (cdk.json `context`, or `-c key=value`).
@@ -29,6 +31,7 @@ export const CONTEXT_PREFIX = 'watcher:';
 export const CONTEXT_KEYS = [
   'watcher:stackName',
   'watcher:regions',
+  'watcher:sources',
   'watcher:scanIntervalMinutes',
   'watcher:tiersDays',
   'watcher:criticalDays',
@@ -165,6 +168,38 @@ const checked = <T>(key: ContextKey, validate: () => T): T => {
 };
 
 /**
+ * `watcher:sources`: kinds (`acm,iam` or `["acm"]`) or settings (`[{"kind":"acm","regions":["eu-west-1"]}]`),
+ * each kind mapped to its binding by SOURCE_BINDINGS.
+ */
+const sourcesFromContext = (value: unknown) => {
+  const key = 'watcher:sources';
+  const items =
+    typeof value === 'string' && !value.trim().startsWith('[')
+      ? stringList(key, value)
+      : jsonValue(key, value, 'array');
+  const settings = (items as unknown[]).map((item) =>
+    typeof item === 'string' ? { kind: item.trim() } : item,
+  );
+  let parsed: ReturnType<typeof parseSourceSettings>;
+  try {
+    parsed = parseSourceSettings(JSON.stringify(settings), key);
+  } catch (error) {
+    if (error instanceof InvalidSourceSettingError)
+      throw new InvalidContextError(key, error.message, { cause: error });
+    throw error;
+  }
+  return parsed.map((s, i) => {
+    const bind = SOURCE_BINDINGS[s.kind];
+    if (!bind)
+      throw new InvalidContextError(
+        key,
+        `item ${i}: unknown source kind "${s.kind}"; known kinds are ${Object.keys(SOURCE_BINDINGS).sort().join(', ')}`,
+      );
+    return checked(key, () => bind(s));
+  });
+};
+
+/**
  * Parses and validates the `watcher:` context keys. Absent or blank keys fall back to the
  * construct's defaults; an unknown `watcher:` key is an error so a typo is not silently ignored.
  */
@@ -201,6 +236,9 @@ export const parseWatcherContext = (
     // An empty list means "the stack region", the same as leaving the key out.
     if (regions.length > 0) props.regions = checked('watcher:regions', () => validateRegions(regions));
   }
+
+  const rawSources = get('watcher:sources');
+  if (rawSources !== undefined) props.sources = sourcesFromContext(rawSources);
 
   const rawInterval = get('watcher:scanIntervalMinutes');
   if (rawInterval !== undefined) {

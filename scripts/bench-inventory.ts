@@ -115,13 +115,18 @@ export const benchInventory = async (
     config: {
       busName: 'bench',
       eventSource: 'cert-expiry-watcher',
-      regions,
+      account: '111122223333',
+      sources: [{ kind: 'acm', regions }],
       thresholds: DEFAULT_THRESHOLDS,
       metricsNamespace: 'Bench',
       watcherId: 'bench',
     },
-    sourceFor: (region) =>
-      new AcmSource(region, new ACMClient({ region, credentials, requestHandler: acmHandler(region) })),
+    sources: [
+      new AcmSource(
+        regions,
+        (region) => new ACMClient({ region, credentials, requestHandler: acmHandler(region) }),
+      ),
+    ],
     publisher: new EventBusPublisher(
       { busName: 'bench' },
       new EventBridgeClient({ region: 'eu-west-1', credentials, requestHandler: ebHandler }),

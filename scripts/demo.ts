@@ -25,7 +25,7 @@ import { probeAll } from '../lambda/sources/endpoint/probe';
 import { seedAcm, standardSeed } from '../test/support/acm-seed';
 import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
 import { inventoryOnMoto } from '../test/support/inventory-on-moto';
-import { type Moto, startMoto } from '../test/support/moto';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern } from '../test/support/template';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
 import { demoFanout } from './demo-fanout';
@@ -185,19 +185,20 @@ const main = async () => {
     );
     say('');
     for (const h of received.filter((e) => e['detail-type'] === 'Scan Completed')) {
-      const { source, counts, regionsScanned, batch, endpointsChecked, endpointsFailed } = h.detail as Record<
+      const { source, counts, scopesScanned, batch, endpointsChecked, endpointsFailed } = h.detail as Record<
         string,
         unknown
       >;
       say(
-        `Heartbeat "Scan Completed" (${source}): ${JSON.stringify({ counts, regionsScanned, batch, endpointsChecked, endpointsFailed })}`,
+        `Heartbeat "Scan Completed" (${source}): ${JSON.stringify({ counts, scopesScanned, batch, endpointsChecked, endpointsFailed })}`,
       );
     }
 
     say('');
     say('The same ACM inventory as `cert-watch scan acm --regions eu-west-1,us-east-1` prints it:');
+    const acmSource = new AcmSource(REGIONS, acm);
     const result = await runScan(
-      REGIONS.map((r) => new AcmSource(r, acm(r))),
+      acmSource.scopes(MOTO_ACCOUNT).map((s) => acmSource.reader(s)),
       { scanId: 'demo-cli', now: new Date(), thresholds: DEFAULT_THRESHOLDS },
     );
     say(toTable(result));

@@ -4,8 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { ACMClient } from '@aws-sdk/client-acm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
-import type { CertificateSource } from '../../lambda/core/ports';
+import type { ScopeReader } from '../../lambda/core/ports';
 import { runScan, type ScanResult } from '../../lambda/core/scan';
 import { AcmSource } from '../../lambda/sources/acm/acm-source';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
@@ -43,8 +45,22 @@ const positiveInt = (name: string, raw: string | undefined, fallback: number): n
 
 export interface ScanAcmOptions {
   /** Client factory, for tests; defaults to the standard chain per region. */
-  readonly sourceFor?: (region: string) => AcmSource;
+  readonly acmFor?: (region: string) => ACMClient;
+  /** The caller's account, for scope keys; defaults to STS GetCallerIdentity. */
+  readonly account?: () => Promise<string>;
 }
+
+/** The caller's account id; 'unknown' when STS cannot say (ACM then reports the real error per region). */
+const callerAccount = async (region: string): Promise<string> => {
+  const sts = new STSClient({ region });
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Account ?? 'unknown';
+  } catch {
+    return 'unknown';
+  } finally {
+    sts.destroy();
+  }
+};
 
 export const toJson = (result: ScanResult) => ({
   scanId: result.scanId,
@@ -69,7 +85,12 @@ export const toJson = (result: ScanResult) => ({
     renewalRisk: e.renewalRisk,
   })),
   errors: [
-    ...result.scopesFailed.map((f) => ({ region: f.region, code: f.code, message: f.message })),
+    ...result.scopesFailed.map((f) => ({
+      scope: f.scope.key,
+      ...(f.scope.region ? { region: f.scope.region } : {}),
+      code: f.code,
+      message: f.message,
+    })),
     ...result.itemErrors.map((f) => ({ item: f.item, code: f.code, message: f.message })),
   ],
   counts: result.counts,
@@ -126,7 +147,7 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
   const detail = (code: string, message: string) =>
     message.startsWith(code) ? message : `${code}: ${message}`;
   for (const f of result.scopesFailed) {
-    lines.push(`UNKNOWN: ${scopeNoun} ${f.region} could not be read: ${detail(f.code, f.message)}`);
+    lines.push(`UNKNOWN: ${scopeNoun} ${f.scope.label} could not be read: ${detail(f.code, f.message)}`);
   }
   for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${detail(f.code, f.message)}`);
   return `${lines.join('\n')}\n`;
@@ -148,7 +169,7 @@ const thresholdsOf = (values: { 'warn-days'?: string; 'critical-days'?: string }
 };
 
 const scanAndPrint = async (
-  sources: CertificateSource[],
+  sources: ScopeReader[],
   thresholds: Thresholds,
   json: boolean,
   scopeNoun: string,
@@ -193,9 +214,10 @@ export const runScanAcm = async (
   for (const r of regions)
     if (!REGION.test(r)) throw new UsageError(`"${r}" is not an AWS region name (e.g. eu-west-1)`);
   const thresholds = thresholdsOf(values);
-  const sourceFor = options.sourceFor ?? ((region: string) => new AcmSource(region));
+  const account = await (options.account ?? (() => callerAccount(regions[0]!)))();
+  const acm = new AcmSource(regions, options.acmFor);
   return scanAndPrint(
-    regions.map((r) => sourceFor(r)),
+    acm.scopes(account).map((s) => acm.reader(s)),
     thresholds,
     values.json,
     'region',

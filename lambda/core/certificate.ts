@@ -3,7 +3,11 @@
  * Pure data; every source (ACM, endpoint probes, ...) maps into this shape.
  */
 
-export type SourceKind = 'acm' | 'endpoint' | 'file';
+/**
+ * Which kind of store or probe a record came from: `acm`, `endpoint`, `file`, and every kind a
+ * source plugin adds (lower-case, SOURCE_KIND_PATTERN in lambda/contracts/sources.ts).
+ */
+export type SourceKind = string;
 
 /** How the certificate is renewed: IMPORTED never renews by itself. */
 export type CertificateType = 'IMPORTED' | 'AMAZON_ISSUED' | 'PRIVATE' | 'UNMANAGED';

@@ -6,7 +6,11 @@ import { createHash } from 'node:crypto';
 import type { CertificateRecord } from './certificate';
 import type { Evaluation, Severity } from './evaluate';
 
-export const SCHEMA_VERSION = '1.0';
+/**
+ * Version of every event detail on the bus (docs/events.md, "Versions"). 2.0: `source` is any
+ * source kind, and the heartbeat names scopes (`scopesScanned`, `scopesFailed[].scope`), not regions.
+ */
+export const SCHEMA_VERSION = '2.0';
 export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
 
 export const DetailType = {
@@ -82,9 +86,10 @@ export interface ScanCompletedDetail {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
-  /** Scopes listed completely (regions for ACM). */
-  readonly regionsScanned: string[];
-  readonly regionsFailed: ScopeError[];
+  /** Keys of the scopes listed completely (`acm#<account>#<region>`, `endpoint#<host:port>`, ...). */
+  readonly scopesScanned: string[];
+  /** Scopes that could not be listed, or not completely (code SCOPE_INCOMPLETE). */
+  readonly scopesFailed: ScopeError[];
   readonly counts: SeverityCounts;
   /** Certificate events this scan put on the bus (the heartbeat itself excluded). */
   readonly eventsPublished: number;
@@ -95,7 +100,8 @@ export interface ScanCompletedDetail {
 }
 
 export interface ScopeError {
-  readonly region: string;
+  /** The scope's key. */
+  readonly scope: string;
   readonly code: string;
   readonly message: string;
 }

@@ -1,24 +1,44 @@
 /**
- * The inventory engine shared by the Lambda and the CLI: list every source, evaluate every
- * certificate at one instant, enrich only the ones being reported. One failing source is
- * recorded and never stops the others.
+ * The inventory engine shared by the Lambda and the CLI: list every scope, evaluate every
+ * certificate at one instant, enrich only the ones being reported. One failing scope is
+ * recorded and never stops the others; at most `scopeConcurrency` scopes are listed at once.
  */
 import type { CertificateRecord } from './certificate';
 import { type Evaluation, evaluate, type Thresholds } from './evaluate';
 import type { ScopeError, SeverityCounts } from './events';
-import { type CertificateSource, type ItemError, type Logger, silentLogger } from './ports';
+
+/** The heartbeat's view of a failure: the scope's key with the code and message. */
+export const toScopeError = (f: ScopeFailure): ScopeError => ({
+  scope: f.scope.key,
+  code: f.code,
+  message: f.message,
+});
+
+import { type ItemError, type Logger, type Scope, type ScopeReader, silentLogger } from './ports';
 
 export interface ScannedCertificate {
   readonly record: CertificateRecord;
   readonly evaluation: Evaluation;
+  /** Key of the scope it was listed in (the lifecycle's scope: never derived from the record). */
+  readonly scope: string;
 }
+
+/** A scope that could not be listed (or not completely: code SCOPE_INCOMPLETE). */
+export interface ScopeFailure {
+  readonly scope: Scope;
+  readonly code: string;
+  readonly message: string;
+}
+
+export const SCOPE_INCOMPLETE = 'SCOPE_INCOMPLETE';
 
 export interface ScanResult {
   readonly scanId: string;
   readonly startedAt: Date;
   readonly finishedAt: Date;
-  readonly scopesScanned: string[];
-  readonly scopesFailed: ScopeError[];
+  /** Scopes listed completely. */
+  readonly scopesScanned: Scope[];
+  readonly scopesFailed: ScopeFailure[];
   /** Single items a source could not read (the rest of their scope was still scanned). */
   readonly itemErrors: (ItemError & { readonly scope: string })[];
   readonly certificates: ScannedCertificate[];
@@ -32,8 +52,10 @@ export interface ScanOptions {
   readonly thresholds: Thresholds;
   /** Wall clock for durations (defaults to Date.now). */
   readonly clock?: () => Date;
-  /** Parallel enrich calls per source. */
+  /** Parallel enrich calls per scope. @default 4 */
   readonly enrichConcurrency?: number;
+  /** Scopes listed at once. @default 8 */
+  readonly scopeConcurrency?: number;
   readonly logger?: Logger;
 }
 
@@ -56,7 +78,7 @@ export const countSeverities = (items: readonly { evaluation: Evaluation }[]): S
   return counts;
 };
 
-const mapLimit = async <T, R>(
+export const mapLimit = async <T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
@@ -73,31 +95,32 @@ const mapLimit = async <T, R>(
   return out;
 };
 
-const scanSource = async (
-  source: CertificateSource,
+const scanScope = async (
+  reader: ScopeReader,
   opts: ScanOptions,
   logger: Logger,
   itemErrors: (ItemError & { scope: string })[],
 ): Promise<ScannedCertificate[]> => {
+  const scope = reader.scope.key;
   const listed: ScannedCertificate[] = [];
   const report = (e: ItemError) => {
-    logger.warn('could not read one item; skipping it', { scope: source.scope, ...e });
-    itemErrors.push({ scope: source.scope, ...e });
+    logger.warn('could not read one item; skipping it', { scope, ...e });
+    itemErrors.push({ scope, ...e });
   };
-  for await (const record of source.list(report)) {
-    listed.push({ record, evaluation: evaluate(record, opts.now, opts.thresholds) });
+  for await (const record of reader.list(report)) {
+    listed.push({ record, evaluation: evaluate(record, opts.now, opts.thresholds), scope });
   }
-  const enrich = source.enrich?.bind(source);
+  const enrich = reader.enrich?.bind(reader);
   if (!enrich) return listed;
   return mapLimit(listed, opts.enrichConcurrency ?? 4, async (item) => {
     if (!isReported(item.evaluation)) return item;
     try {
       const record = await enrich(item.record);
-      return { record, evaluation: evaluate(record, opts.now, opts.thresholds) };
+      return { record, evaluation: evaluate(record, opts.now, opts.thresholds), scope };
     } catch (error) {
       // Reporting with summary data beats not reporting: keep the item, say why it is thinner.
       logger.warn('could not enrich certificate; reporting summary data', {
-        scope: source.scope,
+        scope,
         id: item.record.id,
         code: errorCode(error),
         error: errorMessage(error),
@@ -107,33 +130,39 @@ const scanSource = async (
   });
 };
 
-export const runScan = async (
-  sources: readonly CertificateSource[],
-  opts: ScanOptions,
-): Promise<ScanResult> => {
+export const runScan = async (readers: readonly ScopeReader[], opts: ScanOptions): Promise<ScanResult> => {
   const clock = opts.clock ?? (() => new Date());
   const logger = opts.logger ?? silentLogger;
   const startedAt = clock();
   const itemErrors: (ItemError & { scope: string })[] = [];
-  const settled = await Promise.allSettled(sources.map((s) => scanSource(s, opts, logger, itemErrors)));
   const certificates: ScannedCertificate[] = [];
-  const scopesScanned: string[] = [];
-  const scopesFailed: ScopeError[] = [];
-  settled.forEach((outcome, i) => {
-    const scope = sources[i]?.scope ?? `source-${i}`;
-    if (outcome.status === 'fulfilled') {
-      scopesScanned.push(scope);
-      certificates.push(...outcome.value);
-    } else {
-      const failure = {
-        region: scope,
-        code: errorCode(outcome.reason),
-        message: errorMessage(outcome.reason),
-      };
-      logger.error('source failed', { ...failure });
+  const scopesScanned: Scope[] = [];
+  const scopesFailed: ScopeFailure[] = [];
+  await mapLimit(readers, opts.scopeConcurrency ?? 8, async (reader) => {
+    try {
+      const listed = await scanScope(reader, opts, logger, itemErrors);
+      certificates.push(...listed);
+      if (reader.complete?.() === false) {
+        // Its certificates count; its absences prove nothing (the lifecycle treats it as not listed).
+        const failure = {
+          scope: reader.scope,
+          code: SCOPE_INCOMPLETE,
+          message: 'the listing stopped short of the whole scope',
+        };
+        logger.warn('scope listed incompletely', { scope: reader.scope.key, code: failure.code });
+        scopesFailed.push(failure);
+      } else scopesScanned.push(reader.scope);
+    } catch (error) {
+      const failure = { scope: reader.scope, code: errorCode(error), message: errorMessage(error) };
+      logger.error('scope failed', { scope: reader.scope.key, code: failure.code, message: failure.message });
       scopesFailed.push(failure);
     }
   });
+  const order = new Map(readers.map((r, i) => [r.scope.key, i]));
+  const byInput = (a: { scope: Scope }, b: { scope: Scope }) =>
+    (order.get(a.scope.key) ?? 0) - (order.get(b.scope.key) ?? 0);
+  scopesScanned.sort((a, b) => byInput({ scope: a }, { scope: b }));
+  scopesFailed.sort(byInput);
   certificates.sort(
     (a, b) =>
       (a.record.notAfter?.getTime() ?? Number.POSITIVE_INFINITY) -

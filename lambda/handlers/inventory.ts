@@ -1,11 +1,11 @@
-/** Lambda entry for the scheduled ACM inventory: wires the real adapters, reads config at init. */
+/** Lambda entry for the scheduled inventory: wires the configured sources and real adapters, reads config at init. */
 import { lifecycleConfigFromEnv } from '../lifecycle/config-from-env';
 import { requireEnv } from '../shared/env';
 import { jsonLogger } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { EventBusPublisher } from '../sinks/bus/event-bus-publisher';
 import { DynamoDbStateStore } from '../sinks/state/dynamodb-state-store';
-import { AcmSource } from '../sources/acm/acm-source';
+import { buildSources } from '../sources/registry';
 import { inventoryConfigFromEnv, makeInventoryHandler } from './make-inventory-handler';
 
 const config = inventoryConfigFromEnv(process.env);
@@ -13,7 +13,7 @@ const logger = jsonLogger({ watcher: config.watcherId });
 
 export const handler = makeInventoryHandler({
   config,
-  sourceFor: (region) => new AcmSource(region),
+  sources: buildSources(config.sources),
   publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
   lifecycle: {
     store: new DynamoDbStateStore({ tableName: requireEnv(process.env, 'STATE_TABLE_NAME') }),

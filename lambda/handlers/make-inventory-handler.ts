@@ -1,8 +1,10 @@
 /**
- * The inventory scan as a function of its dependencies: sources per region → evaluate →
- * events on the bus → metrics. The Lambda entry (inventory.ts) and tests both build it here.
+ * The inventory scan as a function of its dependencies: every scope of every configured source →
+ * evaluate → lifecycle → events on the bus → metrics. The Lambda entry (inventory.ts) and tests
+ * both build it here; the sources come from the registry (lambda/sources/registry.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { ACCOUNT_ENV, parseSourceSettings, SOURCES_ENV, type SourceSetting } from '../contracts/sources';
 import type { Thresholds } from '../core/evaluate';
 import { DEFAULT_THRESHOLDS, validateThresholds } from '../core/evaluate';
 import {
@@ -14,16 +16,19 @@ import {
   scanCompletedEvent,
 } from '../core/events';
 import type { CertificateSource, Logger } from '../core/ports';
-import { isReported, runScan, type ScanResult } from '../core/scan';
+import { countSeverities, isReported, runScan, type ScanResult, toScopeError } from '../core/scan';
 import type { LifecycleConfig } from '../lifecycle/model';
 import { type LifecycleStore, processScan } from '../lifecycle/run-lifecycle';
-import { type Env, listEnv, numberEnv, numberListEnv, requireEnv } from '../shared/env';
+import { type Env, numberEnv, numberListEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
 
 export interface InventoryConfig {
   readonly busName: string;
   readonly eventSource: string;
-  readonly regions: readonly string[];
+  /** The account the watcher runs in and lists (WATCHER_ACCOUNT_ID): scope keys name it. */
+  readonly account: string;
+  /** The configured sources (WATCHER_SOURCES), built into adapters by the registry. */
+  readonly sources: readonly SourceSetting[];
   readonly thresholds: Thresholds;
   readonly metricsNamespace: string;
   readonly watcherId: string;
@@ -32,7 +37,8 @@ export interface InventoryConfig {
 export const inventoryConfigFromEnv = (env: Env): InventoryConfig => ({
   busName: requireEnv(env, 'EVENT_BUS_NAME'),
   eventSource: env.EVENT_SOURCE?.trim() || DEFAULT_EVENT_SOURCE,
-  regions: listEnv(env, 'SCAN_REGIONS'),
+  account: requireEnv(env, ACCOUNT_ENV),
+  sources: parseSourceSettings(requireEnv(env, SOURCES_ENV)),
   thresholds: validateThresholds({
     tiersDays: env.TIERS_DAYS ? numberListEnv(env, 'TIERS_DAYS') : DEFAULT_THRESHOLDS.tiersDays,
     criticalDays: env.CRITICAL_DAYS ? numberEnv(env, 'CRITICAL_DAYS') : DEFAULT_THRESHOLDS.criticalDays,
@@ -58,7 +64,10 @@ export interface InventoryDeps {
    * the deployed stack always wires one.
    */
   readonly lifecycle?: LifecycleWiring;
-  readonly sourceFor: (region: string) => CertificateSource;
+  /** The configured sources (lambda/sources/registry.ts buildSources). */
+  readonly sources: readonly CertificateSource[];
+  /** Scopes listed at once across all sources. @default 8 */
+  readonly scopeConcurrency?: number;
   readonly publisher: Publisher;
   readonly logger: Logger;
   readonly metrics: MetricsSink;
@@ -68,8 +77,8 @@ export interface InventoryDeps {
 export interface InventorySummary {
   readonly scanId: string;
   readonly counts: SeverityCounts;
-  readonly regionsScanned: string[];
-  readonly regionsFailed: ScopeError[];
+  readonly scopesScanned: string[];
+  readonly scopesFailed: ScopeError[];
   readonly eventsPublished: number;
 }
 
@@ -79,18 +88,29 @@ export const certificateEventsForScan = (result: ScanResult): BusEvent[] =>
     .filter((c) => isReported(c.evaluation))
     .map((c) => certificateEvent(c.record, c.evaluation, { scanId: result.scanId, now: result.startedAt }));
 
-/** The heartbeat: one per scan, also when regions failed. */
-export const heartbeatForScan = (result: ScanResult, eventsPublished: number): BusEvent =>
-  scanCompletedEvent({
-    scanId: result.scanId,
-    source: 'acm',
-    startedAt: result.startedAt.toISOString(),
-    finishedAt: result.finishedAt.toISOString(),
-    durationMs: result.finishedAt.getTime() - result.startedAt.getTime(),
-    regionsScanned: result.scopesScanned,
-    regionsFailed: result.scopesFailed,
-    counts: result.counts,
-    eventsPublished,
+/**
+ * The heartbeats: one per source kind per scan (also when its scopes failed), each with its own
+ * scopes and counts, so a consumer sees every source's coverage.
+ */
+export const heartbeatsForScan = (
+  result: ScanResult,
+  kinds: readonly string[],
+  eventsPublished: number,
+): BusEvent[] =>
+  kinds.map((kind) => {
+    const certificates = result.certificates.filter((c) => c.record.source === kind);
+    return scanCompletedEvent({
+      scanId: result.scanId,
+      source: kind,
+      startedAt: result.startedAt.toISOString(),
+      finishedAt: result.finishedAt.toISOString(),
+      durationMs: result.finishedAt.getTime() - result.startedAt.getTime(),
+      scopesScanned: result.scopesScanned.filter((s) => s.kind === kind).map((s) => s.key),
+      scopesFailed: result.scopesFailed.filter((f) => f.scope.kind === kind).map(toScopeError),
+      counts: countSeverities(certificates),
+      // Of the whole run: the lifecycle publishes every source's transitions together.
+      eventsPublished,
+    });
   });
 
 export const makeInventoryHandler = (deps: InventoryDeps) => {
@@ -99,13 +119,20 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
     // A retried invocation of the same scheduled event keeps its scan id.
     const scanId = event?.id ?? randomUUID();
     const now = clock();
-    const result = await runScan(
-      deps.config.regions.map((r) => deps.sourceFor(r)),
-      { scanId, now, thresholds: deps.config.thresholds, clock, logger: deps.logger },
+    const readers = deps.sources.flatMap((source) =>
+      source.scopes(deps.config.account).map((scope) => source.reader(scope)),
     );
+    const result = await runScan(readers, {
+      scanId,
+      now,
+      thresholds: deps.config.thresholds,
+      clock,
+      logger: deps.logger,
+      scopeConcurrency: deps.scopeConcurrency,
+    });
     const metrics = {
       ScanSucceeded: result.scopesFailed.length === 0 ? 1 : 0,
-      RegionsFailed: result.scopesFailed.length,
+      ScopesFailed: result.scopesFailed.length,
       CertificatesTotal: result.counts.total,
       CertificatesExpiring: result.counts.warning + result.counts.critical,
       CertificatesExpired: result.counts.expired,
@@ -124,7 +151,13 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
         await deps.publisher.publish(events);
         eventsPublished = events.length;
       }
-      await deps.publisher.publish([heartbeatForScan(result, eventsPublished)]);
+      await deps.publisher.publish(
+        heartbeatsForScan(
+          result,
+          deps.sources.map((s) => s.kind),
+          eventsPublished,
+        ),
+      );
     } catch (error) {
       deps.metrics({ ...metrics, ScanSucceeded: 0, PublishFailed: 1 });
       deps.logger.error('publishing scan events failed; failing the invocation so it is retried', {
@@ -137,8 +170,8 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
     const summary: InventorySummary = {
       scanId,
       counts: result.counts,
-      regionsScanned: result.scopesScanned,
-      regionsFailed: result.scopesFailed,
+      scopesScanned: result.scopesScanned.map((s) => s.key),
+      scopesFailed: result.scopesFailed.map(toScopeError),
       eventsPublished,
     };
     deps.logger.info('scan completed', { ...summary });

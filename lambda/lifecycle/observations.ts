@@ -1,7 +1,8 @@
 /**
  * Scan results as lifecycle observations: which location, which scope, what was read there.
- * Scopes: `acm#<region>` (one ListCertificates listing) and `endpoint#<host:port>` (every address
- * one name resolved to). Only complete scopes may count a tracked location as missing.
+ * Scopes are the ones the sources give (`acm#<account>#<region>`: one ListCertificates listing;
+ * lambda/contracts/sources.ts) and `endpoint#<host:port>` (every address one name resolved to).
+ * Only complete scopes may count a tracked location as missing.
  */
 import type { CertificateRecord, SourceKind } from '../core/certificate';
 import type { ScanResult } from '../core/scan';
@@ -16,21 +17,18 @@ export const scopeOfRecord = (r: CertificateRecord): string =>
     ? scopeKey('endpoint', endpointGroupOf(r.id) ?? r.id)
     : scopeKey(r.source, r.region ?? r.account ?? 'default');
 
-/** An inventory scan (ACM per region, files): every listed certificate, scopes as listed. */
-export const lifecycleScanFromInventory = (
-  result: ScanResult,
-  source: SourceKind = 'acm',
-): LifecycleScan => ({
+/**
+ * An inventory scan: every listed certificate under the scope it was listed in, never a scope
+ * guessed from the record. A scope listed incompletely is a failed scope: its certificates are
+ * judged, its absences prove nothing.
+ */
+export const lifecycleScanFromInventory = (result: ScanResult): LifecycleScan => ({
   scanId: result.scanId,
-  observations: result.certificates.map(({ record }) => ({
-    location: record.id,
-    scope: scopeOfRecord(record),
-    record,
-  })),
-  completeScopes: result.scopesScanned.map((s) => scopeKey(source, s)),
+  observations: result.certificates.map(({ record, scope }) => ({ location: record.id, scope, record })),
+  completeScopes: result.scopesScanned.map((s) => s.key),
   failedScopes: result.scopesFailed.map((f) => ({
-    scope: scopeKey(source, f.region),
-    error: { code: 'SCOPE_NOT_LISTED', message: `${f.region}: ${f.code}: ${f.message}` },
+    scope: f.scope.key,
+    error: { code: 'SCOPE_NOT_LISTED', message: `${f.scope.label}: ${f.code}: ${f.message}` },
   })),
 });
 

@@ -62,7 +62,10 @@ describe('CertificateExpiryWatcher with default props', () => {
         Variables: {
           EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^WatcherBus') },
           EVENT_SOURCE: 'cert-expiry-watcher',
-          SCAN_REGIONS: { Ref: 'AWS::Region' },
+          WATCHER_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+          WATCHER_SOURCES: {
+            'Fn::Join': ['', ['[{"kind":"acm","regions":["', { Ref: 'AWS::Region' }, '"]}]']],
+          },
           TIERS_DAYS: '30,14,7,3,1',
           CRITICAL_DAYS: '7',
           METRICS_NAMESPACE: 'CertExpiryWatcher',
@@ -197,10 +200,19 @@ describe('CertificateExpiryWatcher with default props', () => {
           Match.objectLike({ Action: 'acm:ListCertificates', Resource: '*' }),
           Match.objectLike({
             Action: 'acm:DescribeCertificate',
+            // Exactly the configured region, never acm:*.
             Resource: {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':acm:*:', { Ref: 'AWS::AccountId' }, ':certificate/*'],
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':acm:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':certificate/*',
+                ],
               ],
             },
           }),
@@ -277,7 +289,7 @@ describe('CertificateExpiryWatcher with default props', () => {
     expect(metric.metricName).toBe('ScanSucceeded');
     expect(metric.dimensions).toEqual({ Watcher: 'TestStack/Watcher' });
     expect(metric.statistic).toBe('Sum');
-    expect(watcher.metricRegionsFailed().statistic).toBe('Sum');
+    expect(watcher.metricScopesFailed().statistic).toBe('Sum');
     expect(watcher.metricCertificatesExpiring().statistic).toBe('Maximum');
     expect(watcher.metricCertificatesExpired({ period: Duration.hours(1) }).period.toSeconds()).toBe(3600);
   });
@@ -311,7 +323,7 @@ describe('CertificateExpiryWatcher with custom props', () => {
       MemorySize: 1024,
       Environment: {
         Variables: Match.objectLike({
-          SCAN_REGIONS: 'eu-west-1,us-east-1',
+          WATCHER_SOURCES: '[{"kind":"acm","regions":["eu-west-1","us-east-1"]}]',
           TIERS_DAYS: '60,30,10',
           CRITICAL_DAYS: '10',
           EVENT_SOURCE: 'acme.certificates',

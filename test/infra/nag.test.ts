@@ -36,7 +36,7 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgments(stack);
     expect(Object.keys(acks).sort()).toEqual([
       'TestStack/Watcher/Inventory/Role: AwsSolutions-IAM5[Resource::*]',
-      'TestStack/Watcher/Inventory/Role: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:*:<AWS::AccountId>:certificate/*]',
+      'TestStack/Watcher/Inventory/Role: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*]',
     ]);
     for (const reason of Object.values(acks)) expect(reason).toMatch(/acm:(List|Describe)Certificate/);
   });
@@ -104,7 +104,11 @@ describe('bin/app.ts', () => {
       readFileSync(path.join(outdir, 'CertificateExpiryWatcher.template.json'), 'utf8'),
     );
     Template.fromJSON(template).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ SCAN_REGIONS: 'eu-west-1,us-east-1' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          WATCHER_SOURCES: '[{"kind":"acm","regions":["eu-west-1","us-east-1"]}]',
+        }),
+      },
     });
     const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     expect(manifest.artifacts.CertificateExpiryWatcher.environment).toBe(

@@ -11,7 +11,7 @@ import type { makeInventoryHandler } from '../../lambda/handlers/make-inventory-
 import { type Seeded, seedAcm, standardSeed } from '../support/acm-seed';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
 import { inventoryOnMoto } from '../support/inventory-on-moto';
-import { type Moto, startMoto } from '../support/moto';
+import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
 import { watcherEventPattern } from '../support/template';
 
@@ -107,13 +107,13 @@ describe('ACM inventory against the local AWS', () => {
     }
   });
 
-  it('the heartbeat counts every certificate and names both regions', () => {
+  it('the heartbeat counts every certificate and names both regions as scopes of the account', () => {
     const heartbeat = received.find((e) => e['detail-type'] === 'Scan Completed');
     expect(heartbeat?.detail).toMatchObject({
       scanId: 'scan-it-1',
       source: 'acm',
-      regionsScanned: REGIONS,
-      regionsFailed: [],
+      scopesScanned: REGIONS.map((r) => `acm#${MOTO_ACCOUNT}#${r}`),
+      scopesFailed: [],
       counts: { total: 8, ok: 2, warning: 2, critical: 2, expired: 2 },
       eventsPublished: 6,
     });
@@ -138,13 +138,13 @@ describe('a region whose endpoint is unreachable', () => {
       acmFor: acm,
     });
     const result = await handler({ id: 'scan-it-2' });
-    expect(result.regionsScanned).toEqual(['eu-west-1']);
-    expect(result.regionsFailed).toHaveLength(1);
-    expect(result.regionsFailed[0]).toMatchObject({ region: 'ap-southeast-2' });
-    expect(result.regionsFailed[0]?.message).toMatch(/ECONNREFUSED|connect/i);
+    expect(result.scopesScanned).toEqual([`acm#${MOTO_ACCOUNT}#eu-west-1`]);
+    expect(result.scopesFailed).toHaveLength(1);
+    expect(result.scopesFailed[0]).toMatchObject({ scope: `acm#${MOTO_ACCOUNT}#ap-southeast-2` });
+    expect(result.scopesFailed[0]?.message).toMatch(/ECONNREFUSED|connect/i);
     const events = await local.receive(4);
     const heartbeat = events.find((e) => e['detail-type'] === 'Scan Completed');
-    expect(heartbeat?.detail.regionsFailed).toEqual(result.regionsFailed);
+    expect(heartbeat?.detail.scopesFailed).toEqual(result.scopesFailed);
     assertValidEvent('Scan Completed', heartbeat?.detail);
     expect(events.filter((e) => e['detail-type'] !== 'Scan Completed')).toHaveLength(3);
   });

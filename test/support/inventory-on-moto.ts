@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/events';
+import type { CertificateSource } from '../../lambda/core/ports';
 import { type Logger, silentLogger } from '../../lambda/core/ports';
 import { makeInventoryHandler } from '../../lambda/handlers/make-inventory-handler';
 import { lifecycleConfig } from '../../lambda/lifecycle/model';
@@ -14,7 +15,7 @@ import type { MetricsSink } from '../../lambda/shared/metrics';
 import { EventBusPublisher } from '../../lambda/sinks/bus/event-bus-publisher';
 import { DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
 import { AcmSource } from '../../lambda/sources/acm/acm-source';
-import type { Moto } from './moto';
+import { MOTO_ACCOUNT, type Moto } from './moto';
 
 export interface InventoryOnMotoOptions {
   readonly regions: readonly string[];
@@ -25,22 +26,28 @@ export interface InventoryOnMotoOptions {
   readonly stateTable?: string;
   /** ACM client per region; defaults to moto's endpoint. */
   readonly acmFor?: (region: string) => ACMClient;
+  /** Sources other than ACM in `regions` (built from their settings with moto's endpoint when given as settings). */
+  readonly sources?: readonly CertificateSource[];
+  /** The account scope keys name. @default moto's default account */
+  readonly account?: string;
   readonly logger?: Logger;
   readonly metrics?: MetricsSink;
 }
 
 export const inventoryOnMoto = (moto: Moto, o: InventoryOnMotoOptions) => {
   const acm = o.acmFor ?? ((region: string) => new ACMClient(moto.clientConfig(region)));
+  const sources = o.sources ?? [new AcmSource(o.regions, acm)];
   return makeInventoryHandler({
     config: {
       busName: o.busName,
       eventSource: DEFAULT_EVENT_SOURCE,
-      regions: o.regions,
+      account: o.account ?? MOTO_ACCOUNT,
+      sources: sources.map((s) => ({ kind: s.kind })),
       thresholds: DEFAULT_THRESHOLDS,
       metricsNamespace: 'CertExpiryWatcher',
       watcherId: 'local',
     },
-    sourceFor: (region) => new AcmSource(region, acm(region)),
+    sources,
     publisher: new EventBusPublisher(
       { busName: o.busName, source: DEFAULT_EVENT_SOURCE },
       new EventBridgeClient(moto.clientConfig(o.home)),

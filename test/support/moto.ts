@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** The account moto answers for with the default credentials (ARNs it returns name it). */
+export const MOTO_ACCOUNT = '123456789012';
 
 export interface Moto {
   readonly endpoint: string;

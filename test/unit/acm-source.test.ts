@@ -11,7 +11,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import { runScan } from '../../lambda/core/scan';
-import { AcmSource, ALL_KEY_TYPES, PAGE_SIZE } from '../../lambda/sources/acm/acm-source';
+import { AcmScopeReader, ALL_KEY_TYPES, acmScope, PAGE_SIZE } from '../../lambda/sources/acm/acm-source';
+
+const ACCOUNT = '111122223333';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -52,12 +54,15 @@ const pagedAcm = (all: CertificateSummary[]) => {
   });
 };
 
-describe('AcmSource.list', () => {
+describe('AcmScopeReader.list', () => {
   it('reads 2,500 certificates over 3 pages of 1000 with every key type requested', async () => {
     const all = Array.from({ length: 2500 }, (_, i) => summary(i, 100 + i));
     pagedAcm(all);
     const ids: string[] = [];
-    for await (const r of new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' })).list())
+    for await (const r of new AcmScopeReader(
+      acmScope(ACCOUNT, 'eu-west-1'),
+      new ACMClient({ region: 'eu-west-1' }),
+    ).list())
       ids.push(r.id);
 
     expect(ids).toHaveLength(2500);
@@ -87,7 +92,10 @@ describe('AcmSource.list', () => {
       }),
     ]);
     const out = [];
-    for await (const r of new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' })).list())
+    for await (const r of new AcmScopeReader(
+      acmScope(ACCOUNT, 'eu-west-1'),
+      new ACMClient({ region: 'eu-west-1' }),
+    ).list())
       out.push(r);
     expect(out[0]).toMatchObject({
       source: 'acm',
@@ -116,11 +124,14 @@ describe('scan over ACM: describe only what is reported', () => {
         Issuer: 'Example CA',
       },
     }));
-    const result = await runScan([new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' }))], {
-      scanId: 's1',
-      now: NOW,
-      thresholds: DEFAULT_THRESHOLDS,
-    });
+    const result = await runScan(
+      [new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), new ACMClient({ region: 'eu-west-1' }))],
+      {
+        scanId: 's1',
+        now: NOW,
+        thresholds: DEFAULT_THRESHOLDS,
+      },
+    );
     const described = acmMock
       .commandCalls(DescribeCertificateCommand)
       .map((c) => c.args[0].input.CertificateArn);
@@ -135,11 +146,14 @@ describe('scan over ACM: describe only what is reported', () => {
     acmMock
       .on(DescribeCertificateCommand)
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    const result = await runScan([new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' }))], {
-      scanId: 's1',
-      now: NOW,
-      thresholds: DEFAULT_THRESHOLDS,
-    });
+    const result = await runScan(
+      [new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), new ACMClient({ region: 'eu-west-1' }))],
+      {
+        scanId: 's1',
+        now: NOW,
+        thresholds: DEFAULT_THRESHOLDS,
+      },
+    );
     expect(result.scopesFailed).toEqual([]);
     expect(result.certificates[0]?.evaluation.severity).toBe('critical');
   });
@@ -182,7 +196,7 @@ describe('scan over ACM: describe only what is reported', () => {
       maxAttempts: 4,
       requestHandler,
     });
-    const result = await runScan([new AcmSource('eu-west-1', client)], {
+    const result = await runScan([new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), client)], {
       scanId: 's1',
       now: NOW,
       thresholds: DEFAULT_THRESHOLDS,
@@ -215,13 +229,13 @@ describe('scan over ACM: describe only what is reported', () => {
       maxAttempts: 2,
       requestHandler,
     });
-    const result = await runScan([new AcmSource('eu-west-1', client)], {
+    const result = await runScan([new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), client)], {
       scanId: 's1',
       now: NOW,
       thresholds: DEFAULT_THRESHOLDS,
     });
     expect(result.scopesFailed).toEqual([
-      { region: 'eu-west-1', code: 'ThrottlingException', message: 'Rate exceeded' },
+      { scope: acmScope(ACCOUNT, 'eu-west-1'), code: 'ThrottlingException', message: 'Rate exceeded' },
     ]);
     expect(calls).toBe(2);
   });
@@ -240,13 +254,16 @@ describe('scan over ACM: describe only what is reported', () => {
         }),
       );
     const result = await runScan(
-      [new AcmSource('eu-west-1', okClient), new AcmSource('ap-south-2', brokenClient)],
+      [
+        new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), okClient),
+        new AcmScopeReader(acmScope(ACCOUNT, 'ap-south-2'), brokenClient),
+      ],
       { scanId: 's1', now: NOW, thresholds: DEFAULT_THRESHOLDS },
     );
-    expect(result.scopesScanned).toEqual(['eu-west-1']);
+    expect(result.scopesScanned.map((s) => s.key)).toEqual([`acm#${ACCOUNT}#eu-west-1`]);
     expect(result.scopesFailed).toEqual([
       {
-        region: 'ap-south-2',
+        scope: acmScope(ACCOUNT, 'ap-south-2'),
         code: 'UnrecognizedClientException',
         message: 'The security token included in the request is invalid',
       },
@@ -256,12 +273,20 @@ describe('scan over ACM: describe only what is reported', () => {
 
   it('zero certificates is a clean, empty scan', async () => {
     acmMock.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [] });
-    const result = await runScan([new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' }))], {
-      scanId: 's1',
-      now: NOW,
-      thresholds: DEFAULT_THRESHOLDS,
+    const result = await runScan(
+      [new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), new ACMClient({ region: 'eu-west-1' }))],
+      {
+        scanId: 's1',
+        now: NOW,
+        thresholds: DEFAULT_THRESHOLDS,
+      },
+    );
+    expect(result).toMatchObject({
+      scopesScanned: [acmScope(ACCOUNT, 'eu-west-1')],
+      scopesFailed: [],
+      counts: { total: 0 },
     });
-    expect(result).toMatchObject({ scopesScanned: ['eu-west-1'], scopesFailed: [], counts: { total: 0 } });
+    expect(result.scopesScanned[0]?.key).toBe('acm#111122223333#eu-west-1');
   });
 
   it('a certificate pending validation (no NotAfter) is listed, ok, and not described', async () => {
@@ -275,11 +300,14 @@ describe('scan over ACM: describe only what is reported', () => {
         }),
       ],
     });
-    const result = await runScan([new AcmSource('eu-west-1', new ACMClient({ region: 'eu-west-1' }))], {
-      scanId: 's1',
-      now: NOW,
-      thresholds: DEFAULT_THRESHOLDS,
-    });
+    const result = await runScan(
+      [new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), new ACMClient({ region: 'eu-west-1' }))],
+      {
+        scanId: 's1',
+        now: NOW,
+        thresholds: DEFAULT_THRESHOLDS,
+      },
+    );
     expect(result.certificates[0]?.evaluation).toMatchObject({ severity: 'ok', daysRemaining: null });
     expect(acmMock.commandCalls(DescribeCertificateCommand)).toHaveLength(0);
   });

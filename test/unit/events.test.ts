@@ -86,15 +86,15 @@ describe('certificate events', () => {
 });
 
 describe('Scan Completed', () => {
-  it('is schema-valid and carries counts, duration and failed regions', () => {
+  it('is schema-valid and carries counts, duration and failed scopes', () => {
     const e = scanCompletedEvent({
       scanId: 'scan-1',
       source: 'acm',
       startedAt: NOW.toISOString(),
       finishedAt: new Date(NOW.getTime() + 1234).toISOString(),
       durationMs: 1234,
-      regionsScanned: ['eu-west-1'],
-      regionsFailed: [{ region: 'us-east-1', code: 'AccessDeniedException', message: 'no' }],
+      scopesScanned: ['acm#111122223333#eu-west-1'],
+      scopesFailed: [{ scope: 'acm#111122223333#us-east-1', code: 'AccessDeniedException', message: 'no' }],
       counts: { total: 3, ok: 1, warning: 1, critical: 0, expired: 1 },
       eventsPublished: 2,
     });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import type { BusEvent } from '../../lambda/core/events';
-import type { CertificateSource } from '../../lambda/core/ports';
 import { silentLogger } from '../../lambda/core/ports';
 import { MS_PER_DAY } from '../../lambda/core/time';
 import {
@@ -10,13 +9,16 @@ import {
   makeInventoryHandler,
 } from '../../lambda/handlers/make-inventory-handler';
 import { ConfigurationError } from '../../lambda/shared/env';
+import { buildSources } from '../../lambda/sources/registry';
 import { assertValidEvent } from '../support/schemas';
+import { registryWithTestSource, TEST_SOURCE_KIND, TestSource } from '../support/test-source';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const config: InventoryConfig = {
   busName: 'bus',
   eventSource: 'cert-expiry-watcher',
-  regions: ['eu-west-1', 'us-east-1'],
+  account: '111122223333',
+  sources: [{ kind: 'acm', regions: ['eu-west-1', 'us-east-1'] }],
   thresholds: { tiersDays: [30, 14, 7, 3, 1], criticalDays: 7 },
   metricsNamespace: 'CertExpiryWatcher',
   watcherId: 'w1',
@@ -32,20 +34,23 @@ const cert = (region: string, n: number, days: number): CertificateRecord => ({
   notAfter: new Date(NOW.getTime() + days * MS_PER_DAY),
 });
 
-const source = (scope: string, records: CertificateRecord[] | Error): CertificateSource => ({
-  scope,
-  async *list() {
-    if (records instanceof Error) throw records;
-    yield* records;
-  },
-});
+/** ACM-like records per region, served by a regional test source of kind `acm`. */
+const regional = (byRegion: Record<string, CertificateRecord[] | Error>) =>
+  new TestSource(
+    (scope) => {
+      const v = byRegion[scope.region ?? ''] ?? [];
+      return v instanceof Error ? { error: v } : { records: v };
+    },
+    Object.keys(byRegion),
+    'acm',
+  );
 
 const harness = (sources: Record<string, CertificateRecord[] | Error>, publishError?: Error) => {
   const published: BusEvent[] = [];
   const metrics: Record<string, number>[] = [];
   const handler = makeInventoryHandler({
-    config: { ...config, regions: Object.keys(sources) },
-    sourceFor: (r) => source(r, sources[r] ?? []),
+    config,
+    sources: [regional(sources)],
     publisher: {
       publish: async (events) => {
         if (publishError) throw publishError;
@@ -82,7 +87,7 @@ describe('inventory handler', () => {
     expect(h.metrics).toEqual([
       {
         ScanSucceeded: 1,
-        RegionsFailed: 0,
+        ScopesFailed: 0,
         CertificatesTotal: 4,
         CertificatesExpiring: 2,
         CertificatesExpired: 1,
@@ -101,13 +106,17 @@ describe('inventory handler', () => {
     const heartbeat = h.published.at(-1);
     expect(heartbeat?.detailType).toBe('Scan Completed');
     expect(heartbeat?.detail).toMatchObject({
-      regionsScanned: ['eu-west-1'],
-      regionsFailed: [
-        { region: 'ap-east-1', code: 'UnrecognizedClientException', message: 'opt-in region not enabled' },
+      scopesScanned: ['acm#111122223333#eu-west-1'],
+      scopesFailed: [
+        {
+          scope: 'acm#111122223333#ap-east-1',
+          code: 'UnrecognizedClientException',
+          message: 'opt-in region not enabled',
+        },
       ],
     });
     expect(h.published[0]?.detailType).toBe('Certificate Expiring');
-    expect(h.metrics[0]).toMatchObject({ ScanSucceeded: 0, RegionsFailed: 1 });
+    expect(h.metrics[0]).toMatchObject({ ScanSucceeded: 0, ScopesFailed: 1 });
   });
 
   it('fails the invocation when publishing fails, so Lambda retries and alarms fire', async () => {
@@ -117,24 +126,100 @@ describe('inventory handler', () => {
   });
 });
 
+describe('sources as plugins', () => {
+  const record = (scope: string, n: number, days: number): CertificateRecord => ({
+    source: TEST_SOURCE_KIND,
+    id: `vault://${scope}/cert-${n}`,
+    account: '111122223333',
+    domain: `v${n}.example.com`,
+    sans: [],
+    type: 'UNMANAGED',
+    notAfter: new Date(NOW.getTime() + days * MS_PER_DAY),
+  });
+
+  it('a source the production registry does not know runs beside ACM with its own scopes and heartbeat', async () => {
+    const registry = registryWithTestSource((scope) => ({ records: [record(scope.key, 1, 5)] }));
+    const sources = buildSources(
+      [{ kind: 'acm', regions: ['eu-west-1'] }, { kind: TEST_SOURCE_KIND }],
+      {},
+      { ...registry, acm: () => regional({ 'eu-west-1': [cert('eu-west-1', 7, 20)] }) },
+    );
+    const published: BusEvent[] = [];
+    const summary = await makeInventoryHandler({
+      config: { ...config, sources: [{ kind: 'acm' }, { kind: TEST_SOURCE_KIND }] },
+      sources,
+      publisher: {
+        publish: async (e) => {
+          published.push(...e);
+          return { published: e.length };
+        },
+      },
+      logger: silentLogger,
+      metrics: () => {},
+      clock: () => NOW,
+    })({ id: 'mixed' });
+    expect(summary.scopesScanned).toEqual([`acm#111122223333#eu-west-1`, `${TEST_SOURCE_KIND}#111122223333`]);
+    const heartbeats = published.filter((e) => e.detailType === 'Scan Completed');
+    expect(
+      heartbeats.map((e) => (e.detail as { source: string; scopesScanned: string[] }).scopesScanned),
+    ).toEqual([['acm#111122223333#eu-west-1'], [`${TEST_SOURCE_KIND}#111122223333`]]);
+    const vault = published.find(
+      (e) => (e.detail as { certificate?: { source: string } }).certificate?.source === TEST_SOURCE_KIND,
+    );
+    expect(vault?.detailType).toBe('Certificate Expiring');
+    for (const e of published) assertValidEvent(e.detailType, e.detail);
+  });
+
+  it('a scope listed incompletely keeps its certificates but counts as failed', async () => {
+    const h = makeInventoryHandler({
+      config,
+      sources: [new TestSource((scope) => ({ records: [record(scope.key, 2, 3)], incomplete: true }))],
+      publisher: { publish: async (e) => ({ published: e.length }) },
+      logger: silentLogger,
+      metrics: () => {},
+      clock: () => NOW,
+    });
+    const summary = await h({ id: 'partial' });
+    expect(summary.counts.critical).toBe(1);
+    expect(summary.scopesScanned).toEqual([]);
+    expect(summary.scopesFailed).toEqual([
+      expect.objectContaining({ scope: `${TEST_SOURCE_KIND}#111122223333`, code: 'SCOPE_INCOMPLETE' }),
+    ]);
+  });
+
+  it('refuses a kind this build does not know, naming the known ones', () => {
+    expect(() => buildSources([{ kind: 'nosuch' }])).toThrow(
+      /unknown source kind "nosuch"; this build knows acm/,
+    );
+  });
+});
+
 describe('configuration from the environment', () => {
+  const base = {
+    EVENT_BUS_NAME: 'b',
+    WATCHER_ACCOUNT_ID: '111122223333',
+    WATCHER_SOURCES: '[{"kind":"acm","regions":["x"]}]',
+  };
   it('fails fast naming the missing variable', () => {
-    expect(() => inventoryConfigFromEnv({ SCAN_REGIONS: 'eu-west-1' })).toThrow(ConfigurationError);
-    expect(() => inventoryConfigFromEnv({ SCAN_REGIONS: 'eu-west-1' })).toThrow(/EVENT_BUS_NAME/);
-    expect(() => inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b' })).toThrow(/SCAN_REGIONS/);
-    expect(() =>
-      inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b', SCAN_REGIONS: 'x', TIERS_DAYS: '7,30' }),
-    ).toThrow(/strictly descending/);
-    expect(() =>
-      inventoryConfigFromEnv({ EVENT_BUS_NAME: 'b', SCAN_REGIONS: 'x', CRITICAL_DAYS: 'soon' }),
-    ).toThrow(/CRITICAL_DAYS/);
+    expect(() => inventoryConfigFromEnv({ ...base, EVENT_BUS_NAME: undefined })).toThrow(ConfigurationError);
+    expect(() => inventoryConfigFromEnv({ ...base, EVENT_BUS_NAME: undefined })).toThrow(/EVENT_BUS_NAME/);
+    expect(() => inventoryConfigFromEnv({ ...base, WATCHER_SOURCES: undefined })).toThrow(/WATCHER_SOURCES/);
+    expect(() => inventoryConfigFromEnv({ ...base, WATCHER_ACCOUNT_ID: undefined })).toThrow(
+      /WATCHER_ACCOUNT_ID/,
+    );
+    expect(() => inventoryConfigFromEnv({ ...base, WATCHER_SOURCES: '[{"kind":"ACM!"}]' })).toThrow(
+      /WATCHER_SOURCES\[0\]\.kind must match/,
+    );
+    expect(() => inventoryConfigFromEnv({ ...base, TIERS_DAYS: '7,30' })).toThrow(/strictly descending/);
+    expect(() => inventoryConfigFromEnv({ ...base, CRITICAL_DAYS: 'soon' })).toThrow(/CRITICAL_DAYS/);
   });
 
   it('reads every setting', () => {
     expect(
       inventoryConfigFromEnv({
         EVENT_BUS_NAME: 'b',
-        SCAN_REGIONS: 'eu-west-1, us-east-1',
+        WATCHER_ACCOUNT_ID: '111122223333',
+        WATCHER_SOURCES: '[{"kind":"acm","regions":["eu-west-1","us-east-1"]}]',
         TIERS_DAYS: '45,10,2',
         CRITICAL_DAYS: '10',
         EVENT_SOURCE: 'acme.certs',
@@ -144,7 +229,8 @@ describe('configuration from the environment', () => {
     ).toEqual({
       busName: 'b',
       eventSource: 'acme.certs',
-      regions: ['eu-west-1', 'us-east-1'],
+      account: '111122223333',
+      sources: [{ kind: 'acm', regions: ['eu-west-1', 'us-east-1'] }],
       thresholds: { tiersDays: [45, 10, 2], criticalDays: 10 },
       metricsNamespace: 'Ns',
       watcherId: 'prod',

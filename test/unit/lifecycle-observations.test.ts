@@ -8,6 +8,7 @@ import {
   lifecycleScanFromProbeResults,
   scopeOfRecord,
 } from '../../lambda/lifecycle/observations';
+import { acmScope } from '../../lambda/sources/acm/acm-source';
 import type { ProbeResult } from '../../lambda/sources/endpoint/types';
 
 const acm: CertificateRecord = {
@@ -48,20 +49,30 @@ describe('observations', () => {
     );
   });
 
-  it('maps an inventory scan: listed regions complete, failed regions failed', () => {
+  it('maps an inventory scan with the scopes the sources gave: listed complete, failed failed', () => {
+    const eu = acmScope('111122223333', 'eu-west-1');
+    const us = acmScope('111122223333', 'us-east-1');
+    // A record of another kind listed under a scope: its scope is the listing's, never guessed from the record.
+    const other = { ...acm, source: 'vault-test', id: 'vault://x', region: undefined };
     const result = {
       scanId: 's',
-      scopesScanned: ['eu-west-1'],
-      scopesFailed: [{ region: 'us-east-1', code: 'ThrottlingException', message: 'slow down' }],
-      certificates: [{ record: acm }],
+      scopesScanned: [eu],
+      scopesFailed: [{ scope: us, code: 'ThrottlingException', message: 'slow down' }],
+      certificates: [
+        { record: acm, scope: eu.key },
+        { record: other, scope: 'vault-test#111122223333' },
+      ],
     } as unknown as ScanResult;
     expect(lifecycleScanFromInventory(result)).toEqual({
       scanId: 's',
-      observations: [{ location: acm.id, scope: 'acm#eu-west-1', record: acm }],
-      completeScopes: ['acm#eu-west-1'],
+      observations: [
+        { location: acm.id, scope: 'acm#111122223333#eu-west-1', record: acm },
+        { location: 'vault://x', scope: 'vault-test#111122223333', record: other },
+      ],
+      completeScopes: ['acm#111122223333#eu-west-1'],
       failedScopes: [
         {
-          scope: 'acm#us-east-1',
+          scope: 'acm#111122223333#us-east-1',
           error: { code: 'SCOPE_NOT_LISTED', message: 'us-east-1: ThrottlingException: slow down' },
         },
       ],

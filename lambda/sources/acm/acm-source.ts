@@ -1,30 +1,36 @@
 /**
  * ACM adapter: every certificate of one region from ListCertificates summaries (all statuses,
- * all key types, 1000 per page); DescribeCertificate only for the few being reported.
+ * all key types, 1000 per page); DescribeCertificate only for the few being reported. A regional
+ * store: one scope per configured region, `acm#<account>#<region>`.
  */
 import {
   ACMClient,
+  type ACMClientConfig,
   type CertificateDetail,
   type CertificateSummary,
   DescribeCertificateCommand,
   KeyAlgorithm,
   ListCertificatesCommand,
 } from '@aws-sdk/client-acm';
+import { scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord, CertificateType, RenewalStatus } from '../../core/certificate';
-import type { CertificateSource } from '../../core/ports';
+import type { CertificateSource, Scope, ScopeReader } from '../../core/ports';
 
 /** ListCertificates returns only RSA_2048 unless every key type is asked for. */
 export const ALL_KEY_TYPES: KeyAlgorithm[] = Object.values(KeyAlgorithm);
 export const PAGE_SIZE = 1000;
 
-export const defaultAcmClient = (region: string): ACMClient =>
-  new ACMClient({
-    region,
-    // Adaptive mode adds client-side rate limiting on top of backoff when ACM throttles.
-    retryMode: 'adaptive',
-    maxAttempts: 6,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-  });
+const acmClientConfig = (region: string): ACMClientConfig => ({
+  region,
+  // Adaptive mode adds client-side rate limiting on top of backoff when ACM throttles.
+  retryMode: 'adaptive',
+  maxAttempts: 6,
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
+});
+
+/** The ACM client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
+export const defaultAcmClient = (region: string, overrides: Partial<ACMClientConfig> = {}): ACMClient =>
+  new ACMClient({ ...acmClientConfig(region), ...overrides });
 
 const accountOf = (arn: string): string | undefined => arn.split(':')[4] || undefined;
 
@@ -74,10 +80,38 @@ export const withDetail = (record: CertificateRecord, d: CertificateDetail): Cer
   renewalReason: d.RenewalSummary?.RenewalStatusReason ?? record.renewalReason,
 });
 
+/** The scope of one ACM region of an account. */
+export const acmScope = (account: string, region: string): Scope => ({
+  key: scopeKeyOf('acm', account, region),
+  kind: 'acm',
+  account,
+  region,
+  label: region,
+});
+
+/** ACM in the configured regions of an account. */
 export class AcmSource implements CertificateSource {
+  readonly kind = 'acm';
+
   constructor(
-    readonly scope: string,
-    private readonly acm: ACMClient = defaultAcmClient(scope),
+    private readonly regions: readonly string[],
+    private readonly clientFor: (region: string) => ACMClient = defaultAcmClient,
+  ) {}
+
+  scopes(account: string): Scope[] {
+    return this.regions.map((r) => acmScope(account, r));
+  }
+
+  reader(scope: Scope): AcmScopeReader {
+    return new AcmScopeReader(scope, this.clientFor(scope.region ?? ''));
+  }
+}
+
+/** One region's certificates. */
+export class AcmScopeReader implements ScopeReader {
+  constructor(
+    readonly scope: Scope,
+    private readonly acm: ACMClient = defaultAcmClient(scope.region ?? ''),
   ) {}
 
   async *list(): AsyncIterable<CertificateRecord> {
@@ -91,7 +125,7 @@ export class AcmSource implements CertificateSource {
         }),
       );
       for (const summary of page.CertificateSummaryList ?? []) {
-        if (summary.CertificateArn) yield fromSummary(summary, this.scope);
+        if (summary.CertificateArn) yield fromSummary(summary, this.scope.region ?? '');
       }
       nextToken = page.NextToken;
     } while (nextToken);

@@ -1,0 +1,76 @@
+/**
+ * The source boundary between the construct (lib/sources) and the inventory Lambda
+ * (lambda/sources/registry.ts): which sources run, with which settings, under which scope keys.
+ * Pure data and checks only: imported by both sides, it must stay free of SDK and CDK imports.
+ */
+
+/** Environment variable carrying the configured sources: a JSON array of {@link SourceSetting}. */
+export const SOURCES_ENV = 'WATCHER_SOURCES';
+/** Environment variable carrying the account the watcher runs in (scope keys name it). */
+export const ACCOUNT_ENV = 'WATCHER_ACCOUNT_ID';
+
+/** A source kind: lower-case letters, digits and dashes, starting with a letter (e.g. `acm`, `iam`). */
+export const SOURCE_KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** One configured source as the construct's binding returns it and the Lambda's registry reads it. */
+export interface SourceSetting {
+  readonly kind: string;
+  /** Regions for a regional store; absent for a global one (one scope per account). */
+  readonly regions?: readonly string[];
+  /** Anything else the source needs (tag filters, prefixes, ...), as plain JSON. */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** Thrown for a sources setting the Lambda or the construct cannot use; the message names the entry. */
+export class InvalidSourceSettingError extends Error {
+  override readonly name = 'InvalidSourceSettingError';
+}
+
+/**
+ * A scope is one complete listing unit of a source: the lifecycle counts a tracked certificate
+ * missing only from a scope that was listed completely. Keys: `<kind>#<account>#<region>` for
+ * regional stores, `<kind>#<account>` for global ones (docs/architecture.md).
+ */
+export const scopeKeyOf = (kind: string, account: string, region?: string): string =>
+  region ? `${kind}#${account}#${region}` : `${kind}#${account}`;
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses WATCHER_SOURCES (or the construct's JSON): a non-empty array, each kind once. */
+export const parseSourceSettings = (raw: string, where = SOURCES_ENV): SourceSetting[] => {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new InvalidSourceSettingError(
+      `${where} must be a JSON array of sources, got ${JSON.stringify(raw.slice(0, 80))}`,
+    );
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new InvalidSourceSettingError(`${where} must be a non-empty JSON array of sources`);
+  const seen = new Set<string>();
+  return value.map((entry, i): SourceSetting => {
+    const at = `${where}[${i}]`;
+    if (!isObj(entry)) throw new InvalidSourceSettingError(`${at} must be an object with a "kind"`);
+    const { kind, regions, options } = entry;
+    if (typeof kind !== 'string' || !SOURCE_KIND_PATTERN.test(kind))
+      throw new InvalidSourceSettingError(
+        `${at}.kind must match ${SOURCE_KIND_PATTERN.source}, got ${JSON.stringify(kind)}`,
+      );
+    if (seen.has(kind)) throw new InvalidSourceSettingError(`${at}.kind "${kind}" is configured twice`);
+    seen.add(kind);
+    if (
+      regions !== undefined &&
+      (!Array.isArray(regions) || !regions.every((r) => typeof r === 'string' && r))
+    )
+      throw new InvalidSourceSettingError(`${at}.regions must be an array of region names`);
+    if (options !== undefined && !isObj(options))
+      throw new InvalidSourceSettingError(`${at}.options must be an object`);
+    return {
+      kind,
+      ...(regions ? { regions: [...new Set(regions as string[])] } : {}),
+      ...(options ? { options } : {}),
+    };
+  });
+};

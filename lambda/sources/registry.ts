@@ -1,0 +1,46 @@
+/**
+ * The source registry: one line per kind of certificate store. The inventory builds its sources
+ * from the WATCHER_SOURCES setting through it; a kind not listed here is refused at init, naming
+ * the kinds that are. Adding a source: its adapter under lambda/sources/<kind>/, one line here,
+ * its construct binding under lib/sources/ (docs/architecture.md, "Add a source").
+ */
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { InvalidSourceSettingError, parseSourceSettings, type SourceSetting } from '../contracts/sources';
+import type { CertificateSource } from '../core/ports';
+import { AcmSource, defaultAcmClient } from './acm/acm-source';
+
+/** What every AWS SDK client of a source gets on top of its own defaults (endpoint, credentials). */
+export interface ClientOverrides {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
+
+export interface SourceContext {
+  /** Per region: the local emulator's endpoint in tests, assumed-role credentials for other accounts. */
+  readonly clientOverrides?: (region: string) => ClientOverrides;
+}
+
+export type SourceFactory = (setting: SourceSetting, context: SourceContext) => CertificateSource;
+
+export type SourceRegistry = Readonly<Record<string, SourceFactory>>;
+
+export const SOURCE_REGISTRY: SourceRegistry = {
+  acm: (s, c) =>
+    new AcmSource(s.regions ?? [], (region) => defaultAcmClient(region, c.clientOverrides?.(region))),
+};
+
+/** The configured sources, each built by its registry line. Throws InvalidSourceSettingError for an unknown kind. */
+export const buildSources = (
+  settings: readonly SourceSetting[] | string,
+  context: SourceContext = {},
+  registry: SourceRegistry = SOURCE_REGISTRY,
+): CertificateSource[] =>
+  (typeof settings === 'string' ? parseSourceSettings(settings) : settings).map((setting) => {
+    const factory = registry[setting.kind];
+    if (!factory)
+      throw new InvalidSourceSettingError(
+        `unknown source kind "${setting.kind}"; this build knows ${Object.keys(registry).sort().join(', ')}`,
+      );
+    return factory(setting, context);
+  });

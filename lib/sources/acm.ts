@@ -1,0 +1,66 @@
+import { Aws, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { validateRegions } from '../config';
+import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+
+export interface AcmSourceProps {
+  /**
+   * Regions whose ACM certificates are listed.
+   * @default the watcher's regions
+   */
+  readonly regions?: readonly string[];
+}
+
+/**
+ * AWS Certificate Manager: every certificate (all statuses and key types) of each region, one
+ * scope per region (`acm#<account>#<region>`). Grants `acm:ListCertificates` (no resource-level
+ * permissions exist for it) and `acm:DescribeCertificate` on this account's certificates in
+ * exactly the configured regions.
+ */
+export class AcmSource implements IWatcherSource {
+  readonly kind = 'acm';
+  private readonly regions?: readonly string[];
+
+  constructor(props: AcmSourceProps = {}) {
+    this.regions = props.regions ? validateRegions(props.regions) : undefined;
+  }
+
+  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
+    const regions = [...(this.regions ?? options.regions)];
+    inventory.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AcmListCertificates',
+        actions: ['acm:ListCertificates'],
+        resources: ['*'],
+      }),
+    );
+    // Certificate ids are random and appear whenever someone requests or imports a certificate, so
+    // the certificate part must be a wildcard; region and account are pinned.
+    const arns = regions.map((r) => `arn:${Aws.PARTITION}:acm:${r}:${Aws.ACCOUNT_ID}:certificate/*`);
+    inventory.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AcmDescribeCertificates',
+        actions: ['acm:DescribeCertificate'],
+        resources: arns,
+      }),
+    );
+    if (inventory.role) {
+      Validations.of(inventory.role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'acm:ListCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
+        },
+        ...regions.map((r) => ({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:${Token.isUnresolved(r) ? '<AWS::Region>' : r}:<AWS::AccountId>:certificate/*]`,
+          reason:
+            "acm:DescribeCertificate on this account's certificates in a configured region: certificate ids are random and " +
+            'unknown at deploy time. Read-only metadata, no private keys.',
+        })),
+      );
+    }
+    return { kind: this.kind, regions };
+  }
+}

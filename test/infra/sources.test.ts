@@ -1,0 +1,84 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { AcmSource, InvalidWatcherConfigError } from '../../lib';
+import { InvalidContextError, parseWatcherContext } from '../../lib/context';
+import { TEST_SOURCE_KIND, TestSourceBinding } from '../support/test-source';
+import { watcherStack } from './stacks';
+
+const inventoryEnv = (template: Template): Record<string, unknown> => {
+  const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith('WatcherInventory'),
+  );
+  return fn?.[1].Properties.Environment.Variables ?? {};
+};
+
+const inventoryStatements = (template: Template): { Action: unknown; Resource: unknown }[] =>
+  Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith('WatcherInventory'))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+
+describe('sources as plugins (construct side)', () => {
+  it('accepts a source binding defined outside lib/: its grants and its setting reach the inventory', () => {
+    const { stack } = watcherStack({
+      regions: ['eu-west-1'],
+      sources: [new AcmSource(), new TestSourceBinding()],
+    });
+    const template = Template.fromStack(stack);
+    expect(JSON.parse(inventoryEnv(template).WATCHER_SOURCES as string)).toEqual([
+      { kind: 'acm', regions: ['eu-west-1'] },
+      { kind: TEST_SOURCE_KIND, regions: ['eu-west-1'], options: { index: '/vault-test/index' } },
+    ]);
+    const actions = inventoryStatements(template).map((s) => s.Action);
+    expect(actions).toContain('ssm:GetParameter');
+    expect(actions).toContain('acm:ListCertificates');
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+
+  it('grants only the source that is configured: without ACM, no ACM permission at all', () => {
+    const { stack } = watcherStack({ sources: [new TestSourceBinding()] }, { stackName: 'NoAcm' });
+    const text = JSON.stringify(inventoryStatements(Template.fromStack(stack)));
+    expect(text).not.toContain('acm:');
+  });
+
+  it('narrows ACM to its own regions, each granted exactly', () => {
+    const { stack } = watcherStack(
+      { regions: ['eu-west-1', 'us-east-1'], sources: [new AcmSource({ regions: ['us-east-1'] })] },
+      { stackName: 'Narrow' },
+    );
+    const template = Template.fromStack(stack);
+    expect(JSON.parse(inventoryEnv(template).WATCHER_SOURCES as string)).toEqual([
+      { kind: 'acm', regions: ['us-east-1'] },
+    ]);
+    const describe = inventoryStatements(template).find((s) => s.Action === 'acm:DescribeCertificate');
+    expect(JSON.stringify(describe?.Resource)).toContain(':acm:us-east-1:');
+    expect(JSON.stringify(describe?.Resource)).not.toContain('eu-west-1');
+  });
+
+  it('refuses a kind twice and an empty list, naming the problem', () => {
+    expect(() =>
+      watcherStack({ sources: [new AcmSource(), new AcmSource()] }, { stackName: 'Twice' }),
+    ).toThrow(/sources lists 'acm' twice/);
+    expect(() => watcherStack({ sources: [] }, { stackName: 'None' })).toThrow(InvalidWatcherConfigError);
+  });
+});
+
+describe('watcher:sources context key', () => {
+  it('takes kinds or settings and maps each kind to its binding', () => {
+    const byKinds = parseWatcherContext({ 'watcher:sources': 'acm' }).watcherProps.sources;
+    expect(byKinds?.map((s) => s.kind)).toEqual(['acm']);
+    const bySettings = parseWatcherContext({
+      'watcher:sources': '[{"kind":"acm","regions":["us-east-1"]}]',
+    }).watcherProps.sources;
+    expect(bySettings?.[0]).toBeInstanceOf(AcmSource);
+  });
+
+  it('names the key and the known kinds for an unknown kind, and the bad region for a bad region', () => {
+    expect(() => parseWatcherContext({ 'watcher:sources': 'acm,nosuch' })).toThrow(
+      /Invalid context "watcher:sources": item 1: unknown source kind "nosuch"; known kinds are acm/,
+    );
+    expect(() =>
+      parseWatcherContext({ 'watcher:sources': [{ kind: 'acm', regions: ['eu-wst-1'] }] }),
+    ).toThrow(InvalidContextError);
+  });
+});
