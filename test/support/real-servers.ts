@@ -4,12 +4,17 @@
  * certificates the test generated. Nothing touches the system instances or their config.
  * `.ci/install-peers.sh` (run by .ci/run) installs the Debian packages.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+// initdb, `postfix check` and `postfix stop` take seconds on a busy machine: run asynchronously so
+// the test worker keeps answering vitest (a blocked worker fails the run with an RPC timeout).
+const run = promisify(execFile);
 
 export const SKIP_REAL_PEERS = process.env.CERT_WATCH_SKIP_REAL_PEERS === '1';
 
@@ -301,19 +306,20 @@ export const startPostfix = async (tls: PeerTls | undefined): Promise<RealPeer> 
   // `check` creates the queue's subdirectories with the right owners.
   const maillog = path.join(dir, 'maillog');
   const logFd = fs.openSync(maillog, 'a');
-  const check = spawnSync(bin, ['-c', etc, 'check'], { stdio: ['ignore', logFd, logFd] });
-  if (check.status !== 0) {
+  const check = spawn(bin, ['-c', etc, 'check'], { stdio: ['ignore', logFd, logFd] });
+  const [status] = (await once(check, 'exit')) as [number | null];
+  if (status !== 0) {
     fs.closeSync(logFd);
     const text = readLog(maillog);
     fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`postfix check failed (${check.status}):\n${text}`);
+    throw new Error(`postfix check failed (${status}):\n${text}`);
   }
   const child = spawn(bin, ['-c', etc, 'start-fg'], { stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   const log = () => readLog(maillog);
   const stop = async () => {
     try {
-      execFileSync(bin, ['-c', etc, 'stop'], { stdio: 'ignore', timeout: 15_000 });
+      await run(bin, ['-c', etc, 'stop'], { timeout: 15_000 });
     } catch {
       // Not running or already stopping: fall through to signalling the foreground process.
     }
@@ -347,10 +353,10 @@ export const startPostgres = async (tls: PeerTls | undefined): Promise<RealPeer>
   }
   const asUser = ids ? { uid: ids.uid, gid: ids.gid } : {};
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-  execFileSync(
+  await run(
     path.join(binDir, 'initdb'),
     ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8'],
-    { ...asUser, env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { ...asUser, env, cwd: dir },
   );
   const settings = ['-c', 'ssl=off'];
   if (tls) {
