@@ -9,6 +9,7 @@ import {
   type CertificateExpiryWatcherProps,
   InvalidWatcherConfigError,
 } from '../../lib';
+import { sampleEvents } from '../support/webhook-receivers';
 import { acknowledgments, testApp, watcherStack } from './stacks';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -113,6 +114,22 @@ describe('alert fan-out with default props', () => {
         }),
       ],
     });
+  });
+
+  it('is invoked for the events the fan-out integration tests publish, and not for Scan Completed', () => {
+    const rules = Object.values(
+      template.findResources('AWS::Events::Rule') as Record<
+        string,
+        { Properties: { EventPattern?: { source: string[]; 'detail-type': string[] }; Targets?: unknown } }
+      >,
+    ).filter((r) => JSON.stringify(r.Properties.Targets).includes('AlertsFunction'));
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0]?.Properties.EventPattern;
+    expect(pattern?.source).toEqual(['cert-expiry-watcher']);
+    for (const e of [sampleEvents.expiring(), sampleEvents.expired(), sampleEvents.renewed()]) {
+      expect(pattern?.['detail-type']).toContain(e['detail-type']);
+    }
+    expect(pattern?.['detail-type']).not.toContain('Scan Completed');
   });
 
   it('gives the fan-out the topic ARNs and the default routing, dead-lettering failed async invocations', () => {

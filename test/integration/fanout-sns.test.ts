@@ -25,7 +25,6 @@ import { silentLogger } from '../../lambda/core/ports';
 import { makeFanoutHandler } from '../../lambda/handlers/make-fanout-handler';
 import { eventFromSqsBody } from '../../lambda/handlers/make-notify-handler';
 import { type Moto, startMoto } from '../support/moto';
-import { watcherTemplate } from '../support/template';
 import { sampleEvents } from '../support/webhook-receivers';
 
 const REGION = 'eu-west-1';
@@ -225,21 +224,5 @@ describe('fan-out on SNS (moto)', () => {
     ]);
     const chatbotTypes = chatbotBodies.map((b) => JSON.parse(JSON.parse(b).Message).metadata.eventType);
     expect(chatbotTypes).toEqual(['Certificate Expired', 'Certificate Renewed']);
-  });
-
-  it('is invoked only for the detail-types the synthesized rule matches', () => {
-    const rules = Object.values(
-      watcherTemplate().findResources('AWS::Events::Rule') as Record<
-        string,
-        { Properties: { EventPattern?: { source: string[]; 'detail-type': string[] }; Targets?: unknown } }
-      >,
-    ).filter((r) => JSON.stringify(r.Properties.Targets).includes('AlertsFunction'));
-    expect(rules).toHaveLength(1);
-    const pattern = rules[0]?.Properties.EventPattern;
-    expect(pattern?.source).toEqual(['cert-expiry-watcher']);
-    for (const e of [sampleEvents.expiring(), sampleEvents.expired(), sampleEvents.renewed()]) {
-      expect(pattern?.['detail-type']).toContain(e['detail-type']);
-    }
-    expect(pattern?.['detail-type']).not.toContain('Scan Completed');
   });
 });
