@@ -8,7 +8,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CertificateRecord } from '../lambda/core/certificate';
 import { MS_PER_DAY } from '../lambda/core/time';
 import { type LifecycleScan, lifecycleConfig } from '../lambda/lifecycle/model';
-import { scopeOfRecord } from '../lambda/lifecycle/observations';
 import { processScan } from '../lambda/lifecycle/run-lifecycle';
 import {
   createStateTable,
@@ -16,6 +15,7 @@ import {
   type StoreStats,
 } from '../lambda/sinks/state/dynamodb-state-store';
 import { startMoto } from '../test/support/moto';
+import { testScopeOf } from '../test/support/scopes';
 
 export interface LifecycleBenchRun {
   readonly wallMs: number;
@@ -60,7 +60,7 @@ const scanOf = (n: number, day: number, changedEvery: number): LifecycleScan => 
   scanId: `bench-day-${day}`,
   observations: Array.from({ length: n }, (_, i) => {
     const record = recordOf(i, day > 0 && i % changedEvery === 0);
-    return { location: record.id, scope: scopeOfRecord(record), record };
+    return { location: record.id, scope: testScopeOf(record), record };
   }),
   completeScopes: [`acm#${REGION}`],
 });

@@ -14,7 +14,7 @@ export {
   type TrackedState,
   type Transition,
 } from './model';
-export { lifecycleScanFromInventory, lifecycleScanFromProbeResults, scopeOfRecord } from './observations';
+export { lifecycleScanFromInventory, lifecycleScanFromProbeResults } from './observations';
 export {
   LifecycleConflictError,
   type LifecycleDeps,

@@ -4,18 +4,13 @@
  * lambda/contracts/sources.ts) and `endpoint#<host:port>` (every address one name resolved to).
  * Only complete scopes may count a tracked location as missing.
  */
-import type { CertificateRecord, SourceKind } from '../core/certificate';
+import type { SourceKind } from '../core/certificate';
 import type { ScanResult } from '../core/scan';
 import type { ProbeResult } from '../sources/endpoint/types';
 import { endpointGroupOf } from './endpoint-groups';
 import type { LifecycleScan, Observation } from './model';
 
 export const scopeKey = (source: SourceKind, scope: string): string => `${source}#${scope}`;
-
-export const scopeOfRecord = (r: CertificateRecord): string =>
-  r.source === 'endpoint'
-    ? scopeKey('endpoint', endpointGroupOf(r.id) ?? r.id)
-    : scopeKey(r.source, r.region ?? r.account ?? 'default');
 
 /**
  * An inventory scan: every listed certificate under the scope it was listed in, never a scope

@@ -10,8 +10,8 @@ import type { BusEvent } from '../../lambda/core/events';
 import { MS_PER_DAY } from '../../lambda/core/time';
 import type { LifecycleEventDetail } from '../../lambda/lifecycle/lifecycle-events';
 import { type LifecycleScan, lifecycleConfig, type Observation } from '../../lambda/lifecycle/model';
-import { scopeOfRecord } from '../../lambda/lifecycle/observations';
 import type { Publisher } from '../../lambda/lifecycle/run-lifecycle';
+import { testScopeOf } from './scopes';
 
 export const REGION = 'eu-west-1';
 export const T0 = new Date('2026-01-01T06:00:00.000Z');
@@ -95,7 +95,7 @@ export const scanOfDay = (d: number): LifecycleScan => {
   records.push(acm('acked', -304.5, 60.5, { fingerprintSha256: fp(701) }));
   const observations: Observation[] = records.map((record) => ({
     location: record.id,
-    scope: scopeOfRecord(record),
+    scope: testScopeOf(record),
     record,
   }));
   return {

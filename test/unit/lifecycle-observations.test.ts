@@ -6,7 +6,6 @@ import { lifecycleConfigFromEnv } from '../../lambda/lifecycle/config-from-env';
 import {
   lifecycleScanFromInventory,
   lifecycleScanFromProbeResults,
-  scopeOfRecord,
 } from '../../lambda/lifecycle/observations';
 import { acmScope } from '../../lambda/sources/acm/acm-source';
 import type { ProbeResult } from '../../lambda/sources/endpoint/types';
@@ -42,13 +41,6 @@ const probe = (over: Partial<ProbeResult>): ProbeResult => ({
 });
 
 describe('observations', () => {
-  it('scopes ACM certificates by region and endpoints by host:port', () => {
-    expect(scopeOfRecord(acm)).toBe('acm#eu-west-1');
-    expect(scopeOfRecord({ ...acm, source: 'endpoint', id: '[2001:db8::1]:8443@2001:db8::1' })).toBe(
-      'endpoint#[2001:db8::1]:8443',
-    );
-  });
-
   it('maps an inventory scan with the scopes the sources gave: listed complete, failed failed', () => {
     const eu = acmScope('111122223333', 'eu-west-1');
     const us = acmScope('111122223333', 'us-east-1');
