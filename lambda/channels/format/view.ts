@@ -164,7 +164,7 @@ export const toView = (event: WatcherEvent): AlertView => {
   }
 
   const sans = strings(cert.sans);
-  const regionsFailed = Array.isArray(detail.regionsFailed) ? detail.regionsFailed.length : 0;
+  const scopesFailed = Array.isArray(detail.scopesFailed) ? detail.scopesFailed.length : 0;
   const counts: Obj = isObj(detail.counts) ? detail.counts : {};
 
   return {
@@ -204,7 +204,7 @@ export const toView = (event: WatcherEvent): AlertView => {
     threadKey: threadKeyOf(location ?? `${detailType}|${str(detail.scanId) ?? ''}`),
     scan:
       kind === 'scan-completed'
-        ? { source: str(detail.source), total: num(counts.total), failedScopes: regionsFailed }
+        ? { source: str(detail.source), total: num(counts.total), failedScopes: scopesFailed }
         : undefined,
   };
 };
