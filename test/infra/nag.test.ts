@@ -14,8 +14,17 @@ import { acknowledgments, CDK_JSON_CONTEXT, watcherStack } from './stacks';
 const ROOT = path.resolve(__dirname, '../..');
 
 describe('cdk-nag AwsSolutions', () => {
+  // One watcher with default props, synthesized once: the checks below only read it.
+  let stack: Stack;
+  let template: Template;
+  let annotations: Annotations;
+  beforeAll(() => {
+    ({ stack } = watcherStack());
+    template = Template.fromStack(stack);
+    annotations = Annotations.fromStack(stack);
+  });
+
   it('finds nothing unacknowledged in a watcher with default props', () => {
-    const { stack } = watcherStack();
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
     expect(report.violations).toEqual([]);
     expect(report.success).toBe(true);
@@ -32,7 +41,6 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only the two wildcard resources ACM forces, each with a reason', () => {
-    const { stack } = watcherStack();
     const acks = acknowledgments(stack);
     expect(Object.keys(acks).sort()).toEqual([
       'TestStack/Watcher/Inventory/Role: AwsSolutions-IAM5[Resource::*]',
@@ -42,8 +50,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges findings that really occur: the same policy without acknowledgments reports exactly them', () => {
-    const { stack } = watcherStack();
-    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p).includes('acm:'),
     );
     expect(policies).toHaveLength(1);
@@ -59,12 +66,9 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('leaves no error or warning annotations', () => {
-    const { stack } = watcherStack();
-    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
-    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
-    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual(
-      [],
-    );
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
   });
 });
 
