@@ -1,20 +1,22 @@
 /**
  * cert-watch: the watcher's engine from a laptop or a CI pipeline.
- *   cert-watch scan acm [--regions a,b] [--warn-days N] [--critical-days N] [--json]
+ *   cert-watch scan <source>|all [--regions a,b] [--option k=v] [--warn-days N] [--critical-days N] [--json]
  *   cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
  *   cert-watch check [options] <host[:port]>...
  *   cert-watch status | ack <location> [--until <date>] [--reason <text>] | unack <location>
  */
+
+import { SOURCE_REGISTRY } from '../lambda/sources/registry';
 import { runAck, runStatus, runUnack } from './cli/ack';
 import { runCheck } from './cli/check';
 import { ExitCode, UsageError } from './cli/exit-codes';
 import type { CliIo } from './cli/io';
-import { runScanAcm, runScanFiles, SCAN_ACM_USAGE, SCAN_FILE_USAGE } from './cli/scan';
+import { runScanFiles, runScanSource, scanCommandsUsage } from './cli/scan';
 
 export const USAGE = `cert-watch: certificate expiry checks with Nagios exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
 
 Commands:
-  scan acm    list and grade every ACM certificate in one or more regions
+  scan <src>  list and grade a certificate store: ${Object.keys(SOURCE_REGISTRY).join(', ')}, or all of them
   scan file   grade the certificates in PEM bundles or DER files
   check       probe TLS endpoints (STARTTLS too) the way their clients see them
   status      list the certificates the deployed watcher tracks, with their alert state
@@ -24,7 +26,12 @@ Commands:
 Run "cert-watch <command> --help" for its options.`;
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
-  'scan acm': runScanAcm,
+  ...Object.fromEntries(
+    [...Object.keys(SOURCE_REGISTRY), 'all'].map((kind) => [
+      `scan ${kind}`,
+      (argv: string[], io: CliIo) => runScanSource(kind, argv, io),
+    ]),
+  ),
   'scan file': runScanFiles,
   check: runCheck,
   ack: (argv, io) => runAck(argv, io),
@@ -41,8 +48,12 @@ export const main = async (argv: string[], io: CliIo): Promise<number> => {
   const two = `${first} ${second ?? ''}`;
   const run = COMMANDS[two] ?? COMMANDS[first];
   const args = COMMANDS[two] ? rest : argv.slice(1);
+  if (first === 'scan' && (second === undefined || second === '--help' || second === '-h')) {
+    io.stdout.write(`${scanCommandsUsage()}\n`);
+    return second === undefined ? ExitCode.UNKNOWN : ExitCode.OK;
+  }
   if (!run) {
-    const hint = first === 'scan' ? `\n\n${SCAN_ACM_USAGE}\n\n${SCAN_FILE_USAGE}` : `\n\n${USAGE}`;
+    const hint = first === 'scan' ? `\n\n${scanCommandsUsage()}` : `\n\n${USAGE}`;
     io.stderr.write(`cert-watch: unknown command "${argv.slice(0, 2).join(' ')}"${hint}\n`);
     return ExitCode.UNKNOWN;
   }

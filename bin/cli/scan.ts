@@ -1,37 +1,61 @@
 /**
- * `cert-watch scan acm`: the Lambda's inventory engine, run locally with the standard AWS credential chain.
- * `cert-watch scan file`: the same grading for certificates in PEM/DER files (CI pipelines, servers' disks).
+ * `cert-watch scan <kind>`: the Lambda's inventory engine for one source kind of the registry
+ * (lambda/sources/registry.ts), run locally with the standard AWS credential chain; `scan all`
+ * runs every kind. `cert-watch scan file`: the same grading for certificates in PEM/DER files.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { ACMClient } from '@aws-sdk/client-acm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { InvalidSourceSettingError, type SourceSetting } from '../../lambda/contracts/sources';
 import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
 import { runScan, type ScanResult } from '../../lambda/core/scan';
-import { AcmSource } from '../../lambda/sources/acm/acm-source';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
+import {
+  buildSources,
+  SOURCE_REGISTRY,
+  type SourceContext,
+  type SourceRegistry,
+} from '../../lambda/sources/registry';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { renderTable } from './table';
 
-export const SCAN_ACM_USAGE = `Usage: cert-watch scan acm [--regions a,b] [--warn-days N] [--critical-days N] [--json]
-
-Lists every ACM certificate (all statuses and key types) in each region and grades its expiry.
-  --regions <list>       comma-separated regions (default: AWS_REGION / AWS_DEFAULT_REGION)
-  --warn-days <n>        warning window in days (default 30)
+const GRADING_HELP = `  --warn-days <n>        warning window in days (default 30)
   --critical-days <n>    critical at or below this many days (default 7)
-  --json                 machine-readable output
+  --json                 machine-readable output`;
+
+/** `cert-watch scan <kind> --help`, from the registry's description of the kind. */
+export const scanUsage = (kind: string, registry: SourceRegistry = SOURCE_REGISTRY): string => {
+  const plugin = registry[kind];
+  const regional = kind === 'all' || plugin?.regional;
+  return `Usage: cert-watch scan ${kind} ${regional ? '[--regions a,b] ' : ''}[--option key=value]... [--warn-days N] [--critical-days N] [--json]
+
+${kind === 'all' ? 'Every source kind this build knows, in one run.' : `Lists ${plugin?.summary ?? kind} and grades its expiry.`}
+${regional ? '  --regions <list>       comma-separated regions (default: AWS_REGION / AWS_DEFAULT_REGION)\n' : ''}  --option key=value     a source option (docs/sources.md), repeatable
+${GRADING_HELP}
 Credentials come from the standard AWS chain; AWS_ENDPOINT_URL points it at another endpoint.
-Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a region could not be listed).`;
+Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a scope could not be listed).`;
+};
 
 export const SCAN_FILE_USAGE = `Usage: cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
 
 Grades every certificate in PEM bundles or DER files. Malformed blocks are reported and skipped.
-  --warn-days <n>        warning window in days (default 30)
-  --critical-days <n>    critical at or below this many days (default 7)
-  --json                 machine-readable output
+${GRADING_HELP}
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a file or block could not be read).`;
+
+/** `cert-watch scan --help`: the scan subcommands. */
+export const scanCommandsUsage = (registry: SourceRegistry = SOURCE_REGISTRY): string =>
+  [
+    'Usage: cert-watch scan <source> [options]',
+    '',
+    'Sources:',
+    ...Object.entries(registry).map(([kind, p]) => `  ${kind.padEnd(10)} ${p.summary}`),
+    `  ${'all'.padEnd(10)} every source above in one run`,
+    `  ${'file'.padEnd(10)} certificates in PEM bundles or DER files`,
+    '',
+    'Run "cert-watch scan <source> --help" for its options.',
+  ].join('\n');
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
@@ -43,9 +67,11 @@ const positiveInt = (name: string, raw: string | undefined, fallback: number): n
   return n;
 };
 
-export interface ScanAcmOptions {
-  /** Client factory, for tests; defaults to the standard chain per region. */
-  readonly acmFor?: (region: string) => ACMClient;
+export interface ScanSourceOptions {
+  /** Defaults to the production registry. */
+  readonly registry?: SourceRegistry;
+  /** Endpoint and credentials for the sources' clients (tests); defaults to the standard chain. */
+  readonly context?: SourceContext;
   /** The caller's account, for scope keys; defaults to STS GetCallerIdentity. */
   readonly account?: () => Promise<string>;
 }
@@ -185,27 +211,12 @@ const scanAndPrint = async (
   ]);
 };
 
-export const runScanAcm = async (
-  argv: string[],
-  io: CliIo,
-  options: ScanAcmOptions = {},
-): Promise<number> => {
-  const { values } = parseArgs({
-    args: argv,
-    options: { regions: { type: 'string' }, ...THRESHOLD_OPTIONS },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    io.stdout.write(`${SCAN_ACM_USAGE}\n`);
-    return ExitCode.OK;
-  }
-  const regionList = values.regions ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (!regionList)
-    throw new UsageError('no region given: pass --regions eu-west-1,us-east-1 or set AWS_REGION');
+const regionsOf = (raw: string | undefined, io: CliIo): string[] => {
+  const list = raw ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  if (!list) throw new UsageError('no region given: pass --regions eu-west-1,us-east-1 or set AWS_REGION');
   const regions = [
     ...new Set(
-      regionList
+      list
         .split(',')
         .map((r) => r.trim())
         .filter(Boolean),
@@ -213,14 +224,70 @@ export const runScanAcm = async (
   ];
   for (const r of regions)
     if (!REGION.test(r)) throw new UsageError(`"${r}" is not an AWS region name (e.g. eu-west-1)`);
+  return regions;
+};
+
+const optionsOf = (pairs: readonly string[] | undefined): Record<string, string> | undefined => {
+  if (!pairs?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`--option must be key=value, got "${pair}"`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+};
+
+/** `cert-watch scan <kind>` (or `all`): every scope of the kind(s) in the caller's account. */
+export const runScanSource = async (
+  kind: string,
+  argv: string[],
+  io: CliIo,
+  options: ScanSourceOptions = {},
+): Promise<number> => {
+  const registry = options.registry ?? SOURCE_REGISTRY;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      regions: { type: 'string' },
+      option: { type: 'string', multiple: true },
+      ...THRESHOLD_OPTIONS,
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout.write(`${scanUsage(kind, registry)}\n`);
+    return ExitCode.OK;
+  }
+  const kinds = kind === 'all' ? Object.keys(registry) : [kind];
+  const regional = kinds.some((k) => registry[k]?.regional);
+  if (!regional && values.regions !== undefined)
+    throw new UsageError(`scan ${kind} is global: --regions does not apply`);
+  const regions = regional ? regionsOf(values.regions, io) : undefined;
   const thresholds = thresholdsOf(values);
-  const account = await (options.account ?? (() => callerAccount(regions[0]!)))();
-  const acm = new AcmSource(regions, options.acmFor);
+  const extra = optionsOf(values.option);
+  const settings: SourceSetting[] = kinds.map((k) => ({
+    kind: k,
+    ...(registry[k]?.regional ? { regions } : {}),
+    ...(extra ? { options: extra } : {}),
+  }));
+  let sources: ReturnType<typeof buildSources>;
+  try {
+    sources = buildSources(settings, options.context, registry);
+  } catch (error) {
+    if (error instanceof InvalidSourceSettingError) throw new UsageError(error.message);
+    throw error;
+  }
+  const account = await (
+    options.account ?? (() => callerAccount(regions?.[0] ?? io.env.AWS_REGION ?? 'us-east-1'))
+  )();
+  const readers: ScopeReader[] = sources.flatMap((src) => src.scopes(account).map((s) => src.reader(s)));
   return scanAndPrint(
-    acm.scopes(account).map((s) => acm.reader(s)),
+    readers,
     thresholds,
     values.json,
-    'region',
+    kinds.length === 1 && regional ? 'region' : 'scope',
     io,
   );
 };

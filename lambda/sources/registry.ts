@@ -23,11 +23,24 @@ export interface SourceContext {
 
 export type SourceFactory = (setting: SourceSetting, context: SourceContext) => CertificateSource;
 
-export type SourceRegistry = Readonly<Record<string, SourceFactory>>;
+/** One kind of store: how to build it, and what the CLI says about it. */
+export interface SourcePlugin {
+  /** One line for `cert-watch scan --help`. */
+  readonly summary: string;
+  /** Regional stores get one scope per region (`--regions`); global ones one per account. */
+  readonly regional: boolean;
+  readonly create: SourceFactory;
+}
+
+export type SourceRegistry = Readonly<Record<string, SourcePlugin>>;
 
 export const SOURCE_REGISTRY: SourceRegistry = {
-  acm: (s, c) =>
-    new AcmSource(s.regions ?? [], (region) => defaultAcmClient(region, c.clientOverrides?.(region))),
+  acm: {
+    summary: 'every ACM certificate (all statuses and key types) in each region',
+    regional: true,
+    create: (s, c) =>
+      new AcmSource(s.regions ?? [], (region) => defaultAcmClient(region, c.clientOverrides?.(region))),
+  },
 };
 
 /** The configured sources, each built by its registry line. Throws InvalidSourceSettingError for an unknown kind. */
@@ -37,10 +50,10 @@ export const buildSources = (
   registry: SourceRegistry = SOURCE_REGISTRY,
 ): CertificateSource[] =>
   (typeof settings === 'string' ? parseSourceSettings(settings) : settings).map((setting) => {
-    const factory = registry[setting.kind];
-    if (!factory)
+    const plugin = registry[setting.kind];
+    if (!plugin)
       throw new InvalidSourceSettingError(
         `unknown source kind "${setting.kind}"; this build knows ${Object.keys(registry).sort().join(', ')}`,
       );
-    return factory(setting, context);
+    return plugin.create(setting, context);
   });

@@ -67,7 +67,11 @@ export class TestSource implements CertificateSource {
 /** The production registry plus the test source's line. */
 export const registryWithTestSource = (content: (scope: Scope) => TestScopeContent): SourceRegistry => ({
   ...SOURCE_REGISTRY,
-  [TEST_SOURCE_KIND]: (setting) => new TestSource(content, setting.regions),
+  [TEST_SOURCE_KIND]: {
+    summary: 'a store that exists only in tests',
+    regional: false,
+    create: (setting) => new TestSource(content, setting.regions),
+  },
 });
 
 /**

@@ -142,7 +142,10 @@ describe('sources as plugins', () => {
     const sources = buildSources(
       [{ kind: 'acm', regions: ['eu-west-1'] }, { kind: TEST_SOURCE_KIND }],
       {},
-      { ...registry, acm: () => regional({ 'eu-west-1': [cert('eu-west-1', 7, 20)] }) },
+      {
+        ...registry,
+        acm: { ...registry.acm!, create: () => regional({ 'eu-west-1': [cert('eu-west-1', 7, 20)] }) },
+      },
     );
     const published: BusEvent[] = [];
     const summary = await makeInventoryHandler({
