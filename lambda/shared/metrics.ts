@@ -1,34 +1,26 @@
 /**
- * CloudWatch Embedded Metric Format: metrics written as one structured log line, no API call and
- * no IAM permission needed. The construct's heartbeat alarm reads ScanSucceeded from here.
+ * CloudWatch Embedded Metric Format through Powertools for AWS Lambda's Metrics: metrics written as
+ * one structured log line, no API call and no IAM permission needed. The construct's heartbeat
+ * alarm reads ScanSucceeded from here.
  */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** The port handlers use: one call per invocation, every value a Count. */
 export type MetricsSink = (values: Record<string, number>) => void;
 
-export const emfMetrics =
-  (
-    namespace: string,
-    dimensions: Record<string, string>,
-    // Straight to stdout: the Lambda runtime's console prefixes each line (text log format) or wraps
-    // it (JSON format), and CloudWatch extracts EMF only from a line that is the JSON document itself.
-    write = (line: string) => {
-      process.stdout.write(`${line}\n`);
-    },
-  ): MetricsSink =>
-  (values) => {
-    write(
-      JSON.stringify({
-        _aws: {
-          Timestamp: Date.now(),
-          CloudWatchMetrics: [
-            {
-              Namespace: namespace,
-              Dimensions: [Object.keys(dimensions)],
-              Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
-            },
-          ],
-        },
-        ...dimensions,
-        ...values,
-      }),
-    );
+/**
+ * The metrics factory every Lambda entry uses. Each call is flushed as one EMF document, which
+ * Powertools writes straight to stdout: the Lambda runtime's console would prefix the line (text
+ * log format) or wrap it (JSON format), and CloudWatch extracts EMF only from a line that is the
+ * JSON document itself.
+ */
+export const emfMetrics = (namespace: string, dimensions: Record<string, string>): MetricsSink => {
+  const metrics = new Metrics({ namespace });
+  // Powertools adds a `service` dimension by default; the alarms and dashboards know only these.
+  metrics.clearDefaultDimensions();
+  metrics.setDefaultDimensions(dimensions);
+  return (values) => {
+    for (const [name, value] of Object.entries(values)) metrics.addMetric(name, MetricUnit.Count, value);
+    metrics.publishStoredMetrics();
   };
+};
