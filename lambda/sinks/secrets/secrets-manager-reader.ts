@@ -1,22 +1,14 @@
-/** SecretReader adapter for AWS Secrets Manager (GetSecretValue, string secrets only). */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretReader } from './secret-reader';
+/** SecretReader adapter for AWS Secrets Manager: Powertools' SecretsProvider and its cache (string secrets only). */
 
-export class SecretNotStringError extends Error {
-  override readonly name = 'SecretNotStringError';
-}
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_SECRET_MAX_AGE_MS, ProviderSecretReader } from './secret-reader';
 
-export class SecretsManagerReader implements SecretReader {
-  constructor(private readonly client = new SecretsManagerClient({})) {}
+export { SecretNotStringError } from './secret-reader';
 
-  async get(secretId: string): Promise<string> {
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (typeof out.SecretString !== 'string') {
-      // Never echo the value; the id is not secret.
-      throw new SecretNotStringError(
-        `secret ${secretId} has no SecretString (binary secrets are not supported)`,
-      );
-    }
-    return out.SecretString;
+export class SecretsManagerReader extends ProviderSecretReader {
+  /** @param maxAgeMs how long a value is reused (SECRET_CACHE_TTL_MS); rounded up to whole seconds. */
+  constructor(client = new SecretsManagerClient({}), maxAgeMs = DEFAULT_SECRET_MAX_AGE_MS) {
+    super(new SecretsProvider({ awsSdkV3Client: client }), maxAgeMs);
   }
 }
