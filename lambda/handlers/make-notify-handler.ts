@@ -7,7 +7,8 @@
  * invocation: it fails the message at once, and after the queue's maxReceiveCount it rests in
  * the DLQ, to be redriven once the URL or payload is fixed. Webhook URLs are never logged.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   InvalidWebhookSecretError,
   parseDestinations,
@@ -20,7 +21,9 @@ import type { WatcherEvent } from '../channels/format/view';
 import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
+import { withLogKeys } from '../shared/logger';
 import type { MetricsSink } from '../shared/metrics';
+import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
 
 export interface NotifyConfig {
@@ -42,6 +45,11 @@ export const notifyConfigFromEnv = (env: Env): NotifyConfig => ({
 
 export class InvalidNotificationError extends Error {
   override readonly name = 'InvalidNotificationError';
+}
+
+/** A destination did not take the message; SQS redelivers it (already logged per destination). */
+export class NotificationUndeliveredError extends Error {
+  override readonly name = 'NotificationUndeliveredError';
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -156,27 +164,10 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
     const remainingMs = () =>
       (context ? context.getRemainingTimeInMillis() : (deps.defaultBudgetMs ?? 30_000) - (now() - started)) -
       margin;
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     let deliveredCount = 0;
     let failedCount = 0;
-    for (const message of event.Records) {
-      let watcherEvent: WatcherEvent;
-      try {
-        watcherEvent = eventFromSqsBody(message.body);
-      } catch (error) {
-        // Malformed input never becomes valid: straight to failure, and to the DLQ after maxReceiveCount.
-        logger.error('notification is not a watcher event; it will end in the DLQ', {
-          messageId: message.messageId,
-          error: (error as Error).message,
-        });
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-        continue;
-      }
-      const detail = isObj(watcherEvent.detail) ? watcherEvent.detail : {};
-      const eventKey =
-        (typeof detail.eventId === 'string' ? detail.eventId : undefined) ??
-        watcherEvent.id ??
-        message.messageId;
+
+    const deliver = async (message: SQSRecord, watcherEvent: WatcherEvent, eventKey: string) => {
       const targets = config.destinations.filter((d) => wants(d, watcherEvent));
       const results = await Promise.all(
         targets.map(async (d) => {
@@ -223,11 +214,40 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
           return false;
         }),
       );
-      deliveredCount += results.filter(Boolean).length;
-      failedCount += results.filter((r) => !r).length;
-      if (results.some((ok) => !ok)) batchItemFailures.push({ itemIdentifier: message.messageId });
-    }
+      const failed = results.filter((ok) => !ok).length;
+      deliveredCount += results.length - failed;
+      failedCount += failed;
+      if (failed > 0)
+        throw new NotificationUndeliveredError(`${failed} of ${results.length} destination(s) failed`);
+    };
+
+    const notifyMessage = async (message: SQSRecord): Promise<void> => {
+      let watcherEvent: WatcherEvent;
+      try {
+        watcherEvent = eventFromSqsBody(message.body);
+      } catch (error) {
+        // Malformed input never becomes valid: straight to failure, and to the DLQ after maxReceiveCount.
+        logger.error('notification is not a watcher event; it will end in the DLQ', {
+          messageId: message.messageId,
+          error: (error as Error).message,
+        });
+        throw error;
+      }
+      const detail = isObj(watcherEvent.detail) ? watcherEvent.detail : {};
+      const eventKey =
+        (typeof detail.eventId === 'string' ? detail.eventId : undefined) ??
+        watcherEvent.id ??
+        message.messageId;
+      await withLogKeys(logger, { eventId: eventKey }, () => deliver(message, watcherEvent, eventKey));
+    };
+
+    const response = await processPartialResponse(
+      event,
+      notifyMessage,
+      new BatchProcessor(EventType.SQS),
+      SQS_BATCH_OPTIONS,
+    );
     deps.metrics?.({ WebhookDeliveries: deliveredCount, WebhookFailures: failedCount });
-    return { batchItemFailures };
+    return response;
   };
 };

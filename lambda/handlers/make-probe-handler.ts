@@ -4,8 +4,9 @@
  * is reported as a partial batch failure, so SQS redelivers it (and finally dead-letters it).
  */
 import { readFileSync } from 'node:fs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { parseBatchMessage } from '../core/endpoint-batch';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type EndpointBatchMessage, parseBatchMessage } from '../core/endpoint-batch';
 import { DEFAULT_THRESHOLDS, evaluate, type Thresholds, validateThresholds } from '../core/evaluate';
 import {
   type BusEvent,
@@ -27,7 +28,9 @@ import {
   positiveIntEnv,
   requireEnv,
 } from '../shared/env';
+import { withLogKeys } from '../shared/logger';
 import type { MetricsSink } from '../shared/metrics';
+import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import { parsePemBundle } from '../sources/endpoint/trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult } from '../sources/endpoint/types';
 import type { LifecycleWiring, Publisher } from './make-inventory-handler';
@@ -140,81 +143,81 @@ export interface ProbeDeps {
 export const makeProbeHandler = (deps: ProbeDeps) => {
   const clock = deps.clock ?? (() => new Date());
   const { config } = deps;
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    // One batch at a time: the socket count stays at `concurrency` whatever the SQS batch size.
-    for (const message of event.Records) {
-      try {
-        const batch = parseBatchMessage(message.body);
-        const startedAt = clock();
-        const results = await deps.probe(batch.targets as EndpointTarget[], {
-          now: () => startedAt,
-          timeoutMs: config.timeoutMs,
-          caPems: config.caPems,
-          thresholds: config.thresholds,
-          concurrency: config.concurrency,
-        });
-        const finishedAt = clock();
-        const ctx = { scanId: batch.scanId, now: startedAt, thresholds: config.thresholds };
-        const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
-        const read = results.filter((r) => r.status !== 'error' && r.record);
-        const failed = results.length - read.length;
-        const counts = countSeverities(
-          read.map((r) => ({
-            evaluation: evaluate(
-              { ...r.record!, notAfter: new Date(r.notAfter!) },
-              startedAt,
-              config.thresholds,
-            ),
-          })),
-        );
-        await deps.publisher.publish(events);
-        let transitions = 0;
-        if (deps.lifecycle) {
-          const summary = await processScan(
-            { ...deps.lifecycle, publisher: deps.publisher, now: startedAt, clock, logger: deps.logger },
-            lifecycleScanFromProbeResults(batch.scanId, results),
-          );
-          transitions = summary.eventsPublished;
-        }
-        await deps.publisher.publish([
-          scanCompletedEvent({
-            scanId: batch.scanId,
-            source: 'endpoint',
-            startedAt: startedAt.toISOString(),
-            finishedAt: finishedAt.toISOString(),
-            durationMs: finishedAt.getTime() - startedAt.getTime(),
-            regionsScanned: [],
-            regionsFailed: [],
-            counts,
-            eventsPublished: events.length + transitions,
-            batch: { index: batch.batchIndex, count: batch.batchCount },
-            endpointsChecked: results.length,
-            endpointsFailed: failed,
-          }),
-        ]);
-        deps.metrics({
-          EndpointBatchesCompleted: 1,
-          EndpointsChecked: results.length,
-          EndpointsFailed: failed,
-          CertificatesExpiring: counts.warning + counts.critical,
-          CertificatesExpired: counts.expired,
-        });
-        deps.logger.info('endpoint batch probed', {
-          scanId: batch.scanId,
-          batch: `${batch.batchIndex}/${batch.batchCount}`,
-          endpoints: results.length,
-          failed,
-          counts,
-        });
-      } catch (error) {
-        deps.logger.error('endpoint batch failed; it will be redelivered', {
-          messageId: message.messageId,
-          error,
-        });
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-      }
+
+  const probeBatch = async (batch: EndpointBatchMessage): Promise<void> => {
+    const startedAt = clock();
+    const results = await deps.probe(batch.targets as EndpointTarget[], {
+      now: () => startedAt,
+      timeoutMs: config.timeoutMs,
+      caPems: config.caPems,
+      thresholds: config.thresholds,
+      concurrency: config.concurrency,
+    });
+    const finishedAt = clock();
+    const ctx = { scanId: batch.scanId, now: startedAt, thresholds: config.thresholds };
+    const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
+    const read = results.filter((r) => r.status !== 'error' && r.record);
+    const failed = results.length - read.length;
+    const counts = countSeverities(
+      read.map((r) => ({
+        evaluation: evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, startedAt, config.thresholds),
+      })),
+    );
+    await deps.publisher.publish(events);
+    let transitions = 0;
+    if (deps.lifecycle) {
+      const summary = await processScan(
+        { ...deps.lifecycle, publisher: deps.publisher, now: startedAt, clock, logger: deps.logger },
+        lifecycleScanFromProbeResults(batch.scanId, results),
+      );
+      transitions = summary.eventsPublished;
     }
-    return { batchItemFailures };
+    await deps.publisher.publish([
+      scanCompletedEvent({
+        scanId: batch.scanId,
+        source: 'endpoint',
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        scopesScanned: [],
+        scopesFailed: [],
+        counts,
+        eventsPublished: events.length + transitions,
+        batch: { index: batch.batchIndex, count: batch.batchCount },
+        endpointsChecked: results.length,
+        endpointsFailed: failed,
+      }),
+    ]);
+    deps.metrics({
+      EndpointBatchesCompleted: 1,
+      EndpointsChecked: results.length,
+      EndpointsFailed: failed,
+      CertificatesExpiring: counts.warning + counts.critical,
+      CertificatesExpired: counts.expired,
+    });
+    deps.logger.info('endpoint batch probed', {
+      scanId: batch.scanId,
+      batch: `${batch.batchIndex}/${batch.batchCount}`,
+      endpoints: results.length,
+      failed,
+      counts,
+    });
   };
+
+  const probeMessage = async (message: SQSRecord): Promise<void> => {
+    try {
+      const batch = parseBatchMessage(message.body);
+      await withLogKeys(deps.logger, { scanId: batch.scanId }, () => probeBatch(batch));
+    } catch (error) {
+      deps.logger.error('endpoint batch failed; it will be redelivered', {
+        messageId: message.messageId,
+        error,
+      });
+      throw error; // reported in batchItemFailures
+    }
+  };
+
+  // One batch at a time (SQS_BATCH_OPTIONS): the socket count stays at `concurrency` whatever the SQS batch size.
+  return (event: SQSEvent): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, probeMessage, new BatchProcessor(EventType.SQS), SQS_BATCH_OPTIONS);
 };

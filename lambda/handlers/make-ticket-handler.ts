@@ -8,7 +8,8 @@
  * Credentials are never logged.
  */
 import { randomUUID } from 'node:crypto';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { toView, type WatcherEvent } from '../channels/format/view';
 import {
   type ConnectorConfig,
@@ -29,7 +30,9 @@ import {
 } from '../channels/tickets/ticket-lifecycle';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
+import { withLogKeys } from '../shared/logger';
 import type { MetricsSink } from '../shared/metrics';
+import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
 import type { TicketRefStore } from '../sinks/state/ticket-ref-store';
 import { eventFromSqsBody } from './make-notify-handler';
@@ -86,6 +89,11 @@ interface LambdaContextLike {
   getRemainingTimeInMillis(): number;
 }
 
+/** A connector could not act on the message; SQS redelivers it (each failure already logged). */
+export class TicketActionFailedError extends Error {
+  override readonly name = 'TicketActionFailedError';
+}
+
 export const makeTicketHandler = (deps: TicketDeps) => {
   const { config, logger } = deps;
   const fetchImpl: TicketFetch =
@@ -121,7 +129,6 @@ export const makeTicketHandler = (deps: TicketDeps) => {
       newRev,
       logger,
     }));
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     const counts: Record<TicketOutcome | 'failed', number> = {
       opened: 0,
       found: 0,
@@ -131,7 +138,7 @@ export const makeTicketHandler = (deps: TicketDeps) => {
       'nothing-to-resolve': 0,
       failed: 0,
     };
-    for (const message of event.Records) {
+    const ticketMessage = async (message: SQSRecord): Promise<void> => {
       let watcherEvent: WatcherEvent;
       try {
         watcherEvent = eventFromSqsBody(message.body);
@@ -140,8 +147,7 @@ export const makeTicketHandler = (deps: TicketDeps) => {
           messageId: message.messageId,
           error: (error as Error).message,
         });
-        batchItemFailures.push({ itemIdentifier: message.messageId });
-        continue;
+        throw error;
       }
       const view = toView(watcherEvent);
       const subject = subjectOf(watcherEvent, view);
@@ -154,49 +160,58 @@ export const makeTicketHandler = (deps: TicketDeps) => {
       };
       if (subject.action === 'ignore' || !subject.location || !subject.dedupKey) {
         logger.info('event needs no ticket; skipped', log);
-        continue;
+        return;
       }
       const { location, dedupKey } = subject;
       // Unique per invocation: a redelivery of this message must not pass for its earlier claim.
       const owner = `${message.messageId}/${newRev()}`;
-      const results = await Promise.all(
-        lifecycles.map(async (d, i) => {
-          const c = d.connector;
-          try {
-            const outcome =
-              subject.action === 'raise'
-                ? await raiseTicket(d, location, dedupKey, view, owner)
-                : await closeTicket(d, location, dedupKey, view);
-            counts[outcome]++;
-            logger.info(`ticket ${outcome}`, { ...log, connector: c.name });
-            return true;
-          } catch (error) {
-            counts.failed++;
-            if (error instanceof TicketAuthError && 'invalidate' in deps.secrets) {
-              deps.secrets.invalidate(config.connectors[i]!.secretId); // rotated credentials: read again next time
+      const results = await withLogKeys(logger, { eventId: view.eventId }, () =>
+        Promise.all(
+          lifecycles.map(async (d, i) => {
+            const c = d.connector;
+            try {
+              const outcome =
+                subject.action === 'raise'
+                  ? await raiseTicket(d, location, dedupKey, view, owner)
+                  : await closeTicket(d, location, dedupKey, view);
+              counts[outcome]++;
+              logger.info(`ticket ${outcome}`, { ...log, connector: c.name });
+              return true;
+            } catch (error) {
+              counts.failed++;
+              if (error instanceof TicketAuthError && 'invalidate' in deps.secrets) {
+                deps.secrets.invalidate(config.connectors[i]!.secretId); // rotated credentials: read again next time
+              }
+              const e = error instanceof Error ? error : new Error(String(error));
+              logger[error instanceof TicketBusyError ? 'warn' : 'error'](
+                'ticket action failed; SQS will redeliver',
+                {
+                  ...log,
+                  connector: c.name,
+                  error: { name: e.name, message: e.message },
+                  status: error instanceof TicketApiError ? error.status : undefined,
+                },
+              );
+              return false;
             }
-            const e = error instanceof Error ? error : new Error(String(error));
-            logger[error instanceof TicketBusyError ? 'warn' : 'error'](
-              'ticket action failed; SQS will redeliver',
-              {
-                ...log,
-                connector: c.name,
-                error: { name: e.name, message: e.message },
-                status: error instanceof TicketApiError ? error.status : undefined,
-              },
-            );
-            return false;
-          }
-        }),
+          }),
+        ),
       );
-      if (results.some((ok) => !ok)) batchItemFailures.push({ itemIdentifier: message.messageId });
-    }
+      const failed = results.filter((ok) => !ok).length;
+      if (failed > 0) throw new TicketActionFailedError(`${failed} of ${results.length} connector(s) failed`);
+    };
+    const response = await processPartialResponse(
+      event,
+      ticketMessage,
+      new BatchProcessor(EventType.SQS),
+      SQS_BATCH_OPTIONS,
+    );
     deps.metrics?.({
       TicketsOpened: counts.opened,
       TicketsCommented: counts.commented,
       TicketsResolved: counts.resolved,
       TicketFailures: counts.failed,
     });
-    return { batchItemFailures };
+    return response;
   };
 };

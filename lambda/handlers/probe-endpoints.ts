@@ -1,7 +1,7 @@
 /** Lambda entry for the endpoint prober (SQS event source with partial batch responses). */
 import { lifecycleConfigFromEnv } from '../lifecycle/config-from-env';
 import { requireEnv } from '../shared/env';
-import { jsonLogger } from '../shared/logger';
+import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { EventBusPublisher } from '../sinks/bus/event-bus-publisher';
 import { DynamoDbStateStore } from '../sinks/state/dynamodb-state-store';
@@ -10,15 +10,19 @@ import { makeProbeHandler, probeConfigFromEnv } from './make-probe-handler';
 
 const config = probeConfigFromEnv(process.env);
 const watcherId = process.env.WATCHER_ID ?? 'default';
+const logger = createLogger({ keys: { watcher: watcherId, component: 'prober' } });
 
-export const handler = makeProbeHandler({
-  config,
-  probe: probeAll,
-  publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
-  lifecycle: {
-    store: new DynamoDbStateStore({ tableName: requireEnv(process.env, 'STATE_TABLE_NAME') }),
-    config: lifecycleConfigFromEnv(process.env, config.thresholds),
-  },
-  logger: jsonLogger({ watcher: watcherId }),
-  metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
-});
+export const handler = withLambdaContext(
+  logger,
+  makeProbeHandler({
+    config,
+    probe: probeAll,
+    publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
+    lifecycle: {
+      store: new DynamoDbStateStore({ tableName: requireEnv(process.env, 'STATE_TABLE_NAME') }),
+      config: lifecycleConfigFromEnv(process.env, config.thresholds),
+    },
+    logger,
+    metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+  }),
+);

@@ -1,10 +1,10 @@
 /** Lambda entry for the ticket connectors (SQS event source with partial batch responses). */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requireEnv } from '../shared/env';
-import { jsonLogger } from '../shared/logger';
+import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
-import { CachedSecretReader } from '../sinks/secrets/secret-reader';
 import { SecretsManagerReader } from '../sinks/secrets/secrets-manager-reader';
 import { DynamoDbTicketRefStore } from '../sinks/state/ticket-ref-store';
 import { makeTicketHandler, ticketConfigFromEnv } from './make-ticket-handler';
@@ -13,12 +13,16 @@ const config = ticketConfigFromEnv(process.env);
 const tableName = requireEnv(process.env, 'STATE_TABLE_NAME');
 const watcherId = process.env.WATCHER_ID ?? 'default';
 const dynamodb = new DynamoDBClient({});
+const logger = createLogger({ keys: { watcher: watcherId, component: 'tickets' } });
 
-export const handler = makeTicketHandler({
-  config,
-  secrets: new CachedSecretReader(new SecretsManagerReader(), config.secretCacheTtlMs),
-  refStore: (c, i) =>
-    new DynamoDbTicketRefStore({ tableName, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
-  logger: jsonLogger({ watcher: watcherId, component: 'tickets' }),
-  metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
-});
+export const handler = withLambdaContext(
+  logger,
+  makeTicketHandler({
+    config,
+    secrets: new SecretsManagerReader(new SecretsManagerClient({}), config.secretCacheTtlMs),
+    refStore: (c, i) =>
+      new DynamoDbTicketRefStore({ tableName, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
+    logger,
+    metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+  }),
+);
