@@ -3,6 +3,7 @@
  * (lambda/sources/registry.ts): which sources run, with which settings, under which scope keys.
  * Pure data and checks only: imported by both sides, it must stay free of SDK and CDK imports.
  */
+import { isJsonObject } from './json';
 
 /** Environment variable carrying the configured sources: a JSON array of {@link SourceSetting}. */
 export const SOURCES_ENV = 'WATCHER_SOURCES';
@@ -11,6 +12,23 @@ export const ACCOUNT_ENV = 'WATCHER_ACCOUNT_ID';
 
 /** A source kind: lower-case letters, digits and dashes, starting with a letter (e.g. `acm`, `iam`). */
 export const SOURCE_KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * What people call each kind in messages ("ACM eu-west-1", "IAM 111122223333"). A kind not listed
+ * here is shown as its name in capitals, so a new source needs no channel change.
+ */
+export const SOURCE_LABELS: Readonly<Record<string, string>> = {
+  acm: 'ACM',
+  iam: 'IAM',
+  pca: 'Private CA',
+  secrets: 'Secrets Manager',
+  ssm: 'Parameter Store',
+  iot: 'IoT',
+  endpoint: 'endpoint',
+  file: 'file',
+};
+
+export const sourceLabel = (kind: string): string => SOURCE_LABELS[kind] ?? kind.toUpperCase();
 
 /** One configured source as the construct's binding returns it and the Lambda's registry reads it. */
 export interface SourceSetting {
@@ -34,9 +52,6 @@ export class InvalidSourceSettingError extends Error {
 export const scopeKeyOf = (kind: string, account: string, region?: string): string =>
   region ? `${kind}#${account}#${region}` : `${kind}#${account}`;
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Parses WATCHER_SOURCES (or the construct's JSON): a non-empty array, each kind once. */
 export const parseSourceSettings = (raw: string, where = SOURCES_ENV): SourceSetting[] => {
   let value: unknown;
@@ -52,7 +67,7 @@ export const parseSourceSettings = (raw: string, where = SOURCES_ENV): SourceSet
   const seen = new Set<string>();
   return value.map((entry, i): SourceSetting => {
     const at = `${where}[${i}]`;
-    if (!isObj(entry)) throw new InvalidSourceSettingError(`${at} must be an object with a "kind"`);
+    if (!isJsonObject(entry)) throw new InvalidSourceSettingError(`${at} must be an object with a "kind"`);
     const { kind, regions, options } = entry;
     if (typeof kind !== 'string' || !SOURCE_KIND_PATTERN.test(kind))
       throw new InvalidSourceSettingError(
@@ -65,7 +80,7 @@ export const parseSourceSettings = (raw: string, where = SOURCES_ENV): SourceSet
       (!Array.isArray(regions) || !regions.every((r) => typeof r === 'string' && r))
     )
       throw new InvalidSourceSettingError(`${at}.regions must be an array of region names`);
-    if (options !== undefined && !isObj(options))
+    if (options !== undefined && !isJsonObject(options))
       throw new InvalidSourceSettingError(`${at}.options must be an object`);
     return {
       kind,

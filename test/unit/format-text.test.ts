@@ -96,4 +96,22 @@ describe('event view', () => {
       problems: [],
     });
   });
+
+  it('names any source kind where it lives: a known label with its region or account, an unknown kind in capitals', () => {
+    const event = sampleEvents.expiring();
+    const withSource = (source: string, extra: Record<string, unknown>) =>
+      toView({
+        ...event,
+        detail: {
+          ...(event.detail as Record<string, unknown>),
+          certificate: { ...(event.detail as { certificate: object }).certificate, source, ...extra },
+        },
+      });
+    expect(withSource('iam', { region: undefined, account: '111122223333' }).where).toBe('IAM 111122223333');
+    expect(withSource('iot', { region: 'eu-west-1' }).where).toBe('IoT eu-west-1');
+    expect(withSource('vault-test', { region: undefined, account: '111122223333' })).toMatchObject({
+      source: 'vault-test',
+      where: 'VAULT-TEST 111122223333',
+    });
+  });
 });

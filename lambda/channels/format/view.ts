@@ -4,6 +4,7 @@
  * unknown detail-type or a detail from a newer schema still yields a (generic) message.
  */
 import { createHash } from 'node:crypto';
+import { sourceLabel } from '../../contracts/sources';
 
 /** The EventBridge event envelope (what an SNS subscription of an EventBridge rule receives). */
 export interface WatcherEvent {
@@ -46,7 +47,8 @@ export interface AlertView {
   readonly named: boolean;
   /** Location: ACM ARN or `host:port@address` (what the lifecycle tracks). */
   readonly location?: string;
-  readonly source?: 'acm' | 'endpoint' | 'file';
+  /** The source kind (`acm`, `endpoint`, `file`, `iam`, ... any plugin's kind). */
+  readonly source?: string;
   readonly region?: string;
   readonly account?: string;
   /** Short "where" for people: `ACM eu-west-1`, `192.0.2.10:443`, `file`. */
@@ -110,11 +112,7 @@ export const toView = (event: WatcherEvent): AlertView => {
   const previous: Obj = isObj(lifecycle.previous) ? lifecycle.previous : {};
   const resources = strings(event.resources);
 
-  const source = ((): AlertView['source'] => {
-    const s = str(cert.source);
-    if (s === 'acm' || s === 'endpoint' || s === 'file') return s;
-    return kind === 'check-failed' ? 'endpoint' : undefined;
-  })();
+  const source = str(cert.source) ?? (kind === 'check-failed' ? 'endpoint' : undefined);
   const host = str(endpoint.host);
   const port = num(endpoint.port);
   const address = endpoint.address === null ? null : str(endpoint.address);
@@ -125,7 +123,6 @@ export const toView = (event: WatcherEvent): AlertView => {
   const region = str(cert.region) ?? (source === 'acm' ? str(event.region) : undefined);
 
   const where = ((): string => {
-    if (source === 'acm') return `ACM ${region ?? ''}`.trim();
     if (source === 'file') return 'file';
     if (source === 'endpoint') {
       // `host:port@address`: show the address and port, the host is the name already.
@@ -136,6 +133,8 @@ export const toView = (event: WatcherEvent): AlertView => {
       if (addr) return addr.includes(':') ? `[${addr}]:${p}` : `${addr}:${p}`;
       return Number.isFinite(p) ? `port ${p}` : 'endpoint';
     }
+    // A store: its name, then the region (regional stores) or the account (global ones).
+    if (source) return `${sourceLabel(source)} ${region ?? str(cert.account) ?? ''}`.trim();
     return '';
   })();
 
