@@ -1,14 +1,66 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { DestinationKind } from '../lambda/channels/destinations';
-import type { RouteRule } from '../lambda/channels/routing';
-import type { ConnectorConfig } from '../lambda/channels/tickets/connector';
-import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/core/evaluate';
-import type { EndpointTarget } from '../lambda/sources/endpoint/types';
-import type { EndpointProbeSettings } from './endpoint-probes';
+import type { DestinationKind, RouteRule } from '../lambda/contracts/channels';
+import type { EndpointTarget } from '../lambda/contracts/endpoints';
+import type { LifecycleConfig } from '../lambda/contracts/lifecycle-config';
+import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/contracts/thresholds';
+import type { ConnectorConfig } from '../lambda/contracts/ticket-connectors';
 import type { IWatcherSource } from './sources/source';
-import type { LifecycleSettings } from './state-table';
+
+/** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
+export type LifecycleSettings = Partial<Omit<LifecycleConfig, 'thresholds'>>;
+
+/** Tuning of the endpoint probes; every setting has a default sized for 10,000 endpoints per period. */
+export interface EndpointProbeSettings {
+  /**
+   * Endpoints per SQS message (one prober batch).
+   *
+   * @default 25
+   */
+  readonly targetsPerBatch?: number;
+  /**
+   * Prober functions running at once (the SQS event source's maximum concurrency, 2-1000).
+   *
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Deadline of one probe of one address: connect + STARTTLS + handshake. Name resolution has
+   * its own deadline of the same length.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly probeTimeout?: Duration;
+  /**
+   * Endpoints probed at once inside one prober function.
+   *
+   * @default 32
+   */
+  readonly socketsPerFunction?: number;
+  /**
+   * Extra trust anchors (PEM) for endpoints signed by a private CA, besides Node's root store.
+   *
+   * @default - Node's bundled Mozilla root store only
+   */
+  readonly caBundlePem?: string;
+  /**
+   * @default 512
+   */
+  readonly memorySizeMb?: number;
+  /**
+   * VPC for the dispatcher and prober, to reach private endpoints. The subnets need a route to
+   * the EventBridge and SQS APIs (NAT gateway or VPC interface endpoints).
+   *
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group allowing all outbound traffic */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
 
 /** A webhook the notifier posts chat alerts to (docs/chat.md). */
 export interface WebhookDestinationSettings {

@@ -2,13 +2,18 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import {
+  type EndpointTarget,
+  parseTargetList,
+  parseTargetsFile,
+  TargetParseError,
+} from '../lambda/contracts/endpoints';
 import { InvalidSourceSettingError, parseSourceSettings } from '../lambda/contracts/sources';
-import { parseTargetList, parseTargetsFile, TargetParseError } from '../lambda/sources/endpoint/targets';
-import type { EndpointTarget } from '../lambda/sources/endpoint/types';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_CRITICAL_DAYS,
   DEFAULT_TIERS_DAYS,
+  type EndpointProbeSettings,
   InvalidWatcherConfigError,
   validateArchiveRetention,
   validateEmailAddresses,
@@ -17,7 +22,6 @@ import {
   validateScanInterval,
   validateTiers,
 } from './config';
-import type { EndpointProbeSettings } from './endpoint-probes';
 import { SOURCE_BINDINGS } from './sources';
 
 /**

@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,61 +9,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { STARTTLS_PROTOCOLS } from '../lambda/sources/endpoint/starttls';
-import type { EndpointTarget } from '../lambda/sources/endpoint/types';
-import { heartbeatPeriod, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
+import { type EndpointTarget, isStarttlsProtocol, STARTTLS_PROTOCOLS } from '../lambda/contracts/endpoints';
+import {
+  type EndpointProbeSettings,
+  heartbeatPeriod,
+  InvalidWatcherConfigError,
+  METRICS_NAMESPACE,
+} from './config';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
-
-/** Tuning of the endpoint probes; every setting has a default sized for 10,000 endpoints per period. */
-export interface EndpointProbeSettings {
-  /**
-   * Endpoints per SQS message (one prober batch).
-   *
-   * @default 25
-   */
-  readonly targetsPerBatch?: number;
-  /**
-   * Prober functions running at once (the SQS event source's maximum concurrency, 2-1000).
-   *
-   * @default 10
-   */
-  readonly maxConcurrency?: number;
-  /**
-   * Deadline of one probe of one address: connect + STARTTLS + handshake. Name resolution has
-   * its own deadline of the same length.
-   *
-   * @default Duration.seconds(10)
-   */
-  readonly probeTimeout?: Duration;
-  /**
-   * Endpoints probed at once inside one prober function.
-   *
-   * @default 32
-   */
-  readonly socketsPerFunction?: number;
-  /**
-   * Extra trust anchors (PEM) for endpoints signed by a private CA, besides Node's root store.
-   *
-   * @default - Node's bundled Mozilla root store only
-   */
-  readonly caBundlePem?: string;
-  /**
-   * @default 512
-   */
-  readonly memorySizeMb?: number;
-  /**
-   * VPC for the dispatcher and prober, to reach private endpoints. The subnets need a route to
-   * the EventBridge and SQS APIs (NAT gateway or VPC interface endpoints).
-   *
-   * @default - no VPC
-   */
-  readonly vpc?: ec2.IVpc;
-  /** @default - the VPC's private subnets with egress */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  /** @default - a new security group allowing all outbound traffic */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-}
 
 export interface EndpointProbesProps extends EndpointProbeSettings {
   readonly endpoints: readonly EndpointTarget[];
@@ -114,7 +67,7 @@ export const validateEndpoints = (endpoints: readonly EndpointTarget[]): Endpoin
     ) {
       throw new InvalidWatcherConfigError(`${where}.host is not a host name or IP address, got '${t.host}'`);
     }
-    if (t.starttls !== undefined && t.starttls !== 'none' && !STARTTLS_PROTOCOLS.includes(t.starttls)) {
+    if (t.starttls !== undefined && t.starttls !== 'none' && !isStarttlsProtocol(t.starttls)) {
       throw new InvalidWatcherConfigError(
         `${where}.starttls must be 'none' or one of ${STARTTLS_PROTOCOLS.join(', ')}, got '${t.starttls}'`,
       );

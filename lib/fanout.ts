@@ -13,9 +13,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DESTINATION_KINDS, parseDestinations } from '../lambda/channels/destinations';
-import { type Routing, routedDetailTypes, validateRouting } from '../lambda/channels/routing';
-import { parseConnectors, searchLagMsOf } from '../lambda/channels/tickets/connector';
+import {
+  DESTINATION_KINDS,
+  parseDestinations,
+  type Routing,
+  routedDetailTypes,
+  validateRouting,
+} from '../lambda/contracts/channels';
+import { parseConnectors, searchLagMsOf } from '../lambda/contracts/ticket-connectors';
 import { type AlertFanoutSettings, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';

@@ -2,17 +2,14 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { LIFECYCLE_ENV } from '../lambda/lifecycle/config-from-env';
 import {
   InvalidLifecycleConfigError,
+  LIFECYCLE_ENV,
   type LifecycleConfig,
   lifecycleConfig,
-} from '../lambda/lifecycle/model';
-import { STATE_TABLE_SCHEMA } from '../lambda/sinks/state/dynamodb-state-store';
-import { InvalidWatcherConfigError } from './config';
-
-/** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
-export type LifecycleSettings = Partial<Omit<LifecycleConfig, 'thresholds'>>;
+} from '../lambda/contracts/lifecycle-config';
+import { STATE_TABLE_SCHEMA } from '../lambda/contracts/state-table';
+import { InvalidWatcherConfigError, type LifecycleSettings } from './config';
 
 /**
  * Checks the settings with the Lambdas' own validation and returns them as the environment

@@ -4,6 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import {
+  parseStarttls,
+  parseTargetSpec,
+  parseTargetsFile,
+  type TargetDefaults,
+  TargetParseError,
+} from '../../lambda/contracts/endpoints';
 import { InvalidThresholdsError, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import {
   DEFAULT_CONCURRENCY,
@@ -11,13 +18,6 @@ import {
   InvalidTargetError,
   probeAll,
 } from '../../lambda/sources/endpoint/probe';
-import {
-  parseStarttls,
-  parseTargetSpec,
-  parseTargetsFile,
-  type TargetDefaults,
-  TargetParseError,
-} from '../../lambda/sources/endpoint/targets';
 import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';

@@ -3,78 +3,19 @@
  * each kind expects. Configuration is JSON (env WEBHOOK_DESTINATIONS), so adding a channel needs
  * no code change.
  */
-import { ConfigurationError } from '../shared/env';
+import type { DestinationKind, WebhookDestination } from '../contracts/channels';
+import { isJsonObject } from '../contracts/json';
 import { formatGoogleChat } from './format/google-chat';
 import { formatSlack } from './format/slack';
 import { formatTeams } from './format/teams';
 import type { WatcherEvent } from './format/view';
 
-export const DESTINATION_KINDS = ['slack', 'teams', 'google-chat', 'webhook'] as const;
-export type DestinationKind = (typeof DESTINATION_KINDS)[number];
-
-export interface WebhookDestination {
-  /** Shown in logs and metrics instead of the URL. */
-  readonly name: string;
-  readonly kind: DestinationKind;
-  /** Secrets Manager secret (name or ARN) whose value is the webhook URL, or JSON `{"url": "..."}`. */
-  readonly secretId: string;
-  /** Only these detail-types go to this destination. @default every event */
-  readonly detailTypes?: readonly string[];
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Parses and validates WEBHOOK_DESTINATIONS; every error names the variable and the entry. */
-export const parseDestinations = (raw: string, variable = 'WEBHOOK_DESTINATIONS'): WebhookDestination[] => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new ConfigurationError(
-      `environment variable ${variable} is not valid JSON: ${(error as Error).message}`,
-    );
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0) {
-    throw new ConfigurationError(
-      `environment variable ${variable} must be a non-empty JSON array of destinations`,
-    );
-  }
-  const names = new Set<string>();
-  return parsed.map((entry, i) => {
-    const where = `${variable}[${i}]`;
-    if (!isObj(entry)) throw new ConfigurationError(`${where} must be an object {name, kind, secretId}`);
-    const { name, kind, secretId, detailTypes } = entry;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-      throw new ConfigurationError(
-        `${where}.name must be 1-64 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(name)}`,
-      );
-    }
-    if (names.has(name)) throw new ConfigurationError(`${where}.name "${name}" is used twice`);
-    names.add(name);
-    if (typeof kind !== 'string' || !(DESTINATION_KINDS as readonly string[]).includes(kind)) {
-      throw new ConfigurationError(
-        `${where}.kind must be one of ${DESTINATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
-      );
-    }
-    if (typeof secretId !== 'string' || secretId.trim() === '' || /^https?:/i.test(secretId)) {
-      // A URL here would be a secret in plain configuration (and in logs): refuse it.
-      throw new ConfigurationError(`${where}.secretId must name a Secrets Manager secret (not a URL)`);
-    }
-    if (
-      detailTypes !== undefined &&
-      (!Array.isArray(detailTypes) || detailTypes.some((d) => typeof d !== 'string'))
-    ) {
-      throw new ConfigurationError(`${where}.detailTypes must be an array of detail-type strings`);
-    }
-    return {
-      name,
-      kind: kind as DestinationKind,
-      secretId,
-      ...(detailTypes ? { detailTypes: detailTypes as string[] } : {}),
-    };
-  });
-};
+export {
+  DESTINATION_KINDS,
+  type DestinationKind,
+  parseDestinations,
+  type WebhookDestination,
+} from '../contracts/channels';
 
 export const wants = (d: WebhookDestination, event: WatcherEvent): boolean =>
   !d.detailTypes || d.detailTypes.includes(event['detail-type']);
@@ -108,7 +49,7 @@ export const webhookUrlFrom = (secretValue: string, kind: DestinationKind, secre
   if (candidate.startsWith('{')) {
     try {
       const obj: unknown = JSON.parse(candidate);
-      candidate = isObj(obj) && typeof obj.url === 'string' ? obj.url.trim() : '';
+      candidate = isJsonObject(obj) && typeof obj.url === 'string' ? obj.url.trim() : '';
     } catch {
       candidate = '';
     }

@@ -1,5 +1,22 @@
+import {
+  DEFAULT_THRESHOLDS,
+  DEFAULT_TIERS_DAYS,
+  InvalidThresholdsError,
+  type Thresholds,
+  validateThresholds,
+  warningDays,
+} from '../contracts/thresholds';
 import { type CertificateRecord, isManaged } from './certificate';
 import { daysUntil, wholeDaysUntil } from './time';
+
+export {
+  DEFAULT_THRESHOLDS,
+  DEFAULT_TIERS_DAYS,
+  InvalidThresholdsError,
+  type Thresholds,
+  validateThresholds,
+  warningDays,
+};
 
 export type Severity = 'ok' | 'warning' | 'critical' | 'expired';
 
@@ -7,47 +24,6 @@ export const SEVERITIES: readonly Severity[] = ['ok', 'warning', 'critical', 'ex
 
 /** Managed-renewal problems worth a human's attention. */
 export type RenewalRisk = 'RENEWAL_INELIGIBLE' | 'RENEWAL_PENDING_VALIDATION' | 'RENEWAL_FAILED';
-
-export interface Thresholds {
-  /** Alert tiers in days, strictly descending, e.g. [30, 14, 7, 3, 1]. The largest is the warning window. */
-  readonly tiersDays: readonly number[];
-  /** At or below this many days a certificate is critical. */
-  readonly criticalDays: number;
-}
-
-export const DEFAULT_TIERS_DAYS: readonly number[] = [30, 14, 7, 3, 1];
-export const DEFAULT_THRESHOLDS: Thresholds = { tiersDays: DEFAULT_TIERS_DAYS, criticalDays: 7 };
-
-export class InvalidThresholdsError extends Error {
-  override readonly name = 'InvalidThresholdsError';
-}
-
-/** Throws InvalidThresholdsError naming the bad value; returns the thresholds unchanged when valid. */
-export const validateThresholds = (t: Thresholds): Thresholds => {
-  if (t.tiersDays.length === 0) throw new InvalidThresholdsError('tiersDays must not be empty');
-  t.tiersDays.forEach((d, i) => {
-    if (!Number.isFinite(d) || d <= 0) {
-      throw new InvalidThresholdsError(`tiersDays[${i}] must be a positive number of days, got ${d}`);
-    }
-    const prev = t.tiersDays[i - 1];
-    if (prev !== undefined && d >= prev) {
-      throw new InvalidThresholdsError(
-        `tiersDays must be strictly descending (e.g. [30, 14, 7]), got [${t.tiersDays.join(', ')}]`,
-      );
-    }
-  });
-  if (!Number.isFinite(t.criticalDays) || t.criticalDays < 0) {
-    throw new InvalidThresholdsError(`criticalDays must be zero or more days, got ${t.criticalDays}`);
-  }
-  if (t.criticalDays > warningDays(t)) {
-    throw new InvalidThresholdsError(
-      `criticalDays (${t.criticalDays}) must not exceed the warning window (${warningDays(t)} days)`,
-    );
-  }
-  return t;
-};
-
-export const warningDays = (t: Thresholds): number => t.tiersDays[0] ?? 0;
 
 /**
  * Thresholds from the two numbers CLI users think in: tiers are the defaults inside the warning

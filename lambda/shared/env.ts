@@ -1,7 +1,7 @@
 /** Lambda configuration is read once at init and fails fast, naming the variable. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
+import { ConfigurationError } from '../contracts/errors';
+
+export { ConfigurationError };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STATE_TABLE_SCHEMA } from '../../lambda/sinks/state/dynamodb-state-store';
+import { STATE_TABLE_SCHEMA } from '../../lambda/contracts/state-table';
 import { type CertificateExpiryWatcher, InvalidWatcherConfigError, lifecycleEnvironment } from '../../lib';
 import { watcherStack } from './stacks';
 

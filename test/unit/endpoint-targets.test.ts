@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTargetSpec, parseTargetsFile, TargetParseError } from '../../lambda/sources/endpoint/targets';
+import { parseTargetSpec, parseTargetsFile, TargetParseError } from '../../lambda/contracts/endpoints';
 
 describe('parseTargetSpec', () => {
   it.each([

@@ -31,30 +31,17 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  SCOPE_INDEX,
+  STATE_TABLE_SCHEMA,
+  TICKET_ITEM_PREFIX,
+  TTL_ATTRIBUTE,
+} from '../../contracts/state-table';
 import type { BusEvent } from '../../core/events';
 import type { TrackedState } from '../../lifecycle/model';
 import type { LifecycleStore, Outbox, StoredEntry } from '../../lifecycle/run-lifecycle';
 
-export const SCOPE_INDEX = 'by-scope';
-export const TTL_ATTRIBUTE = 'ttl';
-/**
- * Partition key prefix of the ticket channel's items (lambda/sinks/state/ticket-ref-store.ts):
- * no location (an ARN or `host:port@address`) starts with it, and they have no `scope`.
- */
-export const TICKET_ITEM_PREFIX = 'ticket#';
 const MAX_BATCH_GET = 100;
-
-/** The table's key schema, for CDK and tests: keep both in step with this adapter. */
-export const STATE_TABLE_SCHEMA = {
-  partitionKey: { name: 'pk', type: 'S' },
-  scopeIndex: {
-    indexName: SCOPE_INDEX,
-    partitionKey: { name: 'scope', type: 'S' },
-    sortKey: { name: 'pk', type: 'S' },
-    nonKeyAttributes: ['removedAt', 'outboxPending'],
-  },
-  timeToLiveAttribute: TTL_ATTRIBUTE,
-} as const;
 
 export class UnprocessedKeysError extends Error {
   override readonly name = 'UnprocessedKeysError';
@@ -357,28 +344,28 @@ export class DynamoDbStateStore implements LifecycleStore {
 }
 
 /** CreateTable input matching STATE_TABLE_SCHEMA (tests, the bench and the demo; CDK defines the real table). */
-export const createStateTableInput = (tableName: string): CreateTableCommandInput => ({
-  TableName: tableName,
-  BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: [
-    { AttributeName: 'pk', AttributeType: 'S' },
-    { AttributeName: 'scope', AttributeType: 'S' },
-  ],
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: SCOPE_INDEX,
-      KeySchema: [
-        { AttributeName: 'scope', KeyType: 'HASH' },
-        { AttributeName: 'pk', KeyType: 'RANGE' },
-      ],
-      Projection: {
-        ProjectionType: 'INCLUDE',
-        NonKeyAttributes: [...STATE_TABLE_SCHEMA.scopeIndex.nonKeyAttributes],
+export const createStateTableInput = (tableName: string): CreateTableCommandInput => {
+  const { partitionKey, scopeIndex } = STATE_TABLE_SCHEMA;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+      { AttributeName: scopeIndex.partitionKey.name, AttributeType: scopeIndex.partitionKey.type },
+    ],
+    KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: scopeIndex.indexName,
+        KeySchema: [
+          { AttributeName: scopeIndex.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: scopeIndex.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...scopeIndex.nonKeyAttributes] },
       },
-    },
-  ],
-});
+    ],
+  };
+};
 
 /** Creates the table and enables TTL on it. */
 export const createStateTable = async (dynamodb: DynamoDBClient, tableName: string): Promise<void> => {
@@ -386,7 +373,7 @@ export const createStateTable = async (dynamodb: DynamoDBClient, tableName: stri
   await dynamodb.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      TimeToLiveSpecification: { AttributeName: STATE_TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
     }),
   );
 };

@@ -10,8 +10,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { TICKET_ITEM_PREFIX } from '../../contracts/state-table';
 import type { Ack, TrackedState } from '../../lifecycle/model';
-import { isConditionFailure, stateFromItem, TICKET_ITEM_PREFIX } from './dynamodb-state-store';
+import { isConditionFailure, stateFromItem } from './dynamodb-state-store';
 
 export class NotTrackedError extends Error {
   override readonly name = 'NotTrackedError';

@@ -22,8 +22,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { TICKET_ITEM_PREFIX, TTL_ATTRIBUTE } from '../../contracts/state-table';
 import type { TicketRef } from '../../lifecycle/model';
-import { TICKET_ITEM_PREFIX, TTL_ATTRIBUTE } from './dynamodb-state-store';
 
 export { TICKET_ITEM_PREFIX };
 

@@ -1,19 +1,8 @@
 import type { CertificateRecord } from '../../core/certificate';
 import type { Severity, Thresholds } from '../../core/evaluate';
 import type { ProbeErrorCode } from './errors';
-import type { StarttlsProtocol } from './starttls';
 
-export interface EndpointTarget {
-  readonly host: string;
-  /** @default 443 */
-  readonly port?: number;
-  /** SNI and the name checked against the certificate. @default host (no SNI when host is an IP) */
-  readonly servername?: string;
-  /** @default by well-known port (25/587 smtp, 143 imap, ...); 'none' disables STARTTLS */
-  readonly starttls?: StarttlsProtocol | 'none';
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly owner?: string;
-}
+export type { EndpointTarget } from '../../contracts/endpoints';
 
 export interface ResolvedAddress {
   readonly address: string;

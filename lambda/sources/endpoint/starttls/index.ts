@@ -9,6 +9,7 @@
  * is bounded by `maxReplyBytes` per reply; slow-drip peers are bounded by the caller's signal.
  */
 import type * as net from 'node:net';
+import { STARTTLS_PROTOCOLS, type StarttlsProtocol } from '../../../contracts/endpoints';
 import { abortReason, Exchange, type StarttlsNegotiator, type StarttlsOptions } from './exchange';
 import { ftp } from './ftp';
 import { imap } from './imap';
@@ -19,11 +20,15 @@ import { postgres } from './postgres';
 import { smtp } from './smtp';
 import { xmpp } from './xmpp';
 
+export { isStarttlsProtocol, STARTTLS_PROTOCOLS, type StarttlsProtocol } from '../../../contracts/endpoints';
 export { NotTlsError, StarttlsRefusedError, sanitizeReply } from './errors';
 export type { StarttlsOptions } from './exchange';
 
-/** Every supported protocol by the name targets and the CLI use; the order is the one users see. */
-const STARTTLS_REGISTRY = {
+/**
+ * One negotiator per protocol of the contract's STARTTLS_PROTOCOLS: the type makes a protocol
+ * listed there without a module here (or a module the contract does not list) a compile error.
+ */
+const STARTTLS_REGISTRY: Readonly<Record<StarttlsProtocol, StarttlsNegotiator>> = {
   smtp,
   imap,
   pop3,
@@ -32,16 +37,7 @@ const STARTTLS_REGISTRY = {
   postgres,
   mysql,
   xmpp,
-} satisfies Record<string, StarttlsNegotiator>;
-
-export type StarttlsProtocol = keyof typeof STARTTLS_REGISTRY;
-
-export const STARTTLS_PROTOCOLS: readonly StarttlsProtocol[] = Object.freeze(
-  Object.keys(STARTTLS_REGISTRY) as StarttlsProtocol[],
-);
-
-export const isStarttlsProtocol = (value: string): value is StarttlsProtocol =>
-  (STARTTLS_PROTOCOLS as readonly string[]).includes(value);
+};
 
 /** Well-known plaintext ports whose TLS starts in-band. 465 (SMTPS), 993, 995, 636 are implicit TLS. */
 const BY_PORT: ReadonlyMap<number, StarttlsProtocol> = new Map(

@@ -1,0 +1,225 @@
+/**
+ * The endpoint boundary: which STARTTLS protocols exist, what an endpoint target is, and how
+ * targets are written (`host[:port]` strings, IPv6 as `[::1]:443`, objects, and target files: one
+ * target per line with # comments, or a JSON/YAML list). The construct and the CDK app's
+ * `watcher:endpoints` context validate with it at synth, `cert-watch check` and the dispatcher
+ * read with it, and the STARTTLS registry (lambda/sources/endpoint/starttls) implements exactly
+ * these protocols. Pure parsing: `node:net` only for its IPv6 syntax check, no sockets.
+ */
+import { isIPv6 } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import { isJsonObject } from './json';
+
+/** Every supported STARTTLS protocol by the name targets and the CLI use; the order is the one users see. */
+export const STARTTLS_PROTOCOLS = [
+  'smtp',
+  'imap',
+  'pop3',
+  'ftp',
+  'ldap',
+  'postgres',
+  'mysql',
+  'xmpp',
+] as const;
+
+export type StarttlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
+
+export const isStarttlsProtocol = (value: string): value is StarttlsProtocol =>
+  (STARTTLS_PROTOCOLS as readonly string[]).includes(value);
+
+export interface EndpointTarget {
+  readonly host: string;
+  /** @default 443 */
+  readonly port?: number;
+  /** SNI and the name checked against the certificate. @default host (no SNI when host is an IP) */
+  readonly servername?: string;
+  /** @default by well-known port (25/587 smtp, 143 imap, ...); 'none' disables STARTTLS */
+  readonly starttls?: StarttlsProtocol | 'none';
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly owner?: string;
+}
+
+export class TargetParseError extends Error {
+  override readonly name = 'TargetParseError';
+}
+
+/** The port a protocol usually speaks STARTTLS on, for `--starttls smtp host` without a port. */
+const STARTTLS_DEFAULT_PORTS: Readonly<Record<StarttlsProtocol, number>> = {
+  smtp: 25,
+  imap: 143,
+  pop3: 110,
+  ftp: 21,
+  ldap: 389,
+  postgres: 5432,
+  mysql: 3306,
+  xmpp: 5222,
+};
+
+export type StarttlsOption = StarttlsProtocol | 'none';
+
+export const parseStarttls = (value: string): StarttlsOption => {
+  const v = value.toLowerCase();
+  if (v === 'none' || isStarttlsProtocol(v)) return v as StarttlsOption;
+  throw new TargetParseError(
+    `unknown STARTTLS protocol '${value}' (one of: none, ${STARTTLS_PROTOCOLS.join(', ')})`,
+  );
+};
+
+export const parsePort = (value: string, context: string): number => {
+  if (!/^\d{1,5}$/.test(value))
+    throw new TargetParseError(`${context}: port must be a number, got '${value}'`);
+  const port = Number(value);
+  if (port < 1 || port > 65535) throw new TargetParseError(`${context}: port must be 1-65535, got ${port}`);
+  return port;
+};
+
+export interface TargetDefaults {
+  readonly starttls?: StarttlsOption;
+  readonly servername?: string;
+}
+
+const defaultPort = (starttls: StarttlsOption | undefined): number =>
+  starttls && starttls !== 'none' ? STARTTLS_DEFAULT_PORTS[starttls] : 443;
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 literal. */
+export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): EndpointTarget => {
+  const text = spec.trim();
+  if (!text) throw new TargetParseError('empty target');
+  let host: string;
+  let port: number | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1]!;
+    if (!isIPv6(host)) throw new TargetParseError(`'${spec}': [${host}] is not an IPv6 address`);
+    if (bracketed[2] !== undefined) port = parsePort(bracketed[2], `'${spec}'`);
+  } else if (isIPv6(text)) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon >= 0) {
+      host = text.slice(0, colon);
+      port = parsePort(text.slice(colon + 1), `'${spec}'`);
+    } else {
+      host = text;
+    }
+    if (!/^[A-Za-z0-9._-]+$/.test(host)) {
+      throw new TargetParseError(
+        `'${spec}': '${host}' is not a host name or IP address (IPv6 needs [brackets] with a port)`,
+      );
+    }
+  }
+  return {
+    host,
+    port: port ?? defaultPort(defaults.starttls),
+    ...(defaults.servername ? { servername: defaults.servername } : {}),
+    ...(defaults.starttls ? { starttls: defaults.starttls } : {}),
+  };
+};
+
+const targetFromObject = (
+  entry: Record<string, unknown>,
+  where: string,
+  defaults: TargetDefaults,
+): EndpointTarget => {
+  const { host, port, servername, starttls, labels, owner } = entry;
+  if (typeof host !== 'string' || host.trim() === '')
+    throw new TargetParseError(`${where}: 'host' must be a non-empty string`);
+  const base = parseTargetSpec(host, defaults);
+  let resolvedPort = base.port;
+  if (port !== undefined) {
+    if (typeof port !== 'number' && typeof port !== 'string')
+      throw new TargetParseError(`${where}: 'port' must be a number`);
+    resolvedPort = parsePort(String(port), where);
+  }
+  if (servername !== undefined && typeof servername !== 'string') {
+    throw new TargetParseError(`${where}: 'servername' must be a string`);
+  }
+  let proto = defaults.starttls;
+  if (starttls !== undefined) {
+    if (typeof starttls !== 'string') throw new TargetParseError(`${where}: 'starttls' must be a string`);
+    proto = parseStarttls(starttls);
+    if (port === undefined && !/:\d+$/.test(host)) resolvedPort = defaultPort(proto);
+  }
+  if (
+    labels !== undefined &&
+    (!isJsonObject(labels) || Object.values(labels).some((v) => typeof v !== 'string'))
+  ) {
+    throw new TargetParseError(`${where}: 'labels' must map names to strings`);
+  }
+  if (owner !== undefined && typeof owner !== 'string')
+    throw new TargetParseError(`${where}: 'owner' must be a string`);
+  const name = servername ?? defaults.servername;
+  return {
+    host: base.host,
+    port: resolvedPort,
+    ...(name ? { servername: name } : {}),
+    ...(proto ? { starttls: proto } : {}),
+    ...(labels ? { labels: labels as Record<string, string> } : {}),
+    ...(owner ? { owner } : {}),
+  };
+};
+
+/** A list of `host[:port]` strings and target objects (or `{targets: [...]}`), validated. */
+export const parseTargetList = (
+  list: unknown,
+  origin: string,
+  defaults: TargetDefaults,
+): EndpointTarget[] => {
+  const items = isJsonObject(list) ? (list.targets ?? list.endpoints) : list;
+  if (!Array.isArray(items)) {
+    throw new TargetParseError(
+      `${origin}: expected a list of targets (or an object with 'targets' or 'endpoints')`,
+    );
+  }
+  return items.map((entry, i) => {
+    const where = `${origin}: entry ${i + 1}`;
+    if (typeof entry === 'string') return parseTargetSpec(entry, defaults);
+    if (isJsonObject(entry)) return targetFromObject(entry, where, defaults);
+    throw new TargetParseError(`${where}: expected 'host[:port]' or an object with 'host'`);
+  });
+};
+
+/**
+ * Targets from a file's text. JSON or YAML (by extension, or by content that starts like a list
+ * or mapping), else one `host[:port]` per line with `#` comments.
+ */
+export const parseTargetsFile = (
+  text: string,
+  origin: string,
+  defaults: TargetDefaults = {},
+): EndpointTarget[] => {
+  const trimmed = text.trim();
+  const wrap = (err: unknown, what: string): never => {
+    if (err instanceof TargetParseError) throw err;
+    throw new TargetParseError(`${origin}: not valid ${what} (${(err as Error).message.split('\n')[0]})`);
+  };
+  if (/\.json$/i.test(origin) || /^[[{]/.test(trimmed)) {
+    let data: unknown;
+    try {
+      data = JSON.parse(trimmed);
+    } catch (err) {
+      wrap(err, 'JSON');
+    }
+    return parseTargetList(data, origin, defaults);
+  }
+  if (/\.ya?ml$/i.test(origin) || /^(-\s|---|(targets|endpoints):)/m.test(trimmed)) {
+    let data: unknown;
+    try {
+      data = parseYaml(trimmed);
+    } catch (err) {
+      wrap(err, 'YAML');
+    }
+    return parseTargetList(data ?? [], origin, defaults);
+  }
+  const targets: EndpointTarget[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const content = line.replace(/#.*$/, '').trim();
+    if (!content) return;
+    try {
+      targets.push(parseTargetSpec(content, defaults));
+    } catch (err) {
+      throw new TargetParseError(`${origin}:${i + 1}: ${(err as Error).message}`);
+    }
+  });
+  return targets;
+};
