@@ -84,6 +84,23 @@ export const eventFromSqsBody = (body: string): WatcherEvent => {
   return candidate as unknown as WatcherEvent;
 };
 
+/**
+ * The watcher event in an SQS message. Malformed input never becomes valid: it is logged as
+ * `<what> is not a watcher event` and thrown, so the message fails and ends in the DLQ after
+ * maxReceiveCount.
+ */
+export const watcherEventOf = (message: SQSRecord, logger: Logger, what: string): WatcherEvent => {
+  try {
+    return eventFromSqsBody(message.body);
+  } catch (error) {
+    logger.error(`${what} is not a watcher event; it will end in the DLQ`, {
+      messageId: message.messageId,
+      error: (error as Error).message,
+    });
+    throw error;
+  }
+};
+
 export interface NotifyDeps {
   readonly config: NotifyConfig;
   readonly secrets: SecretReader | InvalidatingSecretReader;
@@ -222,17 +239,7 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
     };
 
     const notifyMessage = async (message: SQSRecord): Promise<void> => {
-      let watcherEvent: WatcherEvent;
-      try {
-        watcherEvent = eventFromSqsBody(message.body);
-      } catch (error) {
-        // Malformed input never becomes valid: straight to failure, and to the DLQ after maxReceiveCount.
-        logger.error('notification is not a watcher event; it will end in the DLQ', {
-          messageId: message.messageId,
-          error: (error as Error).message,
-        });
-        throw error;
-      }
+      const watcherEvent = watcherEventOf(message, logger, 'notification');
       const detail = isObj(watcherEvent.detail) ? watcherEvent.detail : {};
       const eventKey =
         (typeof detail.eventId === 'string' ? detail.eventId : undefined) ??

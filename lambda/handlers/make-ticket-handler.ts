@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { toView, type WatcherEvent } from '../channels/format/view';
+import { toView } from '../channels/format/view';
 import {
   type ConnectorConfig,
   createConnector,
@@ -35,7 +35,7 @@ import type { MetricsSink } from '../shared/metrics';
 import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
 import type { TicketRefStore } from '../sinks/state/ticket-ref-store';
-import { eventFromSqsBody } from './make-notify-handler';
+import { watcherEventOf } from './make-notify-handler';
 
 export {
   TicketBusyError,
@@ -139,16 +139,7 @@ export const makeTicketHandler = (deps: TicketDeps) => {
       failed: 0,
     };
     const ticketMessage = async (message: SQSRecord): Promise<void> => {
-      let watcherEvent: WatcherEvent;
-      try {
-        watcherEvent = eventFromSqsBody(message.body);
-      } catch (error) {
-        logger.error('message is not a watcher event; it will end in the DLQ', {
-          messageId: message.messageId,
-          error: (error as Error).message,
-        });
-        throw error;
-      }
+      const watcherEvent = watcherEventOf(message, logger, 'message');
       const view = toView(watcherEvent);
       const subject = subjectOf(watcherEvent, view);
       const log = {
