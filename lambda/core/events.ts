@@ -22,6 +22,8 @@ export const DetailType = {
   /** A certificate that is not expiring soon but that clients reject now (wrong host, untrusted, ...). */
   EndpointMisconfigured: 'Endpoint Misconfigured',
   ScanCompleted: 'Scan Completed',
+  /** Many certificates of one scope made the same transition in one scan (lambda/lifecycle/fleet-groups.ts). */
+  CertificateGroup: 'Certificate Group',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -58,6 +60,8 @@ export interface CertificateDetail {
   readonly renewalStatus?: string;
   readonly renewalReason?: string;
   readonly labels?: Record<string, string>;
+  /** The source's own tiers, when it grades by them instead of the watcher's (Private CAs). */
+  readonly thresholds?: { readonly tiersDays: number[]; readonly criticalDays: number };
 }
 
 export interface CertificateEventDetail {
@@ -149,6 +153,9 @@ export const toCertificateDetail = (r: CertificateRecord): CertificateDetail => 
     renewalStatus: r.renewalStatus,
     renewalReason: clip(r.renewalReason),
     labels: r.labels ? { ...r.labels } : undefined,
+    thresholds: r.thresholds
+      ? { tiersDays: [...r.thresholds.tiersDays], criticalDays: r.thresholds.criticalDays }
+      : undefined,
   };
   // Drop undefined keys so the JSON stays minimal and schema-valid.
   return Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)) as CertificateDetail;

@@ -43,6 +43,8 @@ export interface LifecycleInfo {
   /** What a 'renewed' or 'removed' event resolves: the last transition announced before it. */
   readonly resolves?: Transition;
   readonly ticket?: TicketRef;
+  /** Member of a fleet announced as one "Certificate Group" event: for automation, not for people. */
+  readonly group?: { readonly id: string; readonly count: number };
 }
 
 export type LifecycleEventDetail = CertificateEventDetail & { readonly lifecycle: LifecycleInfo };

@@ -12,6 +12,10 @@ import type { BusEvent } from '../core/events';
 import { type Logger, silentLogger } from '../core/ports';
 import type { ScanResult } from '../core/scan';
 import { applyScan } from './apply-scan';
+import { groupFleetAlerts } from './fleet-groups';
+
+export const DEFAULT_GROUP_ALERTS_ABOVE = 10;
+
 import type { LifecycleConfig, LifecycleScan, TrackedState } from './model';
 import { lifecycleScanFromInventory } from './observations';
 
@@ -67,6 +71,12 @@ export interface LifecycleDeps {
   readonly runId?: string;
   /** A claimed outbox whose run has not cleared it after this long is taken over. @default 900000 (Lambda's maximum timeout) */
   readonly outboxLeaseMs?: number;
+  /**
+   * More than this many certificates of one scope making the same transition in one scan are
+   * announced to people as one "Certificate Group" event (lambda/lifecycle/fleet-groups.ts); 0 never
+   * groups. @default 10
+   */
+  readonly groupAlertsAbove?: number;
   /** Load-apply-write rounds when conditional writes lose races. @default 5 */
   readonly maxAttempts?: number;
   readonly logger?: Logger;
@@ -146,12 +156,19 @@ export const processScan = async (
     lost = 0;
     // Half-price reads first; strongly consistent ones once a race was lost.
     const entries = await deps.store.load(locations, scopes, { consistent: attempt > 1 });
-    const result = applyScan(
+    const applied = applyScan(
       [...entries.values()].map((e) => e.state),
       scan,
       deps.now,
       deps.config,
     );
+    const result = {
+      changes: groupFleetAlerts(applied.changes, {
+        above: deps.groupAlertsAbove ?? DEFAULT_GROUP_ALERTS_ABOVE,
+        scanId: scan.scanId,
+        now: deps.now,
+      }),
+    };
     const changed = new Set(result.changes.map((c) => c.state.location));
     await mapLimit(result.changes, 16, async (change) => {
       const location = change.state.location;

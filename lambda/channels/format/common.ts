@@ -59,6 +59,27 @@ export const facts = (v: AlertView): Fact[] => {
     add('Failed scopes', String(v.scan?.failedScopes ?? 0), true);
     return out;
   }
+  if (v.kind === 'group' && v.group) {
+    const g = v.group;
+    add('Where', `${v.where}${v.account ? ` (account ${v.account})` : ''}`);
+    add('Certificates', String(g.count), true);
+    add('First expiry', g.earliestNotAfter ? whenText(v) : undefined, true);
+    add('Last expiry', g.latestNotAfter ? time(g.latestNotAfter) : undefined, true);
+    if (g.memberKind !== 'renewed')
+      add(
+        'Severity',
+        `${v.severity}${typeof v.tierDays === 'number' ? ` (tier ${v.tierDays} days)` : ''}`,
+        true,
+      );
+    add(
+      'Sample',
+      g.sample
+        .slice(0, SANS_SHOWN)
+        .map((m) => m.name)
+        .join(', ') + (g.count > g.sample.length ? `, +${g.count - g.sample.length} more` : ''),
+    );
+    return out;
+  }
   if (v.kind === 'unknown') {
     add('Event', v.detailType);
     if (!v.named) return out;

@@ -113,6 +113,14 @@ const what = (v: AlertView): string => {
       return 'CERT REMOVED';
     case 'scan-completed':
       return 'CERT SCAN DONE';
+    case 'group': {
+      const n = v.group?.count ?? 0;
+      if (v.group?.memberKind === 'renewed') return `${n} CERTS RENEWED`;
+      if (v.group?.memberKind === 'expired') return `${n} CERTS EXPIRED`;
+      return typeof v.daysRemaining === 'number'
+        ? `${n} CERTS EXPIRE FROM ${Math.max(0, v.daysRemaining)}d`
+        : `${n} CERTS EXPIRING`;
+    }
     default:
       return 'CERT WATCHER';
   }

@@ -27,6 +27,7 @@ export type AlertKind =
   | 'renewed'
   | 'removed'
   | 'scan-completed'
+  | 'group'
   | 'unknown';
 
 export type Severity = 'ok' | 'warning' | 'critical' | 'expired' | 'info';
@@ -75,6 +76,23 @@ export interface AlertView {
   /** Stable per certificate location: every message about it joins one thread. */
   readonly threadKey: string;
   readonly scan?: { readonly source?: string; readonly total?: number; readonly failedScopes: number };
+  /** A fleet announced at once ("Certificate Group"): what happened to how many, and how to list them. */
+  readonly group?: GroupView;
+}
+
+export interface GroupView {
+  /** The members' own kind: expiring, expired or renewed. */
+  readonly memberKind: AlertKind;
+  readonly count: number;
+  readonly earliestNotAfter?: string;
+  readonly latestNotAfter?: string;
+  /** The first members by expiry; names untrusted. */
+  readonly sample: readonly {
+    readonly name: string;
+    readonly location: string;
+    readonly notAfter?: string;
+  }[];
+  readonly listCommand?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -93,7 +111,21 @@ const KIND_BY_DETAIL_TYPE: Record<string, AlertKind> = {
   'Certificate Renewed': 'renewed',
   'Certificate Removed': 'removed',
   'Scan Completed': 'scan-completed',
+  'Certificate Group': 'group',
 };
+
+const groupViewOf = (g: Obj): GroupView => ({
+  memberKind: KIND_BY_DETAIL_TYPE[str(g.memberDetailType) ?? ''] ?? 'unknown',
+  count: num(g.count) ?? 0,
+  earliestNotAfter: str(g.earliestNotAfter),
+  latestNotAfter: str(g.latestNotAfter),
+  sample: (Array.isArray(g.sample) ? g.sample : []).filter(isObj).map((m) => ({
+    name: str(m.domain) ?? str(m.id) ?? '',
+    location: str(m.id) ?? '',
+    notAfter: str(m.notAfter),
+  })),
+  listCommand: str(g.listCommand),
+});
 
 /** `cert-` + 32 hex of SHA-256(location): stable, opaque (no hostile text in ids) and short. */
 export const threadKeyOf = (location: string): string =>
@@ -111,16 +143,22 @@ export const toView = (event: WatcherEvent): AlertView => {
   const lifecycle: Obj = isObj(detail.lifecycle) ? detail.lifecycle : {};
   const previous: Obj = isObj(lifecycle.previous) ? lifecycle.previous : {};
   const resources = strings(event.resources);
+  const groupDetail: Obj = isObj(detail.group) ? detail.group : {};
+  const group = kind === 'group' ? groupViewOf(groupDetail) : undefined;
 
-  const source = str(cert.source) ?? (kind === 'check-failed' ? 'endpoint' : undefined);
+  const source =
+    str(cert.source) ?? str(groupDetail.source) ?? (kind === 'check-failed' ? 'endpoint' : undefined);
   const host = str(endpoint.host);
   const port = num(endpoint.port);
   const address = endpoint.address === null ? null : str(endpoint.address);
   const location =
+    (group ? `group#${str(groupDetail.scope) ?? ''}` : undefined) ??
     str(cert.id) ??
     (host !== undefined && port !== undefined ? `${host}:${port}@${address ?? ''}` : undefined) ??
     resources[0];
-  const region = str(cert.region) ?? (source === 'acm' ? str(event.region) : undefined);
+  const region =
+    str(cert.region) ?? str(groupDetail.region) ?? (source === 'acm' ? str(event.region) : undefined);
+  const account = str(cert.account) ?? str(groupDetail.account);
 
   const where = ((): string => {
     if (source === 'file') return 'file';
@@ -134,7 +172,7 @@ export const toView = (event: WatcherEvent): AlertView => {
       return Number.isFinite(p) ? `port ${p}` : 'endpoint';
     }
     // A store: its name, then the region (regional stores) or the account (global ones).
-    if (source) return `${sourceLabel(source)} ${region ?? str(cert.account) ?? ''}`.trim();
+    if (source) return `${sourceLabel(source)} ${region ?? account ?? ''}`.trim();
     return '';
   })();
 
@@ -149,6 +187,13 @@ export const toView = (event: WatcherEvent): AlertView => {
         return 'expired';
       case 'expiring':
         return known ?? 'warning';
+      case 'group':
+        // A group says what its members say: expiring and expired alert, renewals are news.
+        return group?.memberKind === 'renewed'
+          ? 'info'
+          : group?.memberKind === 'expired'
+            ? 'expired'
+            : (known ?? 'warning');
       case 'unknown':
         return known ?? 'info';
       default:
@@ -171,15 +216,17 @@ export const toView = (event: WatcherEvent): AlertView => {
     detailType,
     severity,
     eventId: str(detail.eventId) ?? str(event.id),
-    name: str(cert.domain) ?? host ?? str(endpoint.target) ?? detailType,
-    named: (str(cert.domain) ?? host ?? str(endpoint.target)) !== undefined,
+    name: group
+      ? `${group.count} certificates`
+      : (str(cert.domain) ?? host ?? str(endpoint.target) ?? detailType),
+    named: group !== undefined || (str(cert.domain) ?? host ?? str(endpoint.target)) !== undefined,
     location,
     source,
     region,
     // The envelope's account is the watcher's own: only a certificate's account says where it lives.
-    account: str(cert.account),
+    account,
     where,
-    notAfter: str(cert.notAfter),
+    notAfter: str(cert.notAfter) ?? group?.earliestNotAfter,
     daysRemaining: evaluation.daysRemaining === null ? null : num(evaluation.daysRemaining),
     tierDays: num(lifecycle.tierDays) ?? num(evaluation.tierDays),
     sans,
@@ -201,6 +248,7 @@ export const toView = (event: WatcherEvent): AlertView => {
     resources,
     observedAt: str(detail.observedAt) ?? str(event.time),
     threadKey: threadKeyOf(location ?? `${detailType}|${str(detail.scanId) ?? ''}`),
+    group,
     scan:
       kind === 'scan-completed'
         ? { source: str(detail.source), total: num(counts.total), failedScopes: scopesFailed }
@@ -235,6 +283,17 @@ export const headline = (v: AlertView): string => {
       return 'Certificate removed';
     case 'scan-completed':
       return 'Certificate scan completed';
+    case 'group': {
+      const g = v.group;
+      const n = plural(g?.count ?? 0, 'certificate');
+      if (g?.memberKind === 'renewed') return `${n} renewed`;
+      if (g?.memberKind === 'expired') return `${n} expired`;
+      const first = isoDay(g?.earliestNotAfter);
+      const last = isoDay(g?.latestNotAfter);
+      return first && last && first !== last
+        ? `${n} expire between ${first} and ${last}`
+        : `${n} expire on ${first ?? 'the same day'}`;
+    }
     default:
       return `Certificate watcher: ${v.detailType}`;
   }
@@ -273,6 +332,12 @@ export const nextSteps = (v: AlertView): string[] => {
       break;
     case 'removed':
       steps.push('Nothing to do if the removal was intended; otherwise check where it went.');
+      break;
+    case 'group':
+      if (v.group?.memberKind === 'renewed')
+        steps.push('Nothing to do: the alerts for these certificates are resolved.');
+      else steps.push('Renew the fleet: every member has its own event on the bus for automation.');
+      if (v.group?.listCommand) steps.push(`List them all: ${v.group.listCommand}`);
       break;
     default:
       break;

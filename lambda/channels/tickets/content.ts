@@ -43,6 +43,20 @@ export const subjectOf = (event: WatcherEvent, view: AlertView): TicketSubject =
   const cert: Obj = isObj(detail.certificate) ? detail.certificate : {};
   const lifecycle: Obj = isObj(detail.lifecycle) ? detail.lifecycle : {};
   const previous: Obj = isObj(lifecycle.previous) ? lifecycle.previous : {};
+  // A fleet member: its group's ticket speaks for it.
+  if (isObj(lifecycle.group)) return { action: 'ignore' };
+  if (view.kind === 'group' && view.group && view.location) {
+    // One ticket per fleet and scope: opened by the group's expiry, commented on escalation,
+    // resolved by the group's renewal.
+    const raise = view.group.memberKind === 'expiring' || view.group.memberKind === 'expired';
+    const close = view.group.memberKind === 'renewed';
+    if (!raise && !close) return { action: 'ignore' };
+    return {
+      action: raise ? 'raise' : 'close',
+      location: view.location,
+      dedupKey: dedupKeyOf(view.location, 'fleet'),
+    };
+  }
   const action: TicketAction =
     view.kind === 'expiring' || view.kind === 'expired' || view.kind === 'misconfigured'
       ? view.severity === 'ok'
