@@ -117,6 +117,9 @@ const runVitest = (
         cwd: root,
         stdio: 'inherit',
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        // Its own process group, so an interrupted run takes its workers and their servers (moto,
+        // nginx, ...) with it instead of leaving them orphaned.
+        detached: true,
       },
     );
     track(child);
@@ -147,16 +150,30 @@ const main = async () => {
   // Generous backstop for stress-ng: 20 minutes a run.
   const hog = startHog(runs * 20 * 60);
   let vitest: ChildProcess | null = null;
+  const killVitest = (signal: NodeJS.Signals) => {
+    const pid = (vitest as ChildProcess | null)?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   const stopAll = () => {
-    vitest?.kill('SIGTERM');
+    killVitest('SIGKILL');
     hog.stop();
   };
   process.on('exit', stopAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       process.stderr.write(`\nsoak: ${signal}, stopping the CPU hog and vitest\n`);
-      stopAll();
-      process.exit(130);
+      hog.stop();
+      const running = vitest as ChildProcess | null;
+      if (running === null) process.exit(130);
+      // Let vitest's workers run their afterAll (stopping moto and the peers), then force it.
+      running.once('exit', () => process.exit(130));
+      killVitest('SIGTERM');
+      setTimeout(() => process.exit(130), 5_000);
     });
   }
 
