@@ -161,16 +161,16 @@ export class CertificateExpiryWatcher extends Construct {
         ...lifecycleEnv,
       },
     });
-    this.inventoryFunction = inventory.function;
-    state.grantLifecycle(inventory.function);
-    const settings = sources.map((source) => source.bind(this, inventory.function, { regions }));
-    inventory.function.addEnvironment(SOURCES_ENV, stack.toJsonString(settings));
-    this.bus.grantPutEventsTo(inventory.function);
+    this.inventoryFunction = inventory;
+    state.grantLifecycle(inventory);
+    const settings = sources.map((source) => source.bind(this, inventory, { regions }));
+    inventory.addEnvironment(SOURCES_ENV, stack.toJsonString(settings));
+    this.bus.grantPutEventsTo(inventory);
 
     this.scheduleRule = new events.Rule(this, 'Schedule', {
       description: `Runs the certificate inventory every ${this.scanInterval.toHumanString()}`,
       schedule: events.Schedule.rate(this.scanInterval),
-      targets: [new targets.LambdaFunction(inventory.function, { retryAttempts: 2, deadLetterQueue })],
+      targets: [new targets.LambdaFunction(inventory, { retryAttempts: 2, deadLetterQueue })],
     });
 
     const period = heartbeatPeriod(this.scanInterval);
@@ -184,7 +184,7 @@ export class CertificateExpiryWatcher extends Construct {
       datapointsToAlarm: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.inventoryErrorsAlarm = inventory.function
+    this.inventoryErrorsAlarm = inventory
       .metricErrors({ period: HEALTH_ALARM_PERIOD, statistic: 'Sum' })
       .createAlarm(this, 'InventoryErrorsAlarm', {
         alarmDescription: 'The certificate inventory function failed (it retries twice, then dead-letters).',

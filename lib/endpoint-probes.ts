@@ -175,8 +175,8 @@ export class EndpointProbes extends Construct {
       },
       ...network,
     });
-    this.queue.grantSendMessages(dispatcher.function);
-    this.dispatcherFunction = dispatcher.function;
+    this.queue.grantSendMessages(dispatcher);
+    this.dispatcherFunction = dispatcher;
 
     const prober = new WatcherFunction(this, 'Prober', {
       entry: 'lambda/handlers/probe-endpoints.ts',
@@ -200,22 +200,22 @@ export class EndpointProbes extends Construct {
       },
       ...network,
     });
-    prober.function.addEventSource(
+    prober.addEventSource(
       new sources.SqsEventSource(this.queue, {
         batchSize: 1,
         maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );
-    props.bus.grantPutEventsTo(prober.function);
-    props.stateTable.grantLifecycle(prober.function);
-    this.proberFunction = prober.function;
+    props.bus.grantPutEventsTo(prober);
+    props.stateTable.grantLifecycle(prober);
+    this.proberFunction = prober;
 
     new events.Rule(this, 'Schedule', {
       description: `Dispatches the TLS endpoint probes every ${props.scanInterval.toHumanString()}`,
       schedule: events.Schedule.rate(props.scanInterval),
       targets: [
-        new targets.LambdaFunction(dispatcher.function, {
+        new targets.LambdaFunction(dispatcher, {
           retryAttempts: 2,
           deadLetterQueue: props.deadLetterQueue,
         }),
@@ -241,8 +241,8 @@ export class EndpointProbes extends Construct {
     this.proberErrorsAlarm = new cloudwatch.MathExpression({
       expression: 'dispatcher + prober',
       usingMetrics: {
-        dispatcher: dispatcher.function.metricErrors({ statistic: 'Sum' }),
-        prober: prober.function.metricErrors({ statistic: 'Sum' }),
+        dispatcher: dispatcher.metricErrors({ statistic: 'Sum' }),
+        prober: prober.metricErrors({ statistic: 'Sum' }),
       },
       period: Duration.minutes(5),
     }).createAlarm(this, 'ErrorsAlarm', {

@@ -228,12 +228,12 @@ export class AlertFanout extends Construct {
         METRICS_NAMESPACE,
       },
     });
-    this.function = fanout.function;
+    this.function = fanout;
     // topic.grantPublish would add kms:GenerateDataKey* (a wildcard action); SNS needs exactly
     // GenerateDataKey and Decrypt from the publisher of an encrypted topic. The key policy trusts
     // the account, so this identity-policy grant is all the key needs.
     for (const t of [this.chatTopic, this.smsTopic, this.ticketsTopic]) {
-      sns.TopicGrants.fromTopic(t).actions(fanout.function, ['sns:Publish'], {
+      sns.TopicGrants.fromTopic(t).actions(fanout, ['sns:Publish'], {
         keyActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       });
     }
@@ -243,7 +243,7 @@ export class AlertFanout extends Construct {
       eventBus: props.bus,
       eventPattern: { source: [props.eventSource], detailType: routedDetailTypes(this.routing) },
       targets: [
-        new targets.LambdaFunction(fanout.function, {
+        new targets.LambdaFunction(fanout, {
           retryAttempts: 2,
           deadLetterQueue: props.deadLetterQueue,
         }),
@@ -384,9 +384,7 @@ export class AlertFanout extends Construct {
       logRetention: props.logRetention,
       environment: { ...c.environment, WATCHER_ID: props.watcherId, METRICS_NAMESPACE },
     });
-    consumer.function.addEventSource(
-      new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),
-    );
+    consumer.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
 
     const acknowledgements: { id: string; reason: string }[] = [];
     for (const secretId of new Set(c.secretIds)) {
@@ -395,7 +393,7 @@ export class AlertFanout extends Construct {
       const resource = secretId.startsWith('arn:')
         ? secretId
         : `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretId}-*`;
-      consumer.function.addToRolePolicy(
+      consumer.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }),
       );
       if (!secretId.startsWith('arn:')) {
@@ -405,7 +403,7 @@ export class AlertFanout extends Construct {
         });
       }
     }
-    if (acknowledgements.length > 0) Validations.of(consumer.role).acknowledge(...acknowledgements);
+    if (acknowledgements.length > 0) Validations.of(consumer.role!).acknowledge(...acknowledgements);
 
     const alarm = dlq
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
@@ -420,6 +418,6 @@ export class AlertFanout extends Construct {
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
 
-    return { fn: consumer.function, queue, dlq, alarm };
+    return { fn: consumer, queue, dlq, alarm };
   }
 }

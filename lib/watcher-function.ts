@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stage } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 
 /** The repository root: bundling resolves entries, tsconfig and the lock file from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -86,26 +86,22 @@ export interface WatcherFunctionProps {
  *
  * The execution role starts empty except for writing to this log group (no
  * AWSLambdaBasicExecutionRole, whose `logs:CreateLogGroup` on `*` is not needed); callers add
- * grants to `function`.
+ * grants to the function. Role and log group must exist before the function does, so they are
+ * its siblings: `<id>Role` and `<id>LogGroup`.
  */
-export class WatcherFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
-  readonly logGroup: logs.LogGroup;
-  readonly role: iam.Role;
-
+export class WatcherFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: WatcherFunctionProps) {
-    super(scope, id);
-
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const extraFiles = validateExtraFiles(props.extraFiles ?? {});
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-    this.role = new iam.Role(this, 'Role', {
+    const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${this.node.path}`,
+      description: `Execution role of ${scope.node.path}/${id}`,
     });
-    this.logGroup.grantWrite(this.role);
+    logGroup.grantWrite(role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    super(scope, id, {
       entry: path.resolve(PROJECT_ROOT, props.entry),
       handler: props.handler ?? 'handler',
       description: props.description,
@@ -113,8 +109,8 @@ export class WatcherFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySizeMb ?? 256,
-      role: this.role,
-      logGroup: this.logGroup,
+      role,
+      logGroup,
       // Plain text: handlers write their own JSON log lines, and EMF metric lines go straight to stdout
       // (lambda/shared/metrics.ts), which CloudWatch reads the same way in either format.
       loggingFormat: lambda.LoggingFormat.TEXT,
@@ -138,7 +134,7 @@ export class WatcherFunction extends Construct {
         // Bundle everything, the AWS SDK v3 included: the runtime's SDK version drifts.
         externalModules: [],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
-        commandHooks: extraFilesHooks(props.extraFiles ?? {}),
+        commandHooks: extraFilesHooks(scope, extraFiles),
       },
     });
   }
@@ -146,16 +142,37 @@ export class WatcherFunction extends Construct {
 
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** Copies generated files into the bundle after esbuild ran (written to a temp dir at synth). */
-const extraFilesHooks = (files: Readonly<Record<string, string>>): nodejs.ICommandHooks | undefined => {
-  const names = Object.keys(files);
-  if (names.length === 0) return undefined;
-  const dir = mkdtempSync(path.join(tmpdir(), 'cew-extra-files-'));
-  for (const name of names) {
+const validateExtraFiles = (files: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+  for (const name of Object.keys(files)) {
     if (!SAFE_FILE_NAME.test(name))
       throw new Error(`extraFiles name must be a plain file name, got '${name}'`);
-    writeFileSync(path.join(dir, name), files[name] ?? '');
   }
+  return files;
+};
+
+/**
+ * Writes the generated files once per content into the cloud assembly (`cdk.out/extra-files.<hash>`,
+ * beside the assets, never the system temp directory) and copies them next to the bundled handler
+ * after esbuild ran, so they are part of the asset hash and nothing is left outside the assembly.
+ */
+const extraFilesHooks = (
+  scope: Construct,
+  files: Readonly<Record<string, string>>,
+): nodejs.ICommandHooks | undefined => {
+  const names = Object.keys(files).sort();
+  if (names.length === 0) return undefined;
+  const stage = Stage.of(scope);
+  if (!stage) throw new Error('WatcherFunction with extraFiles must be inside an App or Stage');
+  const hash = createHash('sha256');
+  for (const name of names)
+    hash
+      .update(name)
+      .update('\0')
+      .update(files[name] ?? '')
+      .update('\0');
+  const dir = path.join(stage.assetOutdir, `extra-files.${hash.digest('hex').slice(0, 16)}`);
+  mkdirSync(dir, { recursive: true });
+  for (const name of names) writeFileSync(path.join(dir, name), files[name] ?? '');
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],

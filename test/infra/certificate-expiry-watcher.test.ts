@@ -32,7 +32,7 @@ describe('CertificateExpiryWatcher with default props', () => {
       State: 'ENABLED',
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherInventoryFunction'), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherInventory[0-9A-F]{8}$'), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 2 },
           DeadLetterConfig: {
             Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherDeadLetterQueue'), 'Arn'] },
@@ -127,7 +127,7 @@ describe('CertificateExpiryWatcher with default props', () => {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [
-        { Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^WatcherInventoryFunction') } },
+        { Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^WatcherInventory[0-9A-F]{8}$') } },
       ],
       Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',

@@ -239,7 +239,7 @@ describe('alert fan-out with every channel', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherAlertsNotifierQueue'), 'Arn'] },
-      FunctionName: ref('WatcherAlertsNotifierFunction'),
+      FunctionName: ref('WatcherAlertsNotifier[0-9A-F]{8}$'),
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 30,
@@ -436,7 +436,7 @@ describe('cdk-nag AwsSolutions on the fan-out', () => {
     const acks = Object.entries(acknowledgments(stack)).filter(([k]) => k.includes('/Alerts/'));
     expect(acks).toEqual([
       [
-        'TestStack/Watcher/Alerts/Notifier/Role: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:cert-watch/slack-platform-*]',
+        'TestStack/Watcher/Alerts/NotifierRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:cert-watch/slack-platform-*]',
         expect.stringContaining('Secrets Manager appends 6 random characters'),
       ],
     ]);
