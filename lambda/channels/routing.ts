@@ -26,7 +26,18 @@ const matches = (rule: RouteRule, detailType: string, severity: Severity): boole
 
 /** The channels an event goes to, in {@link CHANNELS} order. */
 export const routesFor = (event: WatcherEvent, routing: Routing = DEFAULT_ROUTING): Channel[] => {
-  const detailType = event['detail-type'];
-  const { severity } = toView(event);
-  return CHANNELS.filter((channel) => routing[channel].some((rule) => matches(rule, detailType, severity)));
+  const view = toView(event);
+  const lifecycle = (event.detail as { lifecycle?: { group?: unknown } } | undefined)?.lifecycle;
+  // A fleet member reaches people through its "Certificate Group" event only; the bus keeps it.
+  if (lifecycle?.group) return [];
+  // A group is routed like what happened to its members (the rules name members' detail-types).
+  const detailType = view.group ? memberDetailTypeOf(event) : event['detail-type'];
+  return CHANNELS.filter((channel) =>
+    routing[channel].some((rule) => matches(rule, detailType, view.severity)),
+  );
+};
+
+const memberDetailTypeOf = (event: WatcherEvent): string => {
+  const group = (event.detail as { group?: { memberDetailType?: unknown } } | undefined)?.group;
+  return typeof group?.memberDetailType === 'string' ? group.memberDetailType : event['detail-type'];
 };

@@ -46,8 +46,21 @@ export const DEFAULT_ROUTING: Routing = {
 };
 
 /** Every detail-type some channel takes, sorted: the EventBridge rule pattern. */
-export const routedDetailTypes = (routing: Routing): string[] =>
-  [...new Set(CHANNELS.flatMap((c) => routing[c].flatMap((r) => r.detailTypes)))].sort();
+export const routedDetailTypes = (routing: Routing): string[] => {
+  const routed = new Set(CHANNELS.flatMap((c) => routing[c].flatMap((r) => r.detailTypes)));
+  // Fleets are announced as one "Certificate Group" event, routed like its members' detail-type.
+  if (GROUPABLE_DETAIL_TYPES.some((t) => routed.has(t))) routed.add(GROUP_DETAIL_TYPE);
+  return [...routed].sort();
+};
+
+/** The detail-type of a fleet announced at once (lambda/lifecycle/fleet-groups.ts). */
+export const GROUP_DETAIL_TYPE = 'Certificate Group';
+/** What can happen to a whole fleet in one scan. */
+export const GROUPABLE_DETAIL_TYPES: readonly string[] = [
+  'Certificate Expiring',
+  'Certificate Expired',
+  'Certificate Renewed',
+];
 
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((s) => typeof s === 'string' && s.trim() !== '');

@@ -65,16 +65,22 @@ describe('routesFor with custom routing', () => {
 });
 
 describe('routedDetailTypes', () => {
-  it('is the sorted union of every channel, without Scan Completed by default', () => {
+  it("is the sorted union of every channel, with the fleets' Certificate Group, without Scan Completed by default", () => {
     expect(routedDetailTypes(DEFAULT_ROUTING)).toEqual([
       'Certificate Expired',
       'Certificate Expiring',
+      'Certificate Group',
       'Certificate Removed',
       'Certificate Renewed',
       'Endpoint Check Failed',
       'Endpoint Misconfigured',
     ]);
   });
+});
+
+it('routes no Certificate Group when no channel takes what fleets do', () => {
+  const routing = { chat: [{ detailTypes: ['Certificate Removed'] }], sms: [], tickets: [] };
+  expect(routedDetailTypes(routing)).toEqual(['Certificate Removed']);
 });
 
 describe('routing configuration', () => {
