@@ -2,12 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import {
-  type EndpointTarget,
-  parseTargetList,
-  parseTargetsFile,
-  TargetParseError,
-} from '../lambda/contracts/endpoints';
+import { type EndpointTarget, parseTargetList, TargetParseError } from '../lambda/contracts/endpoints';
+import { parseTargetsFile } from '../lambda/contracts/endpoints-file';
 import { InvalidSourceSettingError, parseSourceSettings } from '../lambda/contracts/sources';
 import {
   type CertificateExpiryWatcherProps,

@@ -7,10 +7,10 @@ import { parseArgs } from 'node:util';
 import {
   parseStarttls,
   parseTargetSpec,
-  parseTargetsFile,
   type TargetDefaults,
   TargetParseError,
 } from '../../lambda/contracts/endpoints';
+import { parseTargetsFile } from '../../lambda/contracts/endpoints-file';
 import { InvalidThresholdsError, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import {
   DEFAULT_CONCURRENCY,

@@ -35,6 +35,12 @@ export interface LifecycleConfig {
   readonly removedRetentionDays: number;
   /** An unchanged item is rewritten only to refresh lastSeenAt after this many days. @default 7 */
   readonly lastSeenRefreshDays: number;
+  /**
+   * More than this many certificates of one scope making the same transition into the same tier in
+   * one scan are announced to people as one "Certificate Group" (docs/lifecycle.md, "Fleets");
+   * 0 never groups. @default 10
+   */
+  readonly groupAlertsAbove: number;
 }
 
 export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
@@ -48,6 +54,7 @@ export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
   shortLivedCriticalPercent: 10,
   removedRetentionDays: 30,
   lastSeenRefreshDays: 7,
+  groupAlertsAbove: 10,
 };
 
 export class InvalidLifecycleConfigError extends Error {
@@ -76,6 +83,10 @@ export const lifecycleConfig = (partial: Partial<LifecycleConfig> = {}): Lifecyc
   positive('shortLivedMaxDays');
   positive('removedRetentionDays');
   positive('lastSeenRefreshDays');
+  if (!Number.isInteger(c.groupAlertsAbove) || c.groupAlertsAbove < 0)
+    throw new InvalidLifecycleConfigError(
+      `groupAlertsAbove must be a whole number of at least 0 (0 never groups), got ${c.groupAlertsAbove}`,
+    );
   if (
     !Number.isFinite(c.managedAlertDelayDays) ||
     c.managedAlertDelayDays < 0 ||
@@ -106,4 +117,5 @@ export const LIFECYCLE_ENV = {
   SHORT_LIVED_CRITICAL_PERCENT: 'shortLivedCriticalPercent',
   REMOVED_RETENTION_DAYS: 'removedRetentionDays',
   LAST_SEEN_REFRESH_DAYS: 'lastSeenRefreshDays',
+  GROUP_ALERTS_ABOVE: 'groupAlertsAbove',
 } as const satisfies Record<string, keyof LifecycleConfig>;

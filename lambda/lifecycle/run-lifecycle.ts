@@ -14,8 +14,6 @@ import type { ScanResult } from '../core/scan';
 import { applyScan } from './apply-scan';
 import { groupFleetAlerts } from './fleet-groups';
 
-export const DEFAULT_GROUP_ALERTS_ABOVE = 10;
-
 import type { LifecycleConfig, LifecycleScan, TrackedState } from './model';
 import { lifecycleScanFromInventory } from './observations';
 
@@ -71,12 +69,6 @@ export interface LifecycleDeps {
   readonly runId?: string;
   /** A claimed outbox whose run has not cleared it after this long is taken over. @default 900000 (Lambda's maximum timeout) */
   readonly outboxLeaseMs?: number;
-  /**
-   * More than this many certificates of one scope making the same transition in one scan are
-   * announced to people as one "Certificate Group" event (lambda/lifecycle/fleet-groups.ts); 0 never
-   * groups. @default 10
-   */
-  readonly groupAlertsAbove?: number;
   /** Load-apply-write rounds when conditional writes lose races. @default 5 */
   readonly maxAttempts?: number;
   readonly logger?: Logger;
@@ -164,7 +156,7 @@ export const processScan = async (
     );
     const result = {
       changes: groupFleetAlerts(applied.changes, {
-        above: deps.groupAlertsAbove ?? DEFAULT_GROUP_ALERTS_ABOVE,
+        above: deps.config.groupAlertsAbove,
         scanId: scan.scanId,
         now: deps.now,
       }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTargetSpec, parseTargetsFile, TargetParseError } from '../../lambda/contracts/endpoints';
+import { parseTargetSpec, TargetParseError } from '../../lambda/contracts/endpoints';
+import { parseTargetsFile } from '../../lambda/contracts/endpoints-file';
 
 describe('parseTargetSpec', () => {
   it.each([

@@ -53,8 +53,9 @@ const scanOf = async (
       },
       now,
       clock: () => now,
-      config: lifecycleConfig(),
-      groupAlertsAbove: over.groupAlertsAbove,
+      config: lifecycleConfig(
+        over.groupAlertsAbove === undefined ? {} : { groupAlertsAbove: over.groupAlertsAbove },
+      ),
     },
     {
       scanId: over.scanId ?? 'scan-1',
