@@ -1,6 +1,5 @@
-import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -35,6 +34,7 @@ import {
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
+import { deadLetterAlarm, functionErrorsAlarm, notifyOps } from './ops-alarms';
 import { AcmSource } from './sources/acm';
 import type { IWatcherSource } from './sources/source';
 import { lifecycleEnvironment, StateTable } from './state-table';
@@ -55,8 +55,6 @@ const DEFAULT_STATISTIC: Record<WatcherMetricName, string> = {
   CertificatesExpiring: 'Maximum',
   CertificatesExpired: 'Maximum',
 };
-
-const HEALTH_ALARM_PERIOD = Duration.minutes(5);
 
 /**
  * Watches certificate stores (ACM by default; `sources`) and TLS endpoints, and puts expiry events
@@ -184,31 +182,21 @@ export class CertificateExpiryWatcher extends Construct {
       datapointsToAlarm: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.inventoryErrorsAlarm = inventory
-      .metricErrors({ period: HEALTH_ALARM_PERIOD, statistic: 'Sum' })
-      .createAlarm(this, 'InventoryErrorsAlarm', {
-        alarmDescription: 'The certificate inventory function failed (it retries twice, then dead-letters).',
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    // SQS keeps reporting a queue that holds messages, so missing data really means empty.
-    this.deadLetterAlarm = deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: HEALTH_ALARM_PERIOD, statistic: 'Maximum' })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription:
-          'A scan, endpoint dispatch or alert fan-out failed every retry and was dead-lettered; inspect the messages, fix the cause, then redrive or purge the queue.',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const action = new cwActions.SnsAction(this.opsTopic);
-    for (const alarm of [this.heartbeatAlarm, this.inventoryErrorsAlarm, this.deadLetterAlarm]) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    this.inventoryErrorsAlarm = functionErrorsAlarm(
+      this,
+      'InventoryErrorsAlarm',
+      { inventory },
+      {
+        opsTopic: this.opsTopic,
+        description: 'The certificate inventory function failed (it retries twice, then dead-letters).',
+      },
+    );
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', deadLetterQueue, {
+      opsTopic: this.opsTopic,
+      description:
+        'A scan, endpoint dispatch or alert fan-out failed every retry and was dead-lettered; inspect the messages, fix the cause, then redrive or purge the queue.',
+    });
+    notifyOps(this.opsTopic, this.heartbeatAlarm);
 
     if (props.endpoints && props.endpoints.length > 0) {
       this.endpointProbes = new EndpointProbes(this, 'EndpointProbes', {

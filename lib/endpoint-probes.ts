@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +15,7 @@ import {
   InvalidWatcherConfigError,
   METRICS_NAMESPACE,
 } from './config';
+import { deadLetterAlarm, functionErrorsAlarm, notifyOps } from './ops-alarms';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
@@ -238,33 +238,16 @@ export class EndpointProbes extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.proberErrorsAlarm = new cloudwatch.MathExpression({
-      expression: 'dispatcher + prober',
-      usingMetrics: {
-        dispatcher: dispatcher.metricErrors({ statistic: 'Sum' }),
-        prober: prober.metricErrors({ statistic: 'Sum' }),
-      },
-      period: Duration.minutes(5),
-    }).createAlarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'The endpoint dispatcher or prober function failed.',
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.proberErrorsAlarm = functionErrorsAlarm(
+      this,
+      'ErrorsAlarm',
+      { dispatcher, prober },
+      { opsTopic: props.opsTopic, description: 'The endpoint dispatcher or prober function failed.' },
+    );
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.queueDeadLetters, {
+      opsTopic: props.opsTopic,
+      description: 'A batch of endpoint probes failed three deliveries and was dead-lettered.',
     });
-    this.deadLetterAlarm = this.queueDeadLetters
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription: 'A batch of endpoint probes failed three deliveries and was dead-lettered.',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const action = new cwActions.SnsAction(props.opsTopic);
-    for (const alarm of [this.heartbeatAlarm, this.proberErrorsAlarm, this.deadLetterAlarm]) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    notifyOps(props.opsTopic, this.heartbeatAlarm);
   }
 }

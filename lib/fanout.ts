@@ -1,7 +1,6 @@
 import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,6 +21,7 @@ import {
 } from '../lambda/contracts/channels';
 import { parseConnectors, searchLagMsOf } from '../lambda/contracts/ticket-connectors';
 import { type AlertFanoutSettings, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
+import { deadLetterAlarm } from './ops-alarms';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
@@ -405,18 +405,10 @@ export class AlertFanout extends Construct {
     }
     if (acknowledgements.length > 0) Validations.of(consumer.role!).acknowledge(...acknowledgements);
 
-    const alarm = dlq
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-      .createAlarm(this, `${c.id}DeadLetterAlarm`, {
-        alarmDescription: `${c.what} after ${maxReceiveCount} receives and was dead-lettered; ${c.fix} and redrive the queue.`,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const action = new cwActions.SnsAction(props.opsTopic);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
+    const alarm = deadLetterAlarm(this, `${c.id}DeadLetterAlarm`, dlq, {
+      opsTopic: props.opsTopic,
+      description: `${c.what} after ${maxReceiveCount} receives and was dead-lettered; ${c.fix} and redrive the queue.`,
+    });
 
     return { fn: consumer, queue, dlq, alarm };
   }
