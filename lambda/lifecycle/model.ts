@@ -29,10 +29,37 @@ export type Transition =
 export interface Ack {
   /** ISO instant; reminders resume after it. Absent: until renewal or `unack`. */
   readonly until?: string;
+  /** Why, in a sentence: at most MAX_ACK_REASON_CHARS characters. */
   readonly reason?: string;
+  /** Who: at most MAX_ACK_BY_CHARS characters. */
   readonly by?: string;
   readonly at: string;
 }
+
+/** An acknowledgement's reason travels in every later event of its certificate: it stays short. */
+export const MAX_ACK_REASON_CHARS = 500;
+export const MAX_ACK_BY_CHARS = 200;
+
+export class InvalidAckError extends Error {
+  override readonly name = 'InvalidAckError';
+}
+
+/** Refuses an acknowledgement too long to carry in events, or with control characters. */
+export const validateAck = (ack: Ack): Ack => {
+  const text = (name: string, value: string | undefined, max: number) => {
+    if (value === undefined) return;
+    if (value.length > max)
+      throw new InvalidAckError(`${name} must be at most ${max} characters, got ${value.length}`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (/[\u0000-\u001f\u007f]/.test(value))
+      throw new InvalidAckError(`${name} must not contain control characters`);
+  };
+  text('reason', ack.reason, MAX_ACK_REASON_CHARS);
+  text('by', ack.by, MAX_ACK_BY_CHARS);
+  if (ack.until !== undefined && Number.isNaN(Date.parse(ack.until)))
+    throw new InvalidAckError(`until must be an ISO instant, got "${ack.until}"`);
+  return ack;
+};
 
 export interface TicketRef {
   readonly system: string;

@@ -9,7 +9,13 @@ import {
   recordFromDetail,
   stateIdentity,
 } from './lifecycle-events';
-import type { LifecycleConfig, LifecycleScan, TrackedState, Transition } from './model';
+import {
+  type LifecycleConfig,
+  type LifecycleScan,
+  MAX_ACK_REASON_CHARS,
+  type TrackedState,
+  type Transition,
+} from './model';
 import { type EffectiveThresholds, effectiveThresholds, round2 } from './thresholds';
 import { isAcked } from './tracked-state';
 
@@ -34,7 +40,8 @@ export const lifecycleInfo = (
   reminderCount: s.alert.reminderCount,
   acked: isAcked(s, now),
   ackUntil: s.ack?.until,
-  ackReason: s.ack?.reason,
+  // Bounded even for a reason stored before the limit existed: it rides on every event.
+  ackReason: s.ack?.reason?.slice(0, MAX_ACK_REASON_CHARS),
   thresholdBasis: basis,
   lifetimeDays: s.lifetimeDays === null ? undefined : round2(s.lifetimeDays),
   firstSeenAt: s.firstSeenAt,

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { TICKET_ITEM_PREFIX } from '../../contracts/state-table';
-import type { Ack, TrackedState } from '../../lifecycle/model';
+import { type Ack, type TrackedState, validateAck } from '../../lifecycle/model';
 import { isConditionFailure, stateFromItem } from './dynamodb-state-store';
 
 export class NotTrackedError extends Error {
@@ -50,6 +50,7 @@ export class DynamoDbStateAdmin {
    * item before re-reads it and keeps the acknowledgement. Throws NotTrackedError for unknown locations.
    */
   async setAck(location: string, ack: Ack | null): Promise<void> {
+    if (ack) validateAck(ack);
     try {
       await this.dynamodb.send(
         new UpdateItemCommand({
