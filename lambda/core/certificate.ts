@@ -3,6 +3,8 @@
  * Pure data; every source (ACM, endpoint probes, ...) maps into this shape.
  */
 
+import type { Thresholds } from '../contracts/thresholds';
+
 /**
  * Which kind of store or probe a record came from: `acm`, `endpoint`, `file`, and every kind a
  * source plugin adds (lower-case, SOURCE_KIND_PATTERN in lambda/contracts/sources.ts).
@@ -43,6 +45,12 @@ export interface CertificateRecord {
   readonly renewalStatus?: RenewalStatus;
   readonly renewalReason?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The tiers this certificate is graded by when its source has its own (Private CAs: a CA must be
+   * replaced long before its end). The scan and the lifecycle both use them instead of the
+   * watcher's; absent, the watcher's apply.
+   */
+  readonly thresholds?: Thresholds;
 }
 
 export const isManaged = (record: Pick<CertificateRecord, 'type'>): boolean =>

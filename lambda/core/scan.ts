@@ -95,6 +95,10 @@ export const mapLimit = async <T, R>(
   return out;
 };
 
+/** A record's own tiers (its source's) win over the watcher-wide ones, as in the lifecycle. */
+const thresholdsFor = (record: CertificateRecord, opts: Pick<ScanOptions, 'thresholds'>): Thresholds =>
+  record.thresholds ?? opts.thresholds;
+
 const scanScope = async (
   reader: ScopeReader,
   opts: ScanOptions,
@@ -108,7 +112,7 @@ const scanScope = async (
     itemErrors.push({ scope, ...e });
   };
   for await (const record of reader.list(report)) {
-    listed.push({ record, evaluation: evaluate(record, opts.now, opts.thresholds), scope });
+    listed.push({ record, evaluation: evaluate(record, opts.now, thresholdsFor(record, opts)), scope });
   }
   const enrich = reader.enrich?.bind(reader);
   if (!enrich) return listed;
@@ -116,7 +120,7 @@ const scanScope = async (
     if (!isReported(item.evaluation)) return item;
     try {
       const record = await enrich(item.record);
-      return { record, evaluation: evaluate(record, opts.now, opts.thresholds), scope };
+      return { record, evaluation: evaluate(record, opts.now, thresholdsFor(record, opts)), scope };
     } catch (error) {
       // Reporting with summary data beats not reporting: keep the item, say why it is thinner.
       logger.warn('could not enrich certificate; reporting summary data', {

@@ -11,14 +11,17 @@ export interface EffectiveThresholds {
 }
 
 /**
- * Which tiers apply to this certificate: lifetime percentages when its whole lifetime is short,
- * else the day tiers, minus the early ones for healthy managed certificates when configured.
+ * Which tiers apply to this certificate: its source's own when the record carries them (as in the
+ * scan), else lifetime percentages when its whole lifetime is short, else the day tiers, minus the
+ * early ones for healthy managed certificates when configured.
  */
 export const effectiveThresholds = (
   record: CertificateRecord,
   lifetimeDays: number | null,
   config: LifecycleConfig,
 ): EffectiveThresholds => {
+  // A source's own tiers (Private CAs) are what the scan graded the record by: the lifecycle agrees.
+  if (record.thresholds) return { thresholds: record.thresholds, basis: 'days' };
   if (lifetimeDays !== null && lifetimeDays > 0 && lifetimeDays <= config.shortLivedMaxDays) {
     const warn = round2((lifetimeDays * config.shortLivedWarningPercent) / 100);
     const crit = round2((lifetimeDays * config.shortLivedCriticalPercent) / 100);
