@@ -109,6 +109,9 @@ export const toJson = (result: ScanResult) => ({
     renewalEligibility: r.renewalEligibility ?? null,
     renewalStatus: r.renewalStatus ?? null,
     renewalRisk: e.renewalRisk,
+    renewalReason: r.renewalReason ?? null,
+    issuer: r.issuer ?? null,
+    account: r.account ?? null,
   })),
   errors: [
     ...result.scopesFailed.map((f) => ({
