@@ -1,0 +1,302 @@
+/**
+ * AWS IoT Core adapter: the device certificates (ListCertificates) and the registered CA
+ * certificates (ListCACertificates) of one region, one scope per region (`iot#<account>#<region>`).
+ * IoT's listings carry no validity at all, so every certificate is described during `list`
+ * (DescribeCertificate / DescribeCACertificate, `describeConcurrency` in flight) and its dates are
+ * read from the PEM, never from the service's `validity` field. Each PEM is parsed and dropped at
+ * once, so memory stays flat for fleets of thousands. The things a device certificate is attached
+ * to (ListPrincipalThings) are read only for the certificates being reported.
+ */
+import {
+  type CACertificate,
+  type Certificate,
+  DescribeCACertificateCommand,
+  DescribeCertificateCommand,
+  IoTClient,
+  type IoTClientConfig,
+  ListCACertificatesCommand,
+  ListCertificatesCommand,
+  ListPrincipalThingsCommand,
+} from '@aws-sdk/client-iot';
+import { InvalidSourceSettingError, scopeKeyOf } from '../../contracts/sources';
+import type { CertificateRecord } from '../../core/certificate';
+import type { CertificateSource, ItemError, Scope, ScopeReader } from '../../core/ports';
+import { errorCode, errorMessage, mapLimit } from '../../core/scan';
+import { certInfo } from '../endpoint/cert-info';
+import { certificatesIn } from '../pem';
+import { recordFromCertInfo } from '../x509-record';
+
+export const IOT_KIND = 'iot';
+/** IoT's largest page for ListCertificates and ListCACertificates. */
+export const PAGE_SIZE = 250;
+/** ListPrincipalThings' largest page. */
+export const THINGS_PAGE_SIZE = 250;
+/** Things named per certificate at most (events carry 50); a shared fleet certificate stops here. */
+export const MAX_THINGS = 1000;
+export const DEFAULT_DESCRIBE_CONCURRENCY = 8;
+export const MAX_DESCRIBE_CONCURRENCY = 64;
+/** The subject CN of every certificate IoT issues itself (CreateKeysAndCertificate): names nothing. */
+export const AWS_IOT_ISSUED_CN = 'AWS IoT Certificate';
+
+/** `labels.role`: a CA certificate expiring breaks every device it signed, channels say so. */
+export type IotCertificateRole = 'device' | 'ca';
+
+export interface IotOptions {
+  /** DescribeCertificate calls in flight per region (IoT's default quota is 10 per second). */
+  readonly describeConcurrency: number;
+  /** List the registered CA certificates too. */
+  readonly caCertificates: boolean;
+}
+
+export const DEFAULT_IOT_OPTIONS: IotOptions = {
+  describeConcurrency: DEFAULT_DESCRIBE_CONCURRENCY,
+  caCertificates: true,
+};
+
+/**
+ * The source's options from its setting (JSON from the construct, strings from
+ * `cert-watch scan iot --option key=value`). Unknown keys are left to other sources (`scan all`
+ * passes one set of options to every kind).
+ */
+export const iotOptions = (options: Readonly<Record<string, unknown>> = {}): IotOptions => {
+  const { describeConcurrency: dc, caCertificates: ca } = options;
+  const n = typeof dc === 'string' && dc.trim() !== '' ? Number(dc) : dc;
+  if (
+    n !== undefined &&
+    (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_DESCRIBE_CONCURRENCY)
+  )
+    throw new InvalidSourceSettingError(
+      `iot option describeConcurrency must be a whole number from 1 to ${MAX_DESCRIBE_CONCURRENCY}, got ${JSON.stringify(dc)}`,
+    );
+  const flag = ca === 'true' ? true : ca === 'false' ? false : ca;
+  if (flag !== undefined && typeof flag !== 'boolean')
+    throw new InvalidSourceSettingError(
+      `iot option caCertificates must be true or false, got ${JSON.stringify(ca)}`,
+    );
+  return {
+    describeConcurrency: (n as number | undefined) ?? DEFAULT_DESCRIBE_CONCURRENCY,
+    caCertificates: flag ?? true,
+  };
+};
+
+const iotClientConfig = (region: string): IoTClientConfig => ({
+  region,
+  // Adaptive mode adds client-side rate limiting on top of backoff: DescribeCertificate is
+  // throttled at 10 requests per second by default, far below what 8 calls in flight can send.
+  retryMode: 'adaptive',
+  maxAttempts: 8,
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
+});
+
+/** The IoT client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
+export const defaultIotClient = (region: string, overrides: Partial<IoTClientConfig> = {}): IoTClient =>
+  new IoTClient({ ...iotClientConfig(region), ...overrides });
+
+const accountOf = (arn: string): string | undefined => arn.split(':')[4] || undefined;
+
+/** The scope of one IoT region of an account. */
+export const iotScope = (account: string, region: string): Scope => ({
+  key: scopeKeyOf(IOT_KIND, account, region),
+  kind: IOT_KIND,
+  account,
+  region,
+  label: region,
+});
+
+export const roleOf = (record: Pick<CertificateRecord, 'labels'>): IotCertificateRole =>
+  record.labels?.role === 'ca' ? 'ca' : 'device';
+
+/** One listed certificate with what its description said. */
+interface Described {
+  readonly arn: string;
+  readonly id: string;
+  readonly status?: string;
+  readonly pem?: string;
+  readonly caCertificateId?: string;
+}
+
+/**
+ * The record for one described certificate, dates and names from its PEM; a problem when the PEM
+ * holds no readable certificate. Only the certificate is kept: the PEM goes out of scope here.
+ */
+export const recordFromDescription = (
+  d: Described,
+  region: string,
+  role: IotCertificateRole,
+): CertificateRecord | ItemError => {
+  const { certificates, problems } = certificatesIn(d.pem ?? '');
+  const first = certificates[0];
+  if (!first) {
+    const p = problems[0];
+    return {
+      item: d.arn,
+      code: p?.code ?? 'NOT_A_CERTIFICATE',
+      message: `${role === 'ca' ? 'DescribeCACertificate' : 'DescribeCertificate'} returned no readable certificate: ${p?.message ?? 'empty'}`,
+    };
+  }
+  const info = certInfo(first.x509);
+  const labels: Record<string, string> = { role };
+  if (d.caCertificateId) labels.caCertificateId = d.caCertificateId;
+  const base = recordFromCertInfo(info, { source: IOT_KIND, id: d.arn, labels });
+  // Device certificates are often named only by the CN IoT gives every certificate it issues, or
+  // by nothing at all: the certificate id is then the one name that tells them apart.
+  const generic = base.domain === AWS_IOT_ISSUED_CN || base.domain === info.subject || base.domain === '';
+  return {
+    ...base,
+    region,
+    account: accountOf(d.arn),
+    domain: generic ? d.id : base.domain,
+    // Nothing renews an IoT certificate: devices or their owners rotate them.
+    type: 'IMPORTED',
+    status: d.status,
+  };
+};
+
+/** A listed certificate: what a listing page says about it. */
+interface Listed {
+  readonly certificateArn: string;
+  readonly certificateId: string;
+  readonly status?: string;
+}
+
+interface Page {
+  readonly items: Listed[];
+  readonly next?: string;
+}
+
+const listedOf = (items: readonly (Certificate | CACertificate)[] = []): Listed[] =>
+  items.flatMap((c) =>
+    c.certificateArn && c.certificateId
+      ? [{ certificateArn: c.certificateArn, certificateId: c.certificateId, status: c.status }]
+      : [],
+  );
+
+const isItemError = (r: CertificateRecord | ItemError): r is ItemError => 'item' in r && 'code' in r;
+
+/** IoT Core in the configured regions of an account. */
+export class IotSource implements CertificateSource {
+  readonly kind = IOT_KIND;
+
+  constructor(
+    private readonly regions: readonly string[],
+    private readonly clientFor: (region: string) => IoTClient = defaultIotClient,
+    private readonly options: IotOptions = DEFAULT_IOT_OPTIONS,
+  ) {}
+
+  scopes(account: string): Scope[] {
+    return this.regions.map((r) => iotScope(account, r));
+  }
+
+  reader(scope: Scope): IotScopeReader {
+    return new IotScopeReader(scope, this.clientFor(scope.region ?? ''), this.options);
+  }
+}
+
+/** One region's device and CA certificates. */
+export class IotScopeReader implements ScopeReader {
+  private incomplete = false;
+
+  constructor(
+    readonly scope: Scope,
+    private readonly iot: IoTClient = defaultIotClient(scope.region ?? ''),
+    private readonly options: IotOptions = DEFAULT_IOT_OPTIONS,
+  ) {}
+
+  complete(): boolean {
+    return !this.incomplete;
+  }
+
+  async *list(report: (e: ItemError) => void = () => {}): AsyncIterable<CertificateRecord> {
+    this.incomplete = false;
+    if (this.options.caCertificates) {
+      try {
+        yield* this.pages('ca', report);
+      } catch (error) {
+        // The device certificates are still listed; nothing is taken for removed meanwhile.
+        this.incomplete = true;
+        report({
+          item: `${this.scope.key} CA certificates`,
+          code: errorCode(error),
+          message: `ListCACertificates failed, CA certificates not checked: ${errorMessage(error)}`,
+        });
+      }
+    }
+    yield* this.pages('device', report);
+  }
+
+  /** One page of device (ListCertificates) or CA (ListCACertificates) certificates. */
+  private async listPage(role: IotCertificateRole, marker?: string): Promise<Page> {
+    const input = { pageSize: PAGE_SIZE, marker, ascendingOrder: true };
+    const page =
+      role === 'ca'
+        ? await this.iot.send(new ListCACertificatesCommand(input))
+        : await this.iot.send(new ListCertificatesCommand(input));
+    return { items: listedOf(page.certificates), next: page.nextMarker };
+  }
+
+  private async describe(role: IotCertificateRole, c: Listed): Promise<Described> {
+    const { certificateId } = c;
+    const d =
+      role === 'ca'
+        ? (await this.iot.send(new DescribeCACertificateCommand({ certificateId }))).certificateDescription
+        : (await this.iot.send(new DescribeCertificateCommand({ certificateId }))).certificateDescription;
+    return {
+      arn: c.certificateArn,
+      id: certificateId,
+      status: d?.status ?? c.status,
+      pem: d?.certificatePem,
+      caCertificateId: d && 'caCertificateId' in d ? d.caCertificateId : undefined,
+    };
+  }
+
+  /**
+   * Every page of a listing, each page's certificates described `describeConcurrency` at a time
+   * while the next page is already being fetched. A listing call that fails throws (after the
+   * SDK's retries); a describe call that fails is one item's error.
+   */
+  private async *pages(
+    role: IotCertificateRole,
+    report: (e: ItemError) => void,
+  ): AsyncIterable<CertificateRecord> {
+    const region = this.scope.region ?? '';
+    let page: Promise<Page> | undefined = this.listPage(role);
+    while (page) {
+      const { items, next }: Page = await page;
+      page = next ? this.listPage(role, next) : undefined;
+      // Prefetched: a failure is rethrown when awaited above, never reported as unhandled meanwhile.
+      page?.catch(() => {});
+      const out = await mapLimit(items, this.options.describeConcurrency, async (c) => {
+        try {
+          return recordFromDescription(await this.describe(role, c), region, role);
+        } catch (error) {
+          // Deleted between the listing and its description: it is simply gone.
+          if (errorCode(error) === 'ResourceNotFoundException') return null;
+          // A certificate we know exists but could not read: its absence must not count as removal.
+          this.incomplete = true;
+          return { item: c.certificateArn, code: errorCode(error), message: errorMessage(error) };
+        }
+      });
+      for (const r of out) {
+        if (!r) continue;
+        if (isItemError(r)) report(r);
+        else yield r;
+      }
+    }
+  }
+
+  /** The things a device certificate is attached to, as thing ARNs; nothing to ask for a CA. */
+  async enrich(record: CertificateRecord): Promise<CertificateRecord> {
+    if (roleOf(record) === 'ca') return record;
+    const thingArn = (name: string) => record.id.replace(/:cert\/[^/]*$/, `:thing/${name}`);
+    const things: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.iot.send(
+        new ListPrincipalThingsCommand({ principal: record.id, maxResults: THINGS_PAGE_SIZE, nextToken }),
+      );
+      things.push(...(page.things ?? []).map(thingArn));
+      nextToken = page.nextToken;
+    } while (nextToken && things.length < MAX_THINGS);
+    return { ...record, inUse: things.length > 0, inUseBy: things.slice(0, MAX_THINGS) };
+  }
+}

@@ -1,0 +1,131 @@
+import { Aws, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { InvalidWatcherConfigError, validateRegions } from '../config';
+import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+
+const MAX_DESCRIBE_CONCURRENCY = 64;
+
+export interface IotSourceProps {
+  /**
+   * Regions whose IoT Core certificates are listed.
+   * @default the watcher's regions
+   */
+  readonly regions?: readonly string[];
+  /**
+   * DescribeCertificate calls in flight per region. IoT lists no validity, so every certificate is
+   * described once per scan; IoT's default quota for DescribeCertificate is 10 requests per
+   * second, and the SDK's adaptive retry slows down to it.
+   * @default 8
+   */
+  readonly describeConcurrency?: number;
+  /**
+   * Also list the registered CA certificates (one expiring breaks every device it signed).
+   * @default true
+   */
+  readonly caCertificates?: boolean;
+}
+
+/**
+ * AWS IoT Core: device certificates and registered CA certificates of each region, one scope per
+ * region (`iot#<account>#<region>`). Grants the listings (no resource-level permissions exist for
+ * them), DescribeCertificate / DescribeCACertificate on this account's certificates in exactly the
+ * configured regions, and ListPrincipalThings (for the things using a reported certificate).
+ */
+export class IotSource implements IWatcherSource {
+  readonly kind = 'iot';
+  private readonly regions?: readonly string[];
+  private readonly describeConcurrency?: number;
+  private readonly caCertificates: boolean;
+
+  /** The binding for a `watcher:sources` setting (`{"kind":"iot","options":{"describeConcurrency":16}}`). */
+  static fromSetting(setting: SourceSetting): IotSource {
+    const o = setting.options ?? {};
+    const dc = o.describeConcurrency;
+    const ca = o.caCertificates;
+    return new IotSource({
+      regions: setting.regions,
+      describeConcurrency: typeof dc === 'string' ? Number(dc) : (dc as number | undefined),
+      caCertificates: ca === 'false' ? false : ca === 'true' ? true : (ca as boolean | undefined),
+    });
+  }
+
+  constructor(props: IotSourceProps = {}) {
+    this.regions = props.regions ? validateRegions(props.regions) : undefined;
+    const dc = props.describeConcurrency;
+    if (dc !== undefined && (!Number.isInteger(dc) || dc < 1 || dc > MAX_DESCRIBE_CONCURRENCY))
+      throw new InvalidWatcherConfigError(
+        `iot describeConcurrency must be a whole number from 1 to ${MAX_DESCRIBE_CONCURRENCY}, got ${dc}`,
+      );
+    if (props.caCertificates !== undefined && typeof props.caCertificates !== 'boolean')
+      throw new InvalidWatcherConfigError(
+        `iot caCertificates must be true or false, got ${JSON.stringify(props.caCertificates)}`,
+      );
+    this.describeConcurrency = dc;
+    this.caCertificates = props.caCertificates ?? true;
+  }
+
+  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
+    const regions = [...(this.regions ?? options.regions)];
+    inventory.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'IotListCertificates',
+        actions: [
+          'iot:ListCertificates',
+          ...(this.caCertificates ? ['iot:ListCACertificates'] : []),
+          'iot:ListPrincipalThings',
+        ],
+        resources: ['*'],
+      }),
+    );
+    // Certificate ids are the certificates' hashes, unknown until a device registers one, so the
+    // id part must be a wildcard; region and account are pinned.
+    const arn = (r: string, type: 'cert' | 'cacert') =>
+      `arn:${Aws.PARTITION}:iot:${r}:${Aws.ACCOUNT_ID}:${type}/*`;
+    inventory.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'IotDescribeCertificates',
+        actions: ['iot:DescribeCertificate'],
+        resources: regions.map((r) => arn(r, 'cert')),
+      }),
+    );
+    if (this.caCertificates)
+      inventory.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'IotDescribeCaCertificates',
+          actions: ['iot:DescribeCACertificate'],
+          resources: regions.map((r) => arn(r, 'cacert')),
+        }),
+      );
+    if (inventory.role) {
+      const nagRegion = (r: string) => (Token.isUnresolved(r) ? '<AWS::Region>' : r);
+      Validations.of(inventory.role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'iot:ListCertificates, iot:ListCACertificates and iot:ListPrincipalThings support no resource-level ' +
+            'permissions; IAM requires Resource "*" for them. Read-only listings.',
+        },
+        ...regions.flatMap((r) =>
+          (this.caCertificates ? (['cert', 'cacert'] as const) : (['cert'] as const)).map((type) => ({
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${nagRegion(r)}:<AWS::AccountId>:${type}/*]`,
+            reason:
+              `iot:Describe${type === 'cert' ? 'Certificate' : 'CACertificate'} on this account's ${type === 'cert' ? 'device' : 'CA'} ` +
+              'certificates in a configured region: certificate ids are unknown at deploy time. Returns the public ' +
+              'certificate only; IoT never holds device private keys.',
+          })),
+        ),
+      );
+    }
+    const settingOptions = {
+      ...(this.describeConcurrency !== undefined ? { describeConcurrency: this.describeConcurrency } : {}),
+      ...(this.caCertificates ? {} : { caCertificates: false }),
+    };
+    return {
+      kind: this.kind,
+      regions,
+      ...(Object.keys(settingOptions).length > 0 ? { options: settingOptions } : {}),
+    };
+  }
+}
