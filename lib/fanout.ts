@@ -1,4 +1,4 @@
-import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -22,6 +22,7 @@ import {
 import { parseConnectors, searchLagMsOf } from '../lambda/contracts/ticket-connectors';
 import { type AlertFanoutSettings, InvalidWatcherConfigError, METRICS_NAMESPACE } from './config';
 import { deadLetterAlarm } from './ops-alarms';
+import { secretFromId, validateSecretId } from './secret-id';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
@@ -82,6 +83,14 @@ export const validatePhoneNumbers = (numbers: readonly string[]): readonly strin
   });
   return numbers;
 };
+
+/**
+ * The construct id of a number's SMS subscription, `Sms-<digits>`: derived from the number, so
+ * adding, removing or reordering numbers leaves the others' subscriptions in place. A number given
+ * as a token has no value at synth and keeps a positional id.
+ */
+export const smsSubscriptionId = (phoneNumber: string, index: number): string =>
+  Token.isUnresolved(phoneNumber) ? `SmsToken${index}` : `Sms-${phoneNumber.replace(/\D/g, '')}`;
 
 /** The same check the notifier runs at init, rethrown as a construct configuration error. */
 export const validateWebhookDestinations = (
@@ -145,12 +154,23 @@ export const validateTicketConnectors = (
   return json;
 };
 
+/** Each secret id of a webhook or ticket connector names exactly one secret. */
+const validateSecretIds = (settings: AlertFanoutSettings): void => {
+  settings.webhookDestinations?.forEach((d, i) => {
+    validateSecretId(d.secretId, `webhookDestinations[${i}].secretId`);
+  });
+  settings.ticketConnectors?.forEach((c, i) => {
+    validateSecretId(c.secretId, `ticketConnectors[${i}].secretId`);
+  });
+};
+
 /** Checks every fan-out setting (throws {@link InvalidWatcherConfigError} naming the bad value). */
 export const validateAlertFanoutSettings = (settings: AlertFanoutSettings): void => {
   validateRoutingProp(settings.routing);
   validatePhoneNumbers(settings.smsPhoneNumbers ?? []);
   validateWebhookDestinations(settings.webhookDestinations);
   validateTicketConnectors(settings.ticketConnectors);
+  validateSecretIds(settings);
   validateChatbotNames(
     [...(settings.slackChannels ?? []), ...(settings.teamsChannels ?? [])].map((c) => c.configurationName),
   );
@@ -191,6 +211,7 @@ export class AlertFanout extends Construct {
     const phoneNumbers = validatePhoneNumbers(props.smsPhoneNumbers ?? []);
     const destinationsJson = validateWebhookDestinations(props.webhookDestinations);
     const connectorsJson = validateTicketConnectors(props.ticketConnectors);
+    validateSecretIds(props);
     if (connectorsJson && !props.stateTable) {
       throw new InvalidWatcherConfigError('ticketConnectors need the watcher state table (stateTable)');
     }
@@ -251,7 +272,7 @@ export class AlertFanout extends Construct {
     });
 
     phoneNumbers.forEach((endpoint, i) => {
-      new sns.Subscription(this, `Sms${i}`, {
+      new sns.Subscription(this, smsSubscriptionId(endpoint, i), {
         topic: this.smsTopic,
         protocol: sns.SubscriptionProtocol.SMS,
         endpoint,
@@ -318,9 +339,9 @@ export class AlertFanout extends Construct {
       description: 'Chatbot guardrail of the cert-expiry-watcher: channel members can run nothing',
       statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: ['*'] })],
     });
-    slack.forEach((c, i) => {
+    for (const c of slack) {
       this.slackChannels.push(
-        new chatbot.SlackChannelConfiguration(this, `Slack${i}`, {
+        new chatbot.SlackChannelConfiguration(this, `Slack-${c.configurationName}`, {
           slackChannelConfigurationName: c.configurationName,
           slackWorkspaceId: c.slackWorkspaceId,
           slackChannelId: c.slackChannelId,
@@ -329,10 +350,10 @@ export class AlertFanout extends Construct {
           guardrailPolicies: [guardrail],
         }),
       );
-    });
-    teams.forEach((c, i) => {
+    }
+    for (const c of teams) {
       this.teamsChannels.push(
-        new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, `Teams${i}`, {
+        new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, `Teams-${c.configurationName}`, {
           configurationName: c.configurationName,
           teamId: c.teamId,
           teamsTenantId: c.teamsTenantId,
@@ -342,7 +363,7 @@ export class AlertFanout extends Construct {
           snsTopicArns: [this.chatTopic.topicArn],
         }),
       );
-    });
+    }
   }
 
   /** topic → encrypted SQS queue (DLQ after 5 receives, alarmed) → Lambda with partial batch responses. */
@@ -386,24 +407,8 @@ export class AlertFanout extends Construct {
     });
     consumer.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
 
-    const acknowledgements: { id: string; reason: string }[] = [];
-    for (const secretId of new Set(c.secretIds)) {
-      // A name gets `-*`: Secrets Manager appends '-' and 6 random characters to every secret ARN,
-      // so the ARN of a secret known by name ends in a suffix we cannot know at deploy time.
-      const resource = secretId.startsWith('arn:')
-        ? secretId
-        : `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${secretId}-*`;
-      consumer.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }),
-      );
-      if (!secretId.startsWith('arn:')) {
-        acknowledgements.push({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretId}-*]`,
-          reason: `The secret '${secretId}' by name: Secrets Manager appends 6 random characters to its ARN.`,
-        });
-      }
-    }
-    if (acknowledgements.length > 0) Validations.of(consumer.role!).acknowledge(...acknowledgements);
+    // Exactly these secrets (a name's ARN ends in its 6 unknown characters, `-??????`).
+    for (const secretId of new Set(c.secretIds)) secretFromId(this, secretId).grantRead(consumer);
 
     const alarm = deadLetterAlarm(this, `${c.id}DeadLetterAlarm`, dlq, {
       opsTopic: props.opsTopic,

@@ -249,14 +249,15 @@ describe('alert fan-out with every channel', () => {
     });
   });
 
-  it('grants GetSecretValue on each webhook secret only (a name gets the -* random suffix)', () => {
+  it('grants read on exactly each webhook secret: a name with its 6-character suffix, an ARN as given', () => {
     const [policy] = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
       .filter(([id]) => id.startsWith('WatcherAlertsNotifier'))
-      .map(([, p]) => p.Properties.PolicyDocument as { Statement: { Action: string; Resource: unknown }[] });
-    const secretStatements = (policy?.Statement ?? []).filter(
-      (s) => s.Action === 'secretsmanager:GetSecretValue',
+      .map(([, p]) => p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] });
+    const secretStatements = (policy?.Statement ?? []).filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager:'),
     );
-    // CDK merges statements of one action into one statement with a list of resources.
+    for (const s of secretStatements)
+      expect(s.Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     const resources = secretStatements.flatMap((s) =>
       Array.isArray(s.Resource) ? s.Resource : [s.Resource],
     );
@@ -273,13 +274,25 @@ describe('alert fan-out with every channel', () => {
               { Ref: 'AWS::Region' },
               ':',
               { Ref: 'AWS::AccountId' },
-              ':secret:cert-watch/slack-platform-*',
+              ':secret:cert-watch/slack-platform-??????',
             ],
           ],
         },
         'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cert-watch/siem-AbCdEf',
       ]),
     );
+    expect(JSON.stringify(resources)).not.toContain('*');
+  });
+
+  it('names SMS subscriptions and Chatbot channels after their numbers and names, so reordering replaces nothing', () => {
+    const { watcher } = watcherStack(FULL);
+    for (const id of ['Sms-14155550123', 'Sms-447700900123', 'Slack-cert-alerts', 'Teams-cert-alerts-teams'])
+      expect(watcher.alertFanout.node.tryFindChild(id), id).toBeDefined();
+    const reordered = Template.fromStack(
+      watcherStack({ ...FULL, smsPhoneNumbers: [...(FULL.smsPhoneNumbers ?? [])].reverse() }).stack,
+    );
+    const logicalIds = (t: Template) => Object.keys(t.findResources('AWS::SNS::Subscription')).sort();
+    expect(logicalIds(reordered)).toEqual(logicalIds(template));
   });
 
   it('alarms on the notifier DLQ to the ops topic', () => {
@@ -416,6 +429,31 @@ describe('alert fan-out configuration', () => {
     );
   });
 
+  it('fails on a secret id with a wildcard, naming the entry', () => {
+    expect(() =>
+      watcherStack({
+        webhookDestinations: [{ name: 'all', kind: 'slack', secretId: 'cert-watch/*' }],
+      }),
+    ).toThrow(
+      "webhookDestinations[0].secretId must name one secret, without wildcards (* or ?), got 'cert-watch/*'",
+    );
+  });
+
+  it('grants a partial ARN (no 6-character suffix) with the suffix pattern, not a wildcard', () => {
+    const { stack } = watcherStack({
+      webhookDestinations: [
+        {
+          name: 'ops',
+          kind: 'webhook',
+          secretId: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cert-watch/ops',
+        },
+      ],
+    });
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'))).toContain(
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cert-watch/ops-??????',
+    );
+  });
+
   it('fails on a Chatbot configuration name used twice', () => {
     const slack = { configurationName: 'alerts', slackWorkspaceId: 'T1', slackChannelId: 'C1' };
     expect(() => watcherStack({ slackChannels: [slack, slack] })).toThrow(
@@ -431,14 +469,8 @@ describe('cdk-nag AwsSolutions on the fan-out', () => {
     expect(report.violations).toEqual([]);
   });
 
-  it('acknowledges only the secret-name wildcard of each named webhook secret, with the reason', () => {
+  it('acknowledges nothing: each secret is granted by its exact ARN pattern, without a wildcard', () => {
     const { stack } = watcherStack(FULL);
-    const acks = Object.entries(acknowledgments(stack)).filter(([k]) => k.includes('/Alerts/'));
-    expect(acks).toEqual([
-      [
-        'TestStack/Watcher/Alerts/NotifierRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:cert-watch/slack-platform-*]',
-        expect.stringContaining('Secrets Manager appends 6 random characters'),
-      ],
-    ]);
+    expect(Object.keys(acknowledgments(stack)).filter((k) => k.includes('/Alerts/'))).toEqual([]);
   });
 });

@@ -57,7 +57,8 @@ describe('ticket Lambda wiring', () => {
     );
     const text = JSON.stringify(policies);
     expect(text).toContain('secretsmanager:GetSecretValue');
-    expect(text).toContain(':secret:cert-watch/jira-*');
+    expect(text).toContain(':secret:cert-watch/jira-??????');
+    expect(text).not.toContain('jira-*');
     expect(text).toContain('"dynamodb:GetItem","dynamodb:UpdateItem"');
     expect(text).not.toMatch(/dynamodb:(Scan|DeleteItem|PutItem|BatchWriteItem)/);
   });
