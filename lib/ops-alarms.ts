@@ -24,6 +24,25 @@ export interface OpsAlarmProps {
   readonly description: string;
 }
 
+/** One evaluation period; missing data is not breaching (no errors, an empty queue). */
+const opsAlarm = (
+  scope: Construct,
+  id: string,
+  metric: cloudwatch.IMetric,
+  condition: { threshold: number; comparisonOperator: cloudwatch.ComparisonOperator },
+  props: OpsAlarmProps,
+): cloudwatch.Alarm => {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    metric,
+    alarmDescription: props.description,
+    ...condition,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  notifyOps(props.opsTopic, alarm);
+  return alarm;
+};
+
 /**
  * ALARM while the dead-letter queue holds any message, to the ops topic. SQS keeps reporting a
  * queue that holds messages, so missing data really means empty.
@@ -33,19 +52,14 @@ export const deadLetterAlarm = (
   id: string,
   queue: sqs.IQueue,
   props: OpsAlarmProps,
-): cloudwatch.Alarm => {
-  const alarm = queue
-    .metricApproximateNumberOfMessagesVisible({ period: HEALTH_ALARM_PERIOD, statistic: 'Maximum' })
-    .createAlarm(scope, id, {
-      alarmDescription: props.description,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-  notifyOps(props.opsTopic, alarm);
-  return alarm;
-};
+): cloudwatch.Alarm =>
+  opsAlarm(
+    scope,
+    id,
+    queue.metricApproximateNumberOfMessagesVisible({ period: HEALTH_ALARM_PERIOD, statistic: 'Maximum' }),
+    { threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD },
+    props,
+  );
 
 /**
  * ALARM when any of the functions failed in a period, to the ops topic. One function alarms on its
@@ -68,14 +82,11 @@ export const functionErrorsAlarm = (
           usingMetrics: Object.fromEntries(metrics),
           period: HEALTH_ALARM_PERIOD,
         });
-  const alarm = new cloudwatch.Alarm(scope, id, {
+  return opsAlarm(
+    scope,
+    id,
     metric,
-    alarmDescription: props.description,
-    threshold: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    evaluationPeriods: 1,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  notifyOps(props.opsTopic, alarm);
-  return alarm;
+    { threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD },
+    props,
+  );
 };

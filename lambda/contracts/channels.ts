@@ -5,7 +5,7 @@
  * with the same parsers the Lambdas run at init. Pure data and checks.
  */
 import { ConfigurationError } from './errors';
-import { isJsonObject } from './json';
+import { isJsonObject, parseJsonVariable } from './json';
 
 export const CHANNELS = ['chat', 'sms', 'tickets'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -110,15 +110,7 @@ export const validateRouting = (value: unknown, where = 'routing'): Routing => {
 /** Parses env ROUTING (JSON); unset or blank means {@link DEFAULT_ROUTING}. */
 export const routingFromEnv = (raw: string | undefined, variable = 'ROUTING'): Routing => {
   if (!raw?.trim()) return DEFAULT_ROUTING;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new ConfigurationError(
-      `environment variable ${variable} is not valid JSON: ${(error as Error).message}`,
-    );
-  }
-  return validateRouting(parsed, `environment variable ${variable}`);
+  return validateRouting(parseJsonVariable(raw, variable), `environment variable ${variable}`);
 };
 
 export const DESTINATION_KINDS = ['slack', 'teams', 'google-chat', 'webhook'] as const;
@@ -136,14 +128,7 @@ export interface WebhookDestination {
 
 /** Parses and validates WEBHOOK_DESTINATIONS; every error names the variable and the entry. */
 export const parseDestinations = (raw: string, variable = 'WEBHOOK_DESTINATIONS'): WebhookDestination[] => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new ConfigurationError(
-      `environment variable ${variable} is not valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const parsed = parseJsonVariable(raw, variable);
   if (!Array.isArray(parsed) || parsed.length === 0) {
     throw new ConfigurationError(
       `environment variable ${variable} must be a non-empty JSON array of destinations`,

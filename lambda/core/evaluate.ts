@@ -1,7 +1,5 @@
 import {
-  DEFAULT_THRESHOLDS,
   DEFAULT_TIERS_DAYS,
-  InvalidThresholdsError,
   type Thresholds,
   validateThresholds,
   warningDays,
@@ -9,14 +7,8 @@ import {
 import { type CertificateRecord, isManaged } from './certificate';
 import { daysUntil, wholeDaysUntil } from './time';
 
-export {
-  DEFAULT_THRESHOLDS,
-  DEFAULT_TIERS_DAYS,
-  InvalidThresholdsError,
-  type Thresholds,
-  validateThresholds,
-  warningDays,
-};
+// The thresholds are the construct's and the Lambdas' shared contract; the core re-exports them.
+export * from '../contracts/thresholds';
 
 export type Severity = 'ok' | 'warning' | 'critical' | 'expired';
 
