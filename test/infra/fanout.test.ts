@@ -17,6 +17,7 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 const ALERT_TYPES = [
   'Certificate Expired',
   'Certificate Expiring',
+  'Certificate Group',
   'Certificate Removed',
   'Certificate Renewed',
   'Endpoint Check Failed',
@@ -384,7 +385,11 @@ describe('alert fan-out configuration', () => {
       routing: { chat: [{ detailTypes: ['Certificate Expired'] }], sms: [], tickets: [] },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['cert-expiry-watcher'], 'detail-type': ['Certificate Expired'] },
+      // A fleet's expiries arrive as one Certificate Group event, routed like its members.
+      EventPattern: {
+        source: ['cert-expiry-watcher'],
+        'detail-type': ['Certificate Expired', 'Certificate Group'],
+      },
     });
   });
 
