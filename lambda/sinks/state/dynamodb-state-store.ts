@@ -31,12 +31,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  SCOPE_INDEX,
-  STATE_TABLE_SCHEMA,
-  TICKET_ITEM_PREFIX,
-  TTL_ATTRIBUTE,
-} from '../../contracts/state-table';
+import { SCOPE_INDEX, STATE_TABLE_SCHEMA, TTL_ATTRIBUTE } from '../../contracts/state-table';
 import type { BusEvent } from '../../core/events';
 import type { TrackedState } from '../../lifecycle/model';
 import type { LifecycleStore, Outbox, StoredEntry } from '../../lifecycle/run-lifecycle';
