@@ -7,7 +7,6 @@
 import type { SourceKind } from '../core/certificate';
 import type { ScanResult } from '../core/scan';
 import type { ProbeResult } from '../sources/endpoint/types';
-import { endpointGroupOf } from './endpoint-groups';
 import type { LifecycleScan, Observation } from './model';
 
 export const scopeKey = (source: SourceKind, scope: string): string => `${source}#${scope}`;

@@ -8,6 +8,12 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { InvalidSourceSettingError, parseSourceSettings, type SourceSetting } from '../contracts/sources';
 import type { CertificateSource } from '../core/ports';
 import { AcmSource, defaultAcmClient } from './acm/acm-source';
+import { defaultIamClients, IamSource, iamSourceOptions } from './iam/iam-source';
+import { defaultIotClient, IotSource, iotOptions } from './iot/iot-source';
+import { defaultPcaClient, PcaSource } from './pca/pca-source';
+import { defaultSecretsClient, SecretsSource } from './secrets/secrets-source';
+import { defaultSsmClient, SsmSource } from './ssm/ssm-source';
+import { storedValueOptions } from './stored-value';
 
 /** What every AWS SDK client of a source gets on top of its own defaults (endpoint, credentials). */
 export interface ClientOverrides {
@@ -40,6 +46,47 @@ export const SOURCE_REGISTRY: SourceRegistry = {
     regional: true,
     create: (s, c) =>
       new AcmSource(s.regions ?? [], (region) => defaultAcmClient(region, c.clientOverrides?.(region))),
+  },
+  secrets: {
+    summary: 'certificates in Secrets Manager secrets selected by tag or name prefix, in each region',
+    regional: true,
+    create: (s, c) =>
+      new SecretsSource(s.regions ?? [], storedValueOptions('secrets', s.options), (region) =>
+        defaultSecretsClient(region, c.clientOverrides?.(region)),
+      ),
+  },
+  ssm: {
+    summary: 'certificates in Parameter Store parameters selected by tag or name prefix, in each region',
+    regional: true,
+    create: (s, c) =>
+      new SsmSource(s.regions ?? [], storedValueOptions('ssm', s.options), (region) =>
+        defaultSsmClient(region, c.clientOverrides?.(region)),
+      ),
+  },
+  pca: {
+    summary: 'every Private CA (root and subordinate, every status) in each region, graded by CA tiers',
+    regional: true,
+    create: (s, c) =>
+      new PcaSource(s.regions ?? [], {
+        clientFor: (region) => defaultPcaClient(region, c.clientOverrides?.(region)),
+        options: s.options,
+      }),
+  },
+  iam: {
+    summary: 'IAM server certificates (global), with the CloudFront and load balancer listeners using them',
+    regional: false,
+    create: (s, c) =>
+      new IamSource(iamSourceOptions(s.options), (region) => defaultIamClients(region, c.clientOverrides)),
+  },
+  iot: {
+    summary: 'IoT Core device certificates and registered CA certificates in each region',
+    regional: true,
+    create: (s, c) =>
+      new IotSource(
+        s.regions ?? [],
+        (region) => defaultIotClient(region, c.clientOverrides?.(region)),
+        iotOptions(s.options),
+      ),
   },
 };
 

@@ -5,11 +5,26 @@
  */
 import type { SourceSetting } from '../../lambda/contracts/sources';
 import { AcmSource } from './acm';
+import { IamSource } from './iam';
+import { IotSource } from './iot';
+import { PcaSource } from './pca';
+import { SecretsSource } from './secrets';
 import type { IWatcherSource } from './source';
+import { SsmSource } from './ssm';
 
 export * from './acm';
+export * from './iam';
+export * from './iot';
+export * from './pca';
+export * from './secrets';
 export * from './source';
+export * from './ssm';
 
 export const SOURCE_BINDINGS: Readonly<Record<string, (setting: SourceSetting) => IWatcherSource>> = {
   acm: (s) => new AcmSource({ regions: s.regions }),
+  secrets: (s) => SecretsSource.fromSetting(s),
+  ssm: (s) => SsmSource.fromSetting(s),
+  pca: (s) => PcaSource.fromSetting(s),
+  iam: (s) => IamSource.fromSetting(s),
+  iot: (s) => IotSource.fromSetting(s),
 };

@@ -2,23 +2,23 @@
  * `cert-watch ack | unack | status` against moto's DynamoDB, in-process with an injected client
  * (the lead wires the commands into bin/cert-watch.ts; the child-process path is the same code).
  */
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAck, runStatus, runUnack } from '../../bin/cli/ack';
 import { UsageError } from '../../bin/cli/exit-codes';
 import type { CliIo } from '../../bin/cli/io';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import { MS_PER_DAY } from '../../lambda/core/time';
 import { lifecycleConfig } from '../../lambda/lifecycle/model';
-import { scopeOfRecord } from '../../lambda/lifecycle/observations';
 import { processScan } from '../../lambda/lifecycle/run-lifecycle';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
 import { DynamoDbStateAdmin } from '../../lambda/sinks/state/state-admin';
 import { type Moto, startMoto } from '../support/moto';
+import { testScopeOf } from '../support/scopes';
 
 const REGION = 'eu-west-1';
-const TABLE = 'cli-state';
 const NOW = new Date('2026-05-10T08:00:00.000Z');
 const at = (days: number) => new Date(NOW.getTime() + days * MS_PER_DAY);
 const ARN = `arn:aws:acm:${REGION}:111122223333:certificate/expired-one`;
@@ -45,15 +45,17 @@ const capture = () => {
 };
 
 let moto: Moto;
+/** This test's own table: the ack tests change what the status tests read. */
+let table: string;
 const store = () =>
-  new DynamoDbStateStore({ tableName: TABLE }, new DynamoDBClient(moto.clientConfig(REGION)));
+  new DynamoDbStateStore({ tableName: table }, new DynamoDBClient(moto.clientConfig(REGION)));
 const io = (env: Record<string, string> = {}) => {
   const out = capture();
   const err = capture();
   const cliIo: CliIo = {
     stdout: out.stream,
     stderr: err.stream,
-    env: { CERT_WATCH_TABLE: TABLE, USER: 'alice', ...env },
+    env: { CERT_WATCH_TABLE: table, USER: 'alice', ...env },
     now: () => NOW,
   };
   return { io: cliIo, out: out.text, err: err.text };
@@ -65,10 +67,15 @@ const options = {
 
 beforeAll(async () => {
   moto = await startMoto();
-  await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), TABLE);
+});
+afterAll(async () => moto?.stop());
+
+beforeEach(async () => {
+  table = `cli-state-${randomUUID()}`;
+  await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), table);
   const observations = [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
     location: r.id,
-    scope: scopeOfRecord(r),
+    scope: testScopeOf(r),
     record: r,
   }));
   await processScan(
@@ -81,7 +88,6 @@ beforeAll(async () => {
     { scanId: 's1', observations, completeScopes: [`acm#${REGION}`] },
   );
 });
-afterAll(async () => moto?.stop());
 
 describe('cert-watch status', () => {
   it('lists tracked certificates and exits CRITICAL for an unacknowledged expiry', async () => {
