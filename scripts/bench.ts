@@ -1,12 +1,16 @@
 /**
  * `npm run bench`: measurements, not assertions. Prints a Markdown report for docs/benchmarks.md.
- * Sections: inventory at 10,000 certificates; Lambda bundles.
+ * Sections: inventory, lifecycle, iam, pca, secrets, iot, bundles, probe (`npm run bench -- <section>...`).
  */
 import { cpus, totalmem } from 'node:os';
 import { benchBundles } from './bench-bundles';
+import { benchIam } from './bench-iam';
 import { benchInventory } from './bench-inventory';
+import { benchIot } from './bench-iot';
 import { benchLifecycle, lifecycleReport } from './bench-lifecycle';
+import { benchPca } from './bench-pca';
 import { benchProbe } from './bench-probe';
+import { benchSecrets } from './bench-secrets';
 
 // This machine runs Node 20; the SDK's notice that it will need Node 22 in 2027 is noise in a report.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -40,6 +44,22 @@ const main = async () => {
   if (want('lifecycle')) {
     say('');
     for (const line of lifecycleReport(await benchLifecycle(10_000, 1))) say(line);
+  }
+  // The other stores, each simulated at the size the issue names (API calls, wall time, heap).
+  const stores: [string, string, () => Promise<Record<string, number>>][] = [
+    ['iam', 'IAM server certificates: 2,000', () => benchIam(2_000)],
+    ['pca', 'Private CA: 200 CAs over 4 regions', () => benchPca(200)],
+    ['secrets', 'Secrets Manager: 1,000 tagged secrets (1,200 listed)', () => benchSecrets(1_000)],
+    ['iot', 'IoT Core: 10,000 certificates', () => benchIot(10_000)],
+  ];
+  for (const [name, title, run] of stores) {
+    if (!want(name)) continue;
+    const r = await run();
+    say('');
+    say(`## ${title}`);
+    say('| measure | value |');
+    say('| --- | --- |');
+    for (const [k, v] of Object.entries(r)) say(`| ${k} | ${Number.isInteger(v) ? v : v.toFixed(1)} |`);
   }
   if (want('bundles')) {
     say('');

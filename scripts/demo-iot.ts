@@ -17,6 +17,8 @@ import {
   withCaListing,
 } from '../test/support/iot-seed';
 import { MOTO_ACCOUNT, type Moto } from '../test/support/moto';
+import { runSourceOnMoto } from '../test/support/source-on-moto';
+import { demoFanout } from './demo-fanout';
 
 const REGION = 'eu-west-1';
 const FLEET = 500;
@@ -109,4 +111,24 @@ export const demoIot = async (moto: Moto, say: (s?: string) => void): Promise<vo
       [...calls].map(([name, n]) => `${name} ${n}`).join(', ') +
       ` (things looked up only for the ${attached} reported).`,
   );
+
+  say('');
+  say(
+    'The deployed path (inventory → lifecycle state table → bus → fan-out) with the same fleet: every device keeps',
+  );
+  say('its own event on the bus, people get one grouped alert per tier:');
+  const run = await runSourceOnMoto(moto, {
+    region: REGION,
+    name: 'demo-iot',
+    sources: [source],
+    // One event per reported certificate, the group events and the heartbeat.
+    events: c.critical + c.warning + c.expired + 1,
+    timeoutMs: 60_000,
+  });
+  const byType = new Map<string, number>();
+  for (const e of run.received) byType.set(e['detail-type'], (byType.get(e['detail-type']) ?? 0) + 1);
+  say(`  on the bus: ${[...byType].map(([t, n]) => `${n} × ${t}`).join(', ')}`);
+  const members = run.received.filter((e) => (e.detail.lifecycle as { group?: unknown } | undefined)?.group);
+  say(`  ${members.length} device events carry lifecycle.group: the fan-out sends them to no person.`);
+  demoFanout(run.received, say);
 };

@@ -29,7 +29,12 @@ import { MOTO_ACCOUNT, type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern } from '../test/support/template';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
 import { demoFanout } from './demo-fanout';
+import { demoIam } from './demo-iam';
+import { demoIot } from './demo-iot';
 import { demoLifecycle } from './demo-lifecycle';
+import { demoPca } from './demo-pca';
+import { demoSecrets } from './demo-secrets';
+import { demoSsm } from './demo-ssm';
 import { demoTickets } from './demo-tickets';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
@@ -233,6 +238,13 @@ const main = async () => {
       '5. Tickets: one per certificate lifecycle (a local server playing the GitHub Issues API), closed on renewal:',
     );
     await demoTickets(transitions, say);
+
+    say('');
+    say('6. Every other certificate store of the account, each a source plugin (cert-watch scan <kind>):');
+    for (const show of [demoIam, demoPca, demoSecrets, demoSsm, demoIot]) {
+      say('');
+      await show(m, say);
+    }
     if (received.length < expectedAtLeast) {
       throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }
