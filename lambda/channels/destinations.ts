@@ -20,19 +20,21 @@ export {
 export const wants = (d: WebhookDestination, event: WatcherEvent): boolean =>
   !d.detailTypes || d.detailTypes.includes(event['detail-type']);
 
-/** The request body for a destination kind. 'webhook' gets the EventBridge event itself. */
-export const payloadFor = (kind: DestinationKind, event: WatcherEvent): unknown => {
-  switch (kind) {
-    case 'slack':
-      return formatSlack(event);
-    case 'teams':
-      return formatTeams(event);
-    case 'google-chat':
-      return formatGoogleChat(event);
-    case 'webhook':
-      return event;
-  }
+/**
+ * The formatter registry: the request body each destination kind expects, one line per kind
+ * (DESTINATION_KINDS in lambda/contracts/channels.ts; a Record over it makes a missing line a
+ * compile error). 'webhook' gets the EventBridge event itself.
+ */
+export const PAYLOAD_FORMATTERS: Readonly<Record<DestinationKind, (event: WatcherEvent) => unknown>> = {
+  slack: formatSlack,
+  teams: formatTeams,
+  'google-chat': formatGoogleChat,
+  webhook: (event) => event,
 };
+
+/** The request body for a destination kind. */
+export const payloadFor = (kind: DestinationKind, event: WatcherEvent): unknown =>
+  PAYLOAD_FORMATTERS[kind](event);
 
 export class InvalidWebhookSecretError extends Error {
   override readonly name = 'InvalidWebhookSecretError';

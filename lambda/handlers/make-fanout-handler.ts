@@ -55,6 +55,25 @@ export interface FanoutResult {
   readonly channels: Channel[];
 }
 
+/**
+ * The message each channel's topic gets, one line per channel (the channel list itself is
+ * CHANNELS in lambda/contracts/channels.ts; a Record over it makes a missing line a compile error).
+ */
+const CHANNEL_MESSAGES: Readonly<
+  Record<
+    Channel,
+    (event: WatcherEvent, raw: string) => Pick<PublishCommandInput, 'Message' | 'MessageStructure'>
+  >
+> = {
+  // Chatbot JSON for HTTPS (Amazon Q Developer) subscribers, the raw event for SQS ones.
+  chat: (event, raw) => ({
+    MessageStructure: 'json',
+    Message: JSON.stringify({ default: JSON.stringify(formatChatbot(event)), sqs: raw }),
+  }),
+  sms: (event) => ({ Message: formatSms(event) }),
+  tickets: (_event, raw) => ({ Message: raw }),
+};
+
 /** The SNS Publish input for one channel (pure). */
 export const publishInputFor = (
   channel: Channel,
@@ -66,20 +85,11 @@ export const publishInputFor = (
     detailType: { DataType: 'String', StringValue: event['detail-type'] },
     severity: { DataType: 'String', StringValue: view.severity },
   };
-  const raw = JSON.stringify(event);
-  switch (channel) {
-    case 'chat':
-      return {
-        TopicArn: topicArn,
-        MessageStructure: 'json',
-        Message: JSON.stringify({ default: JSON.stringify(formatChatbot(event)), sqs: raw }),
-        MessageAttributes,
-      };
-    case 'sms':
-      return { TopicArn: topicArn, Message: formatSms(event), MessageAttributes };
-    case 'tickets':
-      return { TopicArn: topicArn, Message: raw, MessageAttributes };
-  }
+  return {
+    TopicArn: topicArn,
+    ...CHANNEL_MESSAGES[channel](event, JSON.stringify(event)),
+    MessageAttributes,
+  };
 };
 
 const isEvent = (v: unknown): v is WatcherEvent =>
