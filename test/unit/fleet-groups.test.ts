@@ -179,13 +179,13 @@ describe('a group reaches people once; its members only the bus', () => {
     const v = toView(group);
     expect(v).toMatchObject({
       kind: 'group',
-      name: '12 certificates',
+      name: 'device-0 and 11 more',
       where: 'IoT eu-west-1',
       severity: 'critical',
     });
     expect(headline(v)).toMatch(/^12 certificates expire between 2026-12-03 and 2026-12-05$/);
     const sms = formatSms(group);
-    expect(sms).toMatch(/^12 CERTS EXPIRE FROM 4d: 12 certificates \(IoT eu-west-1\) 2026-12-03$/);
+    expect(sms).toMatch(/^12 CERTS EXPIRE FROM 4d: device-0 and 11 more \(IoT eu-west-1\) 2026-12-03$/);
     expect(gsmSeptets(sms)).toBeLessThanOrEqual(SMS_MAX_SEPTETS);
   });
 

@@ -216,8 +216,9 @@ export const toView = (event: WatcherEvent): AlertView => {
     detailType,
     severity,
     eventId: str(detail.eventId) ?? str(event.id),
+    // A group is named by its first member (by expiry) and how many follow: the headline says the count.
     name: group
-      ? `${group.count} certificates`
+      ? `${group.sample[0]?.name ?? 'certificates'}${group.count > 1 ? ` and ${group.count - 1} more` : ''}`
       : (str(cert.domain) ?? host ?? str(endpoint.target) ?? detailType),
     named: group !== undefined || (str(cert.domain) ?? host ?? str(endpoint.target)) !== undefined,
     location,
