@@ -15,22 +15,15 @@ import {
 import { scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord, CertificateType, RenewalStatus } from '../../core/certificate';
 import type { CertificateSource, Scope, ScopeReader } from '../../core/ports';
+import { sdkClientConfig } from '../client-config';
 
 /** ListCertificates returns only RSA_2048 unless every key type is asked for. */
 export const ALL_KEY_TYPES: KeyAlgorithm[] = Object.values(KeyAlgorithm);
 export const PAGE_SIZE = 1000;
 
-const acmClientConfig = (region: string): ACMClientConfig => ({
-  region,
-  // Adaptive mode adds client-side rate limiting on top of backoff when ACM throttles.
-  retryMode: 'adaptive',
-  maxAttempts: 6,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-});
-
 /** The ACM client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
 export const defaultAcmClient = (region: string, overrides: Partial<ACMClientConfig> = {}): ACMClient =>
-  new ACMClient({ ...acmClientConfig(region), ...overrides });
+  new ACMClient(sdkClientConfig(region, overrides));
 
 const accountOf = (arn: string): string | undefined => arn.split(':')[4] || undefined;
 

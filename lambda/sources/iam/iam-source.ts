@@ -19,6 +19,7 @@ import {
 import { InvalidSourceSettingError, scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord } from '../../core/certificate';
 import type { CertificateSource, ItemError, Scope, ScopeReader } from '../../core/ports';
+import { sdkClientConfig } from '../client-config';
 import { type CertInfo, certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
 import { recordFromCertInfo } from '../x509-record';
@@ -53,17 +54,9 @@ export type IamClientOverrides = (
   region: string,
 ) => Partial<Pick<IAMClientConfig, 'region' | 'endpoint' | 'credentials'>> | undefined;
 
-const sdkConfig = (region: string) => ({
-  region,
-  // Adaptive mode adds client-side rate limiting on top of backoff when IAM or ELB throttles.
-  retryMode: 'adaptive',
-  maxAttempts: 6,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-});
-
 /** The clients a scope reader uses by default: IAM and CloudFront in `region`, ELB per usage region. */
 export const defaultIamClients = (region: string, overrides?: IamClientOverrides): IamClients => {
-  const config = (r: string) => ({ ...sdkConfig(r), ...overrides?.(r) });
+  const config = (r: string) => sdkClientConfig(r, overrides?.(r));
   return {
     iam: () => new IAMClient(config(region)),
     cloudFront: () => new CloudFrontClient(config(region)),

@@ -22,6 +22,7 @@ import { InvalidSourceSettingError, scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord } from '../../core/certificate';
 import type { CertificateSource, ItemError, Scope, ScopeReader } from '../../core/ports';
 import { errorCode, errorMessage, mapLimit } from '../../core/scan';
+import { sdkClientConfig } from '../client-config';
 import { certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
 import { recordFromCertInfo } from '../x509-record';
@@ -79,18 +80,11 @@ export const iotOptions = (options: Readonly<Record<string, unknown>> = {}): Iot
   };
 };
 
-const iotClientConfig = (region: string): IoTClientConfig => ({
-  region,
-  // Adaptive mode adds client-side rate limiting on top of backoff: DescribeCertificate is
-  // throttled at 10 requests per second by default, far below what 8 calls in flight can send.
-  retryMode: 'adaptive',
-  maxAttempts: 8,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-});
-
 /** The IoT client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
 export const defaultIotClient = (region: string, overrides: Partial<IoTClientConfig> = {}): IoTClient =>
-  new IoTClient({ ...iotClientConfig(region), ...overrides });
+  // Two attempts more than the shared default: DescribeCertificate is throttled at 10 requests per
+  // second by default, far below what 8 calls in flight can send.
+  new IoTClient(sdkClientConfig(region, { maxAttempts: 8, ...overrides }));
 
 const accountOf = (arn: string): string | undefined => arn.split(':')[4] || undefined;
 

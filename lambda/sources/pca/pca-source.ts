@@ -18,6 +18,7 @@ import type { CertificateRecord } from '../../core/certificate';
 import type { CertificateSource, ItemError, Scope, ScopeReader } from '../../core/ports';
 import { errorCode, errorMessage } from '../../core/scan';
 import { daysUntil } from '../../core/time';
+import { sdkClientConfig } from '../client-config';
 import { certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
 import { recordFromCertInfo } from '../x509-record';
@@ -46,17 +47,9 @@ export class PcaCertificateUnreadableError extends Error {
   override readonly name = 'PcaCertificateUnreadableError';
 }
 
-const pcaClientConfig = (region: string): ACMPCAClientConfig => ({
-  region,
-  // Adaptive mode adds client-side rate limiting on top of backoff when Private CA throttles.
-  retryMode: 'adaptive',
-  maxAttempts: 6,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-});
-
 /** The Private CA client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
 export const defaultPcaClient = (region: string, overrides: Partial<ACMPCAClientConfig> = {}): ACMPCAClient =>
-  new ACMPCAClient({ ...pcaClientConfig(region), ...overrides });
+  new ACMPCAClient(sdkClientConfig(region, overrides));
 
 const accountOf = (arn: string): string | undefined => arn.split(':')[4] || undefined;
 

@@ -15,6 +15,7 @@ import {
 import type { CertificateRecord } from '../../core/certificate';
 import type { ItemError, Scope } from '../../core/ports';
 import { errorCode, errorMessage, mapLimit } from '../../core/scan';
+import { sdkClientConfig } from '../client-config';
 import {
   nameSelected,
   RegionalStoredValueSource,
@@ -29,19 +30,11 @@ export const SECRETS_KIND = 'secrets';
 export const SECRETS_PAGE_SIZE = 100;
 export const SECRET_SCHEDULED_FOR_DELETION = 'SECRET_SCHEDULED_FOR_DELETION';
 
-const secretsClientConfig = (region: string): SecretsManagerClientConfig => ({
-  region,
-  // Adaptive mode adds client-side rate limiting on top of backoff when the service throttles.
-  retryMode: 'adaptive',
-  maxAttempts: 6,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-});
-
 /** The Secrets Manager client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
 export const defaultSecretsClient = (
   region: string,
   overrides: Partial<SecretsManagerClientConfig> = {},
-): SecretsManagerClient => new SecretsManagerClient({ ...secretsClientConfig(region), ...overrides });
+): SecretsManagerClient => new SecretsManagerClient(sdkClientConfig(region, overrides));
 
 export const secretsScope = (account: string, region: string): Scope =>
   storedValueScope(SECRETS_KIND, account, region);

@@ -16,6 +16,7 @@ import {
 import type { CertificateRecord } from '../../core/certificate';
 import type { ItemError, Scope } from '../../core/ports';
 import { errorCode, mapLimit } from '../../core/scan';
+import { sdkClientConfig } from '../client-config';
 import {
   ITEM_DELETED,
   nameSelected,
@@ -33,17 +34,9 @@ export const SSM_PAGE_SIZE = 50;
 /** GetParameters takes at most ten names. */
 export const SSM_BATCH_SIZE = 10;
 
-const ssmClientConfig = (region: string): SSMClientConfig => ({
-  region,
-  // Adaptive mode adds client-side rate limiting on top of backoff when the service throttles.
-  retryMode: 'adaptive',
-  maxAttempts: 6,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-});
-
 /** The SSM client a scope reader uses by default; `overrides` adds an endpoint or credentials. */
 export const defaultSsmClient = (region: string, overrides: Partial<SSMClientConfig> = {}): SSMClient =>
-  new SSMClient({ ...ssmClientConfig(region), ...overrides });
+  new SSMClient(sdkClientConfig(region, overrides));
 
 export const ssmScope = (account: string, region: string): Scope =>
   storedValueScope(SSM_KIND, account, region);
