@@ -336,12 +336,17 @@ export const storedValueScope = (kind: string, account: string, region: string):
   label: region,
 });
 
-/** A store read region by region: one scope per configured region, one reader per scope. */
-export class RegionalStoredValueSource implements CertificateSource {
+/**
+ * A store read region by region: one scope per configured region, one reader per scope on that
+ * region's client.
+ */
+export class RegionalStoredValueSource<C> implements CertificateSource {
   constructor(
     readonly kind: string,
     private readonly regions: readonly string[],
-    private readonly readerFor: (scope: Scope) => ScopeReader,
+    private readonly options: StoredValueOptions,
+    private readonly clientFor: (region: string) => C,
+    private readonly readerOf: (scope: Scope, options: StoredValueOptions, client: C) => ScopeReader,
   ) {}
 
   scopes(account: string): Scope[] {
@@ -349,7 +354,7 @@ export class RegionalStoredValueSource implements CertificateSource {
   }
 
   reader(scope: Scope): ScopeReader {
-    return this.readerFor(scope);
+    return this.readerOf(scope, this.options, this.clientFor(scope.region ?? ''));
   }
 }
 
@@ -358,24 +363,26 @@ export class RegionalStoredValueSource implements CertificateSource {
  * listing incomplete: its certificates are unknown, not gone, so nothing in the region is counted
  * removed.
  */
-export abstract class StoredValueReader implements ScopeReader {
+export abstract class StoredValueReader<C> implements ScopeReader {
   private unread = 0;
 
   protected constructor(
     readonly scope: Scope,
     protected readonly options: StoredValueOptions,
     private readonly service: 'secretsmanager' | 'ssm',
+    protected readonly client: C,
   ) {}
 
-  abstract list(report?: (e: ItemError) => void): AsyncIterable<CertificateRecord>;
+  async *list(report: (e: ItemError) => void = () => {}): AsyncIterable<CertificateRecord> {
+    this.unread = 0;
+    yield* this.listItems(report);
+  }
+
+  /** One listing of the selected items' records, after the unread count is reset. */
+  protected abstract listItems(report: (e: ItemError) => void): AsyncIterable<CertificateRecord>;
 
   complete(): boolean {
     return this.unread === 0;
-  }
-
-  /** Called as a listing starts. */
-  protected restart(): void {
-    this.unread = 0;
   }
 
   protected failed(item: string, error: unknown, report: (e: ItemError) => void): void {

@@ -59,32 +59,27 @@ export const secretSelected = (selection: StoredSelection, entry: SecretListEntr
     : nameSelected(selection, entry.Name ?? '');
 
 /** Secrets Manager in the configured regions of an account. */
-export class SecretsSource extends RegionalStoredValueSource {
+export class SecretsSource extends RegionalStoredValueSource<SecretsManagerClient> {
   constructor(
     regions: readonly string[],
     options: StoredValueOptions,
     clientFor: (region: string) => SecretsManagerClient = defaultSecretsClient,
   ) {
-    super(
-      SECRETS_KIND,
-      regions,
-      (scope) => new SecretsScopeReader(scope, options, clientFor(scope.region ?? '')),
-    );
+    super(SECRETS_KIND, regions, options, clientFor, (s, o, c) => new SecretsScopeReader(s, o, c));
   }
 }
 
 /** The selected secrets of one region. */
-export class SecretsScopeReader extends StoredValueReader {
+export class SecretsScopeReader extends StoredValueReader<SecretsManagerClient> {
   constructor(
     scope: Scope,
     options: StoredValueOptions,
-    private readonly client: SecretsManagerClient = defaultSecretsClient(scope.region ?? ''),
+    client: SecretsManagerClient = defaultSecretsClient(scope.region ?? ''),
   ) {
-    super(scope, options, 'secretsmanager');
+    super(scope, options, 'secretsmanager', client);
   }
 
-  async *list(report: (e: ItemError) => void = () => {}): AsyncIterable<CertificateRecord> {
-    this.restart();
+  protected async *listItems(report: (e: ItemError) => void): AsyncIterable<CertificateRecord> {
     const seen = new Set<string>();
     for (const Filters of listings(this.options.selection)) {
       let NextToken: string | undefined;

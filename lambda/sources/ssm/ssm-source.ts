@@ -54,28 +54,27 @@ const isPerNameFailure = (error: unknown): boolean =>
   /AccessDenied|KMS|Decrypt|KeyId/i.test(errorCode(error));
 
 /** Parameter Store in the configured regions of an account. */
-export class SsmSource extends RegionalStoredValueSource {
+export class SsmSource extends RegionalStoredValueSource<SSMClient> {
   constructor(
     regions: readonly string[],
     options: StoredValueOptions,
     clientFor: (region: string) => SSMClient = defaultSsmClient,
   ) {
-    super(SSM_KIND, regions, (scope) => new SsmScopeReader(scope, options, clientFor(scope.region ?? '')));
+    super(SSM_KIND, regions, options, clientFor, (s, o, c) => new SsmScopeReader(s, o, c));
   }
 }
 
 /** The selected parameters of one region. */
-export class SsmScopeReader extends StoredValueReader {
+export class SsmScopeReader extends StoredValueReader<SSMClient> {
   constructor(
     scope: Scope,
     options: StoredValueOptions,
-    private readonly client: SSMClient = defaultSsmClient(scope.region ?? ''),
+    client: SSMClient = defaultSsmClient(scope.region ?? ''),
   ) {
-    super(scope, options, 'ssm');
+    super(scope, options, 'ssm', client);
   }
 
-  async *list(report: (e: ItemError) => void = () => {}): AsyncIterable<CertificateRecord> {
-    this.restart();
+  protected async *listItems(report: (e: ItemError) => void): AsyncIterable<CertificateRecord> {
     const { selection } = this.options;
     let NextToken: string | undefined;
     do {
