@@ -1,9 +1,15 @@
-import { Aws, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { validateRegions } from '../config';
-import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+import {
+  acknowledgeWildcards,
+  grantRead,
+  type IWatcherSource,
+  nagRegion,
+  type SourceBindOptions,
+  type SourceSetting,
+} from './source';
 
 export interface AcmSourceProps {
   /**
@@ -29,38 +35,30 @@ export class AcmSource implements IWatcherSource {
 
   bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
     const regions = [...(this.regions ?? options.regions)];
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'AcmListCertificates',
-        actions: ['acm:ListCertificates'],
-        resources: ['*'],
-      }),
-    );
     // Certificate ids are random and appear whenever someone requests or imports a certificate, so
     // the certificate part must be a wildcard; region and account are pinned.
-    const arns = regions.map((r) => `arn:${Aws.PARTITION}:acm:${r}:${Aws.ACCOUNT_ID}:certificate/*`);
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+    grantRead(
+      inventory,
+      { sid: 'AcmListCertificates', actions: ['acm:ListCertificates'], resources: ['*'] },
+      {
         sid: 'AcmDescribeCertificates',
         actions: ['acm:DescribeCertificate'],
-        resources: arns,
-      }),
+        resources: regions.map((r) => `arn:${Aws.PARTITION}:acm:${r}:${Aws.ACCOUNT_ID}:certificate/*`),
+      },
     );
-    if (inventory.role) {
-      Validations.of(inventory.role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'acm:ListCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
-        },
-        ...regions.map((r) => ({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:${Token.isUnresolved(r) ? '<AWS::Region>' : r}:<AWS::AccountId>:certificate/*]`,
-          reason:
-            "acm:DescribeCertificate on this account's certificates in a configured region: certificate ids are random and " +
-            'unknown at deploy time. Read-only metadata, no private keys.',
-        })),
-      );
-    }
+    acknowledgeWildcards(inventory, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'acm:ListCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
+      },
+      ...regions.map((r) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:${nagRegion(r)}:<AWS::AccountId>:certificate/*]`,
+        reason:
+          "acm:DescribeCertificate on this account's certificates in a configured region: certificate ids are random and " +
+          'unknown at deploy time. Read-only metadata, no private keys.',
+      })),
+    ]);
     return { kind: this.kind, regions };
   }
 }

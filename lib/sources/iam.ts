@@ -1,9 +1,14 @@
-import { Aws, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
-import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+import {
+  acknowledgeWildcards,
+  grantRead,
+  type IWatcherSource,
+  type SourceBindOptions,
+  type SourceSetting,
+} from './source';
 
 export interface IamSourceProps {
   /**
@@ -66,31 +71,21 @@ export class IamSource implements IWatcherSource {
 
   bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
     const usageRegions = [...(this.usageRegions ?? options.regions)];
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'IamListServerCertificates',
-        actions: ['iam:ListServerCertificates'],
-        resources: ['*'],
-      }),
-    );
-    // Certificate names are chosen at upload time, long after deploy: the name part is a wildcard.
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+    grantRead(
+      inventory,
+      { sid: 'IamListServerCertificates', actions: ['iam:ListServerCertificates'], resources: ['*'] },
+      // Certificate names are chosen at upload time, long after deploy: the name part is a wildcard.
+      {
         sid: 'IamGetServerCertificates',
         actions: ['iam:GetServerCertificate'],
         resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:server-certificate/*`],
-      }),
+      },
     );
-    if (this.lookUpUsage) {
-      inventory.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'IamCertificateUsageCloudFront',
-          actions: ['cloudfront:ListDistributions'],
-          resources: ['*'],
-        }),
-      );
-      inventory.addToRolePolicy(
-        new iam.PolicyStatement({
+    if (this.lookUpUsage)
+      grantRead(
+        inventory,
+        { sid: 'IamCertificateUsageCloudFront', actions: ['cloudfront:ListDistributions'], resources: ['*'] },
+        {
           sid: 'IamCertificateUsageLoadBalancers',
           actions: [
             'elasticloadbalancing:DescribeLoadBalancers',
@@ -100,28 +95,25 @@ export class IamSource implements IWatcherSource {
           resources: ['*'],
           // No resource-level permissions exist for these; the region is what can be narrowed.
           conditions: { StringEquals: { 'aws:RequestedRegion': usageRegions } },
-        }),
-      );
-    }
-    if (inventory.role) {
-      Validations.of(inventory.role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: this.lookUpUsage
-            ? 'iam:ListServerCertificates, cloudfront:ListDistributions and elasticloadbalancing:DescribeLoadBalancers/' +
-              'DescribeListeners/DescribeListenerCertificates support no resource-level permissions; IAM requires ' +
-              'Resource "*" for them (the load balancer ones are limited to the configured regions by ' +
-              'aws:RequestedRegion). All are read-only.'
-            : 'iam:ListServerCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
-        },
-        {
-          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:server-certificate/*]',
-          reason:
-            "iam:GetServerCertificate on this account's server certificates: their names are chosen at upload time, " +
-            'after deploy. It returns the certificate body and chain, never the private key.',
         },
       );
-    }
+    acknowledgeWildcards(inventory, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: this.lookUpUsage
+          ? 'iam:ListServerCertificates, cloudfront:ListDistributions and elasticloadbalancing:DescribeLoadBalancers/' +
+            'DescribeListeners/DescribeListenerCertificates support no resource-level permissions; IAM requires ' +
+            'Resource "*" for them (the load balancer ones are limited to the configured regions by ' +
+            'aws:RequestedRegion). All are read-only.'
+          : 'iam:ListServerCertificates supports no resource-level permissions; IAM requires Resource "*" for it.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:server-certificate/*]',
+        reason:
+          "iam:GetServerCertificate on this account's server certificates: their names are chosen at upload time, " +
+          'after deploy. It returns the certificate body and chain, never the private key.',
+      },
+    ]);
     return {
       kind: this.kind,
       options: {

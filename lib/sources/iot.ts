@@ -1,9 +1,15 @@
-import { Aws, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
-import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+import {
+  acknowledgeWildcards,
+  grantRead,
+  type IWatcherSource,
+  nagRegion,
+  type SourceBindOptions,
+  type SourceSetting,
+} from './source';
 
 const MAX_DESCRIBE_CONCURRENCY = 64;
 
@@ -68,8 +74,13 @@ export class IotSource implements IWatcherSource {
 
   bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
     const regions = [...(this.regions ?? options.regions)];
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+    // Certificate ids are the certificates' hashes, unknown until a device registers one, so the
+    // id part must be a wildcard; region and account are pinned.
+    const arn = (r: string, type: 'cert' | 'cacert') =>
+      `arn:${Aws.PARTITION}:iot:${r}:${Aws.ACCOUNT_ID}:${type}/*`;
+    grantRead(
+      inventory,
+      {
         sid: 'IotListCertificates',
         actions: [
           'iot:ListCertificates',
@@ -77,47 +88,36 @@ export class IotSource implements IWatcherSource {
           'iot:ListPrincipalThings',
         ],
         resources: ['*'],
-      }),
-    );
-    // Certificate ids are the certificates' hashes, unknown until a device registers one, so the
-    // id part must be a wildcard; region and account are pinned.
-    const arn = (r: string, type: 'cert' | 'cacert') =>
-      `arn:${Aws.PARTITION}:iot:${r}:${Aws.ACCOUNT_ID}:${type}/*`;
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+      },
+      {
         sid: 'IotDescribeCertificates',
         actions: ['iot:DescribeCertificate'],
         resources: regions.map((r) => arn(r, 'cert')),
-      }),
+      },
     );
     if (this.caCertificates)
-      inventory.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'IotDescribeCaCertificates',
-          actions: ['iot:DescribeCACertificate'],
-          resources: regions.map((r) => arn(r, 'cacert')),
-        }),
-      );
-    if (inventory.role) {
-      const nagRegion = (r: string) => (Token.isUnresolved(r) ? '<AWS::Region>' : r);
-      Validations.of(inventory.role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
+      grantRead(inventory, {
+        sid: 'IotDescribeCaCertificates',
+        actions: ['iot:DescribeCACertificate'],
+        resources: regions.map((r) => arn(r, 'cacert')),
+      });
+    acknowledgeWildcards(inventory, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'iot:ListCertificates, iot:ListCACertificates and iot:ListPrincipalThings support no resource-level ' +
+          'permissions; IAM requires Resource "*" for them. Read-only listings.',
+      },
+      ...regions.flatMap((r) =>
+        (this.caCertificates ? (['cert', 'cacert'] as const) : (['cert'] as const)).map((type) => ({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${nagRegion(r)}:<AWS::AccountId>:${type}/*]`,
           reason:
-            'iot:ListCertificates, iot:ListCACertificates and iot:ListPrincipalThings support no resource-level ' +
-            'permissions; IAM requires Resource "*" for them. Read-only listings.',
-        },
-        ...regions.flatMap((r) =>
-          (this.caCertificates ? (['cert', 'cacert'] as const) : (['cert'] as const)).map((type) => ({
-            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${nagRegion(r)}:<AWS::AccountId>:${type}/*]`,
-            reason:
-              `iot:Describe${type === 'cert' ? 'Certificate' : 'CACertificate'} on this account's ${type === 'cert' ? 'device' : 'CA'} ` +
-              'certificates in a configured region: certificate ids are unknown at deploy time. Returns the public ' +
-              'certificate only; IoT never holds device private keys.',
-          })),
-        ),
-      );
-    }
+            `iot:Describe${type === 'cert' ? 'Certificate' : 'CACertificate'} on this account's ${type === 'cert' ? 'device' : 'CA'} ` +
+            'certificates in a configured region: certificate ids are unknown at deploy time. Returns the public ' +
+            'certificate only; IoT never holds device private keys.',
+        })),
+      ),
+    ]);
     const settingOptions = {
       ...(this.describeConcurrency !== undefined ? { describeConcurrency: this.describeConcurrency } : {}),
       ...(this.caCertificates ? {} : { caCertificates: false }),

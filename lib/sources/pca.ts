@@ -1,11 +1,17 @@
-import { Aws, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { parsePcaOptions } from '../../lambda/contracts/pca-options';
 import { InvalidSourceSettingError } from '../../lambda/contracts/sources';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
-import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+import {
+  acknowledgeWildcards,
+  grantRead,
+  type IWatcherSource,
+  nagRegion,
+  type SourceBindOptions,
+  type SourceSetting,
+} from './source';
 
 export interface PcaSourceProps {
   /**
@@ -81,40 +87,36 @@ export class PcaSource implements IWatcherSource {
 
   bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
     const regions = [...(this.regions ?? options.regions)];
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+    // CA ids are random and appear whenever someone creates a CA: the id must be a wildcard;
+    // region and account are pinned.
+    grantRead(
+      inventory,
+      {
         sid: 'PcaListCertificateAuthorities',
         actions: ['acm-pca:ListCertificateAuthorities'],
         resources: ['*'],
-      }),
-    );
-    // CA ids are random and appear whenever someone creates a CA: the id must be a wildcard;
-    // region and account are pinned.
-    const arns = regions.map(
-      (r) => `arn:${Aws.PARTITION}:acm-pca:${r}:${Aws.ACCOUNT_ID}:certificate-authority/*`,
-    );
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+      },
+      {
         sid: 'PcaGetCaCertificates',
         actions: ['acm-pca:GetCertificateAuthorityCertificate'],
-        resources: arns,
-      }),
+        resources: regions.map(
+          (r) => `arn:${Aws.PARTITION}:acm-pca:${r}:${Aws.ACCOUNT_ID}:certificate-authority/*`,
+        ),
+      },
     );
-    if (inventory.role) {
-      Validations.of(inventory.role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'acm-pca:ListCertificateAuthorities supports no resource-level permissions; IAM requires Resource "*" for it.',
-        },
-        ...regions.map((r) => ({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm-pca:${Token.isUnresolved(r) ? '<AWS::Region>' : r}:<AWS::AccountId>:certificate-authority/*]`,
-          reason:
-            "acm-pca:GetCertificateAuthorityCertificate on this account's CAs in a configured region: CA ids are random and " +
-            "unknown at deploy time. It returns the CA's public certificate and chain, never a private key.",
-        })),
-      );
-    }
+    acknowledgeWildcards(inventory, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'acm-pca:ListCertificateAuthorities supports no resource-level permissions; IAM requires Resource "*" for it.',
+      },
+      ...regions.map((r) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm-pca:${nagRegion(r)}:<AWS::AccountId>:certificate-authority/*]`,
+        reason:
+          "acm-pca:GetCertificateAuthorityCertificate on this account's CAs in a configured region: CA ids are random and " +
+          "unknown at deploy time. It returns the CA's public certificate and chain, never a private key.",
+      })),
+    ]);
     return {
       kind: this.kind,
       regions,

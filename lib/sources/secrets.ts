@@ -1,10 +1,16 @@
-import { Aws, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
-import type { IWatcherSource, SourceBindOptions, SourceSetting } from './source';
+import {
+  acknowledgeWildcards,
+  grantRead,
+  type IWatcherSource,
+  nagRegion,
+  type SourceBindOptions,
+  type SourceSetting,
+} from './source';
 
 /** The tag that selects a secret or parameter by default (the Lambda's lambda/sources/stored-value.ts reads the same). */
 export const DEFAULT_WATCH_TAG_KEY = 'cert-watch:watch';
@@ -145,23 +151,20 @@ export abstract class StoredValueSource implements IWatcherSource {
       regions.flatMap((r) =>
         (this.prefixes ?? ['']).map((p) => `${g.arnBase(partition, region(r), account)}${g.arnName(p)}*`),
       );
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({ sid: `${g.sid}List`, actions: [g.listAction], resources: ['*'] }),
-    );
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+    const keyArns = (partition: string, account: string, region: (r: string) => string) =>
+      regions.map((r) => `arn:${partition}:kms:${region(r)}:${account}:key/*`);
+    grantRead(
+      inventory,
+      { sid: `${g.sid}List`, actions: [g.listAction], resources: ['*'] },
+      {
         sid: `${g.sid}ReadValues`,
         actions: [g.readAction],
         resources: items(Aws.PARTITION, Aws.ACCOUNT_ID, (r) => r),
         ...(this.tag
           ? { conditions: { StringEquals: { [`aws:ResourceTag/${this.tag.key}`]: this.tag.value } } }
           : {}),
-      }),
-    );
-    const keyArns = (partition: string, account: string, region: (r: string) => string) =>
-      regions.map((r) => `arn:${partition}:kms:${region(r)}:${account}:key/*`);
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
+      },
+      {
         sid: `${g.sid}Decrypt`,
         actions: ['kms:Decrypt'],
         resources:
@@ -169,37 +172,34 @@ export abstract class StoredValueSource implements IWatcherSource {
         conditions: {
           StringEquals: { 'kms:ViaService': regions.map((r) => `${g.service}.${r}.${Aws.URL_SUFFIX}`) },
         },
-      }),
+      },
     );
-    if (inventory.role) {
-      const nagRegion = (r: string) => (Token.isUnresolved(r) ? '<AWS::Region>' : r);
-      const nag = (arn: string) => `AwsSolutions-IAM5[Resource::${arn}]`;
-      const selected = this.tag
-        ? `carrying the tag ${this.tag.key}=${this.tag.value} (aws:ResourceTag condition)`
-        : `named with a configured prefix (${this.prefixes?.join(', ')})`;
-      Validations.of(inventory.role).acknowledge(
-        {
-          id: nag('*'),
-          reason: `${g.listAction} supports no resource-level permissions; IAM requires Resource "*" for it. Lists names and tags, no values.`,
-        },
-        ...items('<AWS::Partition>', '<AWS::AccountId>', nagRegion).map((arn) => ({
-          id: nag(arn),
-          reason:
-            `${g.readAction} only on this account's ${g.kind} items in a configured region ${selected}: the items are ` +
-            'chosen by their owners after deployment, so names end in a wildcard. Values are parsed for certificates; ' +
-            'private keys are skipped unread.',
-        })),
-        ...(this.encryptionKeys
-          ? []
-          : keyArns('<AWS::Partition>', '<AWS::AccountId>', nagRegion).map((arn) => ({
-              id: nag(arn),
-              reason:
-                `kms:Decrypt only through ${g.service} (kms:ViaService) for the selected values: their keys are chosen ` +
-                'by their owners and unknown at deploy time (pass encryptionKeys to name them). Each key policy must ' +
-                'also allow it.',
-            }))),
-      );
-    }
+    const nag = (arn: string) => `AwsSolutions-IAM5[Resource::${arn}]`;
+    const selected = this.tag
+      ? `carrying the tag ${this.tag.key}=${this.tag.value} (aws:ResourceTag condition)`
+      : `named with a configured prefix (${this.prefixes?.join(', ')})`;
+    acknowledgeWildcards(inventory, [
+      {
+        id: nag('*'),
+        reason: `${g.listAction} supports no resource-level permissions; IAM requires Resource "*" for it. Lists names and tags, no values.`,
+      },
+      ...items('<AWS::Partition>', '<AWS::AccountId>', nagRegion).map((arn) => ({
+        id: nag(arn),
+        reason:
+          `${g.readAction} only on this account's ${g.kind} items in a configured region ${selected}: the items are ` +
+          'chosen by their owners after deployment, so names end in a wildcard. Values are parsed for certificates; ' +
+          'private keys are skipped unread.',
+      })),
+      ...(this.encryptionKeys
+        ? []
+        : keyArns('<AWS::Partition>', '<AWS::AccountId>', nagRegion).map((arn) => ({
+            id: nag(arn),
+            reason:
+              `kms:Decrypt only through ${g.service} (kms:ViaService) for the selected values: their keys are chosen ` +
+              'by their owners and unknown at deploy time (pass encryptionKeys to name them). Each key policy must ' +
+              'also allow it.',
+          }))),
+    ]);
     return {
       kind: this.kind,
       regions,

@@ -1,3 +1,5 @@
+import { Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { SourceSetting } from '../../lambda/contracts/sources';
@@ -26,3 +28,33 @@ export interface IWatcherSource {
    */
   bind(scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting;
 }
+
+/** One read-only statement a binding adds to the inventory function's role. */
+export interface ReadGrant {
+  readonly sid: string;
+  readonly actions: string[];
+  readonly resources: string[];
+  readonly conditions?: Record<string, unknown>;
+}
+
+/** Adds each grant to the inventory function's role, in order. */
+export const grantRead = (inventory: lambda.IFunction, ...grants: readonly ReadGrant[]): void => {
+  for (const grant of grants) inventory.addToRolePolicy(new iam.PolicyStatement(grant));
+};
+
+/** One cdk-nag finding a binding's grants raise, with the reason it is acknowledged. */
+export interface WildcardAcknowledgment {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Acknowledges the findings on the inventory function's role (an imported function without one has none). */
+export const acknowledgeWildcards = (
+  inventory: lambda.IFunction,
+  findings: readonly WildcardAcknowledgment[],
+): void => {
+  if (inventory.role) Validations.of(inventory.role).acknowledge(...findings);
+};
+
+/** A region as cdk-nag names it in a finding's resource: `<AWS::Region>` for the stack's own. */
+export const nagRegion = (region: string): string => (Token.isUnresolved(region) ? '<AWS::Region>' : region);
