@@ -14,6 +14,7 @@ import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
 import {
   DEFAULT_DESCRIBE_CONCURRENCY,
+  DEFAULT_IOT_OPTIONS,
   IotScopeReader,
   iotScope,
   PAGE_SIZE,
@@ -130,6 +131,7 @@ export const benchIot = async (
     requestHandler,
   });
   const reader = new IotScopeReader(iotScope(ACCOUNT, REGION), client, {
+    ...DEFAULT_IOT_OPTIONS,
     describeConcurrency,
     caCertificates: true,
   });

@@ -8,7 +8,7 @@ import { IoTClient } from '@aws-sdk/client-iot';
 import { renderTable } from '../bin/cli/table';
 import { DEFAULT_THRESHOLDS, SEVERITIES } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
-import { IotSource } from '../lambda/sources/iot/iot-source';
+import { DEFAULT_IOT_OPTIONS, IotSource } from '../lambda/sources/iot/iot-source';
 import {
   createFleetCa,
   type IotDeviceSpec,
@@ -65,7 +65,7 @@ export const demoIot = async (moto: Moto, say: (s?: string) => void): Promise<vo
         withCaListing(new IoTClient(moto.clientConfig(region)), () => [registered]),
         calls,
       ),
-    { describeConcurrency: 16, caCertificates: true },
+    { ...DEFAULT_IOT_OPTIONS, describeConcurrency: 16, caCertificates: true },
   );
   const t1 = performance.now();
   const result = await runScan(

@@ -17,7 +17,9 @@ import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import type { ItemError } from '../../lambda/core/ports';
 import { runScan } from '../../lambda/core/scan';
 import {
+  DEFAULT_DESCRIBE_BUDGET_SECONDS,
   DEFAULT_IOT_OPTIONS,
+  type IotOptions,
   IotScopeReader,
   iotOptions,
   iotScope,
@@ -65,6 +67,22 @@ beforeAll(async () => {
 const daysOf = (i: number) => DAYS[i % DAYS.length] as number;
 
 /** A fake IoT that pages like the real one (marker/pageSize) and describes with real PEMs. */
+/** What DescribeCertificate answers for a device of pagedIot. */
+const describedFake = (certificateId: string) => {
+  const i = Number(certificateId.slice(1));
+  return {
+    certificateDescription: {
+      certificateArn: certArn(i),
+      certificateId,
+      status: 'ACTIVE',
+      certificatePem: pems.get(daysOf(i))?.certPem,
+      caCertificateId: hexId(0, 'c'),
+      // What moto answers (and what IoT's field would say): never used, the PEM's dates are.
+      validity: { notBefore: daysFrom(NOW, -1), notAfter: daysFrom(NOW, 1) },
+    },
+  };
+};
+
 const pagedIot = (devices: number, cas = 0) => {
   const listed = (n: number, arn: (i: number) => string, prefix: string) =>
     Array.from({ length: n }, (_, i) => ({
@@ -83,20 +101,9 @@ const pagedIot = (devices: number, cas = 0) => {
   };
   iotMock.on(ListCertificatesCommand).callsFake(page(listed(devices, certArn, 'a')));
   iotMock.on(ListCACertificatesCommand).callsFake(page(listed(cas, caArn, 'c')));
-  iotMock.on(DescribeCertificateCommand).callsFake((input: { certificateId: string }) => {
-    const i = Number(input.certificateId.slice(1));
-    return {
-      certificateDescription: {
-        certificateArn: certArn(i),
-        certificateId: input.certificateId,
-        status: 'ACTIVE',
-        certificatePem: pems.get(daysOf(i))?.certPem,
-        caCertificateId: hexId(0, 'c'),
-        // What moto answers (and what IoT's field would say): never used, the PEM's dates are.
-        validity: { notBefore: daysFrom(NOW, -1), notAfter: daysFrom(NOW, 1) },
-      },
-    };
-  });
+  iotMock
+    .on(DescribeCertificateCommand)
+    .callsFake((input: { certificateId: string }) => describedFake(input.certificateId));
   iotMock.on(DescribeCACertificateCommand).callsFake((input: { certificateId: string }) => ({
     certificateDescription: {
       certificateArn: caArn(Number(input.certificateId.slice(1))),
@@ -107,8 +114,15 @@ const pagedIot = (devices: number, cas = 0) => {
   }));
 };
 
-const reader = (options = DEFAULT_IOT_OPTIONS, client = new IoTClient({ region: REGION })) =>
-  new IotScopeReader(SCOPE, client, options);
+/** Noon of an even UTC day (days since the epoch): listings go in ascending order. */
+const EVEN_DAY =
+  Math.floor(Date.parse('2026-11-28T12:00:00.000Z') / (2 * 86_400_000)) * 2 * 86_400_000 + 43_200_000;
+
+const reader = (
+  options: Partial<IotOptions> = {},
+  client = new IoTClient({ region: REGION }),
+  clock: () => number = () => EVEN_DAY,
+) => new IotScopeReader(SCOPE, client, { ...DEFAULT_IOT_OPTIONS, ...options }, clock);
 
 const listAll = async (r: IotScopeReader) => {
   const records: CertificateRecord[] = [];
@@ -213,7 +227,7 @@ describe('IotScopeReader.list', () => {
         },
       };
     });
-    const { records } = await listAll(reader({ describeConcurrency: 5, caCertificates: true }));
+    const { records } = await listAll(reader({ describeConcurrency: 5 }));
     expect(records).toHaveLength(100);
     expect(most).toBe(5);
   });
@@ -396,7 +410,7 @@ describe('throttling: the real SDK retry middleware', () => {
       maxAttempts: 4,
       requestHandler,
     });
-    const r = reader(DEFAULT_IOT_OPTIONS, client);
+    const r = reader({}, client);
     const { records, errors } = await listAll(r);
     expect(errors).toEqual([]);
     expect(records).toHaveLength(1);
@@ -428,7 +442,7 @@ describe('throttling: the real SDK retry middleware', () => {
       maxAttempts: 2,
       requestHandler,
     });
-    const result = await runScan([reader(DEFAULT_IOT_OPTIONS, client)], {
+    const result = await runScan([reader({}, client)], {
       scanId: 's',
       now: NOW,
       thresholds: DEFAULT_THRESHOLDS,
@@ -441,17 +455,60 @@ describe('throttling: the real SDK retry middleware', () => {
   });
 });
 
+describe('a fleet larger than the describe budget', () => {
+  it('describes until the budget is spent, counts the rest as waiting, and marks the scope incomplete', async () => {
+    pagedIot(600, 0);
+    // Each description moves the clock by a second: a 100-second budget describes about 100.
+    let now = EVEN_DAY;
+    iotMock.on(DescribeCertificateCommand).callsFake(async (input: { certificateId: string }) => {
+      now += 1000;
+      return describedFake(input.certificateId);
+    });
+    const r = reader(
+      { describeBudgetSeconds: 100, describeConcurrency: 1, caCertificates: false },
+      undefined,
+      () => now,
+    );
+    const { records, errors } = await listAll(r);
+    expect(records.length).toBeGreaterThanOrEqual(100);
+    expect(records.length).toBeLessThan(110);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'DESCRIBE_BUDGET_EXHAUSTED',
+        message: expect.stringMatching(/described \d+ certificate\(s\) in the 100 s budget; \d+ more wait/),
+      }),
+    ]);
+    expect(600 - records.length).toBe(Number(/; (\d+) more/.exec(errors[0]!.message)?.[1]));
+    expect(r.complete()).toBe(false);
+    // Listing is cheap: every page is still listed, so the count of those waiting is exact.
+    expect(iotMock.commandCalls(ListCertificatesCommand)).toHaveLength(3);
+  });
+
+  it('lists from the other end on odd UTC days, so two scans cover what one budget cannot', async () => {
+    pagedIot(10, 0);
+    await listAll(reader({ caCertificates: false }, undefined, () => EVEN_DAY + 86_400_000));
+    expect(iotMock.commandCalls(ListCertificatesCommand)[0]?.args[0].input.ascendingOrder).toBe(false);
+  });
+});
+
 describe('iot options and registry line', () => {
   it('reads options from JSON and from --option strings, and refuses bad values naming them', () => {
     expect(iotOptions()).toEqual(DEFAULT_IOT_OPTIONS);
     expect(iotOptions({ describeConcurrency: '16', caCertificates: 'false', other: 'x' })).toEqual({
       describeConcurrency: 16,
       caCertificates: false,
+      describeBudgetSeconds: DEFAULT_DESCRIBE_BUDGET_SECONDS,
     });
-    expect(iotOptions({ describeConcurrency: 4, caCertificates: true })).toEqual({
+    expect(
+      iotOptions({ describeConcurrency: 4, caCertificates: true, describeBudgetSeconds: '600' }),
+    ).toEqual({
       describeConcurrency: 4,
       caCertificates: true,
+      describeBudgetSeconds: 600,
     });
+    expect(() => iotOptions({ describeBudgetSeconds: 901 })).toThrow(
+      /describeBudgetSeconds .* from 1 to 900, got 901/,
+    );
     expect(() => iotOptions({ describeConcurrency: '0' })).toThrow(InvalidSourceSettingError);
     expect(() => iotOptions({ describeConcurrency: MAX_DESCRIBE_CONCURRENCY + 1 })).toThrow(
       /from 1 to 64, got 65/,

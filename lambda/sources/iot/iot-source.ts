@@ -47,11 +47,21 @@ export interface IotOptions {
   readonly describeConcurrency: number;
   /** List the registered CA certificates too. */
   readonly caCertificates: boolean;
+  /**
+   * Seconds a region's descriptions may take before the rest of the fleet waits for the next scan
+   * (the scope is then incomplete and says how far it got): keeps one large fleet at IoT's default
+   * quota from timing out the whole inventory. Keep it below the inventory timeout.
+   */
+  readonly describeBudgetSeconds: number;
 }
+
+/** 4 minutes: inside the inventory's default 5-minute timeout, with a minute for the rest. */
+export const DEFAULT_DESCRIBE_BUDGET_SECONDS = 240;
 
 export const DEFAULT_IOT_OPTIONS: IotOptions = {
   describeConcurrency: DEFAULT_DESCRIBE_CONCURRENCY,
   caCertificates: true,
+  describeBudgetSeconds: DEFAULT_DESCRIBE_BUDGET_SECONDS,
 };
 
 /**
@@ -60,7 +70,15 @@ export const DEFAULT_IOT_OPTIONS: IotOptions = {
  * passes one set of options to every kind).
  */
 export const iotOptions = (options: Readonly<Record<string, unknown>> = {}): IotOptions => {
-  const { describeConcurrency: dc, caCertificates: ca } = options;
+  const { describeConcurrency: dc, caCertificates: ca, describeBudgetSeconds: db } = options;
+  const budget = typeof db === 'string' && db.trim() !== '' ? Number(db) : db;
+  if (
+    budget !== undefined &&
+    (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1 || budget > 900)
+  )
+    throw new InvalidSourceSettingError(
+      `iot option describeBudgetSeconds must be a whole number of seconds from 1 to 900, got ${JSON.stringify(db)}`,
+    );
   const n = typeof dc === 'string' && dc.trim() !== '' ? Number(dc) : dc;
   if (
     n !== undefined &&
@@ -77,6 +95,7 @@ export const iotOptions = (options: Readonly<Record<string, unknown>> = {}): Iot
   return {
     describeConcurrency: (n as number | undefined) ?? DEFAULT_DESCRIBE_CONCURRENCY,
     caCertificates: flag ?? true,
+    describeBudgetSeconds: (budget as number | undefined) ?? DEFAULT_DESCRIBE_BUDGET_SECONDS,
   };
 };
 
@@ -189,11 +208,16 @@ export class IotSource implements CertificateSource {
 /** One region's device and CA certificates. */
 export class IotScopeReader implements ScopeReader {
   private incomplete = false;
+  /** Epoch ms after which no more certificates are described this scan. */
+  private deadline = Number.POSITIVE_INFINITY;
+  private described = 0;
+  private skipped = 0;
 
   constructor(
     readonly scope: Scope,
     private readonly iot: IoTClient = defaultIotClient(scope.region ?? ''),
     private readonly options: IotOptions = DEFAULT_IOT_OPTIONS,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   complete(): boolean {
@@ -202,6 +226,9 @@ export class IotScopeReader implements ScopeReader {
 
   async *list(report: (e: ItemError) => void = () => {}): AsyncIterable<CertificateRecord> {
     this.incomplete = false;
+    this.described = 0;
+    this.skipped = 0;
+    this.deadline = this.clock() + this.options.describeBudgetSeconds * 1000;
     if (this.options.caCertificates) {
       try {
         yield* this.pages('ca', report);
@@ -216,11 +243,27 @@ export class IotScopeReader implements ScopeReader {
       }
     }
     yield* this.pages('device', report);
+    if (this.skipped > 0) {
+      this.incomplete = true;
+      report({
+        item: `${this.scope.key} device certificates`,
+        code: 'DESCRIBE_BUDGET_EXHAUSTED',
+        message:
+          `described ${this.described} certificate(s) in the ${this.options.describeBudgetSeconds} s budget; ${this.skipped} more ` +
+          'wait for the next scan (listed from the other end on alternate days). Raise the DescribeCertificate quota, ' +
+          'describeConcurrency or describeBudgetSeconds with the inventory timeout',
+      });
+    }
+  }
+
+  /** Alternate UTC days list from opposite ends, so a fleet larger than one budget is covered over two scans. */
+  private ascending(): boolean {
+    return Math.floor(this.clock() / 86_400_000) % 2 === 0;
   }
 
   /** One page of device (ListCertificates) or CA (ListCACertificates) certificates. */
   private async listPage(role: IotCertificateRole, marker?: string): Promise<Page> {
-    const input = { pageSize: PAGE_SIZE, marker, ascendingOrder: true };
+    const input = { pageSize: PAGE_SIZE, marker, ascendingOrder: this.ascending() };
     const page =
       role === 'ca'
         ? await this.iot.send(new ListCACertificatesCommand(input))
@@ -259,8 +302,18 @@ export class IotScopeReader implements ScopeReader {
       page = next ? this.listPage(role, next) : undefined;
       // Prefetched: a failure is rethrown when awaited above, never reported as unhandled meanwhile.
       page?.catch(() => {});
+      if (role === 'device' && this.clock() >= this.deadline) {
+        // Out of time: count what is left without describing it (listing is cheap, 250 a call).
+        this.skipped += items.length;
+        continue;
+      }
       const out = await mapLimit(items, this.options.describeConcurrency, async (c) => {
+        if (role === 'device' && this.clock() >= this.deadline) {
+          this.skipped++;
+          return null;
+        }
         try {
+          this.described++;
           return recordFromDescription(await this.describe(role, c), region, role);
         } catch (error) {
           // Deleted between the listing and its description: it is simply gone.
