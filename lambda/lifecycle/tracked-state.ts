@@ -51,6 +51,20 @@ const stable = (v: unknown): string => {
 /** Equal as stored: key order and undefined members do not count. */
 export const sameStoredState = (a: TrackedState, b: TrackedState): boolean => stable(a) === stable(b);
 
+/**
+ * The tracking fields of a location nothing has happened to yet: seen in the last scan, not
+ * removed, not acknowledged, no ticket. Also what an item stored before a field existed reads as.
+ */
+export const UNTOUCHED_TRACKING = {
+  missingScans: 0,
+  missingScanId: null,
+  removedAt: null,
+  purgeAt: null,
+  ack: null,
+  ticket: null,
+  backendsDiffer: false,
+} as const satisfies Partial<TrackedState>;
+
 /** First state of a location; a removed item's `version` carries over so its conditional write holds. */
 export const newState = (
   obs: Observation,
@@ -69,12 +83,6 @@ export const newState = (
   alert: EMPTY_ALERT,
   firstSeenAt: now.toISOString(),
   lastSeenAt: now.toISOString(),
-  missingScans: 0,
-  missingScanId: null,
-  removedAt: null,
-  purgeAt: null,
-  ack: null,
-  ticket: null,
-  backendsDiffer: false,
+  ...UNTOUCHED_TRACKING,
   version: prev?.version ?? 0,
 });

@@ -35,6 +35,7 @@ import { SCOPE_INDEX, STATE_TABLE_SCHEMA, TTL_ATTRIBUTE } from '../../contracts/
 import type { BusEvent } from '../../core/events';
 import type { TrackedState } from '../../lifecycle/model';
 import type { LifecycleStore, Outbox, StoredEntry } from '../../lifecycle/run-lifecycle';
+import { UNTOUCHED_TRACKING } from '../../lifecycle/tracked-state';
 
 const MAX_BATCH_GET = 100;
 
@@ -71,13 +72,7 @@ export const stateFromItem = (item: Record<string, unknown>): TrackedState => {
   for (const a of OUTBOX_ATTRS) delete raw[a];
   const { pk, ...rest } = raw;
   return {
-    missingScans: 0,
-    missingScanId: null,
-    removedAt: null,
-    purgeAt: null,
-    ack: null,
-    ticket: null,
-    backendsDiffer: false,
+    ...UNTOUCHED_TRACKING,
     lifetimeDays: null,
     fingerprintSha256: null,
     serialNumber: null,
