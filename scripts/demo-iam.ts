@@ -13,7 +13,6 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing';
 import { IAMClient, UploadServerCertificateCommand } from '@aws-sdk/client-iam';
 import { toTable } from '../bin/cli/scan';
-import { renderTable } from '../bin/cli/table';
 import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
 import { buildSources } from '../lambda/sources/registry';
@@ -22,18 +21,12 @@ import { createChain, daysFrom } from '../test/support/certs';
 import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import { MOTO_ACCOUNT, type Moto } from '../test/support/moto';
 import { stateTableInputFromTemplate, watcherEventPattern } from '../test/support/template';
+import { indent, sayBusEvents } from './demo-shared';
 
 const HOME = 'us-east-1';
 const LB_REGION = 'eu-west-1';
 const BUS = 'demo-iam-bus';
 const TABLE = 'demo-iam-state';
-
-const indent = (text: string) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
 
 export async function demoIam(moto: Moto, say: (s?: string) => void): Promise<void> {
   const iam = new IAMClient(moto.clientConfig(HOME));
@@ -105,22 +98,8 @@ export async function demoIam(moto: Moto, say: (s?: string) => void): Promise<vo
     id: 'demo-iam-1',
   });
   const events = await capture.receive(2, 3_000);
-  const rows = events.map((e) => {
-    const d = e.detail as {
-      certificate?: { domain: string; type: string; inUseBy?: string[] };
-      evaluation?: { severity: string; daysRemaining: number | null; tierDays: number | null };
-      scopesScanned?: string[];
-    };
-    return [
-      e['detail-type'],
-      d.evaluation?.severity ?? '-',
-      d.evaluation?.daysRemaining === undefined ? '-' : String(d.evaluation.daysRemaining),
-      d.certificate
-        ? `${d.certificate.domain} (${d.certificate.type})`
-        : `scopes ${d.scopesScanned?.join(', ')}`,
-      d.certificate?.inUseBy?.join(', ') || '-',
-    ];
+  sayBusEvents(say, events, (c) => `${c.domain} (${c.type})`, {
+    headers: ['IN USE BY'],
+    cells: (d) => [d.certificate?.inUseBy?.join(', ') || '-'],
   });
-  say('  events on the bus (inventory → lifecycle):');
-  say(indent(renderTable(['DETAIL-TYPE', 'SEVERITY', 'DAYS', 'CERTIFICATE', 'IN USE BY'], rows)));
 }

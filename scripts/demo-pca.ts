@@ -17,17 +17,11 @@ import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import { MOTO_ACCOUNT, type Moto } from '../test/support/moto';
 import { seedCa } from '../test/support/pca-seed';
 import { stateTableInputFromTemplate, watcherEventPattern } from '../test/support/template';
+import { indent } from './demo-shared';
 
 const REGION = 'eu-west-1';
 const BUS = 'demo-pca-bus';
 const TABLE = 'demo-pca-state';
-
-const indent = (text: string) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
 
 export async function demoPca(moto: Moto, say: (s?: string) => void): Promise<void> {
   const pca = new ACMPCAClient(moto.clientConfig(REGION));

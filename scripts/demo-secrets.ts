@@ -8,7 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { toTable } from '../bin/cli/scan';
-import { renderTable } from '../bin/cli/table';
 import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
 import { buildSources } from '../lambda/sources/registry';
@@ -16,18 +15,12 @@ import { createChain, daysFrom } from '../test/support/certs';
 import { keyMaterialIn } from '../test/support/key-material';
 import { MOTO_ACCOUNT, type Moto } from '../test/support/moto';
 import { runSourceOnMoto } from '../test/support/source-on-moto';
+import { indent, sayBusEvents } from './demo-shared';
 
 const REGION = 'eu-west-1';
 
 /** `secret:tls/x-AbCdEf`, `parameter/certs/x#certificate`: the ARN without what every row shares. */
 const short = (text: string) => text.replace(/arn:aws:[a-z]+:[a-z0-9-]+:\d+:/g, '');
-
-const indent = (text: string) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
 
 /** The CLI's table, then inventory → lifecycle → bus, for one stored-value source; then the key check. */
 export async function showStoredSource(
@@ -52,23 +45,7 @@ export async function showStoredSource(
     events: cli.counts.total - cli.counts.ok + 1,
     timeoutMs: 3_000,
   });
-  const rows = run.received.map((e) => {
-    const d = e.detail as {
-      certificate?: { id: string; domain: string; type: string };
-      evaluation?: { severity: string; daysRemaining: number | null };
-      scopesScanned?: string[];
-    };
-    return [
-      e['detail-type'],
-      d.evaluation?.severity ?? '-',
-      d.evaluation?.daysRemaining === undefined ? '-' : String(d.evaluation.daysRemaining),
-      d.certificate
-        ? `${d.certificate.domain} at ${short(d.certificate.id)}`
-        : `scopes ${d.scopesScanned?.join(', ')}`,
-    ];
-  });
-  say('  events on the bus (inventory → lifecycle):');
-  say(indent(renderTable(['DETAIL-TYPE', 'SEVERITY', 'DAYS', 'CERTIFICATE'], rows)));
+  sayBusEvents(say, run.received, (c) => `${c.domain} at ${short(c.id)}`);
   const items = await run.tableItems();
   const found = keyMaterialIn(JSON.stringify({ table, run, items }), o.keyPem);
   say(

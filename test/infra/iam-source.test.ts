@@ -3,29 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AcmSource, IamSource, InvalidWatcherConfigError } from '../../lib';
 import { parseWatcherContext } from '../../lib/context';
-import { acknowledgments, watcherStack } from './stacks';
-
-interface Statement {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-}
-
-const inventoryStatements = (template: Template): Statement[] =>
-  Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([id]) => id.startsWith('WatcherInventory'))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-
-const actionsOf = (statements: Statement[]): string[] =>
-  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-
-const inventorySources = (template: Template): unknown => {
-  const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
-    id.startsWith('WatcherInventory'),
-  );
-  return JSON.parse(fn?.[1].Properties.Environment.Variables.WATCHER_SOURCES);
-};
+import { acknowledgments, actionsOf, inventorySources, inventoryStatements, watcherStack } from './stacks';
 
 describe('IAM server certificates source (construct side)', () => {
   let template: Template;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { CertificateExpiryWatcher, type CertificateExpiryWatcherProps } from '../../lib';
 
@@ -45,4 +46,30 @@ export const acknowledgments = (root: IConstruct): Record<string, string> => {
     }
   }
   return found;
+};
+
+/** One statement of a synthesized policy document. */
+export interface Statement {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** The statements of the inventory function's role policies. */
+export const inventoryStatements = (template: Template): Statement[] =>
+  Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith('WatcherInventory'))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+
+/** Every action the statements name. */
+export const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+/** The inventory function's WATCHER_SOURCES setting, parsed. */
+export const inventorySources = (template: Template): unknown => {
+  const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith('WatcherInventory'),
+  );
+  return JSON.parse(fn?.[1].Properties.Environment.Variables.WATCHER_SOURCES);
 };
