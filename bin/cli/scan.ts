@@ -6,10 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { InvalidSourceSettingError, type SourceSetting } from '../../lambda/contracts/sources';
+import {
+  InvalidSourceSettingError,
+  SOURCE_OPTION_KEYS,
+  type SourceSetting,
+} from '../../lambda/contracts/sources';
 import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
-import { runScan, type ScanResult } from '../../lambda/core/scan';
+import { runScan, SCOPE_INCOMPLETE, type ScanResult } from '../../lambda/core/scan';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
 import {
   buildSources,
@@ -171,12 +175,16 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
   lines.push(
     '',
     `${c.total} certificate(s): ${c.expired} expired, ${c.critical} critical, ${c.warning} warning, ${c.ok} ok` +
-      ` in ${result.scopesScanned.length} ${scopeNoun}(s)`,
+      ` in ${result.scopesScanned.length + result.scopesFailed.length} ${scopeNoun}(s)` +
+      (result.scopesFailed.length ? ` (${result.scopesFailed.length} not listed completely)` : ''),
   );
   const detail = (code: string, message: string) =>
     message.startsWith(code) ? message : `${code}: ${message}`;
   for (const f of result.scopesFailed) {
-    lines.push(`UNKNOWN: ${scopeNoun} ${f.scope.label} could not be read: ${detail(f.code, f.message)}`);
+    // A region alone is ambiguous across sources: name the scope then.
+    const name = scopeNoun === 'scope' ? f.scope.key : f.scope.label;
+    const what = f.code === SCOPE_INCOMPLETE ? 'was listed only partly' : 'could not be read';
+    lines.push(`UNKNOWN: ${scopeNoun} ${name} ${what}: ${detail(f.code, f.message)}`);
   }
   for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${detail(f.code, f.message)}`);
   return `${lines.join('\n')}\n`;
@@ -270,11 +278,24 @@ export const runScanSource = async (
   const regions = regional ? regionsOf(values.regions, io) : undefined;
   const thresholds = thresholdsOf(values);
   const extra = optionsOf(values.option);
-  const settings: SourceSetting[] = kinds.map((k) => ({
-    kind: k,
-    ...(registry[k]?.regional ? { regions } : {}),
-    ...(extra ? { options: extra } : {}),
-  }));
+  // `scan all` shares one set of options: each kind takes the ones it knows; one nobody knows is a typo.
+  const optionsFor = (k: string): Record<string, string> | undefined => {
+    if (!extra || kinds.length === 1) return extra;
+    const known = SOURCE_OPTION_KEYS[k];
+    const picked = Object.fromEntries(Object.entries(extra).filter(([key]) => !known || known.includes(key)));
+    return Object.keys(picked).length ? picked : undefined;
+  };
+  if (extra && kinds.length > 1) {
+    const nobody = Object.keys(extra).filter((key) =>
+      kinds.every((k) => !SOURCE_OPTION_KEYS[k]?.includes(key)),
+    );
+    if (nobody.length)
+      throw new UsageError(`no source takes the option ${nobody.map((k) => `"${k}"`).join(', ')}`);
+  }
+  const settings: SourceSetting[] = kinds.map((k) => {
+    const options = optionsFor(k);
+    return { kind: k, ...(registry[k]?.regional ? { regions } : {}), ...(options ? { options } : {}) };
+  });
   let sources: ReturnType<typeof buildSources>;
   try {
     sources = buildSources(settings, options.context, registry);

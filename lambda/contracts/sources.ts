@@ -39,6 +39,37 @@ export interface SourceSetting {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The options each built-in kind understands (docs/sources.md). A misspelled option would
+ * otherwise be ignored and the source fall back to its default selection, so settings naming
+ * anything else are refused. Kinds not listed here (plugins of your own) check their own options.
+ */
+export const SOURCE_OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
+  acm: [],
+  iam: ['region', 'usageRegions', 'lookUpUsage'],
+  pca: ['tiersDays', 'criticalDays', 'issuanceValidityDays'],
+  secrets: ['tagKey', 'tagValue', 'prefixes', 'base64', 'concurrency'],
+  ssm: ['tagKey', 'tagValue', 'prefixes', 'base64', 'concurrency'],
+  iot: ['describeConcurrency', 'caCertificates', 'describeBudgetSeconds'],
+};
+
+/** Options of `setting` its kind does not understand (none for kinds without a known list). */
+export const unknownOptions = (setting: SourceSetting): string[] => {
+  const known = SOURCE_OPTION_KEYS[setting.kind];
+  return known ? Object.keys(setting.options ?? {}).filter((k) => !known.includes(k)) : [];
+};
+
+/** Throws naming the unknown options and the known ones. */
+export const checkOptions = (setting: SourceSetting, where: string): void => {
+  const unknown = unknownOptions(setting);
+  if (unknown.length === 0) return;
+  const known = SOURCE_OPTION_KEYS[setting.kind] ?? [];
+  throw new InvalidSourceSettingError(
+    `${where}: ${setting.kind} has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
+      `(${known.length ? `known: ${known.join(', ')}` : 'it takes no options'})`,
+  );
+};
+
 /** Thrown for a sources setting the Lambda or the construct cannot use; the message names the entry. */
 export class InvalidSourceSettingError extends Error {
   override readonly name = 'InvalidSourceSettingError';
@@ -68,7 +99,12 @@ export const parseSourceSettings = (raw: string, where = SOURCES_ENV): SourceSet
   return value.map((entry, i): SourceSetting => {
     const at = `${where}[${i}]`;
     if (!isJsonObject(entry)) throw new InvalidSourceSettingError(`${at} must be an object with a "kind"`);
-    const { kind, regions, options } = entry;
+    const { kind, regions, options, ...rest } = entry;
+    const extra = Object.keys(rest);
+    if (extra.length > 0)
+      throw new InvalidSourceSettingError(
+        `${at} has ${extra.map((k) => JSON.stringify(k)).join(', ')}: a source setting has only kind, regions and options`,
+      );
     if (typeof kind !== 'string' || !SOURCE_KIND_PATTERN.test(kind))
       throw new InvalidSourceSettingError(
         `${at}.kind must match ${SOURCE_KIND_PATTERN.source}, got ${JSON.stringify(kind)}`,
@@ -82,10 +118,12 @@ export const parseSourceSettings = (raw: string, where = SOURCES_ENV): SourceSet
       throw new InvalidSourceSettingError(`${at}.regions must be an array of region names`);
     if (options !== undefined && !isJsonObject(options))
       throw new InvalidSourceSettingError(`${at}.options must be an object`);
-    return {
+    const setting: SourceSetting = {
       kind,
       ...(regions ? { regions: [...new Set(regions as string[])] } : {}),
       ...(options ? { options } : {}),
     };
+    checkOptions(setting, at);
+    return setting;
   });
 };

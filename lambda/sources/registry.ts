@@ -5,7 +5,12 @@
  * its construct binding under lib/sources/ (docs/architecture.md, "Add a source").
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { InvalidSourceSettingError, parseSourceSettings, type SourceSetting } from '../contracts/sources';
+import {
+  checkOptions,
+  InvalidSourceSettingError,
+  parseSourceSettings,
+  type SourceSetting,
+} from '../contracts/sources';
 import type { CertificateSource } from '../core/ports';
 import { AcmSource, defaultAcmClient } from './acm/acm-source';
 import { defaultIamClients, IamSource, iamSourceOptions } from './iam/iam-source';
@@ -102,5 +107,6 @@ export const buildSources = (
       throw new InvalidSourceSettingError(
         `unknown source kind "${setting.kind}"; this build knows ${Object.keys(registry).sort().join(', ')}`,
       );
+    checkOptions(setting, `source "${setting.kind}"`);
     return plugin.create(setting, context);
   });

@@ -73,6 +73,18 @@ describe('watcher:sources context key', () => {
     expect(bySettings?.[0]).toBeInstanceOf(AcmSource);
   });
 
+  it('refuses a misspelled option, or an option outside "options", naming what is known', () => {
+    expect(() =>
+      parseWatcherContext({ 'watcher:sources': [{ kind: 'secrets', options: { prefix: ['tls/'] } }] }),
+    ).toThrow(/watcher:sources\[0\]: secrets has no option "prefix" \(known: tagKey, tagValue, prefixes/);
+    expect(() =>
+      parseWatcherContext({ 'watcher:sources': [{ kind: 'secrets', prefixes: ['tls/'] }] }),
+    ).toThrow(/has "prefixes": a source setting has only kind, regions and options/);
+    expect(() => parseWatcherContext({ 'watcher:sources': [{ kind: 'acm', options: { foo: 1 } }] })).toThrow(
+      /acm has no option "foo" \(it takes no options\)/,
+    );
+  });
+
   it('names the key and the known kinds for an unknown kind, and the bad region for a bad region', () => {
     expect(() => parseWatcherContext({ 'watcher:sources': 'acm,nosuch' })).toThrow(
       /Invalid context "watcher:sources": item 1: unknown source kind "nosuch"; known kinds are acm/,

@@ -62,6 +62,23 @@ describe('cert-watch scan <source>', () => {
     ]);
   });
 
+  it('the table names a failed scope by its key when several sources run, and counts every scope', async () => {
+    const registry = registryWithTestSource(() => ({ records: [record(1, 100)], incomplete: true }));
+    const t = io();
+    expect(
+      await runScanSource('all', [], t.io, {
+        registry: { [TEST_SOURCE_KIND]: registry[TEST_SOURCE_KIND]! },
+        account: async () => 'acct',
+      }),
+    ).toBe(3);
+    expect(t.out()).toContain(
+      '1 certificate(s): 0 expired, 0 critical, 0 warning, 1 ok in 1 scope(s) (1 not listed completely)',
+    );
+    expect(t.out()).toContain(
+      `UNKNOWN: scope ${TEST_SOURCE_KIND}#acct was listed only partly: SCOPE_INCOMPLETE`,
+    );
+  });
+
   it('refuses --regions for a global store and a malformed --option, as usage errors', async () => {
     const registry = registryWithTestSource(() => ({}));
     await expect(
@@ -76,6 +93,21 @@ describe('cert-watch scan <source>', () => {
         account: async () => 'a',
       }),
     ).rejects.toThrow(/--option must be key=value/);
+  });
+
+  it('refuses an option its source does not know instead of falling back to the default selection', async () => {
+    await expect(
+      runScanSource('secrets', ['--regions', 'eu-west-1', '--option', 'prefix=tls/'], io().io, {
+        account: async () => 'a',
+      }),
+    ).rejects.toThrow(
+      /secrets has no option "prefix" \(known: tagKey, tagValue, prefixes, base64, concurrency\)/,
+    );
+    await expect(
+      runScanSource('all', ['--regions', 'eu-west-1', '--option', 'colour=blue'], io().io, {
+        account: async () => 'a',
+      }),
+    ).rejects.toThrow(/no source takes the option "colour"/);
   });
 
   it('`scan --help` lists every source of the registry, `all` and `file`', async () => {
