@@ -5,6 +5,7 @@
  */
 import type { DestinationKind, WebhookDestination } from '../contracts/channels';
 import { isJsonObject } from '../contracts/json';
+import { isSecureOrLoopback } from '../contracts/urls';
 import { formatGoogleChat } from './format/google-chat';
 import { formatSlack } from './format/slack';
 import { formatTeams } from './format/teams';
@@ -40,8 +41,6 @@ export class InvalidWebhookSecretError extends Error {
   override readonly name = 'InvalidWebhookSecretError';
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * The URL from a secret value (the URL itself, or JSON with `url`). HTTPS only, except loopback
  * (local receivers in tests). Errors never include the value.
@@ -64,7 +63,7 @@ export const webhookUrlFrom = (secretValue: string, kind: DestinationKind, secre
       `secret ${secretId} does not hold a webhook URL (or JSON with "url")`,
     );
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (!isSecureOrLoopback(url)) {
     throw new InvalidWebhookSecretError(`secret ${secretId} holds a non-HTTPS webhook URL`);
   }
   if (kind === 'google-chat' && !url.searchParams.has('messageReplyOption')) {

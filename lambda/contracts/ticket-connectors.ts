@@ -4,8 +4,10 @@
  * search lag (the ticket queue's timings are sized from it) and the parser both sides run.
  * Pure data and checks; the connectors themselves live in lambda/channels/tickets.
  */
+
 import { ConfigurationError } from './errors';
 import { isJsonObject } from './json';
+import { isSecureOrLoopback } from './urls';
 
 export const CONNECTOR_KINDS = ['jira', 'servicenow', 'github', 'pagerduty'] as const;
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
@@ -115,8 +117,11 @@ export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): Conne
       } catch {
         throw new ConfigurationError(`${at}.${key} must be a URL, got "${v}"`);
       }
-      if (u.protocol !== 'https:' && u.protocol !== 'http:')
-        throw new ConfigurationError(`${at}.${key} must be an http(s) URL, got "${v}"`);
+      // Credentials travel with every request: clear text only to this machine (local test servers).
+      if (!isSecureOrLoopback(u))
+        throw new ConfigurationError(
+          `${at}.${key} must be an https:// URL (credentials are sent with every request), got "${v}"`,
+        );
       return v.replace(/\/+$/, '');
     };
     const labels = (): string[] | undefined => {

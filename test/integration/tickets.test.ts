@@ -630,6 +630,23 @@ describe('configuration', () => {
     ).toThrow(/TICKET_CONNECTORS\[0\]\.baseUrl/);
   });
 
+  it('refuses a clear-text base URL (credentials ride on every request) except to this machine', () => {
+    const jira = (baseUrl: string) =>
+      JSON.stringify([{ name: 'j', kind: 'jira', secretId: 's', baseUrl, project: 'OPS' }]);
+    expect(() => ticketConfigFromEnv({ TICKET_CONNECTORS: jira('http://acme.atlassian.net') })).toThrow(
+      /TICKET_CONNECTORS\[0\]\.baseUrl must be an https:\/\/ URL \(credentials are sent with every request\)/,
+    );
+    expect(() => ticketConfigFromEnv({ TICKET_CONNECTORS: jira('ftp://acme.atlassian.net') })).toThrow(
+      /https:\/\//,
+    );
+    expect(
+      ticketConfigFromEnv({ TICKET_CONNECTORS: jira('https://acme.atlassian.net') }).connectors,
+    ).toHaveLength(1);
+    expect(ticketConfigFromEnv({ TICKET_CONNECTORS: jira('http://127.0.0.1:8080') }).connectors).toHaveLength(
+      1,
+    );
+  });
+
   it('reads connectors and defaults', () => {
     const c = ticketConfigFromEnv({
       TICKET_CONNECTORS: JSON.stringify([
