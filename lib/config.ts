@@ -46,6 +46,13 @@ export interface EndpointProbeSettings {
    */
   readonly caBundlePem?: string;
   /**
+   * Accept endpoints at link-local addresses (169.254.0.0/16, fe80::/10), where instance metadata
+   * services answer; refused otherwise, so a target list cannot point the prober at them.
+   *
+   * @default false
+   */
+  readonly allowLinkLocal?: boolean;
+  /**
    * @default 512
    */
   readonly memorySizeMb?: number;

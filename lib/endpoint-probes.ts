@@ -8,7 +8,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type EndpointTarget, isStarttlsProtocol, STARTTLS_PROTOCOLS } from '../lambda/contracts/endpoints';
+import {
+  type EndpointTarget,
+  isLinkLocalOrMetadata,
+  isStarttlsProtocol,
+  STARTTLS_PROTOCOLS,
+} from '../lambda/contracts/endpoints';
 import {
   type EndpointProbeSettings,
   heartbeatPeriod,
@@ -57,10 +62,18 @@ const integerIn = (name: string, value: number, min: number, max: number): numbe
 };
 
 /** Checks every endpoint at synth, so a typo fails `cdk synth` instead of every scan. */
-export const validateEndpoints = (endpoints: readonly EndpointTarget[]): EndpointTarget[] => {
+export const validateEndpoints = (
+  endpoints: readonly EndpointTarget[],
+  allowLinkLocal = false,
+): EndpointTarget[] => {
   const seen = new Set<string>();
   return endpoints.map((t, i) => {
     const where = `endpoints[${i}]`;
+    if (!allowLinkLocal && typeof t.host === 'string' && isLinkLocalOrMetadata(t.host)) {
+      throw new InvalidWatcherConfigError(
+        `${where}.host ${t.host} is a link-local address (where instance metadata services answer); set endpointProbes.allowLinkLocal to probe it`,
+      );
+    }
     if (
       typeof t.host !== 'string' ||
       !(HOST.test(t.host) || IPV4.test(t.host) || (t.host.includes(':') && IPV6.test(t.host)))
@@ -110,7 +123,7 @@ export class EndpointProbes extends Construct {
 
   constructor(scope: Construct, id: string, props: EndpointProbesProps) {
     super(scope, id);
-    const endpoints = validateEndpoints(props.endpoints);
+    const endpoints = validateEndpoints(props.endpoints, props.allowLinkLocal);
     if (endpoints.length === 0)
       throw new InvalidWatcherConfigError('endpoints must list at least one endpoint');
     this.endpointCount = endpoints.length;

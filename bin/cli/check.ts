@@ -44,6 +44,7 @@ Options:
   --ca-file <pem>         extra trusted CA certificates (PEM), besides Node's root store
   --concurrency <n>       targets probed at once (default ${DEFAULT_CONCURRENCY})
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
+  --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets (refused by default: metadata services)
   --json                  machine-readable output
   -h, --help              show this help
 
@@ -161,6 +162,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     const defaults: TargetDefaults = {
       ...(values.starttls !== undefined ? { starttls: parseStarttls(values.starttls) } : {}),
       ...(values.servername !== undefined ? { servername: values.servername } : {}),
+      ...(values['allow-link-local'] ? { allowLinkLocal: true } : {}),
     };
     const targets: EndpointTarget[] = positionals.map((p) => parseTargetSpec(p, defaults));
     if (values.file !== undefined)
@@ -226,6 +228,7 @@ const parse = (argv: string[]) =>
       'ca-file': { type: 'string' },
       concurrency: { type: 'string' },
       file: { type: 'string' },
+      'allow-link-local': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -75,7 +75,24 @@ export const parsePort = (value: string, context: string): number => {
 export interface TargetDefaults {
   readonly starttls?: StarttlsOption;
   readonly servername?: string;
+  /**
+   * Accept link-local addresses (169.254.0.0/16, fe80::/10), where cloud instance metadata
+   * services live (169.254.169.254, fd00:ec2::254): refused unless asked for. @default false
+   */
+  readonly allowLinkLocal?: boolean;
 }
+
+/**
+ * Link-local and instance-metadata addresses: a prober in a VPC must not be pointed at the
+ * metadata service by a target list (RFC 3927, RFC 4291 §2.5.6; AWS IMDS at 169.254.169.254 and
+ * fd00:ec2::254).
+ */
+export const isLinkLocalOrMetadata = (host: string): boolean => {
+  const h = host.toLowerCase();
+  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
+  if (!isIPv6(h)) return false;
+  return /^fe[89ab][0-9a-f]?:/.test(h) || h === 'fd00:ec2::254';
+};
 
 const defaultPort = (starttls: StarttlsOption | undefined): number =>
   starttls && starttls !== 'none' ? STARTTLS_DEFAULT_PORTS[starttls] : 443;
@@ -106,6 +123,11 @@ export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): En
         `'${spec}': '${host}' is not a host name or IP address (IPv6 needs [brackets] with a port)`,
       );
     }
+  }
+  if (!defaults.allowLinkLocal && isLinkLocalOrMetadata(host)) {
+    throw new TargetParseError(
+      `'${spec}': ${host} is a link-local address (where instance metadata services answer); refused unless explicitly allowed`,
+    );
   }
   return {
     host,

@@ -123,6 +123,16 @@ describe('endpoint configuration errors fail at synth', () => {
     expect(() => validateEndpoints(endpoints as never)).toThrow(message);
   });
 
+  it('refuses the instance metadata address and link-local targets unless explicitly allowed', () => {
+    expect(() => validateEndpoints([{ host: '169.254.169.254', port: 80 }])).toThrow(
+      /endpoints\[0\]\.host 169\.254\.169\.254 is a link-local address .* set endpointProbes\.allowLinkLocal/,
+    );
+    expect(() => validateEndpoints([{ host: 'fe80::1' }])).toThrow(/link-local/);
+    expect(validateEndpoints([{ host: '169.254.10.20' }], true)).toEqual([
+      { host: '169.254.10.20', port: 443 },
+    ]);
+  });
+
   it('refuses a batch that could outlast Lambda', () => {
     const stack = new Stack(testApp(), 'TooSlow');
     expect(

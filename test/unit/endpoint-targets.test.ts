@@ -81,3 +81,21 @@ describe('parseTargetsFile', () => {
     expect(() => parseTargetsFile(text, name)).toThrow(message);
   });
 });
+
+describe('link-local and metadata addresses', () => {
+  it.each(['169.254.169.254', '169.254.169.254:80', '[fe80::1]:443', '[fd00:ec2::254]:80'])(
+    'refuses %s unless explicitly allowed',
+    (spec) => {
+      expect(() => parseTargetSpec(spec)).toThrow(TargetParseError);
+      expect(() => parseTargetSpec(spec)).toThrow(/link-local address .* refused unless explicitly allowed/);
+      expect(parseTargetSpec(spec, { allowLinkLocal: true }).host).toBe(
+        spec.replace(/^\[|\](:\d+)?$|:\d+$/g, ''),
+      );
+    },
+  );
+
+  it('leaves ordinary private and public addresses and names alone', () => {
+    for (const spec of ['10.0.0.1:443', '192.168.1.10', '[2001:db8::1]:443', 'metadata.example.com'])
+      expect(() => parseTargetSpec(spec)).not.toThrow();
+  });
+});
