@@ -1,6 +1,8 @@
 import { Aws } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { DEFAULT_IOT_OPTIONS, type IotOptions, iotOptions } from '../../lambda/contracts/iot-options';
+import { InvalidSourceSettingError } from '../../lambda/contracts/sources';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
 import {
   acknowledgeWildcards,
@@ -10,8 +12,6 @@ import {
   type SourceBindOptions,
   type SourceSetting,
 } from './source';
-
-const MAX_DESCRIBE_CONCURRENCY = 64;
 
 export interface IotSourceProps {
   /**
@@ -31,6 +31,12 @@ export interface IotSourceProps {
    * @default true
    */
   readonly caCertificates?: boolean;
+  /**
+   * Seconds a region's descriptions may take before the rest of the fleet waits for the next
+   * scan (reported, the scope incomplete); keep it below the inventory timeout.
+   * @default 240
+   */
+  readonly describeBudgetSeconds?: number;
 }
 
 /**
@@ -42,34 +48,27 @@ export interface IotSourceProps {
 export class IotSource implements IWatcherSource {
   readonly kind = 'iot';
   private readonly regions?: readonly string[];
-  private readonly describeConcurrency?: number;
-  private readonly caCertificates: boolean;
+  private readonly options: IotOptions;
 
   /** The binding for a `watcher:sources` setting (`{"kind":"iot","options":{"describeConcurrency":16}}`). */
   static fromSetting(setting: SourceSetting): IotSource {
-    const o = setting.options ?? {};
-    const dc = o.describeConcurrency;
-    const ca = o.caCertificates;
-    return new IotSource({
-      regions: setting.regions,
-      describeConcurrency: typeof dc === 'string' ? Number(dc) : (dc as number | undefined),
-      caCertificates: ca === 'false' ? false : ca === 'true' ? true : (ca as boolean | undefined),
-    });
+    return new IotSource({ regions: setting.regions, ...IotSource.checked(setting.options) });
+  }
+
+  /** The Lambda's own option rules (lambda/contracts/iot-options.ts), as construct errors. */
+  private static checked(options: Readonly<Record<string, unknown>> = {}): IotOptions {
+    try {
+      return iotOptions(options);
+    } catch (error) {
+      if (error instanceof InvalidSourceSettingError) throw new InvalidWatcherConfigError(error.message);
+      throw error;
+    }
   }
 
   constructor(props: IotSourceProps = {}) {
     this.regions = props.regions ? validateRegions(props.regions) : undefined;
-    const dc = props.describeConcurrency;
-    if (dc !== undefined && (!Number.isInteger(dc) || dc < 1 || dc > MAX_DESCRIBE_CONCURRENCY))
-      throw new InvalidWatcherConfigError(
-        `iot describeConcurrency must be a whole number from 1 to ${MAX_DESCRIBE_CONCURRENCY}, got ${dc}`,
-      );
-    if (props.caCertificates !== undefined && typeof props.caCertificates !== 'boolean')
-      throw new InvalidWatcherConfigError(
-        `iot caCertificates must be true or false, got ${JSON.stringify(props.caCertificates)}`,
-      );
-    this.describeConcurrency = dc;
-    this.caCertificates = props.caCertificates ?? true;
+    const { regions: _regions, ...options } = props;
+    this.options = IotSource.checked(options);
   }
 
   bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
@@ -84,7 +83,7 @@ export class IotSource implements IWatcherSource {
         sid: 'IotListCertificates',
         actions: [
           'iot:ListCertificates',
-          ...(this.caCertificates ? ['iot:ListCACertificates'] : []),
+          ...(this.options.caCertificates ? ['iot:ListCACertificates'] : []),
           'iot:ListPrincipalThings',
         ],
         resources: ['*'],
@@ -95,7 +94,7 @@ export class IotSource implements IWatcherSource {
         resources: regions.map((r) => arn(r, 'cert')),
       },
     );
-    if (this.caCertificates)
+    if (this.options.caCertificates)
       grantRead(inventory, {
         sid: 'IotDescribeCaCertificates',
         actions: ['iot:DescribeCACertificate'],
@@ -109,7 +108,7 @@ export class IotSource implements IWatcherSource {
           'permissions; IAM requires Resource "*" for them. Read-only listings.',
       },
       ...regions.flatMap((r) =>
-        (this.caCertificates ? (['cert', 'cacert'] as const) : (['cert'] as const)).map((type) => ({
+        (this.options.caCertificates ? (['cert', 'cacert'] as const) : (['cert'] as const)).map((type) => ({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:${nagRegion(r)}:<AWS::AccountId>:${type}/*]`,
           reason:
             `iot:Describe${type === 'cert' ? 'Certificate' : 'CACertificate'} on this account's ${type === 'cert' ? 'device' : 'CA'} ` +
@@ -118,10 +117,10 @@ export class IotSource implements IWatcherSource {
         })),
       ),
     ]);
-    const settingOptions = {
-      ...(this.describeConcurrency !== undefined ? { describeConcurrency: this.describeConcurrency } : {}),
-      ...(this.caCertificates ? {} : { caCertificates: false }),
-    };
+    // Only what differs from the defaults travels in WATCHER_SOURCES.
+    const settingOptions = Object.fromEntries(
+      Object.entries(this.options).filter(([k, v]) => DEFAULT_IOT_OPTIONS[k as keyof IotOptions] !== v),
+    );
     return {
       kind: this.kind,
       regions,

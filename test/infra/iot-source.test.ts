@@ -114,6 +114,16 @@ describe('IoT Core source binding', () => {
   it('refuses a describeConcurrency IoT could never honour, naming the value', () => {
     expect(() => new IotSource({ describeConcurrency: 0 })).toThrow(InvalidWatcherConfigError);
     expect(() => new IotSource({ describeConcurrency: 500 })).toThrow(/from 1 to 64, got 500/);
+    expect(() => new IotSource({ describeBudgetSeconds: 1000 })).toThrow(
+      /describeBudgetSeconds .* from 1 to 900/,
+    );
+    // The same rules from a watcher:sources setting, and a budget the Lambda receives.
+    expect(() => IotSource.fromSetting({ kind: 'iot', options: { describeConcurrency: 'fast' } })).toThrow(
+      InvalidWatcherConfigError,
+    );
+    const setting = IotSource.fromSetting({ kind: 'iot', options: { describeBudgetSeconds: 600 } });
+    const { stack } = watcherStack({ sources: [setting] }, { stackName: 'IotBudget' });
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('\\"describeBudgetSeconds\\":600');
   });
 });
 
