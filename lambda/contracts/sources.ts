@@ -39,6 +39,10 @@ export interface SourceSetting {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
+/** The tag that selects a secret or parameter by default (sources `secrets` and `ssm`). */
+export const DEFAULT_WATCH_TAG_KEY = 'cert-watch:watch';
+export const DEFAULT_WATCH_TAG_VALUE = 'true';
+
 /**
  * The options each built-in kind understands (docs/sources.md). A misspelled option would
  * otherwise be ignored and the source fall back to its default selection, so settings naming

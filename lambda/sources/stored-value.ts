@@ -7,7 +7,12 @@
  * sizes and counts.
  */
 import type { X509Certificate } from 'node:crypto';
-import { InvalidSourceSettingError, scopeKeyOf } from '../contracts/sources';
+import {
+  DEFAULT_WATCH_TAG_KEY,
+  DEFAULT_WATCH_TAG_VALUE,
+  InvalidSourceSettingError,
+  scopeKeyOf,
+} from '../contracts/sources';
 import type { CertificateRecord } from '../core/certificate';
 import type { CertificateSource, ItemError, Scope, ScopeReader } from '../core/ports';
 import { errorCode, errorMessage } from '../core/scan';
@@ -16,8 +21,9 @@ import { certificatesIn } from './pem';
 import { recordFromCertInfo } from './x509-record';
 
 /** The tag that selects a secret or parameter by default (lib/sources/secrets.ts grants by the same). */
-export const DEFAULT_TAG_KEY = 'cert-watch:watch';
-export const DEFAULT_TAG_VALUE = 'true';
+/** The default selecting tag (lambda/contracts/sources.ts), shared with the construct. */
+export const DEFAULT_TAG_KEY = DEFAULT_WATCH_TAG_KEY;
+export const DEFAULT_TAG_VALUE = DEFAULT_WATCH_TAG_VALUE;
 /** Secrets Manager's largest value (SecretString or SecretBinary); Parameter Store's is 8 KiB. */
 export const MAX_STORED_VALUE_BYTES = 65_536;
 export const DEFAULT_READ_CONCURRENCY = 8;

@@ -2,6 +2,7 @@ import { Aws, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { DEFAULT_WATCH_TAG_KEY, DEFAULT_WATCH_TAG_VALUE } from '../../lambda/contracts/sources';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
 import {
   acknowledgeWildcards,
@@ -12,9 +13,7 @@ import {
   type SourceSetting,
 } from './source';
 
-/** The tag that selects a secret or parameter by default (the Lambda's lambda/sources/stored-value.ts reads the same). */
-export const DEFAULT_WATCH_TAG_KEY = 'cert-watch:watch';
-export const DEFAULT_WATCH_TAG_VALUE = 'true';
+export { DEFAULT_WATCH_TAG_KEY, DEFAULT_WATCH_TAG_VALUE };
 
 // Prefixes become resource ARNs: no IAM wildcard may slip in.
 const PREFIX_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { InvalidSourceSettingError } from '../../lambda/contracts/sources';
 import {
   certificatesInStoredValue,
-  DEFAULT_TAG_KEY,
   MAX_STORED_VALUE_BYTES,
   readFailure,
   recordsFromStoredValue,
   storedValueOptions,
 } from '../../lambda/sources/stored-value';
-import { DEFAULT_WATCH_TAG_KEY, DEFAULT_WATCH_TAG_VALUE } from '../../lib/sources/secrets';
 import { createChain, daysFrom, type GeneratedChain } from '../support/certs';
 import { keyMaterialIn } from '../support/key-material';
 
@@ -164,11 +162,11 @@ describe('recordsFromStoredValue', () => {
 describe('storedValueOptions', () => {
   it('selects by the default tag, the same the construct grants by', () => {
     expect(storedValueOptions('secrets')).toEqual({
-      selection: { by: 'tag', key: DEFAULT_TAG_KEY, value: 'true' },
+      // The documented default tag (docs/sources.md), which the construct grants on too.
+      selection: { by: 'tag', key: 'cert-watch:watch', value: 'true' },
       base64: false,
       concurrency: 8,
     });
-    expect([DEFAULT_WATCH_TAG_KEY, DEFAULT_WATCH_TAG_VALUE]).toEqual([DEFAULT_TAG_KEY, 'true']);
   });
 
   it('takes CLI strings and construct values alike', () => {
