@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ACCOUNT_ENV, SOURCE_KIND_PATTERN, SOURCES_ENV } from '../lambda/contracts/sources';
+import { ACCOUNT_ENV, SOURCE_KIND_PATTERN } from '../lambda/contracts/sources';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_ARCHIVE_RETENTION,
@@ -34,11 +34,11 @@ import {
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
-import { deadLetterAlarm, functionErrorsAlarm, notifyOps } from './ops-alarms';
+import { deadLetterAlarm, notifyOps } from './ops-alarms';
+import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
 import type { IWatcherSource } from './sources/source';
 import { lifecycleEnvironment, StateTable } from './state-table';
-import { WatcherFunction } from './watcher-function';
 
 /** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
 export type WatcherMetricName =
@@ -67,13 +67,16 @@ export class CertificateExpiryWatcher extends Construct {
   readonly archive: events.Archive;
   /** Receives the watcher's health alarms. */
   readonly opsTopic: sns.ITopic;
-  /** The scheduled inventory scan of every source. */
+  /** The scan fan-out: the planner, and a queue and worker per source kind (docs/organizations.md). */
+  readonly scan: ScanFanout;
+  /** The scheduled scan planner (`scan.planner`); the scopes are listed by `scan.workers`. */
   readonly inventoryFunction: lambda.IFunction;
   /** Asynchronous scan invocations that failed every retry (from Lambda or the schedule target). */
   readonly deadLetterQueue: sqs.IQueue;
   readonly scheduleRule: events.Rule;
-  /** ALARM when no scan succeeded within 1.5 × the scan interval. */
+  /** ALARM when no scan period completed without a failed scope within 1.5 × the scan interval. */
   readonly heartbeatAlarm: cloudwatch.Alarm;
+  /** ALARM when the planner or a scan worker failed. */
   readonly inventoryErrorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /** Value of the `Watcher` dimension on the watcher's metrics: `<stack name>/<construct path in the stack>`. */
@@ -113,6 +116,7 @@ export class CertificateExpiryWatcher extends Construct {
     const lifecycleEnv = lifecycleEnvironment(props.lifecycle ?? {}, { tiersDays, criticalDays });
     validateAlertFanoutSettings(props);
     const sources = validateSources(props.sources ?? [new AcmSource()]);
+    const organization = resolveOrganizationScan(props);
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -139,14 +143,13 @@ export class CertificateExpiryWatcher extends Construct {
     });
     this.deadLetterQueue = deadLetterQueue;
 
-    const inventory = new WatcherFunction(this, 'Inventory', {
-      entry: 'lambda/handlers/inventory.ts',
-      description: `Lists certificates (${sources.map((x) => x.kind).join(', ')}) and puts expiry events on the watcher bus`,
+    const scan = new ScanFanout(this, 'Scan', {
+      sources,
+      regions,
+      ...organization,
       timeout,
       memorySizeMb,
       logRetention: props.logRetention,
-      deadLetterQueue,
-      retryAttempts: 2,
       environment: {
         EVENT_BUS_NAME: this.bus.eventBusName,
         EVENT_SOURCE: this.eventSource,
@@ -158,17 +161,18 @@ export class CertificateExpiryWatcher extends Construct {
         STATE_TABLE_NAME: this.stateTable.tableName,
         ...lifecycleEnv,
       },
+      bus: this.bus,
+      stateTable: state,
+      deadLetterQueue,
+      opsTopic: this.opsTopic,
     });
-    this.inventoryFunction = inventory;
-    state.grantLifecycle(inventory);
-    const settings = sources.map((source) => source.bind(this, inventory, { regions }));
-    inventory.addEnvironment(SOURCES_ENV, stack.toJsonString(settings));
-    this.bus.grantPutEventsTo(inventory);
+    this.scan = scan;
+    this.inventoryFunction = scan.planner;
 
     this.scheduleRule = new events.Rule(this, 'Schedule', {
-      description: `Runs the certificate inventory every ${this.scanInterval.toHumanString()}`,
+      description: `Plans a certificate scan period every ${this.scanInterval.toHumanString()}`,
       schedule: events.Schedule.rate(this.scanInterval),
-      targets: [new targets.LambdaFunction(inventory, { retryAttempts: 2, deadLetterQueue })],
+      targets: [new targets.LambdaFunction(scan.planner, { retryAttempts: 2, deadLetterQueue })],
     });
 
     const period = heartbeatPeriod(this.scanInterval);
@@ -182,15 +186,7 @@ export class CertificateExpiryWatcher extends Construct {
       datapointsToAlarm: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.inventoryErrorsAlarm = functionErrorsAlarm(
-      this,
-      'InventoryErrorsAlarm',
-      { inventory },
-      {
-        opsTopic: this.opsTopic,
-        description: 'The certificate inventory function failed (it retries twice, then dead-letters).',
-      },
-    );
+    this.inventoryErrorsAlarm = scan.errorsAlarm;
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', deadLetterQueue, {
       opsTopic: this.opsTopic,
       description:

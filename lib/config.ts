@@ -7,6 +7,7 @@ import type { EndpointTarget } from '../lambda/contracts/endpoints';
 import type { LifecycleConfig } from '../lambda/contracts/lifecycle-config';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/contracts/thresholds';
 import type { ConnectorConfig } from '../lambda/contracts/ticket-connectors';
+import type { OrganizationScanProps } from './organization-scan-props';
 import type { IWatcherSource } from './sources/source';
 
 /** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
@@ -170,7 +171,7 @@ export interface AlertFanoutSettings {
 }
 
 /** Configuration of one {@link CertificateExpiryWatcher}. Every prop is optional. */
-export interface CertificateExpiryWatcherProps extends AlertFanoutSettings {
+export interface CertificateExpiryWatcherProps extends AlertFanoutSettings, OrganizationScanProps {
   /**
    * Regions the regional sources scan (each source may narrow them). Add `us-east-1` for
    * CloudFront's ACM certificates.
@@ -246,13 +247,13 @@ export interface CertificateExpiryWatcherProps extends AlertFanoutSettings {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Timeout of one inventory scan over all regions.
+   * Timeout of one scope's scan (a source in one account and region) by its scan worker.
    *
    * @default Duration.minutes(5)
    */
   readonly inventoryTimeout?: Duration;
   /**
-   * Memory of the inventory function, in MB.
+   * Memory of each scan worker function, in MB.
    *
    * @default 512
    */

@@ -77,6 +77,13 @@ export interface WatcherFunctionProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** @default - a new security group allowing all outbound traffic */
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * IAM path of the execution role (e.g. `/cert-expiry-watcher/` for the scan roles member
+   * accounts trust).
+   *
+   * @default '/'
+   */
+  readonly rolePath?: string;
 }
 
 /**
@@ -98,6 +105,7 @@ export class WatcherFunction extends nodejs.NodejsFunction {
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${scope.node.path}/${id}`,
+      path: props.rolePath,
     });
     logGroup.grantWrite(role);
 

@@ -13,6 +13,21 @@ export const TTL_ATTRIBUTE = 'ttl';
  * no location (an ARN or `host:port@address`) starts with it, and they have no `scope`.
  */
 export const TICKET_ITEM_PREFIX = 'ticket#';
+/**
+ * Partition key prefixes of the coverage items (lambda/sinks/state/coverage-store.ts): one
+ * `coverage#<scope key>` per scope ever expected (GSI partition {@link COVERAGE_INDEX_SCOPE}) and
+ * one `period#<scan id>` per scan period, with `period#current` naming the latest.
+ */
+export const COVERAGE_ITEM_PREFIX = 'coverage#';
+export const PERIOD_ITEM_PREFIX = 'period#';
+/** The `scope` attribute of every coverage item: one GSI Query lists them all. */
+export const COVERAGE_INDEX_SCOPE = 'coverage#';
+
+/** Items of the table that are not certificate locations (the CLI's `status` skips them). */
+export const isBookkeepingItem = (pk: string): boolean =>
+  pk.startsWith(TICKET_ITEM_PREFIX) ||
+  pk.startsWith(COVERAGE_ITEM_PREFIX) ||
+  pk.startsWith(PERIOD_ITEM_PREFIX);
 
 /** The table's key schema: CDK creates the table from it, the adapters and tests rely on it. */
 export const STATE_TABLE_SCHEMA = {

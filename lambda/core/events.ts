@@ -10,7 +10,8 @@ import type { Evaluation, Severity } from './evaluate';
  * Version of every event detail on the bus (docs/events.md, "Versions"). 2.0: `source` is any
  * source kind, and the heartbeat names scopes (`scopesScanned`, `scopesFailed[].scope`), not regions.
  */
-export const SCHEMA_VERSION = '2.0';
+/** 2.1 (additive): `Scan Completed` carries `coverage` and `scopesSkipped`; the `Coverage Gap` detail-type. */
+export const SCHEMA_VERSION = '2.1';
 export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
 
 export const DetailType = {
@@ -24,6 +25,8 @@ export const DetailType = {
   ScanCompleted: 'Scan Completed',
   /** Many certificates of one scope made the same transition in one scan (lambda/lifecycle/fleet-groups.ts). */
   CertificateGroup: 'Certificate Group',
+  /** A scope without a successful scan for several periods in a row (lambda/core/coverage.ts). */
+  CoverageGap: 'Coverage Gap',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -94,6 +97,19 @@ export interface ScanCompletedDetail {
   readonly scopesScanned: string[];
   /** Scopes that could not be listed, or not completely (code SCOPE_INCOMPLETE). */
   readonly scopesFailed: ScopeError[];
+  /** Scopes not scanned on purpose (code REGION_NOT_ENABLED: an opt-in region the account has not enabled). */
+  readonly scopesSkipped?: ScopeError[];
+  /**
+   * The period's exact coverage of this source (the scope lists above are cut to 500 entries each):
+   * scopes expected, scanned, failed, skipped, and the accounts they belong to.
+   */
+  readonly coverage?: {
+    readonly expected: number;
+    readonly scanned: number;
+    readonly failed: number;
+    readonly skipped: number;
+    readonly accounts: number;
+  };
   readonly counts: SeverityCounts;
   /** Certificate events this scan put on the bus (the heartbeat itself excluded). */
   readonly eventsPublished: number;

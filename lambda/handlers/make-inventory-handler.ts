@@ -5,22 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT_ENV, parseSourceSettings, SOURCES_ENV, type SourceSetting } from '../contracts/sources';
+import { addCounts, heartbeatsForPeriod, type ScopeOutcome, ZERO_COUNTS } from '../core/coverage';
 import type { Thresholds } from '../core/evaluate';
 import { DEFAULT_THRESHOLDS, validateThresholds } from '../core/evaluate';
-import {
-  type BusEvent,
-  certificateEvent,
-  DEFAULT_EVENT_SOURCE,
-  type ScopeError,
-  type SeverityCounts,
-  scanCompletedEvent,
-} from '../core/events';
+import { DEFAULT_EVENT_SOURCE, type ScopeError, type SeverityCounts } from '../core/events';
 import type { CertificateSource, Logger } from '../core/ports';
-import { countSeverities, isReported, runScan, type ScanResult, toScopeError } from '../core/scan';
-import type { LifecycleConfig } from '../lifecycle/model';
-import { type LifecycleStore, processScan } from '../lifecycle/run-lifecycle';
+import { mapLimit } from '../core/scan';
 import { type Env, numberEnv, numberListEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
+import { type LifecycleWiring, type Publisher, scanScope } from './scan-scope';
 
 export interface InventoryConfig {
   readonly busName: string;
@@ -47,15 +40,7 @@ export const inventoryConfigFromEnv = (env: Env): InventoryConfig => ({
   watcherId: env.WATCHER_ID?.trim() || 'default',
 });
 
-export interface Publisher {
-  publish(events: readonly BusEvent[]): Promise<{ published: number }>;
-}
-
-/** The watcher's memory: with it, only transitions reach the bus (see docs/lifecycle.md). */
-export interface LifecycleWiring {
-  readonly store: LifecycleStore;
-  readonly config: LifecycleConfig;
-}
+export type { LifecycleWiring, Publisher };
 
 export interface InventoryDeps {
   readonly config: InventoryConfig;
@@ -82,37 +67,6 @@ export interface InventorySummary {
   readonly eventsPublished: number;
 }
 
-/** Stateless events: one per reported certificate. */
-export const certificateEventsForScan = (result: ScanResult): BusEvent[] =>
-  result.certificates
-    .filter((c) => isReported(c.evaluation))
-    .map((c) => certificateEvent(c.record, c.evaluation, { scanId: result.scanId, now: result.startedAt }));
-
-/**
- * The heartbeats: one per source kind per scan (also when its scopes failed), each with its own
- * scopes and counts, so a consumer sees every source's coverage.
- */
-export const heartbeatsForScan = (
-  result: ScanResult,
-  kinds: readonly string[],
-  eventsPublished: number,
-): BusEvent[] =>
-  kinds.map((kind) => {
-    const certificates = result.certificates.filter((c) => c.record.source === kind);
-    return scanCompletedEvent({
-      scanId: result.scanId,
-      source: kind,
-      startedAt: result.startedAt.toISOString(),
-      finishedAt: result.finishedAt.toISOString(),
-      durationMs: result.finishedAt.getTime() - result.startedAt.getTime(),
-      scopesScanned: result.scopesScanned.filter((s) => s.kind === kind).map((s) => s.key),
-      scopesFailed: result.scopesFailed.filter((f) => f.scope.kind === kind).map(toScopeError),
-      counts: countSeverities(certificates),
-      // Of the whole run: the lifecycle publishes every source's transitions together.
-      eventsPublished,
-    });
-  });
-
 export const makeInventoryHandler = (deps: InventoryDeps) => {
   const clock = deps.clock ?? (() => new Date());
   return async (event?: { id?: string }): Promise<InventorySummary> => {
@@ -122,40 +76,35 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
     const readers = deps.sources.flatMap((source) =>
       source.scopes(deps.config.account).map((scope) => source.reader(scope)),
     );
-    const result = await runScan(readers, {
-      scanId,
-      now,
-      thresholds: deps.config.thresholds,
-      clock,
-      logger: deps.logger,
-      scopeConcurrency: deps.scopeConcurrency,
-    });
-    const metrics = {
-      ScanSucceeded: result.scopesFailed.length === 0 ? 1 : 0,
-      ScopesFailed: result.scopesFailed.length,
-      CertificatesTotal: result.counts.total,
-      CertificatesExpiring: result.counts.warning + result.counts.critical,
-      CertificatesExpired: result.counts.expired,
-    };
-    let eventsPublished: number;
-    try {
-      if (deps.lifecycle) {
-        // Transitions only; the lifecycle publishes them through its outbox (at least once, deduplicated by id).
-        const lifecycle = await processScan(
-          { ...deps.lifecycle, publisher: deps.publisher, now, clock, logger: deps.logger },
-          result,
-        );
-        eventsPublished = lifecycle.eventsPublished;
-      } else {
-        const events = certificateEventsForScan(result);
-        await deps.publisher.publish(events);
-        eventsPublished = events.length;
+    const scopeDeps = { ...deps, thresholds: deps.config.thresholds, clock };
+    const outcomes: ScopeOutcome[] = [];
+    const publishFailures: unknown[] = [];
+    await mapLimit(readers, deps.scopeConcurrency ?? 8, async (reader) => {
+      try {
+        outcomes.push(await scanScope(scopeDeps, reader, { scanId, now }));
+      } catch (error) {
+        publishFailures.push(error);
       }
+    });
+    const order = new Map(readers.map((r, i) => [r.scope.key, i]));
+    outcomes.sort((a, b) => (order.get(a.scope) ?? 0) - (order.get(b.scope) ?? 0));
+    const counts = outcomes.reduce((sum, o) => addCounts(sum, o.counts), ZERO_COUNTS);
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    const metrics = {
+      ScanSucceeded: failed.length === 0 ? 1 : 0,
+      ScopesFailed: failed.length,
+      CertificatesTotal: counts.total,
+      CertificatesExpiring: counts.warning + counts.critical,
+      CertificatesExpired: counts.expired,
+    };
+    const eventsPublished = outcomes.reduce((sum, o) => sum + o.eventsPublished, 0);
+    try {
+      if (publishFailures.length > 0) throw publishFailures[0];
       await deps.publisher.publish(
-        heartbeatsForScan(
-          result,
+        heartbeatsForPeriod(
+          outcomes,
           deps.sources.map((s) => s.kind),
-          eventsPublished,
+          { scanId, startedAt: now, finishedAt: clock() },
         ),
       );
     } catch (error) {
@@ -169,9 +118,13 @@ export const makeInventoryHandler = (deps: InventoryDeps) => {
     deps.metrics(metrics);
     const summary: InventorySummary = {
       scanId,
-      counts: result.counts,
-      scopesScanned: result.scopesScanned.map((s) => s.key),
-      scopesFailed: result.scopesFailed.map(toScopeError),
+      counts,
+      scopesScanned: outcomes.filter((o) => o.status === 'scanned').map((o) => o.scope),
+      scopesFailed: failed.map((o) => ({
+        scope: o.scope,
+        code: o.code ?? 'OTHER',
+        message: o.message ?? '',
+      })),
       eventsPublished,
     };
     deps.logger.info('scan completed', { ...summary });

@@ -3,6 +3,14 @@
  * connection and request timeouts, then the registry's `SourceContext.clientOverrides` (endpoint,
  * credentials or region) on top.
  */
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/** What every AWS SDK client of a source gets on top of its own defaults (endpoint, credentials). */
+export interface ClientOverrides {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
 
 /** The shared settings, before the overrides. */
 export const SDK_CLIENT_DEFAULTS = {

@@ -56,20 +56,20 @@ export interface Statement {
   Condition?: unknown;
 }
 
-/** The statements of the inventory function's role policies. */
+/** The statements of the scan workers' role policies (every source's grants). */
 export const inventoryStatements = (template: Template): Statement[] =>
   Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([id]) => id.startsWith('WatcherInventory'))
+    .filter(([id]) => /^WatcherScan.+Worker/.test(id))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 
 /** Every action the statements name. */
 export const actionsOf = (statements: Statement[]): string[] =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-/** The inventory function's WATCHER_SOURCES setting, parsed. */
+/** The scan planner's WATCHER_SOURCES setting (every source), parsed. */
 export const inventorySources = (template: Template): unknown => {
   const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
-    id.startsWith('WatcherInventory'),
+    id.startsWith('WatcherScanPlanner'),
   );
   return JSON.parse(fn?.[1].Properties.Environment.Variables.WATCHER_SOURCES);
 };

@@ -64,8 +64,15 @@ export interface MotoOptions {
    * lets two concurrent conditional PutItem calls both succeed). For concurrency-control tests.
    */
   readonly serialized?: boolean;
+  /**
+   * Role names that, as in AWS, can be assumed only where the role exists (moto otherwise lets any
+   * role ARN be assumed): for "the member role is missing in this account" (moto-org.py).
+   */
+  readonly strictRoleNames?: readonly string[];
   readonly timeoutMs?: number;
 }
+
+const ORGANIZATION_LAUNCHER = join(__dirname, 'moto-org.py');
 
 const SERIALIZED_LAUNCHER = join(__dirname, 'moto-serialized.py');
 
@@ -78,9 +85,14 @@ export const startMoto = async (options: MotoOptions = {}): Promise<Moto> => {
       ? spawn('python3', [SERIALIZED_LAUNCHER, '127.0.0.1', String(port)], {
           stdio: ['ignore', 'ignore', 'pipe'],
         })
-      : spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
+      : options.strictRoleNames
+        ? spawn('python3', [ORGANIZATION_LAUNCHER, '127.0.0.1', String(port)], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: { ...process.env, MOTO_STRICT_ROLE_NAMES: options.strictRoleNames.join(',') },
+          })
+        : spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-4000);

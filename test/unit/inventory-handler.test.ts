@@ -72,12 +72,21 @@ describe('inventory handler', () => {
       'us-east-1': [cert('us-east-1', 4, 20)],
     });
     const summary = await h.handler({ id: 'evt-1' });
-    expect(h.published.map((e) => e.detailType)).toEqual([
-      'Certificate Expired',
-      'Certificate Expiring',
-      'Certificate Expiring',
-      'Scan Completed',
+    // Each scope publishes as soon as it is listed (scopes run concurrently); the heartbeat comes last.
+    expect(h.published.at(-1)?.detailType).toBe('Scan Completed');
+    const certificates = h.published
+      .slice(0, -1)
+      .map((e) => [e.detailType, (e.detail as { certificate: { id: string } }).certificate.id]);
+    expect(certificates.sort()).toEqual([
+      ['Certificate Expired', cert('eu-west-1', 3, -1).id],
+      ['Certificate Expiring', cert('eu-west-1', 2, 3).id],
+      ['Certificate Expiring', cert('us-east-1', 4, 20).id],
     ]);
+    expect(h.published.at(-1)?.detail).toMatchObject({
+      coverage: { expected: 2, scanned: 2, failed: 0, skipped: 0, accounts: 1 },
+      counts: { total: 4, ok: 1, warning: 1, critical: 1, expired: 1 },
+      eventsPublished: 3,
+    });
     for (const e of h.published) assertValidEvent(e.detailType, e.detail);
     expect(summary).toMatchObject({
       scanId: 'evt-1',

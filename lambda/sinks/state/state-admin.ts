@@ -10,7 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { TICKET_ITEM_PREFIX } from '../../contracts/state-table';
+import { isBookkeepingItem } from '../../contracts/state-table';
 import { type Ack, type TrackedState, validateAck } from '../../lifecycle/model';
 import { isConditionFailure, stateFromItem } from './dynamodb-state-store';
 
@@ -37,7 +37,7 @@ export class DynamoDbStateAdmin {
         new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: start }),
       );
       for (const item of res.Items ?? []) {
-        if (item.pk?.S?.startsWith(TICKET_ITEM_PREFIX)) continue; // the ticket channel's, not a location
+        if (isBookkeepingItem(item.pk?.S ?? '')) continue; // tickets' and coverage's items, not locations
         out.push(stateFromItem(unmarshall(item)));
       }
       start = res.LastEvaluatedKey;
