@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CloseAccountCommand,
@@ -36,6 +37,7 @@ import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/events';
 import type { Logger } from '../../lambda/core/ports';
 import { makePlanHandler } from '../../lambda/handlers/make-plan-handler';
 import { makeScanWorkerHandler } from '../../lambda/handlers/make-scan-worker-handler';
+import type { Publisher } from '../../lambda/handlers/scan-scope';
 import { lifecycleConfig } from '../../lambda/lifecycle/model';
 import { EventBusPublisher } from '../../lambda/sinks/bus/event-bus-publisher';
 import { SqsBatchSender } from '../../lambda/sinks/queue/sqs-batch-sender';
@@ -183,6 +185,8 @@ export interface PeriodOnMotoOptions {
   readonly accounts: AccountsSetting;
   readonly plugins?: SourceRegistry;
   readonly gapPeriods?: number;
+  /** Wraps the bus publisher (fault injection: a bus that refuses some events). */
+  readonly publisher?: (bus: Publisher) => Publisher;
   /** The Account Management API (startAccountApi); without it the opt-in status is unknown, as on moto. */
   readonly accountApiEndpoint?: string;
   readonly logger?: Logger;
@@ -213,10 +217,11 @@ export const scanFanoutOnMoto = async (moto: Moto, o: PeriodOnMotoOptions) => {
     queues[s.kind] = q.QueueUrl ?? '';
   }
   const logger: Logger = o.logger ?? { info: () => {}, warn: () => {}, error: () => {} };
-  const publisher = new EventBusPublisher(
+  const bus = new EventBusPublisher(
     { busName: `${o.name}-bus`, source: DEFAULT_EVENT_SOURCE },
-    new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(moto.clientConfig(o.home)),
+    new EventBridgeClient(moto.clientConfig(o.home)),
   );
+  const publisher = o.publisher ? o.publisher(bus) : bus;
   const coverage = new DynamoDbCoverageStore({ tableName }, dynamodb);
   const metrics: Record<string, number>[] = [];
   const plan = makePlanHandler({
@@ -298,5 +303,5 @@ export const scanFanoutOnMoto = async (moto: Moto, o: PeriodOnMotoOptions) => {
     }
     return { invocations, failures };
   };
-  return { plan, drain, capture, coverage, metrics, queues, tableName };
+  return { plan, drain, capture, coverage, metrics, queues, tableName, sqs };
 };
