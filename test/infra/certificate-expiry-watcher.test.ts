@@ -26,13 +26,13 @@ describe('CertificateExpiryWatcher with default props', () => {
     assemblyDir = built.app.synth().directory;
   });
 
-  it('runs the inventory on a 6-hour schedule, retrying into the dead-letter queue', () => {
+  it('runs the scan planner on a 6-hour schedule, retrying into the dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(6 hours)',
       State: 'ENABLED',
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherInventory[0-9A-F]{8}$'), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherScanPlanner[0-9A-F]{8}$'), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 2 },
           DeadLetterConfig: {
             Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherDeadLetterQueue'), 'Arn'] },
@@ -51,29 +51,40 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
-  it('runs the inventory on Node.js 24 on arm64 with every environment variable the handler reads', () => {
+  it('runs the planner and the ACM scan worker on Node.js 24 on arm64 with every environment variable the handlers read', () => {
+    const shared = {
+      EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^WatcherBus') },
+      EVENT_SOURCE: 'cert-expiry-watcher',
+      WATCHER_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+      WATCHER_SOURCES: {
+        'Fn::Join': ['', ['[{"kind":"acm","regions":["', { Ref: 'AWS::Region' }, '"]}]']],
+      },
+      WATCHER_ACCOUNTS: '{"mode":"self"}',
+      MEMBER_ROLE_NAME: 'cert-expiry-watcher-reader',
+      WATCHER_PARTITION: { Ref: 'AWS::Partition' },
+      COVERAGE_GAP_PERIODS: '3',
+      TIERS_DAYS: '30,14,7,3,1',
+      CRITICAL_DAYS: '7',
+      METRICS_NAMESPACE: 'CertExpiryWatcher',
+      WATCHER_ID: 'TestStack/Watcher',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 300,
       MemorySize: 512,
+      Environment: { Variables: Match.objectLike(shared) },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^WatcherScanAcmWorkerLogGroup') } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
       Environment: {
-        Variables: {
-          EVENT_BUS_NAME: { Ref: Match.stringLikeRegexp('^WatcherBus') },
-          EVENT_SOURCE: 'cert-expiry-watcher',
-          WATCHER_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
-          WATCHER_SOURCES: {
-            'Fn::Join': ['', ['[{"kind":"acm","regions":["', { Ref: 'AWS::Region' }, '"]}]']],
-          },
-          TIERS_DAYS: '30,14,7,3,1',
-          CRITICAL_DAYS: '7',
-          METRICS_NAMESPACE: 'CertExpiryWatcher',
-          WATCHER_ID: 'TestStack/Watcher',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
+        Variables: Match.objectLike({ ...shared, SCAN_QUEUES: Match.anyValue() }),
       },
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^WatcherInventoryLogGroup') } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^WatcherScanPlannerLogGroup') } },
       DeadLetterConfig: {
         TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherDeadLetterQueue'), 'Arn'] },
       },
@@ -82,13 +93,30 @@ describe('CertificateExpiryWatcher with default props', () => {
     expect(watcher.watcherId).toBe('TestStack/Watcher');
   });
 
+  it('feeds the ACM worker from its own encrypted queue, one unit at a time, with bounded concurrency and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 1800,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: 3,
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^WatcherScanAcmWorker[0-9A-F]{8}$') },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 4 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
   it('bundles the handler with source maps and the AWS SDK inside the bundle', () => {
     const bundles = readdirSync(assemblyDir)
       .filter((d) => d.startsWith('asset.'))
       .map((d) => path.join(assemblyDir, d))
       .filter((d) => existsSync(path.join(d, 'index.js')));
-    // The inventory and the alert fan-out.
-    expect(bundles).toHaveLength(2);
+    // The scan planner, the ACM scan worker and the alert fan-out.
+    expect(bundles).toHaveLength(3);
     for (const bundle of bundles) {
       expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
       const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
@@ -99,8 +127,8 @@ describe('CertificateExpiryWatcher with default props', () => {
   });
 
   it('gives the function its own log group with a one-month retention', () => {
-    // The inventory's and the alert fan-out's.
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    // The planner's, the ACM worker's and the alert fan-out's.
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -121,20 +149,26 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
-  it('alarms on inventory errors and on dead-lettered invocations', () => {
+  it('alarms on scan errors (planner and workers together) and on dead-lettered invocations', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [
-        { Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^WatcherInventory[0-9A-F]{8}$') } },
-      ],
-      Statistic: 'Sum',
+    const errors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
+      JSON.stringify(a).includes('"Expression":"planner + acm"'),
+    );
+    expect(errors?.Properties).toMatchObject({
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
       TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^WatcherOpsTopic') }],
     });
+    const metrics = (
+      errors?.Properties.Metrics as {
+        MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: { Ref: string } }[] } };
+      }[]
+    ).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+    expect(metrics.map((m) => m.MetricName)).toEqual(['Errors', 'Errors']);
+    expect(metrics.map((m) => m.Dimensions[0]?.Value.Ref).sort()).toEqual([
+      expect.stringMatching(/^WatcherScanAcmWorker[0-9A-F]{8}$/),
+      expect.stringMatching(/^WatcherScanPlanner[0-9A-F]{8}$/),
+    ]);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -181,9 +215,12 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
-  it('encrypts the dead-letter queue and refuses plain HTTP', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  it('encrypts the dead-letter and scan queues and refuses plain HTTP', () => {
+    // The dead-letter queue and the ACM scan queue.
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue')))
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -193,7 +230,7 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
-  it('grants the inventory exactly ListCertificates, DescribeCertificate, PutEvents, the state table, its own logs and queue', () => {
+  it('grants the ACM worker exactly ListCertificates, DescribeCertificate, PutEvents, the state table, its logs and queue; the planner only its logs, the table, the bus and sending to the queue', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -223,22 +260,41 @@ describe('CertificateExpiryWatcher with default props', () => {
         ]),
       },
     });
-    const actions = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-      .filter(([id]) => id.startsWith('WatcherInventory'))
-      .flatMap(([, p]) => statementsOf(p.Properties.PolicyDocument))
-      .flatMap(actionsOf)
-      .sort();
-    expect(actions).toEqual([
-      'acm:DescribeCertificate',
-      'acm:ListCertificates',
+    const actionsOfRole = (prefix: string) =>
+      Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(([, p]) => statementsOf(p.Properties.PolicyDocument))
+        .flatMap(actionsOf)
+        .sort();
+    const table = [
       'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+    ];
+    expect(actionsOfRole('WatcherScanAcmWorker')).toEqual([
+      'acm:DescribeCertificate',
+      'acm:ListCertificates',
+      ...table,
       'events:PutEvents',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      // Consuming its queue (the event source mapping).
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(actionsOfRole('WatcherScanPlanner')).toEqual([
+      ...table,
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
       'sqs:SendMessage',
     ]);
   });
