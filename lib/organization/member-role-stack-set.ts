@@ -121,7 +121,8 @@ export class WatcherMemberRoleStackSet extends Construct {
       return value;
     };
 
-    this.template = memberRoleTemplate(props);
+    // The app's feature flags shape the template too (e.g. @aws-cdk/aws-iam:minimizePolicies).
+    this.template = memberRoleTemplate(props, this.node.getAllContext());
     this.stackSet = new cloudformation.CfnStackSet(this, 'StackSet', {
       stackSetName,
       description: 'cert-expiry-watcher: the read-only role the watcher assumes in each account',
@@ -158,8 +159,9 @@ export class WatcherMemberRoleStackSet extends Construct {
     const body = JSON.stringify(this.template);
     if (Buffer.byteLength(body) <= TEMPLATE_BODY_MAX_BYTES) return { templateBody: body };
     const dir = mkdtempSync(path.join(tmpdir(), 'cert-watcher-member-template-'));
-    writeFileSync(path.join(dir, 'template.json'), body);
-    return { templateUrl: new s3assets.Asset(this, 'Template', { path: dir }).httpUrl };
+    const file = path.join(dir, 'member-role.template.json');
+    writeFileSync(file, body);
+    return { templateUrl: new s3assets.Asset(this, 'Template', { path: file }).httpUrl };
   }
 
   /** The organization's root id, read at deploy time (a delegated administrator may read it too). */
@@ -194,17 +196,21 @@ export class WatcherMemberRoleStackSet extends Construct {
 }
 
 /**
- * The member role stack synthesized in an app of its own: no bootstrap version parameter or rule,
- * no metadata, and the watcher account and organization id as template parameters.
+ * The member role stack synthesized in an app of its own with the app's context: no bootstrap
+ * version parameter or rule, no metadata, and the watcher account and organization id as template
+ * parameters.
  */
-const memberRoleTemplate = (props: WatcherMemberRoleStackSetProps): Record<string, unknown> => {
+const memberRoleTemplate = (
+  props: WatcherMemberRoleStackSetProps,
+  context: Record<string, unknown>,
+): Record<string, unknown> => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'cert-watcher-member-role-'));
   try {
     const app = new App({
       outdir,
       autoSynth: false,
       analyticsReporting: false,
-      context: { [cxapi.PATH_METADATA_ENABLE_CONTEXT]: false },
+      context: { ...context, [cxapi.PATH_METADATA_ENABLE_CONTEXT]: false },
     });
     const stack = new WatcherMemberRoleStack(app, 'MemberRole', {
       ...props,
