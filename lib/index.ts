@@ -2,6 +2,8 @@ export * from './certificate-expiry-watcher';
 export * from './config';
 export * from './endpoint-probes';
 export * from './fanout';
+export * from './organization/member-role';
+export * from './organization/member-role-stack-set';
 export * from './sources';
 export * from './state-table';
 export * from './watcher-function';

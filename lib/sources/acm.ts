@@ -1,13 +1,10 @@
 import { Aws } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import { validateRegions } from '../config';
 import {
-  acknowledgeWildcards,
-  grantRead,
-  type IWatcherSource,
   nagRegion,
+  ReadOnlySource,
   type SourceBindOptions,
+  type SourceReadAccess,
   type SourceSetting,
 } from './source';
 
@@ -25,28 +22,28 @@ export interface AcmSourceProps {
  * permissions exist for it) and `acm:DescribeCertificate` on this account's certificates in
  * exactly the configured regions.
  */
-export class AcmSource implements IWatcherSource {
+export class AcmSource extends ReadOnlySource {
   readonly kind = 'acm';
   private readonly regions?: readonly string[];
 
   constructor(props: AcmSourceProps = {}) {
+    super();
     this.regions = props.regions ? validateRegions(props.regions) : undefined;
   }
 
-  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
-    const regions = [...(this.regions ?? options.regions)];
+  readAccess(options: SourceBindOptions): SourceReadAccess {
+    const regions = this.regions ?? options.regions;
     // Certificate ids are random and appear whenever someone requests or imports a certificate, so
     // the certificate part must be a wildcard; region and account are pinned.
-    grantRead(
-      inventory,
+    const grants = [
       { sid: 'AcmListCertificates', actions: ['acm:ListCertificates'], resources: ['*'] },
       {
         sid: 'AcmDescribeCertificates',
         actions: ['acm:DescribeCertificate'],
         resources: regions.map((r) => `arn:${Aws.PARTITION}:acm:${r}:${Aws.ACCOUNT_ID}:certificate/*`),
       },
-    );
-    acknowledgeWildcards(inventory, [
+    ];
+    const acknowledgments = [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -58,7 +55,11 @@ export class AcmSource implements IWatcherSource {
           "acm:DescribeCertificate on this account's certificates in a configured region: certificate ids are random and " +
           'unknown at deploy time. Read-only metadata, no private keys.',
       })),
-    ]);
-    return { kind: this.kind, regions };
+    ];
+    return { grants, acknowledgments };
+  }
+
+  protected setting(options: SourceBindOptions): SourceSetting {
+    return { kind: this.kind, regions: [...(this.regions ?? options.regions)] };
   }
 }

@@ -1,12 +1,10 @@
 import { Aws } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
 import {
-  acknowledgeWildcards,
-  grantRead,
-  type IWatcherSource,
+  type ReadGrant,
+  ReadOnlySource,
   type SourceBindOptions,
+  type SourceReadAccess,
   type SourceSetting,
 } from './source';
 
@@ -38,7 +36,7 @@ export interface IamSourceProps {
  * CloudFront and Elastic Load Balancing describe/list actions. All read-only; IAM never returns a
  * server certificate's private key.
  */
-export class IamSource implements IWatcherSource {
+export class IamSource extends ReadOnlySource {
   readonly kind = 'iam';
   private readonly usageRegions?: readonly string[];
   private readonly lookUpUsage: boolean;
@@ -64,15 +62,14 @@ export class IamSource implements IWatcherSource {
   }
 
   constructor(props: IamSourceProps = {}) {
+    super();
     this.usageRegions = props.usageRegions ? validateRegions(props.usageRegions) : undefined;
     this.lookUpUsage = props.lookUpUsage ?? true;
     this.region = props.region === undefined ? undefined : validateRegions([props.region])[0];
   }
 
-  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
-    const usageRegions = [...(this.usageRegions ?? options.regions)];
-    grantRead(
-      inventory,
+  readAccess(options: SourceBindOptions): SourceReadAccess {
+    const grants: ReadGrant[] = [
       { sid: 'IamListServerCertificates', actions: ['iam:ListServerCertificates'], resources: ['*'] },
       // Certificate names are chosen at upload time, long after deploy: the name part is a wildcard.
       {
@@ -80,10 +77,9 @@ export class IamSource implements IWatcherSource {
         actions: ['iam:GetServerCertificate'],
         resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:server-certificate/*`],
       },
-    );
+    ];
     if (this.lookUpUsage)
-      grantRead(
-        inventory,
+      grants.push(
         { sid: 'IamCertificateUsageCloudFront', actions: ['cloudfront:ListDistributions'], resources: ['*'] },
         {
           sid: 'IamCertificateUsageLoadBalancers',
@@ -94,10 +90,10 @@ export class IamSource implements IWatcherSource {
           ],
           resources: ['*'],
           // No resource-level permissions exist for these; the region is what can be narrowed.
-          conditions: { StringEquals: { 'aws:RequestedRegion': usageRegions } },
+          conditions: { StringEquals: { 'aws:RequestedRegion': [...this.usageRegionsOf(options)] } },
         },
       );
-    acknowledgeWildcards(inventory, [
+    const acknowledgments = [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: this.lookUpUsage
@@ -113,12 +109,20 @@ export class IamSource implements IWatcherSource {
           "iam:GetServerCertificate on this account's server certificates: their names are chosen at upload time, " +
           'after deploy. It returns the certificate body and chain, never the private key.',
       },
-    ]);
+    ];
+    return { grants, acknowledgments };
+  }
+
+  private usageRegionsOf(options: SourceBindOptions): readonly string[] {
+    return this.usageRegions ?? options.regions;
+  }
+
+  protected setting(options: SourceBindOptions): SourceSetting {
     return {
       kind: this.kind,
       options: {
         ...(this.region ? { region: this.region } : {}),
-        usageRegions,
+        usageRegions: [...this.usageRegionsOf(options)],
         ...(this.lookUpUsage ? {} : { lookUpUsage: false }),
       },
     };

@@ -1,15 +1,13 @@
 import { Aws } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import { DEFAULT_IOT_OPTIONS, type IotOptions, iotOptions } from '../../lambda/contracts/iot-options';
 import { InvalidSourceSettingError } from '../../lambda/contracts/sources';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
 import {
-  acknowledgeWildcards,
-  grantRead,
-  type IWatcherSource,
   nagRegion,
+  type ReadGrant,
+  ReadOnlySource,
   type SourceBindOptions,
+  type SourceReadAccess,
   type SourceSetting,
 } from './source';
 
@@ -45,7 +43,7 @@ export interface IotSourceProps {
  * them), DescribeCertificate / DescribeCACertificate on this account's certificates in exactly the
  * configured regions, and ListPrincipalThings (for the things using a reported certificate).
  */
-export class IotSource implements IWatcherSource {
+export class IotSource extends ReadOnlySource {
   readonly kind = 'iot';
   private readonly regions?: readonly string[];
   private readonly options: IotOptions;
@@ -66,19 +64,19 @@ export class IotSource implements IWatcherSource {
   }
 
   constructor(props: IotSourceProps = {}) {
+    super();
     this.regions = props.regions ? validateRegions(props.regions) : undefined;
     const { regions: _regions, ...options } = props;
     this.options = IotSource.checked(options);
   }
 
-  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
-    const regions = [...(this.regions ?? options.regions)];
+  readAccess(options: SourceBindOptions): SourceReadAccess {
+    const regions = this.regions ?? options.regions;
     // Certificate ids are the certificates' hashes, unknown until a device registers one, so the
     // id part must be a wildcard; region and account are pinned.
     const arn = (r: string, type: 'cert' | 'cacert') =>
       `arn:${Aws.PARTITION}:iot:${r}:${Aws.ACCOUNT_ID}:${type}/*`;
-    grantRead(
-      inventory,
+    const grants: ReadGrant[] = [
       {
         sid: 'IotListCertificates',
         actions: [
@@ -93,14 +91,14 @@ export class IotSource implements IWatcherSource {
         actions: ['iot:DescribeCertificate'],
         resources: regions.map((r) => arn(r, 'cert')),
       },
-    );
+    ];
     if (this.options.caCertificates)
-      grantRead(inventory, {
+      grants.push({
         sid: 'IotDescribeCaCertificates',
         actions: ['iot:DescribeCACertificate'],
         resources: regions.map((r) => arn(r, 'cacert')),
       });
-    acknowledgeWildcards(inventory, [
+    const acknowledgments = [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -116,14 +114,18 @@ export class IotSource implements IWatcherSource {
             'certificate only; IoT never holds device private keys.',
         })),
       ),
-    ]);
+    ];
+    return { grants, acknowledgments };
+  }
+
+  protected setting(options: SourceBindOptions): SourceSetting {
     // Only what differs from the defaults travels in WATCHER_SOURCES.
     const settingOptions = Object.fromEntries(
       Object.entries(this.options).filter(([k, v]) => DEFAULT_IOT_OPTIONS[k as keyof IotOptions] !== v),
     );
     return {
       kind: this.kind,
-      regions,
+      regions: [...(this.regions ?? options.regions)],
       ...(Object.keys(settingOptions).length > 0 ? { options: settingOptions } : {}),
     };
   }

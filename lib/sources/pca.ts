@@ -1,15 +1,12 @@
 import { Aws } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import { parsePcaOptions } from '../../lambda/contracts/pca-options';
 import { InvalidSourceSettingError } from '../../lambda/contracts/sources';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
 import {
-  acknowledgeWildcards,
-  grantRead,
-  type IWatcherSource,
   nagRegion,
+  ReadOnlySource,
   type SourceBindOptions,
+  type SourceReadAccess,
   type SourceSetting,
 } from './source';
 
@@ -44,7 +41,7 @@ export interface PcaSourceProps {
  * resource-level permissions exist for it) and `acm-pca:GetCertificateAuthorityCertificate` on this
  * account's CAs in exactly the configured regions.
  */
-export class PcaSource implements IWatcherSource {
+export class PcaSource extends ReadOnlySource {
   readonly kind = 'pca';
   private readonly regions?: readonly string[];
   private readonly options: Readonly<Record<string, number | readonly number[]>>;
@@ -72,6 +69,7 @@ export class PcaSource implements IWatcherSource {
   }
 
   constructor(props: PcaSourceProps = {}) {
+    super();
     this.regions = props.regions ? validateRegions(props.regions) : undefined;
     const given = {
       ...(props.tiersDays !== undefined ? { tiersDays: [...props.tiersDays] } : {}),
@@ -85,12 +83,11 @@ export class PcaSource implements IWatcherSource {
     this.options = given;
   }
 
-  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
-    const regions = [...(this.regions ?? options.regions)];
+  readAccess(options: SourceBindOptions): SourceReadAccess {
+    const regions = this.regions ?? options.regions;
     // CA ids are random and appear whenever someone creates a CA: the id must be a wildcard;
     // region and account are pinned.
-    grantRead(
-      inventory,
+    const grants = [
       {
         sid: 'PcaListCertificateAuthorities',
         actions: ['acm-pca:ListCertificateAuthorities'],
@@ -103,8 +100,8 @@ export class PcaSource implements IWatcherSource {
           (r) => `arn:${Aws.PARTITION}:acm-pca:${r}:${Aws.ACCOUNT_ID}:certificate-authority/*`,
         ),
       },
-    );
-    acknowledgeWildcards(inventory, [
+    ];
+    const acknowledgments = [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -116,10 +113,14 @@ export class PcaSource implements IWatcherSource {
           "acm-pca:GetCertificateAuthorityCertificate on this account's CAs in a configured region: CA ids are random and " +
           "unknown at deploy time. It returns the CA's public certificate and chain, never a private key.",
       })),
-    ]);
+    ];
+    return { grants, acknowledgments };
+  }
+
+  protected setting(options: SourceBindOptions): SourceSetting {
     return {
       kind: this.kind,
-      regions,
+      regions: [...(this.regions ?? options.regions)],
       ...(Object.keys(this.options).length > 0 ? { options: this.options } : {}),
     };
   }

@@ -1,15 +1,12 @@
 import { Aws, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import { DEFAULT_WATCH_TAG_KEY, DEFAULT_WATCH_TAG_VALUE } from '../../lambda/contracts/sources';
 import { InvalidWatcherConfigError, validateRegions } from '../config';
 import {
-  acknowledgeWildcards,
-  grantRead,
-  type IWatcherSource,
   nagRegion,
+  ReadOnlySource,
   type SourceBindOptions,
+  type SourceReadAccess,
   type SourceSetting,
 } from './source';
 
@@ -88,7 +85,7 @@ const optionList = (raw: unknown): string[] | undefined =>
  * (tag condition `aws:ResourceTag/<key>`, or ARNs narrowed to the name prefixes), and
  * kms:Decrypt only through the service (`kms:ViaService`).
  */
-export abstract class StoredValueSource implements IWatcherSource {
+export abstract class StoredValueSource extends ReadOnlySource {
   readonly kind: string;
   private readonly regions?: readonly string[];
   private readonly tag?: { readonly key: string; readonly value: string };
@@ -100,6 +97,7 @@ export abstract class StoredValueSource implements IWatcherSource {
     private readonly grants: StoreGrants,
     props: StoredValueSourceProps,
   ) {
+    super();
     const { kind } = grants;
     this.kind = kind;
     this.regions = props.regions ? validateRegions(props.regions) : undefined;
@@ -143,17 +141,16 @@ export abstract class StoredValueSource implements IWatcherSource {
     };
   }
 
-  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
+  readAccess(options: SourceBindOptions): SourceReadAccess {
     const g = this.grants;
-    const regions = [...(this.regions ?? options.regions)];
+    const regions = this.regions ?? options.regions;
     const items = (partition: string, account: string, region: (r: string) => string) =>
       regions.flatMap((r) =>
         (this.prefixes ?? ['']).map((p) => `${g.arnBase(partition, region(r), account)}${g.arnName(p)}*`),
       );
     const keyArns = (partition: string, account: string, region: (r: string) => string) =>
       regions.map((r) => `arn:${partition}:kms:${region(r)}:${account}:key/*`);
-    grantRead(
-      inventory,
+    const grants = [
       { sid: `${g.sid}List`, actions: [g.listAction], resources: ['*'] },
       {
         sid: `${g.sid}ReadValues`,
@@ -172,12 +169,12 @@ export abstract class StoredValueSource implements IWatcherSource {
           StringEquals: { 'kms:ViaService': regions.map((r) => `${g.service}.${r}.${Aws.URL_SUFFIX}`) },
         },
       },
-    );
+    ];
     const nag = (arn: string) => `AwsSolutions-IAM5[Resource::${arn}]`;
     const selected = this.tag
       ? `carrying the tag ${this.tag.key}=${this.tag.value} (aws:ResourceTag condition)`
       : `named with a configured prefix (${this.prefixes?.join(', ')})`;
-    acknowledgeWildcards(inventory, [
+    const acknowledgments = [
       {
         id: nag('*'),
         reason: `${g.listAction} supports no resource-level permissions; IAM requires Resource "*" for it. Lists names and tags, no values.`,
@@ -198,10 +195,14 @@ export abstract class StoredValueSource implements IWatcherSource {
               'by their owners and unknown at deploy time (pass encryptionKeys to name them). Each key policy must ' +
               'also allow it.',
           }))),
-    ]);
+    ];
+    return { grants, acknowledgments };
+  }
+
+  protected setting(options: SourceBindOptions): SourceSetting {
     return {
       kind: this.kind,
-      regions,
+      regions: [...(this.regions ?? options.regions)],
       options: {
         ...(this.tag
           ? { tagKey: this.tag.key, tagValue: this.tag.value }

@@ -13,23 +13,10 @@ export interface SourceBindOptions {
 }
 
 /**
- * A certificate store the watcher reads, in the style of aws-events-targets / `IEventSource.bind`:
- * the binding grants the inventory function exactly the read-only permissions the source needs
- * (acknowledging its own cdk-nag findings, each with its reason) and returns the setting the
- * inventory Lambda's registry builds the runtime adapter from (lambda/sources/registry.ts).
+ * One read-only IAM statement a source needs. Resource ARNs name the account and partition with
+ * `Aws.ACCOUNT_ID` / `Aws.PARTITION`, so the same grant names the watcher's account in the
+ * watcher's stack and the member account in a member role's stack.
  */
-export interface IWatcherSource {
-  /** The source kind (`acm`, ...): unique among a watcher's sources. */
-  readonly kind: string;
-  /**
-   * @param scope where the binding may create constructs of its own
-   * @param inventory the function that lists the source
-   * @returns the setting for WATCHER_SOURCES
-   */
-  bind(scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting;
-}
-
-/** One read-only statement a binding adds to the inventory function's role. */
 export interface ReadGrant {
   readonly sid: string;
   readonly actions: string[];
@@ -37,24 +24,66 @@ export interface ReadGrant {
   readonly conditions?: Record<string, unknown>;
 }
 
-/** Adds each grant to the inventory function's role, in order. */
-export const grantRead = (inventory: lambda.IFunction, ...grants: readonly ReadGrant[]): void => {
-  for (const grant of grants) inventory.addToRolePolicy(new iam.PolicyStatement(grant));
-};
-
-/** One cdk-nag finding a binding's grants raise, with the reason it is acknowledged. */
+/** One cdk-nag finding a source's grants raise, with the reason it is acknowledged. */
 export interface WildcardAcknowledgment {
   readonly id: string;
   readonly reason: string;
 }
 
-/** Acknowledges the findings on the inventory function's role (an imported function without one has none). */
-export const acknowledgeWildcards = (
-  inventory: lambda.IFunction,
-  findings: readonly WildcardAcknowledgment[],
-): void => {
-  if (inventory.role) Validations.of(inventory.role).acknowledge(...findings);
+/** A source's read-only access, as data: the statements and the cdk-nag findings they really raise. */
+export interface SourceReadAccess {
+  readonly grants: readonly ReadGrant[];
+  readonly acknowledgments: readonly WildcardAcknowledgment[];
+}
+
+/**
+ * A certificate store the watcher reads, in the style of aws-events-targets / `IEventSource.bind`:
+ * the binding states exactly the read-only permissions the source needs (`readAccess`, which the
+ * member role of each account applies to itself too), grants them to the function it is bound to
+ * (acknowledging its own cdk-nag findings, each with its reason) and returns the setting the
+ * Lambda's registry builds the runtime adapter from (lambda/sources/registry.ts).
+ */
+export interface IWatcherSource {
+  /** The source kind (`acm`, ...): unique among a watcher's sources. */
+  readonly kind: string;
+  /**
+   * The read-only statements the source needs and the cdk-nag findings they raise.
+   * @param options the regions the watcher scans, for sources without regions of their own
+   */
+  readAccess(options: SourceBindOptions): SourceReadAccess;
+  /**
+   * Grants `readAccess(options)` to the function and returns the source's setting.
+   * @param scope where the binding may create constructs of its own
+   * @param inventory the function that lists the source
+   * @returns the setting for WATCHER_SOURCES
+   */
+  bind(scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting;
+}
+
+/**
+ * Adds each grant to the role's policy, in order, and acknowledges the findings on the role (an
+ * imported function without a role gets nothing, as `IFunction.addToRolePolicy` does).
+ */
+export const addReadAccess = (role: iam.IRole | undefined, access: SourceReadAccess): void => {
+  if (!role) return;
+  for (const grant of access.grants) role.addToPrincipalPolicy(new iam.PolicyStatement(grant));
+  if (access.acknowledgments.length > 0) Validations.of(role).acknowledge(...access.acknowledgments);
 };
+
+/** A binding whose `bind` is exactly: grant `readAccess` to the function, return `setting`. */
+export abstract class ReadOnlySource implements IWatcherSource {
+  abstract readonly kind: string;
+
+  abstract readAccess(options: SourceBindOptions): SourceReadAccess;
+
+  /** The setting for WATCHER_SOURCES, with the same regions `readAccess` grants. */
+  protected abstract setting(options: SourceBindOptions): SourceSetting;
+
+  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
+    addReadAccess(inventory.role, this.readAccess(options));
+    return this.setting(options);
+  }
+}
 
 /** A region as cdk-nag names it in a finding's resource: `<AWS::Region>` for the stack's own. */
 export const nagRegion = (region: string): string => (Token.isUnresolved(region) ? '<AWS::Region>' : region);

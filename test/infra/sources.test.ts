@@ -1,10 +1,19 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { AcmSource, InvalidWatcherConfigError } from '../../lib';
+import {
+  AcmSource,
+  IamSource,
+  InvalidWatcherConfigError,
+  IotSource,
+  PcaSource,
+  SecretsSource,
+  SsmSource,
+} from '../../lib';
 import { InvalidContextError, parseWatcherContext } from '../../lib/context';
 import { TEST_SOURCE_KIND, TestSourceBinding } from '../support/test-source';
-import { watcherStack } from './stacks';
+import { acknowledgments, inventoryStatements, type Statement, watcherStack } from './stacks';
 
 const inventoryEnv = (template: Template): Record<string, unknown> => {
   const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
@@ -12,11 +21,6 @@ const inventoryEnv = (template: Template): Record<string, unknown> => {
   );
   return fn?.[1].Properties.Environment.Variables ?? {};
 };
-
-const inventoryStatements = (template: Template): { Action: unknown; Resource: unknown }[] =>
-  Object.entries(template.findResources('AWS::IAM::Policy'))
-    .filter(([id]) => id.startsWith('WatcherInventory'))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 
 describe('sources as plugins (construct side)', () => {
   it('accepts a source binding defined outside lib/: its grants and its setting reach the inventory', () => {
@@ -53,6 +57,33 @@ describe('sources as plugins (construct side)', () => {
     const describe = inventoryStatements(template).find((s) => s.Action === 'acm:DescribeCertificate');
     expect(JSON.stringify(describe?.Resource)).toContain(':acm:us-east-1:');
     expect(JSON.stringify(describe?.Resource)).not.toContain('eu-west-1');
+  });
+
+  it('grants the inventory exactly the statements each binding states in readAccess, and acknowledges its findings', () => {
+    const regions = ['eu-west-1', 'us-east-1'];
+    const sources = [
+      new AcmSource(),
+      new IamSource(),
+      new PcaSource({ regions: ['eu-west-1'] }),
+      new SecretsSource(),
+      new SsmSource({ prefixes: ['/certs/'] }),
+      new IotSource(),
+    ];
+    const { stack } = watcherStack({ regions, sources }, { stackName: 'AsData' });
+    // The synthesized policy sorts a statement's actions.
+    const sorted = (s: Statement) => ({ ...s, Action: [s.Action].flat().sort() });
+    const stated = sources.flatMap((s) =>
+      s
+        .readAccess({ regions })
+        .grants.map((g) => sorted(stack.resolve(new iam.PolicyStatement(g).toStatementJson()))),
+    );
+    const granted = inventoryStatements(Template.fromStack(stack));
+    // The role's own statements (logs, the bus, the state table) carry no Sid; every Sid is a source's.
+    expect(granted.filter((s) => s.Sid).map(sorted)).toEqual(stated);
+    const acks = acknowledgments(stack);
+    for (const source of sources)
+      for (const { id } of source.readAccess({ regions }).acknowledgments)
+        expect(acks[`AsData/Watcher/InventoryRole: ${id}`]).toBeDefined();
   });
 
   it('refuses a kind twice and an empty list, naming the problem', () => {

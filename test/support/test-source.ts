@@ -5,15 +5,12 @@
  * scopes. Records and failures are given per scope key.
  */
 import { Aws } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
 import { type SourceSetting, scopeKeyOf } from '../../lambda/contracts/sources';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import type { CertificateSource, ItemError, Scope, ScopeReader } from '../../lambda/core/ports';
 import type { SourceRegistry } from '../../lambda/sources/registry';
 import { SOURCE_REGISTRY } from '../../lambda/sources/registry';
-import type { IWatcherSource, SourceBindOptions } from '../../lib/sources/source';
+import { ReadOnlySource, type SourceBindOptions, type SourceReadAccess } from '../../lib/sources/source';
 
 export const TEST_SOURCE_KIND = 'vault-test';
 
@@ -78,16 +75,19 @@ export const registryWithTestSource = (content: (scope: Scope) => TestScopeConte
  * The test source's construct binding: grants its own read-only permission (one named SSM
  * parameter, so no cdk-nag finding to acknowledge) and returns its setting, like any binding.
  */
-export class TestSourceBinding implements IWatcherSource {
+export class TestSourceBinding extends ReadOnlySource {
   readonly kind = TEST_SOURCE_KIND;
 
-  bind(_scope: Construct, inventory: lambda.IFunction, options: SourceBindOptions): SourceSetting {
-    inventory.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/vault-test/index`],
-      }),
-    );
+  readAccess(): SourceReadAccess {
+    const grant = {
+      sid: 'VaultTestIndex',
+      actions: ['ssm:GetParameter'],
+      resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/vault-test/index`],
+    };
+    return { grants: [grant], acknowledgments: [] };
+  }
+
+  protected setting(options: SourceBindOptions): SourceSetting {
     return { kind: this.kind, regions: [...options.regions], options: { index: '/vault-test/index' } };
   }
 }
