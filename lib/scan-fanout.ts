@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WATCHER_ROLE_PATH } from '../lambda/contracts/member-role';
 import {
   ACCOUNTS_ENV,
   type AccountsSetting,
@@ -28,12 +29,9 @@ import type { IWatcherSource } from './sources/source';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
-/** IAM path of every scan role, so a member role can trust exactly them (docs/organizations.md). */
-export const WATCHER_ROLE_PATH = '/cert-expiry-watcher/';
-
 /** Where each built-in kind's scan worker entry is; a plugin of your own gives `workerEntry`. */
 export const workerEntryOf = (source: IWatcherSource): string =>
-  (source as { workerEntry?: string }).workerEntry ?? `lambda/handlers/scan-workers/${source.kind}.ts`;
+  source.workerEntry ?? `lambda/handlers/scan-workers/${source.kind}.ts`;
 
 const pascal = (kind: string): string =>
   kind

@@ -18,8 +18,7 @@ export const PARTITION_ENV = 'WATCHER_PARTITION';
 /** Environment variable with the consecutive missed periods that raise a Coverage Gap. */
 export const COVERAGE_GAP_PERIODS_ENV = 'COVERAGE_GAP_PERIODS';
 
-/** The member role's name unless configured (the member role construct creates it under this name). */
-export const DEFAULT_MEMBER_ROLE_NAME = 'cert-expiry-watcher-reader';
+export { DEFAULT_MEMBER_ROLE_NAME } from './member-role';
 
 /** A 12-digit AWS account id. */
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;

@@ -117,16 +117,38 @@ export class WatcherMemberRole extends Construct {
         StringEquals: { 'aws:PrincipalOrgID': organizationId },
       }),
     });
-    addReadAccess(this.role, readAccessOf(sources, regions));
+    const access = readAccessOf(sources, regions);
+    // The scan worker asks which opt-in regions the account has enabled, to skip the others
+    // (reported REGION_NOT_ENABLED, not failed): AWS Account Management, own account only.
+    addReadAccess(this.role, {
+      grants: [
+        ...access.grants,
+        { sid: 'ReadRegionOptStatus', actions: ['account:ListRegions'], resources: ['*'] },
+      ],
+      acknowledgments: mergeReasons([
+        ...access.acknowledgments,
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'account:ListRegions supports no resource-level permissions; it reads only the opt-in status of regions.',
+        },
+      ]),
+    });
   }
 }
+
+const mergeReasons = (acks: readonly WildcardAcknowledgment[]): WildcardAcknowledgment[] => {
+  const reasons = new Map<string, Set<string>>();
+  for (const { id, reason } of acks) reasons.set(id, (reasons.get(id) ?? new Set()).add(reason));
+  return [...reasons].map(([id, r]) => ({ id, reason: [...r].join(' ') }));
+};
 
 /** The sources' grants, checked read-only, and their acknowledgements, one per finding. */
 const readAccessOf = (sources: readonly IWatcherSource[], regions: readonly string[]) => {
   if (sources.length === 0) throw new InvalidWatcherConfigError('sources must name at least one source');
   const kinds = new Set<string>();
   const grants: ReadGrant[] = [];
-  const reasons = new Map<string, Set<string>>();
+  const acknowledgments: WildcardAcknowledgment[] = [];
   for (const source of sources) {
     if (kinds.has(source.kind)) throw new InvalidWatcherConfigError(`sources lists '${source.kind}' twice`);
     kinds.add(source.kind);
@@ -142,15 +164,10 @@ const readAccessOf = (sources: readonly IWatcherSource[], regions: readonly stri
         throw new InvalidWatcherConfigError(`source '${source.kind}' repeats the statement id ${grant.sid}`);
       grants.push(grant);
     }
-    for (const { id, reason } of access.acknowledgments)
-      reasons.set(id, (reasons.get(id) ?? new Set()).add(reason));
+    acknowledgments.push(...access.acknowledgments);
   }
   // Several sources raise the same finding (Resource "*"): one acknowledgement gives every reason.
-  const acknowledgments: WildcardAcknowledgment[] = [...reasons].map(([id, r]) => ({
-    id,
-    reason: [...r].join(' '),
-  }));
-  return { grants, acknowledgments };
+  return { grants, acknowledgments: mergeReasons(acknowledgments) };
 };
 
 export interface WatcherMemberRoleStackProps extends StackProps, WatcherMemberRoleProps {}

@@ -47,6 +47,14 @@ export interface IWatcherSource {
   /** The source kind (`acm`, ...): unique among a watcher's sources. */
   readonly kind: string;
   /**
+   * The source's scan worker entry, relative to the project root: a module whose `handler` is
+   * `scanWorkerEntry({ <kind>: <plugin> })` (lambda/handlers/scan-worker.ts), so the worker bundles
+   * only this source.
+   *
+   * @default `lambda/handlers/scan-workers/<kind>.ts` (the built-in sources)
+   */
+  readonly workerEntry?: string;
+  /**
    * The read-only statements the source needs and the cdk-nag findings they raise.
    * @param options the regions the watcher scans, for sources without regions of their own
    */

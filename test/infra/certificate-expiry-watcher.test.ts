@@ -160,7 +160,7 @@ describe('CertificateExpiryWatcher with default props', () => {
       TreatMissingData: 'notBreaching',
     });
     const metrics = (
-      errors?.Properties.Metrics as {
+      (errors?.Properties.Metrics ?? []) as {
         MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: { Ref: string } }[] } };
       }[]
     ).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));

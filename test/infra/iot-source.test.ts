@@ -7,9 +7,10 @@ import { AcmSource, InvalidWatcherConfigError, IotSource } from '../../lib';
 import { InvalidContextError, parseWatcherContext } from '../../lib/context';
 import { acknowledgments, watcherStack } from './stacks';
 
+/** The scan planner's environment: WATCHER_SOURCES holds every source's setting. */
 const inventoryEnv = (template: Template): Record<string, unknown> => {
   const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
-    id.startsWith('WatcherInventory'),
+    id.startsWith('WatcherScanPlanner'),
   );
   return fn?.[1].Properties.Environment.Variables ?? {};
 };
@@ -17,8 +18,9 @@ const inventoryEnv = (template: Template): Record<string, unknown> => {
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
 
 const inventoryPolicies = (template: Template) =>
+  // The scan workers' roles: each holds its own source's grants.
   Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
-    id.startsWith('WatcherInventory'),
+    /^WatcherScan.+Worker/.test(id),
   );
 
 const inventoryStatements = (template: Template): Statement[] =>

@@ -43,8 +43,8 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges only the two wildcard resources ACM forces, each with a reason', () => {
     const acks = acknowledgments(stack);
     expect(Object.keys(acks).sort()).toEqual([
-      'TestStack/Watcher/InventoryRole: AwsSolutions-IAM5[Resource::*]',
-      'TestStack/Watcher/InventoryRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*]',
+      'TestStack/Watcher/Scan/AcmWorkerRole: AwsSolutions-IAM5[Resource::*]',
+      'TestStack/Watcher/Scan/AcmWorkerRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*]',
     ]);
     for (const reason of Object.values(acks)) expect(reason).toMatch(/acm:(List|Describe)Certificate/);
   });

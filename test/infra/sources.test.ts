@@ -15,12 +15,20 @@ import { InvalidContextError, parseWatcherContext } from '../../lib/context';
 import { TEST_SOURCE_KIND, TestSourceBinding } from '../support/test-source';
 import { acknowledgments, inventoryStatements, type Statement, watcherStack } from './stacks';
 
+/** The scan planner's environment: WATCHER_SOURCES holds every source's setting. */
 const inventoryEnv = (template: Template): Record<string, unknown> => {
   const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
-    id.startsWith('WatcherInventory'),
+    id.startsWith('WatcherScanPlanner'),
   );
   return fn?.[1].Properties.Environment.Variables ?? {};
 };
+
+/** The construct id of a kind's scan worker (`acm` → AcmWorker, `vault-test` → VaultTestWorker). */
+const workerOf = (kind: string) =>
+  `${kind
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('')}Worker`;
 
 describe('sources as plugins (construct side)', () => {
   it('accepts a source binding defined outside lib/: its grants and its setting reach the inventory', () => {
@@ -83,7 +91,7 @@ describe('sources as plugins (construct side)', () => {
     const acks = acknowledgments(stack);
     for (const source of sources)
       for (const { id } of source.readAccess({ regions }).acknowledgments)
-        expect(acks[`AsData/Watcher/InventoryRole: ${id}`]).toBeDefined();
+        expect(acks[`AsData/Watcher/Scan/${workerOf(source.kind)}Role: ${id}`]).toBeDefined();
   });
 
   it('refuses a kind twice and an empty list, naming the problem', () => {

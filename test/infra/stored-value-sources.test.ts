@@ -16,16 +16,18 @@ import { acknowledgments, testApp, watcherStack } from './stacks';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
+/** The scan planner's environment: WATCHER_SOURCES holds every source's setting. */
 const inventoryEnv = (template: Template): Record<string, unknown> => {
   const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
-    id.startsWith('WatcherInventory'),
+    id.startsWith('WatcherScanPlanner'),
   );
   return fn?.[1].Properties.Environment.Variables ?? {};
 };
 
 const inventoryPolicies = (template: Template) =>
+  // The scan workers' roles: each holds its own source's grants.
   Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
-    id.startsWith('WatcherInventory'),
+    /^WatcherScan.+Worker/.test(id),
   );
 
 const statements = (template: Template): Statement[] =>

@@ -95,7 +95,7 @@ describe('scan fan-out over an organization (moto)', () => {
       coverage: { expected: 10, scanned: 7, failed: 2, skipped: 1, accounts: 5 },
       scopesSkipped: [{ scope: `acm#${a['payments-dev']}#af-south-1`, code: 'REGION_NOT_ENABLED' }],
     });
-    const failed = (heartbeat?.detail.scopesFailed as { scope: string; code: string }[]).map((f) => [
+    const failed = ((heartbeat?.detail.scopesFailed ?? []) as { scope: string; code: string }[]).map((f) => [
       f.scope,
       f.code,
     ]);
@@ -103,7 +103,7 @@ describe('scan fan-out over an organization (moto)', () => {
       [`acm#${a['no-role']}#af-south-1`, 'ROLE_NOT_ASSUMED'],
       [`acm#${a['no-role']}#eu-west-1`, 'ROLE_NOT_ASSUMED'],
     ]);
-    expect((heartbeat?.detail.scopesScanned as string[]).sort()).toEqual(
+    expect(((heartbeat?.detail.scopesScanned ?? []) as string[]).sort()).toEqual(
       [
         `acm#${MOTO_ACCOUNT}#eu-west-1`,
         `acm#${MOTO_ACCOUNT}#af-south-1`,
