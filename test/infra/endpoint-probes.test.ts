@@ -30,8 +30,8 @@ describe('endpoint probes in the template', () => {
     template = Template.fromStack(stack);
   });
 
-  it('creates a dispatcher and a prober besides the inventory, on Node.js 24 arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 4); // + the alert fan-out
+  it('creates a dispatcher and a prober besides the scan functions, on Node.js 24 arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 5); // + the scan planner, the ACM worker and the alert fan-out
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

@@ -39,12 +39,12 @@ describe('the lifecycle state table', () => {
     expect(watcher.stateTable).toBeDefined();
   });
 
-  it('passes its name and the lifecycle settings to the inventory and the prober', () => {
+  it('passes its name and the lifecycle settings to the scan planner, the scan worker and the prober', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment: { Variables: Record<string, unknown> } };
     }[];
     const withTable = fns.filter((f) => f.Properties.Environment.Variables.STATE_TABLE_NAME !== undefined);
-    expect(withTable).toHaveLength(2);
+    expect(withTable).toHaveLength(3);
     for (const f of withTable) {
       expect(f.Properties.Environment.Variables).toMatchObject({
         REMOVE_AFTER_MISSING_SCANS: '5',
