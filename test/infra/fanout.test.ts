@@ -459,9 +459,13 @@ describe('alert fan-out configuration', () => {
     );
   });
 
-  it('fails on a Chatbot configuration name used twice', () => {
+  it('fails on a Chatbot configuration name used twice, in one system or across Slack and Teams', () => {
     const slack = { configurationName: 'alerts', slackWorkspaceId: 'T1', slackChannelId: 'C1' };
+    const teams = { configurationName: 'alerts', teamId: 'T', teamsTenantId: 'X', teamsChannelId: 'C' };
     expect(() => watcherStack({ slackChannels: [slack, slack] })).toThrow(
+      "channels lists 'Slack-alerts' twice (chatbot-slack); give each its own name",
+    );
+    expect(() => watcherStack({ slackChannels: [slack], teamsChannels: [teams] })).toThrow(
       "Chatbot channel configuration name 'alerts' is used twice",
     );
   });
