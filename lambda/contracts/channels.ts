@@ -79,7 +79,7 @@ const isStringArray = (v: unknown): v is string[] =>
  */
 export const validateRouting = (value: unknown, where = 'routing'): Routing => {
   if (!isJsonObject(value))
-    throw new ConfigurationError(`${where} must be an object with chat, sms and/or tickets`);
+    throw new ConfigurationError(`${where} must be an object with any of ${CHANNELS.join(', ')}`);
   for (const key of Object.keys(value)) {
     if (!(CHANNELS as readonly string[]).includes(key)) {
       throw new ConfigurationError(`${where} has an unknown channel "${key}" (use ${CHANNELS.join(', ')})`);
