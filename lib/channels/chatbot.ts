@@ -1,5 +1,6 @@
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { InvalidWatcherConfigError } from '../validation';
 import type { ChannelBindContext, ChannelConfig, IWatcherChannel } from './channel';
@@ -43,7 +44,12 @@ const checkedName = (name: string): string => {
  * Posting notifications needs no AWS permission; the role and the guardrail only limit what people
  * could run from the channel, so: a role with no policies and a deny-all guardrail.
  */
-const chatbotIdentity = (scope: Construct): { role: iam.IRole; guardrail: iam.IManagedPolicy } => {
+interface ChatbotIdentity {
+  readonly role: iam.IRole;
+  readonly guardrail: iam.IManagedPolicy;
+}
+
+const chatbotIdentity = (scope: Construct): ChatbotIdentity => {
   const role =
     (scope.node.tryFindChild('ChatbotRole') as iam.IRole | undefined) ??
     new iam.Role(scope, 'ChatbotRole', {
@@ -65,31 +71,49 @@ const claimName = (scope: Construct, name: string): void => {
     throw new InvalidWatcherConfigError(`Chatbot channel configuration name '${name}' is used twice`);
 };
 
+/** What a Slack and a Teams channel share: a checked configuration name, the role and the guardrail. */
+abstract class ChatbotChannel implements IWatcherChannel {
+  abstract readonly kind: string;
+  readonly id: string;
+
+  constructor(
+    prefix: 'Slack' | 'Teams',
+    private readonly configurationName: string,
+  ) {
+    this.id = `${prefix}-${checkedName(configurationName)}`;
+  }
+
+  bind(scope: Construct, context: ChannelBindContext): ChannelConfig {
+    claimName(scope, this.configurationName);
+    this.configure(scope, chatbotIdentity(scope), context.topics.chat);
+    return {};
+  }
+
+  /** Creates the channel configuration, construct id {@link id}, on the chat topic. */
+  protected abstract configure(scope: Construct, identity: ChatbotIdentity, topic: sns.ITopic): void;
+}
+
 /**
  * A Slack channel through Amazon Q Developer in chat applications (Chatbot), subscribed to the
  * chat topic, whose `default` message is a Chatbot custom notification. Construct id
  * `Slack-<configurationName>`.
  */
-export class SlackChatbotChannel implements IWatcherChannel {
+export class SlackChatbotChannel extends ChatbotChannel {
   readonly kind = 'chatbot-slack';
-  readonly id: string;
 
   constructor(private readonly settings: SlackChannelSettings) {
-    this.id = `Slack-${checkedName(settings.configurationName)}`;
+    super('Slack', settings.configurationName);
   }
 
-  bind(scope: Construct, context: ChannelBindContext): ChannelConfig {
-    claimName(scope, this.settings.configurationName);
-    const { role, guardrail } = chatbotIdentity(scope);
+  protected configure(scope: Construct, { role, guardrail }: ChatbotIdentity, topic: sns.ITopic): void {
     new chatbot.SlackChannelConfiguration(scope, this.id, {
       slackChannelConfigurationName: this.settings.configurationName,
       slackWorkspaceId: this.settings.slackWorkspaceId,
       slackChannelId: this.settings.slackChannelId,
-      notificationTopics: [context.topics.chat],
+      notificationTopics: [topic],
       role,
       guardrailPolicies: [guardrail],
     });
-    return {};
   }
 }
 
@@ -97,17 +121,14 @@ export class SlackChatbotChannel implements IWatcherChannel {
  * A Microsoft Teams channel through Amazon Q Developer in chat applications (Chatbot), subscribed
  * to the chat topic. Construct id `Teams-<configurationName>`.
  */
-export class TeamsChatbotChannel implements IWatcherChannel {
+export class TeamsChatbotChannel extends ChatbotChannel {
   readonly kind = 'chatbot-teams';
-  readonly id: string;
 
   constructor(private readonly settings: TeamsChannelSettings) {
-    this.id = `Teams-${checkedName(settings.configurationName)}`;
+    super('Teams', settings.configurationName);
   }
 
-  bind(scope: Construct, context: ChannelBindContext): ChannelConfig {
-    claimName(scope, this.settings.configurationName);
-    const { role, guardrail } = chatbotIdentity(scope);
+  protected configure(scope: Construct, { role, guardrail }: ChatbotIdentity, topic: sns.ITopic): void {
     new chatbot.CfnMicrosoftTeamsChannelConfiguration(scope, this.id, {
       configurationName: this.settings.configurationName,
       teamId: this.settings.teamId,
@@ -115,8 +136,7 @@ export class TeamsChatbotChannel implements IWatcherChannel {
       teamsChannelId: this.settings.teamsChannelId,
       iamRoleArn: role.roleArn,
       guardrailPolicies: [guardrail.managedPolicyArn],
-      snsTopicArns: [context.topics.chat.topicArn],
+      snsTopicArns: [topic.topicArn],
     });
-    return {};
   }
 }

@@ -49,33 +49,25 @@ export class WebhookChannel implements IWatcherChannel {
   }
 }
 
+/** A WebhookChannel of one kind. */
+const ofKind = (kind: string) =>
+  class extends WebhookChannel {
+    constructor(props: WebhookChannelProps, where?: string) {
+      super(kind, props, where);
+    }
+  };
+
 /** A Slack incoming webhook: Block Kit message, one thread per certificate. */
-export class SlackWebhook extends WebhookChannel {
-  constructor(props: WebhookChannelProps, where?: string) {
-    super('slack', props, where);
-  }
-}
+export class SlackWebhook extends ofKind('slack') {}
 
 /** A Microsoft Teams incoming webhook (Workflows): an Adaptive Card. */
-export class TeamsWebhook extends WebhookChannel {
-  constructor(props: WebhookChannelProps, where?: string) {
-    super('teams', props, where);
-  }
-}
+export class TeamsWebhook extends ofKind('teams') {}
 
 /** A Google Chat space webhook: a card, replying in the certificate's thread. */
-export class GoogleChatWebhook extends WebhookChannel {
-  constructor(props: WebhookChannelProps, where?: string) {
-    super('google-chat', props, where);
-  }
-}
+export class GoogleChatWebhook extends ofKind('google-chat') {}
 
 /** Any HTTPS endpoint: the EventBridge event itself as the JSON body. */
-export class GenericWebhook extends WebhookChannel {
-  constructor(props: WebhookChannelProps, where?: string) {
-    super('webhook', props, where);
-  }
-}
+export class GenericWebhook extends ofKind('webhook') {}
 
 /**
  * The construct binding of each webhook kind the notifier formats (the keys of WEBHOOK_FORMATTERS),

@@ -66,8 +66,8 @@ const JIRA = {
   name: 'jira',
   kind: 'jira' as const,
   secretId: 'cert-watch/jira',
-  baseUrl: 'https://example.atlassian.net',
-  project: 'OPS',
+  baseUrl: 'https://acme.atlassian.net',
+  project: 'CERT',
 };
 const GITHUB = {
   name: 'gh',

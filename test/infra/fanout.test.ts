@@ -263,24 +263,9 @@ describe('alert fan-out with every channel', () => {
       Array.isArray(s.Resource) ? s.Resource : [s.Resource],
     );
     expect(resources).toHaveLength(2);
-    expect(resources).toEqual(
-      expect.arrayContaining([
-        {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':secretsmanager:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':secret:cert-watch/slack-platform-??????',
-            ],
-          ],
-        },
-        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cert-watch/siem-AbCdEf',
-      ]),
+    expect(JSON.stringify(resources)).toContain(':secret:cert-watch/slack-platform-??????');
+    expect(resources).toContain(
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cert-watch/siem-AbCdEf',
     );
     expect(JSON.stringify(resources)).not.toContain('*');
   });
