@@ -1,4 +1,4 @@
-import type * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -180,8 +180,8 @@ export class AlertFanout extends Construct {
     this.ticketDeadLetterQueue = deliveries.tickets?.dlq;
     this.ticketDeadLetterAlarm = deliveries.tickets?.alarm;
     const children = this.node.children;
-    this.slackChannels = children.filter((c) => c.node.id.startsWith('Slack-')) as typeof this.slackChannels;
-    this.teamsChannels = children.filter((c) => c.node.id.startsWith('Teams-')) as typeof this.teamsChannels;
+    this.slackChannels = children.filter((c) => c instanceof chatbot.SlackChannelConfiguration);
+    this.teamsChannels = children.filter((c) => c instanceof chatbot.CfnMicrosoftTeamsChannelConfiguration);
   }
 
   /** Binds every channel, then gives each delivery Lambda a channel asked for its settings and queue. */
