@@ -223,6 +223,7 @@ export class CertificateExpiryWatcher extends Construct {
       stateTable: state,
       slackChannels: props.slackChannels,
       teamsChannels: props.teamsChannels,
+      channels: props.channels,
       bus: this.bus,
       eventSource: this.eventSource,
       deadLetterQueue,

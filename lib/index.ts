@@ -1,4 +1,5 @@
 export * from './certificate-expiry-watcher';
+export * from './channels';
 export * from './config';
 export * from './endpoint-probes';
 export * from './fanout';

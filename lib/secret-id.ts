@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { InvalidWatcherConfigError } from './config';
+import { InvalidWatcherConfigError } from './validation';
 
 /** A secret id names one secret: throws for a wildcard (`*` or `?`), naming `where`. */
 export const validateSecretId = (secretId: string, where: string): void => {

@@ -1,41 +1,44 @@
 /**
  * Webhook destinations: which chat (or generic webhook) gets which events, and the request body
- * each kind expects. Configuration is JSON (env WEBHOOK_DESTINATIONS), so adding a channel needs
- * no code change.
+ * and URL each kind takes from the formatter registry (WEBHOOK_FORMATTERS, ./format/index.ts).
  */
-import type { DestinationKind, WebhookDestination } from '../contracts/channels';
+import { parseDestinations, WEBHOOK_DESTINATIONS_ENV, type WebhookDestination } from '../contracts/channels';
 import { isJsonObject } from '../contracts/json';
 import { isSecureOrLoopback } from '../contracts/urls';
-import { formatGoogleChat } from './format/google-chat';
-import { formatSlack } from './format/slack';
-import { formatTeams } from './format/teams';
+import { WEBHOOK_FORMATTERS, type WebhookFormatter, type WebhookFormatters } from './format';
 import type { WatcherEvent } from './format/view';
 
-export {
-  DESTINATION_KINDS,
-  type DestinationKind,
-  parseDestinations,
-  type WebhookDestination,
-} from '../contracts/channels';
+export { parseDestinations, type WebhookDestination } from '../contracts/channels';
 
 export const wants = (d: WebhookDestination, event: WatcherEvent): boolean =>
   !d.detailTypes || d.detailTypes.includes(event['detail-type']);
 
-/**
- * The formatter registry: the request body each destination kind expects, one line per kind
- * (DESTINATION_KINDS in lambda/contracts/channels.ts; a Record over it makes a missing line a
- * compile error). 'webhook' gets the EventBridge event itself.
- */
-export const PAYLOAD_FORMATTERS: Readonly<Record<DestinationKind, (event: WatcherEvent) => unknown>> = {
-  slack: formatSlack,
-  teams: formatTeams,
-  'google-chat': formatGoogleChat,
-  webhook: (event) => event,
+export class UnknownDestinationKindError extends Error {
+  override readonly name = 'UnknownDestinationKindError';
+}
+
+const formatterOf = (kind: string, formatters: WebhookFormatters): WebhookFormatter => {
+  const formatter = formatters[kind];
+  if (!formatter) {
+    throw new UnknownDestinationKindError(
+      `no formatter for destination kind "${kind}" (known: ${Object.keys(formatters).join(', ')})`,
+    );
+  }
+  return formatter;
 };
 
 /** The request body for a destination kind. */
-export const payloadFor = (kind: DestinationKind, event: WatcherEvent): unknown =>
-  PAYLOAD_FORMATTERS[kind](event);
+export const payloadFor = (
+  kind: string,
+  event: WatcherEvent,
+  formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
+): unknown => formatterOf(kind, formatters).body(event);
+
+/** The destinations of WEBHOOK_DESTINATIONS, each of a kind the registry formats. */
+export const destinationsFromEnv = (
+  raw: string,
+  formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
+): WebhookDestination[] => parseDestinations(raw, WEBHOOK_DESTINATIONS_ENV, Object.keys(formatters));
 
 export class InvalidWebhookSecretError extends Error {
   override readonly name = 'InvalidWebhookSecretError';
@@ -45,7 +48,12 @@ export class InvalidWebhookSecretError extends Error {
  * The URL from a secret value (the URL itself, or JSON with `url`). HTTPS only, except loopback
  * (local receivers in tests). Errors never include the value.
  */
-export const webhookUrlFrom = (secretValue: string, kind: DestinationKind, secretId: string): string => {
+export const webhookUrlFrom = (
+  secretValue: string,
+  kind: string,
+  secretId: string,
+  formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
+): string => {
   let candidate = secretValue.trim();
   if (candidate.startsWith('{')) {
     try {
@@ -66,9 +74,6 @@ export const webhookUrlFrom = (secretValue: string, kind: DestinationKind, secre
   if (!isSecureOrLoopback(url)) {
     throw new InvalidWebhookSecretError(`secret ${secretId} holds a non-HTTPS webhook URL`);
   }
-  if (kind === 'google-chat' && !url.searchParams.has('messageReplyOption')) {
-    // Replies to the certificate's thread (threadKey), or starts it.
-    url.searchParams.set('messageReplyOption', 'REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD');
-  }
+  formatterOf(kind, formatters).url?.(url);
   return url.toString();
 };

@@ -1,14 +1,22 @@
 /**
- * The alert-channel boundary between the construct (lib/fanout.ts) and the fan-out and notifier
- * Lambdas: the channels and their routing rules (env ROUTING, prop `routing`) and the webhook
- * destinations (env WEBHOOK_DESTINATIONS, prop `webhookDestinations`). The construct validates
- * with the same parsers the Lambdas run at init. Pure data and checks.
+ * The alert-channel boundary between the construct (lib/fanout.ts, lib/channels) and the fan-out
+ * and notifier Lambdas: the routed channels (one SNS topic each, env `<CHANNEL>_TOPIC_ARN`), their
+ * routing rules (env ROUTING, prop `routing`) and the webhook destinations (env
+ * WEBHOOK_DESTINATIONS, from the webhook channel bindings). The construct validates with the same
+ * parsers the Lambdas run at init. Pure data and checks.
  */
 import { ConfigurationError } from './errors';
 import { isJsonObject, parseJsonVariable } from './json';
 
+/** The routed channels: the fan-out publishes each event to the topic of every channel it routes to. */
 export const CHANNELS = ['chat', 'sms', 'tickets'] as const;
 export type Channel = (typeof CHANNELS)[number];
+
+/** The environment variable holding a channel's topic ARN (fan-out Lambda): `CHAT_TOPIC_ARN`, ... */
+export const topicArnEnv = (channel: Channel): string => `${channel.toUpperCase()}_TOPIC_ARN`;
+
+export const ROUTING_ENV = 'ROUTING';
+export const WEBHOOK_DESTINATIONS_ENV = 'WEBHOOK_DESTINATIONS';
 
 /** The alert severities rules may name: the one every channel shows for an event. */
 export const ROUTING_SEVERITIES = ['ok', 'warning', 'critical', 'expired', 'info'] as const;
@@ -71,7 +79,7 @@ const isStringArray = (v: unknown): v is string[] =>
  */
 export const validateRouting = (value: unknown, where = 'routing'): Routing => {
   if (!isJsonObject(value))
-    throw new ConfigurationError(`${where} must be an object with chat, sms and/or tickets`);
+    throw new ConfigurationError(`${where} must be an object with any of ${CHANNELS.join(', ')}`);
   for (const key of Object.keys(value)) {
     if (!(CHANNELS as readonly string[]).includes(key)) {
       throw new ConfigurationError(`${where} has an unknown channel "${key}" (use ${CHANNELS.join(', ')})`);
@@ -104,30 +112,82 @@ export const validateRouting = (value: unknown, where = 'routing'): Routing => {
       return { detailTypes, severities: severities as RoutingSeverity[] };
     });
   };
-  return { chat: channel('chat'), sms: channel('sms'), tickets: channel('tickets') };
+  return Object.fromEntries(CHANNELS.map((c) => [c, channel(c)])) as Record<Channel, RouteRule[]>;
 };
 
 /** Parses env ROUTING (JSON); unset or blank means {@link DEFAULT_ROUTING}. */
-export const routingFromEnv = (raw: string | undefined, variable = 'ROUTING'): Routing => {
+export const routingFromEnv = (raw: string | undefined, variable = ROUTING_ENV): Routing => {
   if (!raw?.trim()) return DEFAULT_ROUTING;
   return validateRouting(parseJsonVariable(raw, variable), `environment variable ${variable}`);
 };
 
-export const DESTINATION_KINDS = ['slack', 'teams', 'google-chat', 'webhook'] as const;
-export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+/**
+ * The shape of a destination kind. The kinds themselves are the keys of the notifier's formatter
+ * registry (WEBHOOK_FORMATTERS, lambda/channels/format/index.ts), each with its construct binding
+ * (lib/channels/webhook.ts); this contract lists none, so a new kind changes no contract.
+ */
+export const DESTINATION_KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** Destination names: 1-64 of A-Z a-z 0-9 _ . - (shown in logs and metrics instead of the URL). */
+export const DESTINATION_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export interface WebhookDestination {
   /** Shown in logs and metrics instead of the URL. */
   readonly name: string;
-  readonly kind: DestinationKind;
+  /** A key of the notifier's formatter registry: the body the destination gets. */
+  readonly kind: string;
   /** Secrets Manager secret (name or ARN) whose value is the webhook URL, or JSON `{"url": "..."}`. */
   readonly secretId: string;
   /** Only these detail-types go to this destination. @default every event */
   readonly detailTypes?: readonly string[];
 }
 
-/** Parses and validates WEBHOOK_DESTINATIONS; every error names the variable and the entry. */
-export const parseDestinations = (raw: string, variable = 'WEBHOOK_DESTINATIONS'): WebhookDestination[] => {
+/**
+ * Parses and checks one destination; errors name it by `at`.
+ * @param kinds the destination kinds known where it runs (the notifier: its formatter registry's
+ *   keys); @default any kind of the right shape (the construct, whose bindings check their own)
+ */
+export const parseDestination = (
+  entry: unknown,
+  at: string,
+  kinds?: readonly string[],
+): WebhookDestination => {
+  if (!isJsonObject(entry)) throw new ConfigurationError(`${at} must be an object {name, kind, secretId}`);
+  const { name, kind, secretId, detailTypes } = entry;
+  if (typeof name !== 'string' || !DESTINATION_NAME_PATTERN.test(name)) {
+    throw new ConfigurationError(
+      `${at}.name must be 1-64 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(name)}`,
+    );
+  }
+  if (typeof kind !== 'string' || !DESTINATION_KIND_PATTERN.test(kind) || (kinds && !kinds.includes(kind))) {
+    throw new ConfigurationError(
+      kinds
+        ? `${at}.kind must be one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`
+        : `${at}.kind must match ${DESTINATION_KIND_PATTERN.source}, got ${JSON.stringify(kind)}`,
+    );
+  }
+  if (typeof secretId !== 'string' || secretId.trim() === '' || /^https?:/i.test(secretId)) {
+    // A URL here would be a secret in plain configuration (and in logs): refuse it.
+    throw new ConfigurationError(`${at}.secretId must name a Secrets Manager secret (not a URL)`);
+  }
+  if (
+    detailTypes !== undefined &&
+    (!Array.isArray(detailTypes) || detailTypes.some((d) => typeof d !== 'string'))
+  ) {
+    throw new ConfigurationError(`${at}.detailTypes must be an array of detail-type strings`);
+  }
+  return { name, kind, secretId, ...(detailTypes ? { detailTypes: detailTypes as string[] } : {}) };
+};
+
+/**
+ * Parses and validates WEBHOOK_DESTINATIONS (see {@link parseDestination}); names are unique.
+ * Every error names the variable and the entry.
+ */
+export const parseDestinations = (
+  raw: string,
+  variable = WEBHOOK_DESTINATIONS_ENV,
+  kinds?: readonly string[],
+): WebhookDestination[] => {
   const parsed = parseJsonVariable(raw, variable);
   if (!Array.isArray(parsed) || parsed.length === 0) {
     throw new ConfigurationError(
@@ -136,37 +196,11 @@ export const parseDestinations = (raw: string, variable = 'WEBHOOK_DESTINATIONS'
   }
   const names = new Set<string>();
   return parsed.map((entry, i) => {
-    const where = `${variable}[${i}]`;
-    if (!isJsonObject(entry))
-      throw new ConfigurationError(`${where} must be an object {name, kind, secretId}`);
-    const { name, kind, secretId, detailTypes } = entry;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-      throw new ConfigurationError(
-        `${where}.name must be 1-64 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(name)}`,
-      );
-    }
-    if (names.has(name)) throw new ConfigurationError(`${where}.name "${name}" is used twice`);
-    names.add(name);
-    if (typeof kind !== 'string' || !(DESTINATION_KINDS as readonly string[]).includes(kind)) {
-      throw new ConfigurationError(
-        `${where}.kind must be one of ${DESTINATION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
-      );
-    }
-    if (typeof secretId !== 'string' || secretId.trim() === '' || /^https?:/i.test(secretId)) {
-      // A URL here would be a secret in plain configuration (and in logs): refuse it.
-      throw new ConfigurationError(`${where}.secretId must name a Secrets Manager secret (not a URL)`);
-    }
-    if (
-      detailTypes !== undefined &&
-      (!Array.isArray(detailTypes) || detailTypes.some((d) => typeof d !== 'string'))
-    ) {
-      throw new ConfigurationError(`${where}.detailTypes must be an array of detail-type strings`);
-    }
-    return {
-      name,
-      kind: kind as DestinationKind,
-      secretId,
-      ...(detailTypes ? { detailTypes: detailTypes as string[] } : {}),
-    };
+    const at = `${variable}[${i}]`;
+    const destination = parseDestination(entry, at, kinds);
+    if (names.has(destination.name))
+      throw new ConfigurationError(`${at}.name "${destination.name}" is used twice`);
+    names.add(destination.name);
+    return destination;
   });
 };

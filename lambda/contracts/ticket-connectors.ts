@@ -87,6 +87,89 @@ export type ConnectorConfig = JiraConfig | ServiceNowConfig | GitHubConfig | Pag
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+/** Parses and checks one connector; errors name it by `at`. */
+export const parseConnector = (entry: unknown, at: string): ConnectorConfig => {
+  if (!isJsonObject(entry)) throw new ConfigurationError(`${at} must be an object`);
+  const s = (key: string, required: boolean): string | undefined => {
+    const v = entry[key];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'string' || !v.trim())
+      throw new ConfigurationError(`${at}.${key} must be a non-empty string, got ${JSON.stringify(v)}`);
+    return v.trim();
+  };
+  const url = (key: string, required: boolean): string | undefined => {
+    const v = s(key, required);
+    if (v === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new ConfigurationError(`${at}.${key} must be a URL, got "${v}"`);
+    }
+    // Credentials travel with every request: clear text only to this machine (local test servers).
+    if (!isSecureOrLoopback(u))
+      throw new ConfigurationError(
+        `${at}.${key} must be an https:// URL (credentials are sent with every request), got "${v}"`,
+      );
+    return v.replace(/\/+$/, '');
+  };
+  const labels = (): string[] | undefined => {
+    const v = entry.labels;
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((l) => typeof l === 'string' && /^\S{1,50}$/.test(l)))
+      throw new ConfigurationError(
+        `${at}.labels must be an array of labels without spaces (≤ 50 characters)`,
+      );
+    return v as string[];
+  };
+  const name = s('name', true)!;
+  if (!NAME.test(name)) throw new ConfigurationError(`${at}.name must match ${NAME.source}, got "${name}"`);
+  const secretId = s('secretId', true)!;
+  const lag = entry.searchLagSeconds;
+  if (
+    lag !== undefined &&
+    (!Number.isInteger(lag) || (lag as number) < 0 || (lag as number) > MAX_SEARCH_LAG_SECONDS)
+  )
+    throw new ConfigurationError(
+      `${at}.searchLagSeconds must be a whole number of seconds from 0 to ${MAX_SEARCH_LAG_SECONDS}, got ${JSON.stringify(lag)}`,
+    );
+  const base = { name, secretId, ...(lag === undefined ? {} : { searchLagSeconds: lag as number }) };
+  const kind = entry.kind;
+  switch (kind) {
+    case 'jira':
+      return {
+        kind,
+        ...base,
+        baseUrl: url('baseUrl', true)!,
+        project: s('project', true)!,
+        issueType: s('issueType', false),
+        labels: labels(),
+      };
+    case 'servicenow':
+      return {
+        kind,
+        ...base,
+        baseUrl: url('baseUrl', true)!,
+        assignmentGroup: s('assignmentGroup', false),
+        category: s('category', false),
+        closeCode: s('closeCode', false),
+      };
+    case 'github': {
+      const owner = s('owner', true)!;
+      const repo = s('repo', true)!;
+      if (!/^[A-Za-z0-9_.-]+$/.test(owner) || !/^[A-Za-z0-9_.-]+$/.test(repo))
+        throw new ConfigurationError(`${at}: owner and repo must be GitHub names, got "${owner}/${repo}"`);
+      return { kind, ...base, baseUrl: url('baseUrl', false), owner, repo, labels: labels() };
+    }
+    case 'pagerduty':
+      return { kind, ...base, baseUrl: url('baseUrl', false) };
+    default:
+      throw new ConfigurationError(
+        `${at}.kind must be one of ${CONNECTOR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+      );
+  }
+};
+
 /** Parses and checks TICKET_CONNECTORS; errors name the variable and the entry. */
 export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): ConnectorConfig[] => {
   let value: unknown;
@@ -100,86 +183,10 @@ export const parseConnectors = (raw: string, where = 'TICKET_CONNECTORS'): Conne
   const names = new Set<string>();
   return value.map((entry, i): ConnectorConfig => {
     const at = `${where}[${i}]`;
-    if (!isJsonObject(entry)) throw new ConfigurationError(`${at} must be an object`);
-    const s = (key: string, required: boolean): string | undefined => {
-      const v = entry[key];
-      if (v === undefined && !required) return undefined;
-      if (typeof v !== 'string' || !v.trim())
-        throw new ConfigurationError(`${at}.${key} must be a non-empty string, got ${JSON.stringify(v)}`);
-      return v.trim();
-    };
-    const url = (key: string, required: boolean): string | undefined => {
-      const v = s(key, required);
-      if (v === undefined) return undefined;
-      let u: URL;
-      try {
-        u = new URL(v);
-      } catch {
-        throw new ConfigurationError(`${at}.${key} must be a URL, got "${v}"`);
-      }
-      // Credentials travel with every request: clear text only to this machine (local test servers).
-      if (!isSecureOrLoopback(u))
-        throw new ConfigurationError(
-          `${at}.${key} must be an https:// URL (credentials are sent with every request), got "${v}"`,
-        );
-      return v.replace(/\/+$/, '');
-    };
-    const labels = (): string[] | undefined => {
-      const v = entry.labels;
-      if (v === undefined) return undefined;
-      if (!Array.isArray(v) || !v.every((l) => typeof l === 'string' && /^\S{1,50}$/.test(l)))
-        throw new ConfigurationError(
-          `${at}.labels must be an array of labels without spaces (≤ 50 characters)`,
-        );
-      return v as string[];
-    };
-    const name = s('name', true)!;
-    if (!NAME.test(name)) throw new ConfigurationError(`${at}.name must match ${NAME.source}, got "${name}"`);
-    if (names.has(name)) throw new ConfigurationError(`${at}.name "${name}" is used twice`);
-    names.add(name);
-    const secretId = s('secretId', true)!;
-    const lag = entry.searchLagSeconds;
-    if (
-      lag !== undefined &&
-      (!Number.isInteger(lag) || (lag as number) < 0 || (lag as number) > MAX_SEARCH_LAG_SECONDS)
-    )
-      throw new ConfigurationError(
-        `${at}.searchLagSeconds must be a whole number of seconds from 0 to ${MAX_SEARCH_LAG_SECONDS}, got ${JSON.stringify(lag)}`,
-      );
-    const base = { name, secretId, ...(lag === undefined ? {} : { searchLagSeconds: lag as number }) };
-    const kind = entry.kind;
-    switch (kind) {
-      case 'jira':
-        return {
-          kind,
-          ...base,
-          baseUrl: url('baseUrl', true)!,
-          project: s('project', true)!,
-          issueType: s('issueType', false),
-          labels: labels(),
-        };
-      case 'servicenow':
-        return {
-          kind,
-          ...base,
-          baseUrl: url('baseUrl', true)!,
-          assignmentGroup: s('assignmentGroup', false),
-          category: s('category', false),
-          closeCode: s('closeCode', false),
-        };
-      case 'github': {
-        const owner = s('owner', true)!;
-        const repo = s('repo', true)!;
-        if (!/^[A-Za-z0-9_.-]+$/.test(owner) || !/^[A-Za-z0-9_.-]+$/.test(repo))
-          throw new ConfigurationError(`${at}: owner and repo must be GitHub names, got "${owner}/${repo}"`);
-        return { kind, ...base, baseUrl: url('baseUrl', false), owner, repo, labels: labels() };
-      }
-      case 'pagerduty':
-        return { kind, ...base, baseUrl: url('baseUrl', false) };
-      default:
-        throw new ConfigurationError(
-          `${at}.kind must be one of ${CONNECTOR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
-        );
-    }
+    const connector = parseConnector(entry, at);
+    if (names.has(connector.name))
+      throw new ConfigurationError(`${at}.name "${connector.name}" is used twice`);
+    names.add(connector.name);
+    return connector;
   });
 };

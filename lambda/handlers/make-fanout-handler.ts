@@ -14,10 +14,10 @@
  * delivery is at-least-once (the chat thread and the ticket key are per certificate).
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import { formatChatbot } from '../channels/format/chatbot';
-import { formatSms } from '../channels/format/sms';
+import { TOPIC_MESSAGES } from '../channels/format';
 import { toView, type WatcherEvent } from '../channels/format/view';
-import { type Channel, type Routing, routesFor, routingFromEnv } from '../channels/routing';
+import { CHANNELS, type Channel, type Routing, routesFor, routingFromEnv } from '../channels/routing';
+import { topicArnEnv } from '../contracts/channels';
 import type { Logger } from '../core/ports';
 import { type Env, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
@@ -28,11 +28,10 @@ export interface FanoutConfig {
 }
 
 export const fanoutConfigFromEnv = (env: Env): FanoutConfig => ({
-  topicArns: {
-    chat: requireEnv(env, 'CHAT_TOPIC_ARN'),
-    sms: requireEnv(env, 'SMS_TOPIC_ARN'),
-    tickets: requireEnv(env, 'TICKETS_TOPIC_ARN'),
-  },
+  topicArns: Object.fromEntries(CHANNELS.map((c) => [c, requireEnv(env, topicArnEnv(c))])) as Record<
+    Channel,
+    string
+  >,
   routing: routingFromEnv(env.ROUTING),
 });
 
@@ -55,26 +54,7 @@ export interface FanoutResult {
   readonly channels: Channel[];
 }
 
-/**
- * The message each channel's topic gets, one line per channel (the channel list itself is
- * CHANNELS in lambda/contracts/channels.ts; a Record over it makes a missing line a compile error).
- */
-const CHANNEL_MESSAGES: Readonly<
-  Record<
-    Channel,
-    (event: WatcherEvent, raw: string) => Pick<PublishCommandInput, 'Message' | 'MessageStructure'>
-  >
-> = {
-  // Chatbot JSON for HTTPS (Amazon Q Developer) subscribers, the raw event for SQS ones.
-  chat: (event, raw) => ({
-    MessageStructure: 'json',
-    Message: JSON.stringify({ default: JSON.stringify(formatChatbot(event)), sqs: raw }),
-  }),
-  sms: (event) => ({ Message: formatSms(event) }),
-  tickets: (_event, raw) => ({ Message: raw }),
-};
-
-/** The SNS Publish input for one channel (pure). */
+/** The SNS Publish input for one channel (pure): its message from TOPIC_MESSAGES. */
 export const publishInputFor = (
   channel: Channel,
   topicArn: string,
@@ -87,7 +67,7 @@ export const publishInputFor = (
   };
   return {
     TopicArn: topicArn,
-    ...CHANNEL_MESSAGES[channel](event, JSON.stringify(event)),
+    ...TOPIC_MESSAGES[channel](event, JSON.stringify(event)),
     MessageAttributes,
   };
 };

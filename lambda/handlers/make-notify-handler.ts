@@ -10,15 +10,17 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
+  destinationsFromEnv,
   InvalidWebhookSecretError,
-  parseDestinations,
   payloadFor,
   type WebhookDestination,
   wants,
   webhookUrlFrom,
 } from '../channels/destinations';
+import { WEBHOOK_FORMATTERS, type WebhookFormatters } from '../channels/format';
 import type { WatcherEvent } from '../channels/format/view';
 import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
+import { WEBHOOK_DESTINATIONS_ENV } from '../contracts/channels';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import { withLogKeys } from '../shared/logger';
@@ -36,8 +38,12 @@ export interface NotifyConfig {
   readonly secretCacheTtlMs: number;
 }
 
-export const notifyConfigFromEnv = (env: Env): NotifyConfig => ({
-  destinations: parseDestinations(requireEnv(env, 'WEBHOOK_DESTINATIONS')),
+/** @param formatters the destination kinds this notifier formats: any other kind fails at init */
+export const notifyConfigFromEnv = (
+  env: Env,
+  formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
+): NotifyConfig => ({
+  destinations: destinationsFromEnv(requireEnv(env, WEBHOOK_DESTINATIONS_ENV), formatters),
   timeoutMs: positiveIntEnv(env, 'WEBHOOK_TIMEOUT_MS', 5000),
   maxAttempts: positiveIntEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
   secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
@@ -110,6 +116,8 @@ export interface NotifyDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** The body and URL of each destination kind. @default WEBHOOK_FORMATTERS */
+  readonly formatters?: WebhookFormatters;
   /** Time kept back from the Lambda's remaining time for reporting. @default 1500 */
   readonly safetyMarginMs?: number;
   /** Budget when no Lambda context is given (tests, local runs). @default 30000 */
@@ -130,6 +138,7 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const margin = deps.safetyMarginMs ?? 1500;
+  const formatters = deps.formatters ?? WEBHOOK_FORMATTERS;
   const delivered = new Set<string>();
   const remember = (key: string) => {
     if (delivered.size >= MAX_REMEMBERED) {
@@ -150,7 +159,7 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
   ): Promise<DeliveryOutcome> => {
     let url: string;
     try {
-      url = webhookUrlFrom(await deps.secrets.get(d.secretId), d.kind, d.secretId);
+      url = webhookUrlFrom(await deps.secrets.get(d.secretId), d.kind, d.secretId, formatters);
     } catch (error) {
       const permanent = error instanceof InvalidWebhookSecretError;
       // Secret values never reach a message; SDK errors name only the secret id.
@@ -202,7 +211,7 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
           }
           let body: string;
           try {
-            body = JSON.stringify(payloadFor(d.kind, watcherEvent));
+            body = JSON.stringify(payloadFor(d.kind, watcherEvent, formatters));
           } catch (error) {
             logger.error('could not format the event for this destination', {
               ...log,
