@@ -163,7 +163,12 @@ describe('WatcherMemberRole', () => {
       Action: [s.Action].flat().sort(),
     }));
     // Plus the one statement of the role itself: the opt-in status of regions, to skip disabled ones.
-    const regionStatus = { Sid: 'ReadRegionOptStatus', Effect: 'Allow', Action: ['account:ListRegions'], Resource: '*' };
+    const regionStatus = {
+      Sid: 'ReadRegionOptStatus',
+      Effect: 'Allow',
+      Action: ['account:ListRegions'],
+      Resource: '*',
+    };
     expect(granted).toEqual([...stated, expect.objectContaining(regionStatus)]);
     // No literal account: every ARN takes the member account from AWS::AccountId.
     expect(JSON.stringify(granted)).not.toMatch(/:\d{12}:/);
@@ -172,7 +177,11 @@ describe('WatcherMemberRole', () => {
 
   it('changes its permissions when the sources change', () => {
     const acmOnly = actionsOf(permissions(memberStack({}, 'AcmOnly').template.toJSON()));
-    expect(acmOnly.sort()).toEqual(['account:ListRegions', 'acm:DescribeCertificate', 'acm:ListCertificates']);
+    expect(acmOnly.sort()).toEqual([
+      'account:ListRegions',
+      'acm:DescribeCertificate',
+      'acm:ListCertificates',
+    ]);
 
     const withSecrets = permissions(
       memberStack(
