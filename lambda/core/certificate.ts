@@ -45,6 +45,12 @@ export interface CertificateRecord {
   readonly renewalStatus?: RenewalStatus;
   readonly renewalReason?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** The account's name (AWS Organizations, or as configured), for routing to its owner. */
+  readonly accountName?: string;
+  /** Organizational unit names from the root down to the account's parent. */
+  readonly ouPath?: readonly string[];
+  /** The certificate's tags in its store, read only for reported certificates (`enrich`). */
+  readonly tags?: Readonly<Record<string, string>>;
   /**
    * The tiers this certificate is graded by when its source has its own (Private CAs: a CA must be
    * replaced long before its end). The scan and the lifecycle both use them instead of the

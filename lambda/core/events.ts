@@ -34,6 +34,15 @@ export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 export const MAX_SANS_IN_EVENT = 100;
 export const MAX_IN_USE_BY_IN_EVENT = 50;
 export const MAX_TEXT_IN_EVENT = 1024;
+/** Tags carried per certificate (ACM allows 50 per certificate, IAM 50, Secrets Manager 50). */
+export const MAX_TAGS_IN_EVENT = 50;
+
+const boundedTags = (tags: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(tags)
+      .slice(0, MAX_TAGS_IN_EVENT)
+      .map(([k, v]) => [k.slice(0, 128), v.slice(0, 256)]),
+  );
 
 export interface Problem {
   readonly code: string;
@@ -63,6 +72,10 @@ export interface CertificateDetail {
   readonly renewalStatus?: string;
   readonly renewalReason?: string;
   readonly labels?: Record<string, string>;
+  readonly accountName?: string;
+  readonly ouPath?: string[];
+  /** At most {@link MAX_TAGS_IN_EVENT}, keys cut to 128 and values to 256 characters. */
+  readonly tags?: Record<string, string>;
   /** The source's own tiers, when it grades by them instead of the watcher's (Private CAs). */
   readonly thresholds?: { readonly tiersDays: number[]; readonly criticalDays: number };
 }
@@ -169,6 +182,9 @@ export const toCertificateDetail = (r: CertificateRecord): CertificateDetail => 
     renewalStatus: r.renewalStatus,
     renewalReason: clip(r.renewalReason),
     labels: r.labels ? { ...r.labels } : undefined,
+    accountName: r.accountName?.slice(0, 50),
+    ouPath: r.ouPath?.slice(0, 20).map((p) => p.slice(0, 128)),
+    tags: r.tags ? boundedTags(r.tags) : undefined,
     thresholds: r.thresholds
       ? { tiersDays: [...r.thresholds.tiersDays], criticalDays: r.thresholds.criticalDays }
       : undefined,

@@ -35,6 +35,7 @@ export const scanUnit = async (deps: ScanWorkerDeps, body: string): Promise<Scop
           scanId: unit.scanId,
           now: new Date(unit.scanAt),
           accountName: unit.account.name,
+          ouPath: unit.account.ouPath,
         });
   deps.logger.info('scope scanned', {
     scanId: unit.scanId,

@@ -5,6 +5,7 @@
  */
 import { CoverageReason, type ScanUnit } from '../contracts/organization';
 import { type SourceSetting, scopeKeyOf } from '../contracts/sources';
+import type { CertificateRecord } from '../core/certificate';
 import { coverageReasonOf, type ScopeOutcome, ZERO_COUNTS } from '../core/coverage';
 import type { Thresholds } from '../core/evaluate';
 import { type BusEvent, certificateEvent } from '../core/events';
@@ -58,13 +59,39 @@ export const outcomeScope = (scope: Scope, accountName?: string) => ({
  * @throws when the lifecycle or the bus failed: the unit must be retried (its events are in the
  *   outbox, so a retry publishes them once)
  */
+/** The account's name and OU path on every record the reader gives (for routing to owners). */
+const withOwner = (
+  reader: ScopeReader,
+  owner: { accountName?: string; ouPath?: readonly string[] },
+): ScopeReader => {
+  if (!owner.accountName && !owner.ouPath) return reader;
+  const stamp = (r: CertificateRecord): CertificateRecord => ({
+    ...r,
+    ...(owner.accountName ? { accountName: owner.accountName } : {}),
+    ...(owner.ouPath ? { ouPath: owner.ouPath } : {}),
+  });
+  return {
+    scope: reader.scope,
+    async *list(report) {
+      for await (const r of reader.list(report)) yield stamp(r);
+    },
+    ...(reader.enrich ? { enrich: async (r: CertificateRecord) => stamp(await reader.enrich!(r)) } : {}),
+    ...(reader.complete ? { complete: () => reader.complete!() } : {}),
+  };
+};
+
 export const scanScope = async (
   deps: ScopeScanDeps,
   reader: ScopeReader,
-  ctx: { readonly scanId: string; readonly now: Date; readonly accountName?: string },
+  ctx: {
+    readonly scanId: string;
+    readonly now: Date;
+    readonly accountName?: string;
+    readonly ouPath?: readonly string[];
+  },
 ): Promise<ScopeOutcome> => {
   const clock = deps.clock ?? (() => new Date());
-  const result = await runScan([reader], {
+  const result = await runScan([withOwner(reader, ctx)], {
     scanId: ctx.scanId,
     now: ctx.now,
     thresholds: deps.thresholds,

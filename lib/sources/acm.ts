@@ -39,7 +39,7 @@ export class AcmSource extends ReadOnlySource {
       { sid: 'AcmListCertificates', actions: ['acm:ListCertificates'], resources: ['*'] },
       {
         sid: 'AcmDescribeCertificates',
-        actions: ['acm:DescribeCertificate'],
+        actions: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
         resources: regions.map((r) => `arn:${Aws.PARTITION}:acm:${r}:${Aws.ACCOUNT_ID}:certificate/*`),
       },
     ];

@@ -187,7 +187,8 @@ describe('webhook channels', () => {
         secretId: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:cert-watch/siem-AbCdEf',
       },
     ]);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // The notifier's and the ACM scan worker's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     const secrets = secretResources(policyOf(template, 'WatcherAlertsNotifier'));
     expect(secrets).toHaveLength(4);
     expect(secrets).toEqual(

@@ -88,6 +88,13 @@ describe('scan fan-out over an organization (moto)', () => {
       [a['payments-prod'] ?? '']: 'payments-prod.example.com',
       [a.platform ?? '']: 'platform.example.com',
     });
+    // Each event names its owner: the account's name and OU path from Organizations, the certificate's tags.
+    const prod = expiring.find((e) => (e.detail.certificate as { account: string }).account === a['payments-prod']);
+    expect(prod?.detail.certificate).toMatchObject({
+      accountName: 'payments-prod',
+      ouPath: ['Payments'],
+      tags: { 'seeded-by': 'cert-expiry-watcher' },
+    });
     const heartbeat = events.find((e) => e['detail-type'] === 'Scan Completed');
     expect(heartbeat?.detail).toMatchObject({
       scanId: 'period-1',

@@ -11,6 +11,7 @@ import {
   DescribeCertificateCommand,
   KeyAlgorithm,
   ListCertificatesCommand,
+  ListTagsForCertificateCommand,
 } from '@aws-sdk/client-acm';
 import { scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord, CertificateType, RenewalStatus } from '../../core/certificate';
@@ -125,7 +126,16 @@ export class AcmScopeReader implements ScopeReader {
   }
 
   async enrich(record: CertificateRecord): Promise<CertificateRecord> {
-    const out = await this.acm.send(new DescribeCertificateCommand({ CertificateArn: record.id }));
-    return out.Certificate ? withDetail(record, out.Certificate) : record;
+    const [out, tags] = await Promise.all([
+      this.acm.send(new DescribeCertificateCommand({ CertificateArn: record.id })),
+      // Tags route the alert to the certificate's owner; without them it goes to the default owner.
+      this.acm
+        .send(new ListTagsForCertificateCommand({ CertificateArn: record.id }))
+        .then((t) => t.Tags ?? [])
+        .catch(() => []),
+    ]);
+    const detailed = out.Certificate ? withDetail(record, out.Certificate) : record;
+    const tagMap = Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+    return Object.keys(tagMap).length > 0 ? { ...detailed, tags: tagMap } : detailed;
   }
 }
