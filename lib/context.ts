@@ -18,7 +18,22 @@ import {
   validateScanInterval,
   validateTiers,
 } from './config';
+import { ORGANIZATION_CONTEXT_KEYS, organizationFromContext } from './context-organization';
+import {
+  checked,
+  InvalidContextError,
+  integer,
+  isBlank,
+  jsonValue,
+  nonEmptyString,
+  numberList,
+  show,
+  stringList,
+  toNumber,
+} from './context-values';
 import { SOURCE_BINDINGS } from './sources';
+
+export { InvalidContextError };
 
 /**
  * Reads the CDK app's configuration from context (cdk.json `context`, or `-c key=value`).
@@ -53,6 +68,7 @@ export const CONTEXT_KEYS = [
   'watcher:teamsChannels',
   'watcher:routing',
   'watcher:ticketConnectors',
+  ...ORGANIZATION_CONTEXT_KEYS,
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -64,108 +80,8 @@ export interface WatcherAppConfig {
   readonly watcherProps: CertificateExpiryWatcherProps;
 }
 
-export class InvalidContextError extends Error {
-  override readonly name = 'InvalidContextError';
-  constructor(
-    readonly key: string,
-    detail: string,
-    options?: ErrorOptions,
-  ) {
-    super(`Invalid context "${key}": ${detail}`, options);
-  }
-}
-
 const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
-
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
-
-const isBlank = (value: unknown): boolean =>
-  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-
-const stringList = (key: ContextKey, value: unknown): string[] => {
-  if (typeof value === 'string') {
-    return value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-  }
-  if (Array.isArray(value)) {
-    return value.map((item, i) => {
-      if (typeof item !== 'string' || item.trim() === '') {
-        throw new InvalidContextError(key, `item ${i} must be a non-empty string, got ${show(item)}`);
-      }
-      return item.trim();
-    });
-  }
-  throw new InvalidContextError(
-    key,
-    `must be a list of strings or a comma-separated string, got ${show(value)}`,
-  );
-};
-
-const toNumber = (key: ContextKey, value: unknown, what: string): number => {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) {
-    throw new InvalidContextError(key, `${what} must be a number, got ${show(value)}`);
-  }
-  return n;
-};
-
-const numberList = (key: ContextKey, value: unknown): number[] => {
-  const items = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(items)) {
-    throw new InvalidContextError(
-      key,
-      `must be a list of numbers or a comma-separated string, got ${show(value)}`,
-    );
-  }
-  return items.map((item, i) => toNumber(key, item, `item ${i}`));
-};
-
-const integer = (key: ContextKey, value: unknown, min: number): number => {
-  const n = toNumber(key, value, 'the value');
-  if (!Number.isInteger(n) || n < min) {
-    throw new InvalidContextError(key, `must be a whole number of at least ${min}, got ${show(value)}`);
-  }
-  return n;
-};
-
-const nonEmptyString = (key: ContextKey, value: unknown): string => {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidContextError(key, `must be a non-empty string, got ${show(value)}`);
-  }
-  return value.trim();
-};
-
-/** A list or object from cdk.json, or the same as a JSON string from `-c`. */
-const jsonValue = (key: ContextKey, value: unknown, shape: 'array' | 'object'): unknown => {
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch (error) {
-      throw new InvalidContextError(key, `must be JSON (${(error as Error).message})`);
-    }
-  }
-  const ok =
-    shape === 'array'
-      ? Array.isArray(parsed)
-      : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  if (!ok) throw new InvalidContextError(key, `must be a JSON ${shape}, got ${show(value)}`);
-  return parsed;
-};
-
-/** Runs a construct validator and names the context key in its error. */
-const checked = <T>(key: ContextKey, validate: () => T): T => {
-  try {
-    return validate();
-  } catch (error) {
-    if (error instanceof InvalidWatcherConfigError)
-      throw new InvalidContextError(key, error.message, { cause: error });
-    throw error;
-  }
-};
 
 /**
  * `watcher:sources`: kinds (`acm,iam` or `["acm"]`) or settings (`[{"kind":"acm","regions":["eu-west-1"]}]`),
@@ -374,5 +290,6 @@ export const parseWatcherContext = (
     if (raw !== undefined) (props as Record<string, unknown>)[prop] = jsonValue(key, raw, shape);
   }
 
+  Object.assign(props, organizationFromContext(get));
   return { stackName, watcherProps: props };
 };

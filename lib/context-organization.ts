@@ -1,0 +1,67 @@
+/**
+ * The organization's `watcher:` context keys (docs/organizations.md, "Configuration"):
+ *
+ * - `watcher:accounts`: `self` (default), `organization`, account ids (`111122223333,444455556666`
+ *   or a JSON array), or the full setting as JSON (`{"mode":"organization","ous":[...]}`);
+ * - `watcher:organizationUnits`: OU or root ids; implies `organization` and scans only below them;
+ * - `watcher:excludeAccounts`: account ids never scanned (organization mode);
+ * - `watcher:memberRoleName`, `watcher:scanConcurrency`, `watcher:coverageGapPeriods`.
+ */
+import type { AccountsSetting } from '../lambda/contracts/organization';
+import { InvalidContextError, integer, jsonValue, nonEmptyString, show, stringList } from './context-values';
+import type { OrganizationScanProps } from './organization-scan-props';
+
+export const ORGANIZATION_CONTEXT_KEYS = [
+  'watcher:accounts',
+  'watcher:organizationUnits',
+  'watcher:excludeAccounts',
+  'watcher:memberRoleName',
+  'watcher:scanConcurrency',
+  'watcher:coverageGapPeriods',
+] as const;
+
+type Key = (typeof ORGANIZATION_CONTEXT_KEYS)[number];
+
+const accountsFrom = (raw: unknown): AccountsSetting | undefined => {
+  const key = 'watcher:accounts';
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string' && ['self', 'organization'].includes(raw.trim()))
+    return { mode: raw.trim() as 'self' | 'organization' };
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return raw as AccountsSetting;
+  if (typeof raw === 'string' && raw.trim().startsWith('{'))
+    return jsonValue(key, raw, 'object') as AccountsSetting;
+  const ids = typeof raw === 'string' && raw.trim().startsWith('[') ? jsonValue(key, raw, 'array') : raw;
+  const list = stringList(key, ids);
+  if (list.length === 0) throw new InvalidContextError(key, `must name accounts, got ${show(raw)}`);
+  // Ids are checked with the rest of the setting by the construct (checkAccountsSetting).
+  return { mode: 'list', accounts: list.map((id) => ({ id })) };
+};
+
+/** The organization props the keys set; the construct validates them (names the prop, the app adds the key). */
+export const organizationFromContext = (get: (key: Key) => unknown): Partial<OrganizationScanProps> => {
+  const props: { -readonly [K in keyof OrganizationScanProps]: OrganizationScanProps[K] } = {};
+  let accounts = accountsFrom(get('watcher:accounts'));
+  const ous = get('watcher:organizationUnits');
+  const exclude = get('watcher:excludeAccounts');
+  if (ous !== undefined || exclude !== undefined) {
+    if (accounts && accounts.mode !== 'organization')
+      throw new InvalidContextError(
+        ous !== undefined ? 'watcher:organizationUnits' : 'watcher:excludeAccounts',
+        `applies to watcher:accounts=organization only, but watcher:accounts is ${accounts.mode}`,
+      );
+    accounts = {
+      mode: 'organization',
+      ...(accounts?.mode === 'organization' ? accounts : {}),
+      ...(ous !== undefined ? { ous: stringList('watcher:organizationUnits', ous) } : {}),
+      ...(exclude !== undefined ? { exclude: stringList('watcher:excludeAccounts', exclude) } : {}),
+    };
+  }
+  if (accounts) props.accounts = accounts;
+  const role = get('watcher:memberRoleName');
+  if (role !== undefined) props.memberRoleName = nonEmptyString('watcher:memberRoleName', role);
+  const concurrency = get('watcher:scanConcurrency');
+  if (concurrency !== undefined) props.scanConcurrency = integer('watcher:scanConcurrency', concurrency, 2);
+  const gap = get('watcher:coverageGapPeriods');
+  if (gap !== undefined) props.coverageGapPeriods = integer('watcher:coverageGapPeriods', gap, 1);
+  return props;
+};
