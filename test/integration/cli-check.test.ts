@@ -156,10 +156,12 @@ describe('cert-watch check', () => {
     expect(stdout).toContain('HOSTNAME_MISMATCH');
   });
 
-  it('exits 2 without --ca-file, the private root being untrusted', async () => {
+  it('exits 2 without --ca-file, the private root being untrusted: UNTRUSTED with the --ca-file hint, not INCOMPLETE_CHAIN', async () => {
     const { code, stdout } = await run([at('good')]);
     expect(code).toBe(2);
-    expect(stdout).toContain('INCOMPLETE_CHAIN');
+    expect(stdout).toContain('UNTRUSTED');
+    expect(stdout).toContain('--ca-file');
+    expect(stdout).not.toContain('INCOMPLETE_CHAIN');
   });
 
   it('exits 3 when a target cannot be checked, reporting the error', async () => {

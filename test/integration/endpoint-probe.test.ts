@@ -169,7 +169,13 @@ beforeAll(async () => {
     notBefore: daysFrom(setupNow, 2),
     notAfter: daysFrom(setupNow, 90),
   });
-  await serveChain('missing-intermediate', valid('missing.test'), undefined, (c) => c.leaf.certPem);
+  // Public CAs name where the issuer is published (AIA caIssuers); not fetched unless asked to.
+  await serveChain(
+    'missing-intermediate',
+    { ...valid('missing.test'), caIssuersUrl: 'http://127.0.0.1:9/intermediate.crt' },
+    undefined,
+    (c) => c.leaf.certPem,
+  );
   await serveChain('wrong-host', valid('other.test'));
   await serveChain('wrong-host-expired', {
     commonName: 'other-expired.test',
@@ -314,6 +320,7 @@ describe('probeTarget against well-behaved servers', () => {
   it('reports a server that omits its intermediate as INCOMPLETE_CHAIN', async () => {
     const r = await probeOne('missing.test', 'missing-intermediate');
     expect(codes(r)).toEqual(['INCOMPLETE_CHAIN']);
+    expect(r.problems[0]!.message).toContain('http://127.0.0.1:9/intermediate.crt (not fetched');
     expect(r.chain).toHaveLength(1);
   });
 

@@ -86,6 +86,7 @@ const errorResult = (
   tlsVersion: null,
   leaf: null,
   chain: [],
+  path: [],
   earliestExpiry: null,
   problems: [],
   error: { code: error.code, message: error.message },

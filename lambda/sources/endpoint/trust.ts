@@ -51,9 +51,9 @@ export class TrustStore {
     return this.fingerprints.has(cert.fingerprintSha256);
   }
 
-  /** The anchor that signed `cert`, if any. */
-  findIssuer(cert: CertInfo): CertInfo | undefined {
-    return this.bySubject.get(cert.issuer)?.find((anchor) => isSignedBy(cert, anchor));
+  /** Every anchor that signed `cert` (a re-issued root keeps its name and key: several may). */
+  issuersOf(cert: CertInfo): CertInfo[] {
+    return (this.bySubject.get(cert.issuer) ?? []).filter((anchor) => isSignedBy(cert, anchor));
   }
 }
 
