@@ -107,7 +107,22 @@ const readSentChain = (socket: tls.TLSSocket): X509Certificate[] => {
 interface Handshake {
   readonly chain: X509Certificate[];
   readonly tlsVersion: string | null;
+  /** The alert that ended the handshake after the server sent its certificate (client certificate demanded). */
+  readonly clientCertAlert?: string;
 }
+
+/**
+ * Alerts a server sends when the client offers no certificate (RFC 5246 §7.4.6: handshake_failure
+ * 40 or bad_certificate 42 in TLS 1.2; RFC 8446 §4.4.2.4: certificate_required 116; access_denied 49).
+ * Node names them ERR_SSL_<version>_ALERT_<description>.
+ */
+const CLIENT_CERT_ALERTS =
+  /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(HANDSHAKE_FAILURE|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|ACCESS_DENIED)$/;
+
+const clientCertAlert = (err: unknown): string | undefined => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && CLIENT_CERT_ALERTS.test(code) ? code : undefined;
+};
 
 /**
  * Connects, optionally negotiates STARTTLS, and completes a TLS handshake within `timeoutMs`.
@@ -160,7 +175,23 @@ const handshake = (r: Resolved, address: string, family: 4 | 6): Promise<Handsha
           finish(err);
         }
       });
-      secure.on('error', finish);
+      secure.on('error', (err) => {
+        // TLS 1.2 sends the server's certificate before the server asks for the client's: when it then
+        // aborts for want of one, the certificate was still read and is judged like any other.
+        const alert = clientCertAlert(err);
+        if (alert !== undefined && !settled) {
+          try {
+            const chain = readSentChain(secure!);
+            if (chain.length > 0) {
+              finish(undefined, { chain, tlsVersion: secure!.getProtocol(), clientCertAlert: alert });
+              return;
+            }
+          } catch {
+            // No certificate to read: the alert is the probe's error.
+          }
+        }
+        finish(err);
+      });
       // Checked first: after a normal finish, building an error (and its stack) would be wasted work.
       secure.once('close', () => {
         if (!settled)
@@ -213,10 +244,11 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
     });
     const labels = r.target.owner ? { owner: r.target.owner, ...r.target.labels } : r.target.labels;
     const { trusted: _trusted, ...rest } = analysis;
+    if (shake.clientCertAlert) rest.problems.push(clientCertProblem(shake.clientCertAlert, shake.tlsVersion));
     return {
       ...baseResult(r, address),
       ...rest,
-      verdict: verdictOf(analysis),
+      verdict: verdictOf(rest),
       tlsVersion: shake.tlsVersion,
       error: null,
       durationMs: Math.round(performance.now() - startedAt),
@@ -235,6 +267,13 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
     );
   }
 };
+
+/** Information, not a failure: the certificate was read and judged; only clients without a certificate are refused. */
+const clientCertProblem = (alert: string, tlsVersion: string | null): Problem => ({
+  code: 'CLIENT_CERT_REQUIRED',
+  severity: 'info',
+  message: `the server requires a client certificate (mutual TLS): after sending its own certificate it ended the ${tlsVersion ?? 'TLS'} handshake with ${alert.replace(/^ERR_SSL_[A-Z0-9]+_ALERT_/, '').toLowerCase()}, as it does for clients without one`,
+});
 
 const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
