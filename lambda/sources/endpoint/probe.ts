@@ -9,8 +9,10 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../core/evaluate';
+import { AIA_TIMEOUT_MS, analyzeWithAia } from './aia';
 import { analyzeChain, leafRecord } from './analyze';
 import { certInfo } from './cert-info';
+import { clientCertAlert, clientCertProblem } from './client-cert';
 import {
   classifyError,
   DnsFailureError,
@@ -59,6 +61,7 @@ interface Resolved {
   readonly now: () => Date;
   readonly thresholds: Thresholds;
   readonly trustStore: TrustStore;
+  readonly fetchIssuers: boolean;
 }
 
 const baseResult = (r: Resolved, address: string | null) => ({
@@ -110,19 +113,6 @@ interface Handshake {
   /** The alert that ended the handshake after the server sent its certificate (client certificate demanded). */
   readonly clientCertAlert?: string;
 }
-
-/**
- * Alerts a server sends when the client offers no certificate (RFC 5246 §7.4.6: handshake_failure
- * 40 or bad_certificate 42 in TLS 1.2; RFC 8446 §4.4.2.4: certificate_required 116; access_denied 49).
- * Node names them ERR_SSL_<version>_ALERT_<description>.
- */
-const CLIENT_CERT_ALERTS =
-  /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(HANDSHAKE_FAILURE|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|ACCESS_DENIED)$/;
-
-const clientCertAlert = (err: unknown): string | undefined => {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && CLIENT_CERT_ALERTS.test(code) ? code : undefined;
-};
 
 /**
  * Connects, optionally negotiates STARTTLS, and completes a TLS handshake within `timeoutMs`.
@@ -235,13 +225,16 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
   }
   try {
     const sent = shake.chain.map(certInfo);
-    const analysis = analyzeChain({
+    const input = {
       sent,
       expectedName: r.expectedName,
       now: r.now(),
       thresholds: r.thresholds,
       trustStore: r.trustStore,
-    });
+    };
+    const analysis = r.fetchIssuers
+      ? await analyzeWithAia(input, Math.min(r.timeoutMs, AIA_TIMEOUT_MS))
+      : analyzeChain(input);
     const labels = r.target.owner ? { owner: r.target.owner, ...r.target.labels } : r.target.labels;
     const { trusted: _trusted, ...rest } = analysis;
     if (shake.clientCertAlert) rest.problems.push(clientCertProblem(shake.clientCertAlert, shake.tlsVersion));
@@ -267,13 +260,6 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
     );
   }
 };
-
-/** Information, not a failure: the certificate was read and judged; only clients without a certificate are refused. */
-const clientCertProblem = (alert: string, tlsVersion: string | null): Problem => ({
-  code: 'CLIENT_CERT_REQUIRED',
-  severity: 'info',
-  message: `the server requires a client certificate (mutual TLS): after sending its own certificate it ended the ${tlsVersion ?? 'TLS'} handshake with ${alert.replace(/^ERR_SSL_[A-Z0-9]+_ALERT_/, '').toLowerCase()}, as it does for clients without one`,
-});
 
 const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
@@ -330,6 +316,7 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
     now: options.now ?? (() => new Date()),
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
     trustStore: trustStoreFor(options.caPems ?? [], options.useSystemRoots ?? true),
+    fetchIssuers: options.fetchMissingIssuers ?? false,
   };
 };
 

@@ -28,6 +28,13 @@ export interface ProbeOptions {
   readonly resolve?: Resolve;
   /** @default true: use Node's bundled Mozilla root store as well as caPems */
   readonly useSystemRoots?: boolean;
+  /**
+   * When an issuer is missing, fetch it from the certificate's AIA caIssuers URL (http only, at most
+   * 64 KiB, within min(timeoutMs, 5 s), three fetches per probe, link-local addresses refused) to say
+   * whether the chain is fixable. Adds outbound HTTP from the prober. `cert-watch check` turns it on.
+   * @default false
+   */
+  readonly fetchMissingIssuers?: boolean;
 }
 
 export type ProblemCode =
