@@ -87,7 +87,8 @@ const renderResults = (results: readonly ProbeResult[]): string => {
   );
   const rows = sorted.map((r) => [
     verdictOf(r).toUpperCase(),
-    r.target,
+    // People read the Unicode form of an internationalised name beside the A-labels used on the wire.
+    r.displayName ? `${r.target} (${r.displayName})` : r.target,
     r.address ?? '-',
     r.daysRemaining === null ? '-' : String(r.daysRemaining),
     r.notAfter ? r.notAfter.slice(0, 10) : '-',

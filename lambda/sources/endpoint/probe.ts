@@ -20,6 +20,7 @@ import {
   type ProbeError,
   ProbeTimeoutError,
 } from './errors';
+import { toALabels, unicodeForm } from './idn';
 import { defaultResolve, uniqueAddresses } from './resolve';
 import { defaultStarttlsForPort, negotiateStarttls, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
@@ -53,6 +54,10 @@ export const starttlsFor = (target: EndpointTarget): StarttlsProtocol | undefine
 
 interface Resolved {
   readonly target: EndpointTarget;
+  /** The host in A-label form: what is resolved and reported. */
+  readonly host: string;
+  /** Unicode form of an internationalised SNI name, for people. */
+  readonly displayName: string | undefined;
   readonly port: number;
   readonly servername: string | null;
   readonly expectedName: string;
@@ -65,8 +70,9 @@ interface Resolved {
 }
 
 const baseResult = (r: Resolved, address: string | null) => ({
-  target: formatTarget(r.target.host, r.port),
-  host: r.target.host,
+  target: formatTarget(r.host, r.port),
+  host: r.host,
+  ...(r.displayName ? { displayName: r.displayName } : {}),
   port: r.port,
   address,
   servername: r.servername,
@@ -202,7 +208,7 @@ const handshake = (r: Resolved, address: string, family: 4 | 6): Promise<Handsha
       });
       raw.once('connect', () => {
         negotiateStarttls(raw!, protocol, {
-          host: r.servername ?? r.target.host,
+          host: r.servername ?? r.host,
           signal: abort!.signal,
         })
           .then(() => {
@@ -302,12 +308,21 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new InvalidTargetError(`timeoutMs must be a positive number, got ${timeoutMs}`);
   }
-  // A fully qualified 'example.com.' is the same name, but not valid as SNI or for matching.
-  const named = (target.servername ?? target.host).replace(/\.$/, '');
+  let host: string;
+  let named: string;
+  try {
+    host = toALabels(target.host);
+    // A fully qualified 'example.com.' is the same name, but not valid as SNI or for matching.
+    named = toALabels((target.servername ?? target.host).replace(/\.$/, ''));
+  } catch (err) {
+    throw new InvalidTargetError((err as Error).message, { cause: err });
+  }
   // Never an IP address as SNI (RFC 6066); IP targets are checked against IP SANs instead.
   const servername = net.isIP(named) ? null : named;
   return {
     target,
+    host,
+    displayName: unicodeForm(named),
     port,
     servername,
     expectedName: named,
@@ -336,12 +351,12 @@ export const probeTarget = async (
   try {
     addresses = uniqueAddresses(
       await withDeadline(
-        resolve(target.host),
+        resolve(r.host),
         r.timeoutMs,
-        () => new DnsFailureError(`resolving ${target.host} took longer than ${r.timeoutMs} ms`),
+        () => new DnsFailureError(`resolving ${r.host} took longer than ${r.timeoutMs} ms`),
       ),
     );
-    if (addresses.length === 0) throw new DnsFailureError(`${target.host} has no A or AAAA record`);
+    if (addresses.length === 0) throw new DnsFailureError(`${r.host} has no A or AAAA record`);
   } catch (err) {
     const error =
       err instanceof DnsFailureError

@@ -108,9 +108,12 @@ export interface EarliestExpiry {
 export type ProbeStatus = Severity | 'error';
 
 export interface ProbeResult {
-  /** `host:port` as given (IPv6 hosts in brackets). */
+  /** `host:port`, the host in A-label form for internationalised names (IPv6 hosts in brackets). */
   readonly target: string;
+  /** The host as resolved: A-labels (UTS-46, `url.domainToASCII`) for internationalised names. */
   readonly host: string;
+  /** Unicode form of an internationalised name checked (`bücher.example` beside `xn--bcher-kva.example`). */
+  readonly displayName?: string;
   readonly port: number;
   /** Address probed; null when the name did not resolve. */
   readonly address: string | null;

@@ -1,0 +1,136 @@
+/**
+ * Names as clients use them, against real local TLS servers: internationalised names go on the
+ * wire (resolution, SNI) and into matching as A-labels (UTS-46) and are shown in Unicode beside
+ * them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../bin/cli/check';
+import { parseTargetSpec } from '../../lambda/contracts/endpoints';
+import { InvalidTargetError, probeTarget } from '../../lambda/sources/endpoint/probe';
+import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
+import { type RunningServer, startTlsServer } from '../support/tls-servers';
+
+const now = new Date();
+const servers: RunningServer[] = [];
+let root: GeneratedCert;
+let dir: string;
+let caFile: string;
+let idn: RunningServer;
+
+const leafFor = (dnsNames: string[], ipAddresses: string[] = []) =>
+  createCertificate({
+    commonName: dnsNames[0]!,
+    dnsNames,
+    ipAddresses,
+    notBefore: daysFrom(now, -1),
+    notAfter: daysFrom(now, 200),
+    issuer: root,
+  });
+const startFor = async (leaf: GeneratedCert): Promise<RunningServer> => {
+  const s = await startTlsServer({ key: leaf.keyPem, cert: leaf.certPem });
+  servers.push(s);
+  return s;
+};
+const check = async (args: string[]) => {
+  let out = '';
+  let err = '';
+  const sink = (append: (t: string) => void) =>
+    new Writable({
+      write(chunk, _e, cb) {
+        append(chunk.toString());
+        cb();
+      },
+    });
+  const code = await runCheck(args, { stdout: sink((t) => (out += t)), stderr: sink((t) => (err += t)) });
+  return { code, out, err };
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'endpoint-names-'));
+  root = await createCertificate({
+    commonName: 'Names Root',
+    notBefore: daysFrom(now, -10),
+    notAfter: daysFrom(now, 3000),
+    isCa: true,
+  });
+  caFile = join(dir, 'root.pem');
+  writeFileSync(caFile, root.certPem);
+  idn = await startFor(await leafFor(['xn--bcher-kva.example']));
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('internationalised names', () => {
+  it('accepts bücher.example:443 as a target', () => {
+    expect(parseTargetSpec('bücher.example:443')).toEqual({ host: 'bücher.example', port: 443 });
+    expect(() => parseTargetSpec('bü cher.example')).toThrow(/not a host name/);
+    expect(() => parseTargetSpec('bü/cher.example')).toThrow(/not a host name/);
+  });
+
+  it('resolves, sends SNI and matches the A-label form, and shows the Unicode form beside it', async () => {
+    const asked: string[] = [];
+    const before = idn.servernames.length;
+    const [r] = await probeTarget(
+      { host: 'bücher.example', port: idn.port },
+      {
+        caPems: [root.certPem],
+        resolve: async (host) => {
+          asked.push(host);
+          return [{ address: '127.0.0.1', family: 4 }];
+        },
+      },
+    );
+    expect(asked).toEqual(['xn--bcher-kva.example']);
+    expect(idn.servernames.slice(before)).toEqual(['xn--bcher-kva.example']);
+    expect(r).toMatchObject({
+      host: 'xn--bcher-kva.example',
+      target: `xn--bcher-kva.example:${idn.port}`,
+      servername: 'xn--bcher-kva.example',
+      displayName: 'bücher.example',
+      status: 'ok',
+      problems: [],
+    });
+  });
+
+  it('check --servername bücher.example: no HOSTNAME_MISMATCH, exit 0, Unicode in the table', async () => {
+    const json = await check([
+      '--json',
+      '--ca-file',
+      caFile,
+      '--servername',
+      'bücher.example',
+      `127.0.0.1:${idn.port}`,
+    ]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out).results[0]).toMatchObject({
+      servername: 'xn--bcher-kva.example',
+      problems: [],
+    });
+    const table = await check([
+      '--ca-file',
+      caFile,
+      '--servername',
+      'BÜCHER.example',
+      `127.0.0.1:${idn.port}`,
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain('(bücher.example)');
+  });
+
+  it('refuses a name UTS-46 cannot convert (exit 3), before any probe', async () => {
+    await expect(probeTarget({ host: 'xn--zz.example' })).rejects.toBeInstanceOf(InvalidTargetError);
+    await expect(probeTarget({ host: 'x.test', servername: 'bü/x' })).rejects.toBeInstanceOf(
+      InvalidTargetError,
+    );
+    const { code, err } = await check(['xn--zz.example']);
+    expect(code).toBe(3);
+    expect(err).toContain('not a valid internationalised domain name');
+  });
+});
