@@ -1,7 +1,7 @@
 /**
  * Names as clients use them, against real local TLS servers: internationalised names go on the
  * wire (resolution, SNI) and into matching as A-labels (UTS-46) and are shown in Unicode beside
- * them.
+ * them; names resolve the way the system does, once per name per run.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../bin/cli/check';
 import { parseTargetSpec } from '../../lambda/contracts/endpoints';
-import { InvalidTargetError, probeTarget } from '../../lambda/sources/endpoint/probe';
+import { InvalidTargetError, probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
 import { type RunningServer, startTlsServer } from '../support/tls-servers';
 
@@ -132,5 +132,38 @@ describe('internationalised names', () => {
     const { code, err } = await check(['xn--zz.example']);
     expect(code).toBe(3);
     expect(err).toContain('not a valid internationalised domain name');
+  });
+});
+
+describe('name resolution', () => {
+  it('resolves each name once per run, however many ports are probed', async () => {
+    const leaf = await leafFor(['many.test']);
+    const ports = await Promise.all([1, 2, 3, 4, 5].map(async () => (await startFor(leaf)).port));
+    const asked: string[] = [];
+    const results = await probeAll(
+      [...ports.map((port) => ({ host: 'many.test', port })), { host: 'MANY.test', port: ports[0]! }],
+      {
+        caPems: [root.certPem],
+        concurrency: 6,
+        resolve: async (host) => {
+          asked.push(host);
+          return [{ address: '127.0.0.1', family: 4 }];
+        },
+      },
+    );
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(asked).toEqual(['many.test']);
+  });
+
+  it('probes localhost:PORT targets through the system resolver (hosts file)', async () => {
+    const leaf = await leafFor(['localhost'], ['127.0.0.1']);
+    const ports = await Promise.all([1, 2, 3].map(async () => (await startFor(leaf)).port));
+    const results = await probeAll(
+      ports.map((port) => ({ host: 'localhost', port })),
+      { caPems: [root.certPem], timeoutMs: 5_000 },
+    );
+    const v4 = results.filter((r) => r.address === '127.0.0.1');
+    expect(v4).toHaveLength(3);
+    expect(v4.every((r) => r.status === 'ok' && r.problems.length === 0)).toBe(true);
   });
 });

@@ -91,7 +91,10 @@ const settles = async <T>(work: Promise<T>, what: string, ms = 15_000): Promise<
   }
 };
 
-/** Probe options that count the probes in flight: started (the resolver is asked) minus done. */
+/**
+ * Probe options that count the probes in flight: started (the resolver is asked; one name per
+ * target, since a run resolves each name once) minus done.
+ */
 const countingInFlight = () => {
   let started = 0;
   let done = 0;
@@ -564,7 +567,8 @@ describe('probeAll', () => {
     const drip = await startHostile('slow-drip');
     const refused = await closedPort();
     const targets: EndpointTarget[] = [
-      ...silent.map((s) => ({ host: 'silent.test', port: s.port })),
+      // Distinct names: a run resolves each name once, and the resolver counts the probes started.
+      ...silent.map((s, i) => ({ host: `silent-${i}.test`, port: s.port })),
       { host: 'valid.test', port: ports.valid! },
       { host: 'drip.test', port: drip.port },
       { host: 'closed.test', port: refused },
@@ -623,7 +627,7 @@ describe('probeAll', () => {
 
   it('keeps at most `concurrency` probes in flight', async () => {
     const s = await startHostile('silent');
-    const targets = Array.from({ length: 6 }, () => ({ host: 'silent.test', port: s.port }));
+    const targets = Array.from({ length: 6 }, (_, i) => ({ host: `silent-${i}.test`, port: s.port }));
     const inFlight = countingInFlight();
     const results = await probeAll(targets, {
       ...opts({ timeoutMs: 300, resolve: inFlight.resolve }),

@@ -21,7 +21,7 @@ import {
   ProbeTimeoutError,
 } from './errors';
 import { toALabels, unicodeForm } from './idn';
-import { defaultResolve, uniqueAddresses } from './resolve';
+import { defaultResolve, resolveOncePerName, uniqueAddresses } from './resolve';
 import { defaultStarttlsForPort, negotiateStarttls, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult, Problem, ResolvedAddress } from './types';
@@ -384,13 +384,15 @@ export const probeAll = async (
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   // Validate everything (and build the trust store once) before opening any socket.
   for (const target of targets) prepare(target, options);
+  // One run resolves each name once, however many of its ports are probed.
+  const perRun: ProbeOptions = { ...options, resolve: resolveOncePerName(options.resolve ?? defaultResolve) };
   const out: ProbeResult[][] = new Array(targets.length);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const index = next++;
-      const results = await probeTarget(targets[index]!, options);
+      const results = await probeTarget(targets[index]!, perRun);
       out[index] = results;
       done++;
       options.onProgress?.(done, targets.length, results);

@@ -24,7 +24,10 @@ export interface ProbeOptions {
   readonly caPems?: readonly string[];
   /** @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days) */
   readonly thresholds?: Thresholds;
-  /** @default A + AAAA via DNS, falling back to the system resolver (/etc/hosts); IP literals as-is */
+  /**
+   * @default the system resolver (`dns.lookup`: hosts file, then DNS; `localhost` never to DNS), IP
+   * literals as-is. probeAll asks it once per name per run.
+   */
   readonly resolve?: Resolve;
   /** @default true: use Node's bundled Mozilla root store as well as caPems */
   readonly useSystemRoots?: boolean;
