@@ -6,13 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../bin/cli/check';
 import { probeTarget } from '../../lambda/sources/endpoint/probe';
 import type { ProbeResult } from '../../lambda/sources/endpoint/types';
 import { verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { createCertificate, DAY_MS, daysFrom, type GeneratedCert } from '../support/certs';
+import { runCheckCaptured } from '../support/cli-check-run';
 import { type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const setupNow = new Date();
@@ -83,22 +82,15 @@ describe('a server that demands a client certificate', () => {
 
   it('check exits 2 (CRITICAL, 5 days), not 3 (could not check)', async () => {
     const port = await serve('TLSv1.2');
-    let out = '';
-    const stdout = new Writable({
-      write(chunk, _enc, cb) {
-        out += chunk.toString();
-        cb();
-      },
-    });
-    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
     const dir = mkdtempSync(join(tmpdir(), 'mtls-'));
     const caFile = join(dir, 'root.pem');
     writeFileSync(caFile, root.certPem);
-    const code = await runCheck(['--json', '--ca-file', caFile, `127.0.0.1:${port}`], {
-      stdout,
-      stderr,
-      now: () => probeNow,
-    });
+    const { code, stdout: out } = await runCheckCaptured(
+      ['--json', '--ca-file', caFile, `127.0.0.1:${port}`],
+      {
+        now: () => probeNow,
+      },
+    );
     rmSync(dir, { recursive: true, force: true });
     const [r] = JSON.parse(out).results;
     expect(code).toBe(2);

@@ -8,14 +8,13 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../bin/cli/check';
 import { probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
 import { MAX_AIA_BYTES } from '../../lambda/sources/endpoint/aia';
 import { probeTarget } from '../../lambda/sources/endpoint/probe';
 import type { ProbeOptions, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
+import { runCheckCaptured } from '../support/cli-check-run';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const now = new Date();
@@ -126,17 +125,12 @@ describe('a missing intermediate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'diag-'));
     const caFile = join(dir, 'root.pem');
     writeFileSync(caFile, root.certPem);
-    let out = '';
-    const stdout = new Writable({
-      write(chunk, _e, cb) {
-        out += chunk.toString();
-        cb();
-      },
-    });
-    const code = await runCheck(['--json', '--ca-file', caFile, `127.0.0.1:${port}`], {
-      stdout,
-      stderr: new Writable({ write: (_c, _e, cb) => cb() }),
-    });
+    const { code, stdout: out } = await runCheckCaptured([
+      '--json',
+      '--ca-file',
+      caFile,
+      `127.0.0.1:${port}`,
+    ]);
     rmSync(dir, { recursive: true, force: true });
     const r = JSON.parse(out).results[0] as ProbeResult;
     expect(code).toBe(2);

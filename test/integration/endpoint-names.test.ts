@@ -6,12 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../bin/cli/check';
 import { parseTargetSpec } from '../../lambda/contracts/endpoints';
 import { InvalidTargetError, probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
+import { runCheckCaptured } from '../support/cli-check-run';
 import { type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const now = new Date();
@@ -36,17 +35,8 @@ const startFor = async (leaf: GeneratedCert): Promise<RunningServer> => {
   return s;
 };
 const check = async (args: string[]) => {
-  let out = '';
-  let err = '';
-  const sink = (append: (t: string) => void) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await runCheck(args, { stdout: sink((t) => (out += t)), stderr: sink((t) => (err += t)) });
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCheckCaptured(args);
+  return { code, out: stdout, err: stderr };
 };
 
 beforeAll(async () => {

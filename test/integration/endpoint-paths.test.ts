@@ -6,14 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../bin/cli/check';
 import { probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
 import { probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import type { ProbeOptions, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { createCertificate, DAY_MS, daysFrom, type GeneratedCert } from '../support/certs';
+import { runCheckCaptured } from '../support/cli-check-run';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const setupNow = new Date();
@@ -70,17 +69,9 @@ const probe = async (
 };
 const codes = (r: ProbeResult) => r.problems.map((p) => p.code).sort();
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
 const check = async (args: string[]) => {
-  const stdout = new Capture();
-  const code = await runCheck(args, { stdout, stderr: new Capture(), now: () => probeNow });
-  return { code, json: JSON.parse(stdout.text) as { results: ProbeResult[] } };
+  const { code, stdout } = await runCheckCaptured(args, { now: () => probeNow });
+  return { code, json: JSON.parse(stdout) as { results: ProbeResult[] } };
 };
 const pemFile = (name: string, ...certs: GeneratedCert[]): string => {
   const path = join(dir, name);
