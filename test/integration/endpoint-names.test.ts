@@ -3,10 +3,11 @@
  * wire (resolution, SNI) and into matching as A-labels (UTS-46) and are shown in Unicode beside
  * them; names resolve the way the system does, once per name per run.
  */
+import * as dns from 'node:dns';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseTargetSpec } from '../../lambda/contracts/endpoints';
 import { InvalidTargetError, probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
@@ -145,7 +146,8 @@ describe('name resolution', () => {
     expect(asked).toEqual(['many.test']);
   });
 
-  it('probes localhost:PORT targets through the system resolver (hosts file)', async () => {
+  it('probes localhost:PORT targets through the system resolver (hosts file), never a DNS server', async () => {
+    const dnsQuery = vi.spyOn(dns.promises.Resolver.prototype, 'resolve4');
     const leaf = await leafFor(['localhost'], ['127.0.0.1']);
     const ports = await Promise.all([1, 2, 3].map(async () => (await startFor(leaf)).port));
     const results = await probeAll(
@@ -155,5 +157,7 @@ describe('name resolution', () => {
     const v4 = results.filter((r) => r.address === '127.0.0.1');
     expect(v4).toHaveLength(3);
     expect(v4.every((r) => r.status === 'ok' && r.problems.length === 0)).toBe(true);
+    expect(dnsQuery).not.toHaveBeenCalled();
+    dnsQuery.mockRestore();
   });
 });

@@ -185,6 +185,7 @@ describe('the path rule: sent certificates off the verified path never drive the
     expect(r.daysRemaining).toBe(floorDays(shortIntermediate.spec.notAfter));
     expect(r.status).toBe('warning');
     expect(codes(r)).toEqual(['CHAIN_EXPIRING']);
+    expect(r.path!.map((e) => e.role)).toEqual(['leaf', 'intermediate', 'root']);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Trust anchors: Node's bundled Mozilla roots (parsed once per process, on first use) plus
- * caller-supplied PEM. Path building is ours so that every problem is reported, not just the
- * first one OpenSSL meets.
+ * caller-supplied PEM. Path building (path.ts) is ours so that every problem is reported, not just
+ * the first one OpenSSL meets, and so that every anchor's own expiry can count.
  */
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
