@@ -164,6 +164,18 @@ describe('a missing intermediate', () => {
     }
   });
 
+  it('retries a failed fetch on the next probe (a failure is not remembered)', async () => {
+    const intermediate = await ca('Diag Late Intermediate', root);
+    const url = `${aiaBase}/late.crt`;
+    const port = await serve(await leafOf(intermediate, url));
+    const first = await probe(port, [root.certPem], { fetchMissingIssuers: true });
+    expect(only(first, 'INCOMPLETE_CHAIN')).toContain('HTTP 404');
+    publish('late.crt', der(intermediate));
+    const second = await probe(port, [root.certPem], { fetchMissingIssuers: true });
+    expect(only(second, 'INCOMPLETE_CHAIN')).toContain('fixable');
+    expect(aiaHits.filter((hit) => hit === '/late.crt')).toHaveLength(2);
+  });
+
   it('never fetches from a link-local (metadata service) address', async () => {
     const intermediate = await ca('Diag Metadata Intermediate', root);
     const r = await probe(

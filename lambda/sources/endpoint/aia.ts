@@ -96,14 +96,20 @@ export const fetchIssuerCertificate = (url: string, timeoutMs = AIA_TIMEOUT_MS):
 
 const cache = new Map<string, Promise<FetchedIssuer>>();
 
-/** One fetch per URL per process (bounded), successes and failures alike: each probe of a fleet asks again otherwise. */
+/**
+ * One fetch per URL at a time, and a fetched issuer kept for the process (bounded): each probe of a
+ * fleet would ask again otherwise. A failure is forgotten once settled, so the next probe retries.
+ */
 const fetchOnce = (url: string, timeoutMs: number): Promise<FetchedIssuer> => {
   let pending = cache.get(url);
   if (!pending) {
     if (cache.size >= 256) cache.clear();
     pending = fetchIssuerCertificate(url, timeoutMs).then(
       (x509) => ({ url, cert: certInfo(x509) }),
-      (err: Error) => ({ url, error: err.message }),
+      (err: Error) => {
+        cache.delete(url);
+        return { url, error: err.message };
+      },
     );
     cache.set(url, pending);
   }
