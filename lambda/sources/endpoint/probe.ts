@@ -11,6 +11,7 @@ import * as tls from 'node:tls';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../core/evaluate';
 import { AIA_TIMEOUT_MS, analyzeWithAia } from './aia';
 import { analyzeChain, leafRecord } from './analyze';
+import { backendsDiffer } from './backends';
 import { certInfo } from './cert-info';
 import { clientCertAlert, clientCertProblem } from './client-cert';
 import {
@@ -24,7 +25,7 @@ import { toALabels, unicodeForm } from './idn';
 import { defaultResolve, resolveOncePerName, uniqueAddresses } from './resolve';
 import { defaultStarttlsForPort, negotiateStarttls, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
-import type { EndpointTarget, ProbeOptions, ProbeResult, Problem, ResolvedAddress } from './types';
+import type { EndpointTarget, ProbeOptions, ProbeResult, ResolvedAddress } from './types';
 import { verdictOf } from './verdict';
 
 export const DEFAULT_PORT = 443;
@@ -273,25 +274,6 @@ const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error
     timer = setTimeout(() => reject(onTimeout()), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-};
-
-const backendsDiffer = (results: ProbeResult[]): ProbeResult[] => {
-  const fingerprints = new Set(results.flatMap((r) => (r.leaf ? [r.leaf.fingerprintSha256] : [])));
-  if (fingerprints.size < 2) return results;
-  const served = results
-    .filter((r) => r.leaf)
-    .map((r) => `${r.address} serves ${r.leaf!.fingerprintSha256.slice(0, 23)}… (${r.leaf!.subject})`)
-    .join('; ');
-  const problem: Problem = {
-    code: 'BACKENDS_DIFFER',
-    severity: 'warning',
-    message: `addresses of ${results[0]?.host} serve ${fingerprints.size} different certificates: ${served}`,
-  };
-  return results.map((r) => {
-    if (!r.leaf) return r;
-    const problems = [...r.problems, problem];
-    return { ...r, problems, verdict: verdictOf({ status: r.status, problems }) };
-  });
 };
 
 export class InvalidTargetError extends Error {
