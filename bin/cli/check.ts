@@ -44,6 +44,8 @@ Options:
   --ca-file <pem>         extra trusted CA certificates (PEM), besides Node's root store
   --concurrency <n>       targets probed at once (default ${DEFAULT_CONCURRENCY})
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
+  --no-aia                do not fetch a missing intermediate from its AIA caIssuers URL (http)
+                          to say whether an incomplete chain is fixable (fetched by default)
   --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets (refused by default: metadata services)
   --json                  machine-readable output
   -h, --help              show this help
@@ -85,7 +87,8 @@ const renderResults = (results: readonly ProbeResult[]): string => {
   );
   const rows = sorted.map((r) => [
     verdictOf(r).toUpperCase(),
-    r.target,
+    // People read the Unicode form of an internationalised name beside the A-labels used on the wire.
+    r.displayName ? `${r.target} (${r.displayName})` : r.target,
     r.address ?? '-',
     r.daysRemaining === null ? '-' : String(r.daysRemaining),
     r.notAfter ? r.notAfter.slice(0, 10) : '-',
@@ -193,6 +196,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       concurrency,
       thresholds,
       caPems,
+      fetchMissingIssuers: !values['no-aia'],
       ...(io.now ? { now: io.now } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });
@@ -229,6 +233,7 @@ const parse = (argv: string[]) =>
       concurrency: { type: 'string' },
       file: { type: 'string' },
       'allow-link-local': { type: 'boolean' },
+      'no-aia': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

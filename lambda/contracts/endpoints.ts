@@ -4,9 +4,11 @@
  * target per line with # comments, or a JSON/YAML list). The construct and the CDK app's
  * `watcher:endpoints` context validate with it at synth, `cert-watch check` and the dispatcher
  * read with it, and the STARTTLS registry (lambda/sources/endpoint/starttls) implements exactly
- * these protocols. Pure parsing: `node:net` only for its IPv6 syntax check, no sockets.
+ * these protocols. Pure parsing: `node:net` for its IPv6 syntax check and `node:url` for UTS-46
+ * (internationalised names), no sockets.
  */
 import { isIPv6 } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { isJsonObject } from './json';
 
 /** Every supported STARTTLS protocol by the name targets and the CLI use; the order is the one users see. */
@@ -118,9 +120,13 @@ export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): En
     } else {
       host = text;
     }
-    if (!/^[A-Za-z0-9._-]+$/.test(host)) {
+    // Internationalised names (non-ASCII letters besides the host name characters) are accepted when
+    // UTS-46 gives them an A-label form: the prober uses that form.
+    const idn =
+      /^[A-Za-z0-9._\-\u0080-\u{10FFFF}]+$/u.test(host) && /^[A-Za-z0-9._-]+$/.test(domainToASCII(host));
+    if (!/^[A-Za-z0-9._-]+$/.test(host) && !idn) {
       throw new TargetParseError(
-        `'${spec}': '${host}' is not a host name or IP address (IPv6 needs [brackets] with a port)`,
+        `'${spec}': '${host}' is not a host name, internationalised domain name or IP address (IPv6 needs [brackets] with a port)`,
       );
     }
   }

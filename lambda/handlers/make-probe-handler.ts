@@ -42,6 +42,8 @@ export interface ProbeConfig {
   readonly timeoutMs: number;
   readonly concurrency: number;
   readonly caPems: readonly string[];
+  /** FETCH_MISSING_ISSUERS=true: fetch missing intermediates from AIA caIssuers URLs (outbound HTTP). */
+  readonly fetchMissingIssuers: boolean;
 }
 
 export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
@@ -68,6 +70,7 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     timeoutMs: positiveIntEnv(env, 'PROBE_TIMEOUT_MS'),
     concurrency: positiveIntEnv(env, 'PROBE_CONCURRENCY'),
     caPems,
+    fetchMissingIssuers: env.FETCH_MISSING_ISSUERS?.trim() === 'true',
   };
 };
 
@@ -150,6 +153,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
       now: () => startedAt,
       timeoutMs: config.timeoutMs,
       caPems: config.caPems,
+      fetchMissingIssuers: config.fetchMissingIssuers,
       thresholds: config.thresholds,
       concurrency: config.concurrency,
     });

@@ -5,10 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../bin/cli/check';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
+import { runCheckCaptured } from '../support/cli-check-run';
 import { closedPort, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const now = new Date();
@@ -18,25 +17,7 @@ let dir: string;
 let caFile: string;
 let root: GeneratedCert;
 
-class Capture extends Writable {
-  text = '';
-  isTTY?: boolean;
-  constructor(tty = false) {
-    super();
-    if (tty) this.isTTY = true;
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-const run = async (args: string[], tty = false) => {
-  const stdout = new Capture();
-  const stderr = new Capture(tty);
-  const code = await runCheck(args, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-};
+const run = (args: string[], tty = false) => runCheckCaptured(args, { tty });
 
 const serve = async (name: string, days: number, ipAddresses = ['127.0.0.1']): Promise<void> => {
   const leaf = await createCertificate({
@@ -156,10 +137,12 @@ describe('cert-watch check', () => {
     expect(stdout).toContain('HOSTNAME_MISMATCH');
   });
 
-  it('exits 2 without --ca-file, the private root being untrusted', async () => {
+  it('exits 2 without --ca-file, the private root being untrusted: UNTRUSTED with the --ca-file hint, not INCOMPLETE_CHAIN', async () => {
     const { code, stdout } = await run([at('good')]);
     expect(code).toBe(2);
-    expect(stdout).toContain('INCOMPLETE_CHAIN');
+    expect(stdout).toContain('UNTRUSTED');
+    expect(stdout).toContain('--ca-file');
+    expect(stdout).not.toContain('INCOMPLETE_CHAIN');
   });
 
   it('exits 3 when a target cannot be checked, reporting the error', async () => {

@@ -91,7 +91,10 @@ const settles = async <T>(work: Promise<T>, what: string, ms = 15_000): Promise<
   }
 };
 
-/** Probe options that count the probes in flight: started (the resolver is asked) minus done. */
+/**
+ * Probe options that count the probes in flight: started (the resolver is asked; one name per
+ * target, since a run resolves each name once) minus done.
+ */
 const countingInFlight = () => {
   let started = 0;
   let done = 0;
@@ -169,7 +172,13 @@ beforeAll(async () => {
     notBefore: daysFrom(setupNow, 2),
     notAfter: daysFrom(setupNow, 90),
   });
-  await serveChain('missing-intermediate', valid('missing.test'), undefined, (c) => c.leaf.certPem);
+  // Public CAs name where the issuer is published (AIA caIssuers); not fetched unless asked to.
+  await serveChain(
+    'missing-intermediate',
+    { ...valid('missing.test'), caIssuersUrl: 'http://127.0.0.1:9/intermediate.crt' },
+    undefined,
+    (c) => c.leaf.certPem,
+  );
   await serveChain('wrong-host', valid('other.test'));
   await serveChain('wrong-host-expired', {
     commonName: 'other-expired.test',
@@ -314,6 +323,7 @@ describe('probeTarget against well-behaved servers', () => {
   it('reports a server that omits its intermediate as INCOMPLETE_CHAIN', async () => {
     const r = await probeOne('missing.test', 'missing-intermediate');
     expect(codes(r)).toEqual(['INCOMPLETE_CHAIN']);
+    expect(r.problems[0]!.message).toContain('http://127.0.0.1:9/intermediate.crt (not fetched');
     expect(r.chain).toHaveLength(1);
   });
 
@@ -557,7 +567,8 @@ describe('probeAll', () => {
     const drip = await startHostile('slow-drip');
     const refused = await closedPort();
     const targets: EndpointTarget[] = [
-      ...silent.map((s) => ({ host: 'silent.test', port: s.port })),
+      // Distinct names: a run resolves each name once, and the resolver counts the probes started.
+      ...silent.map((s, i) => ({ host: `silent-${i}.test`, port: s.port })),
       { host: 'valid.test', port: ports.valid! },
       { host: 'drip.test', port: drip.port },
       { host: 'closed.test', port: refused },
@@ -616,7 +627,7 @@ describe('probeAll', () => {
 
   it('keeps at most `concurrency` probes in flight', async () => {
     const s = await startHostile('silent');
-    const targets = Array.from({ length: 6 }, () => ({ host: 'silent.test', port: s.port }));
+    const targets = Array.from({ length: 6 }, (_, i) => ({ host: `silent-${i}.test`, port: s.port }));
     const inFlight = countingInFlight();
     const results = await probeAll(targets, {
       ...opts({ timeoutMs: 300, resolve: inFlight.resolve }),

@@ -35,6 +35,10 @@ export interface CertSpec {
   hash?: 'SHA-256' | 'SHA-384' | 'SHA-1';
   serialNumber?: string;
   organization?: string;
+  /** Authority Information Access caIssuers URL (RFC 5280 §4.2.2.1), where the issuer is published. */
+  caIssuersUrl?: string;
+  /** Key pair to certify (e.g. a root's, for a cross-certificate); fresh or shared by default. */
+  keys?: CryptoKeyPair;
 }
 
 export interface GeneratedCert {
@@ -89,7 +93,7 @@ const escapeRdn = (v: string): string => v.replace(/([,+"\\<>;=])/g, '\\$1');
 export const createCertificate = async (spec: CertSpec): Promise<GeneratedCert> => {
   const hash = spec.hash ?? 'SHA-256';
   const key = spec.key ?? { kind: 'ec' };
-  const keys = await generateKeys(key, hash, spec.issuer === undefined || spec.isCa === true);
+  const keys = spec.keys ?? (await generateKeys(key, hash, spec.issuer === undefined || spec.isCa === true));
   const subject = `CN=${escapeRdn(spec.commonName)}${spec.organization ? `, O=${escapeRdn(spec.organization)}` : ''}`;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(spec.isCa === true, undefined, true),
@@ -114,6 +118,9 @@ export const createCertificate = async (spec: CertSpec): Promise<GeneratedCert> 
   }
   if (spec.issuer) {
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(spec.issuer.keys.publicKey));
+  }
+  if (spec.caIssuersUrl) {
+    extensions.push(new x509.AuthorityInfoAccessExtension({ caIssuers: spec.caIssuersUrl }));
   }
   const signer = spec.issuer?.keys ?? keys;
   const signerAlg = signer.privateKey.algorithm as RsaHashedKeyAlgorithm | EcKeyAlgorithm;

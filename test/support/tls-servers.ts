@@ -66,6 +66,8 @@ export interface TlsServerSpec {
   readonly maxVersion?: tls.SecureVersion;
   /** Certificates chosen by SNI name; `key`/`cert` serve everyone else. */
   readonly sni?: Readonly<Record<string, { key: string; cert: string }>>;
+  /** Demand a client certificate issued by this CA (mutual TLS); clients without one are refused. */
+  readonly clientCa?: string;
 }
 
 /** A TLS server on `host` (default 127.0.0.1) that completes handshakes and closes. */
@@ -85,6 +87,7 @@ export const startTlsServer = (spec: TlsServerSpec): Promise<RunningServer> => {
       ciphers: 'DEFAULT:@SECLEVEL=0',
       ...(spec.minVersion ? { minVersion: spec.minVersion } : {}),
       ...(spec.maxVersion ? { maxVersion: spec.maxVersion } : {}),
+      ...(spec.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: [spec.clientCa] } : {}),
       SNICallback: (name, cb) => {
         // Tests probe one server at a time, so the latest connection is the one asking.
         servernames[servernames.length - 1] = name;

@@ -77,7 +77,13 @@ describe('analyzeChain', () => {
     const stray = await createCertificate({ commonName: 'Stray CA', ...validity(400), isCa: true });
     const leaf = await createCertificate({ commonName: 'r.test', ...validity(90), issuer: ca });
     const a = analyze([leaf, stray, ca, ca, leaf, ca], 'r.test');
-    expect(codes(a)).toEqual([]);
+    // The stray root is off the path: a note naming it, never the verdict; repeats are not extra.
+    expect(codes(a)).toEqual(['EXTRA_CERTIFICATE']);
+    expect(a.problems[0]).toMatchObject({ severity: 'info' });
+    expect(a.problems[0]!.message).toContain("'CN=Stray CA'");
+    expect(a.problems[0]!.message).not.toContain('Repeat CA');
+    expect(a.chain.map((c) => c.onPath)).toEqual([true, false, true, true, true, true]);
+    expect(a.path.map((c) => c.subject)).toEqual(['CN=r.test', 'CN=Repeat CA', 'CN=Unit Root']);
     expect(a.chain.map((c) => c.role)).toEqual([
       'leaf',
       'root',
@@ -88,7 +94,7 @@ describe('analyzeChain', () => {
     ]);
   });
 
-  it('reports a sent but unknown root as UNTRUSTED and ignores its expiry for the earliest expiry', async () => {
+  it('reports a complete chain to an unknown root as UNTRUSTED with the trust hint, the root counting for expiry', async () => {
     const otherRoot = await createCertificate({ commonName: 'Other Root', ...validity(3), isCa: true });
     const ca = await createCertificate({
       commonName: 'Other CA',
@@ -98,9 +104,13 @@ describe('analyzeChain', () => {
     });
     const leaf = await createCertificate({ commonName: 'o.test', ...validity(90), issuer: ca });
     const a = analyze([leaf, ca, otherRoot], 'o.test');
-    expect(codes(a)).toEqual(['UNTRUSTED']);
-    expect(a.problems[0]!.message).toContain("root 'CN=Other Root'");
-    expect(a.earliestExpiry.role).toBe('leaf');
+    expect(codes(a)).toEqual(['CHAIN_EXPIRING', 'UNTRUSTED']);
+    const untrusted = a.problems.find((p) => p.code === 'UNTRUSTED')!;
+    expect(untrusted.message).toContain("ends at root 'CN=Other Root'");
+    expect(untrusted.message).toContain('--ca-file');
+    expect(untrusted.message).toContain('caBundlePem');
+    // Once trusted it is the anchor, and the path dies with it.
+    expect(a.earliestExpiry).toMatchObject({ role: 'root', index: 2 });
     expect(a.chain[2]!.role).toBe('root');
   });
 

@@ -1,14 +1,16 @@
 /**
- * Pure analysis of a chain as a server sent it: roles, expiry, trust path, host name, key and
- * signature strength. Every problem found is reported, not only the first.
+ * Pure analysis of a chain as a server sent it: the verified path (path.ts), expiry of every
+ * certificate on it including the trust anchor, host name, key and signature strength. Every
+ * problem found is reported, not only the first; sent certificates off the path are only a note.
  */
 import { isIP } from 'node:net';
 import type { CertificateRecord } from '../../core/certificate';
 import { evaluate, type Severity, type Thresholds, warningDays } from '../../core/evaluate';
 import { daysUntil, wholeDaysUntil } from '../../core/time';
 import { recordFromCertInfo } from '../x509-record';
-import { type CertInfo, isSignedBy } from './cert-info';
+import type { CertInfo } from './cert-info';
 import { isWeakSignatureAlgorithm } from './der';
+import { buildPath, distinctPool, type TrustPath } from './path';
 import { findKnownIntermediate, rememberIntermediate, type TrustStore } from './trust';
 import type { ChainElement, ChainRole, EarliestExpiry, LeafInfo, Problem } from './types';
 
@@ -18,6 +20,7 @@ export interface ChainAnalysis {
   readonly notAfter: string;
   readonly leaf: LeafInfo;
   readonly chain: readonly ChainElement[];
+  readonly path: readonly ChainElement[];
   readonly earliestExpiry: EarliestExpiry;
   readonly problems: Problem[];
   readonly trusted: boolean;
@@ -31,6 +34,10 @@ export interface AnalyzeInput {
   readonly now: Date;
   readonly thresholds: Thresholds;
   readonly trustStore: TrustStore;
+  /** Issuers fetched from AIA caIssuers URLs (probe.ts does the fetching). */
+  readonly fetchedIssuers?: readonly FetchedIssuer[];
+  /** Whether AIA fetching was on, to say why a missing issuer was not fetched. */
+  readonly aiaFetchEnabled?: boolean;
 }
 
 export class EmptyChainError extends Error {
@@ -54,76 +61,122 @@ const isWeakKey = (cert: CertInfo): boolean => {
   return false;
 };
 
-type TrustVerdict =
-  | { trusted: true; path: CertInfo[] }
-  | { trusted: false; problem: Problem; path: CertInfo[] };
+/** A certificate fetched from an AIA caIssuers URL for this analysis, or why the fetch failed. */
+export interface FetchedIssuer {
+  readonly url: string;
+  readonly cert?: CertInfo;
+  readonly error?: string;
+}
 
-/** Builds a path from the leaf through the sent certificates to an anchor. */
-const verifyTrust = (sent: readonly CertInfo[], store: TrustStore): TrustVerdict => {
-  const leaf = sent[0]!;
-  const path: CertInfo[] = [leaf];
-  const used = new Set<string>([leaf.fingerprintSha256]);
-  let current = leaf;
-  // Each step adds an unused certificate, so the loop ends even on cyclic or looping chains.
-  for (;;) {
-    if (store.isAnchor(current) || store.findIssuer(current)) return { trusted: true, path };
-    if (current.selfSigned) {
-      if (current === leaf) {
-        return {
-          trusted: false,
-          path,
-          problem: {
-            code: 'SELF_SIGNED',
-            severity: 'critical',
-            message: `certificate is self-signed ('${leaf.subject}') and not a trusted anchor`,
-          },
-        };
-      }
-      return {
-        trusted: false,
-        path,
-        problem: {
-          code: 'UNTRUSTED',
-          severity: 'critical',
-          message: `chain ends at root '${current.subject}', which is not in the trust store`,
-        },
-      };
-    }
-    const next = sent.find(
-      (candidate) =>
-        !used.has(candidate.fingerprintSha256) &&
-        candidate.subject === current.issuer &&
-        isSignedBy(current, candidate),
-    );
-    if (!next) {
-      if (current === leaf) {
-        const known = findKnownIntermediate(leaf);
-        return {
-          trusted: false,
-          path,
-          problem: {
-            code: 'INCOMPLETE_CHAIN',
-            severity: 'critical',
-            message: known
-              ? `server does not send intermediate '${known.subject}' (seen elsewhere); clients without it cached fail`
-              : `issuer '${leaf.issuer}' of the certificate is neither sent by the server nor a trusted root (missing intermediate?)`,
-          },
-        };
-      }
-      return {
-        trusted: false,
-        path,
-        problem: {
-          code: 'UNTRUSTED',
-          severity: 'critical',
-          message: `issuer '${current.issuer}' of '${current.subject}' is not sent and not in the trust store`,
-        },
-      };
-    }
-    used.add(next.fingerprintSha256);
-    path.push(next);
-    current = next;
+const elementOf = (cert: CertInfo, role: ChainRole, now: Date) => ({
+  subject: cert.subject,
+  issuer: cert.issuer,
+  notBefore: cert.notBefore.toISOString(),
+  notAfter: cert.notAfter.toISOString(),
+  daysRemaining: wholeDaysUntil(cert.notAfter, now),
+  role,
+  fingerprintSha256: cert.fingerprintSha256,
+  signatureAlgorithm: cert.signatureAlgorithm,
+});
+
+/** Roles along a path: the leaf, intermediates, and the anchor or self-signed end as 'root'. */
+const pathRoles = (path: TrustPath): ChainRole[] =>
+  path.certs.map((_, i) => {
+    if (i === 0) return 'leaf';
+    const last = i === path.certs.length - 1;
+    return last && (path.complete || path.end === 'root') ? 'root' : 'intermediate';
+  });
+
+/** The same day counts as the EXPIRED and CHAIN_EXPIRING messages. */
+const when = (cert: CertInfo, now: Date): string => {
+  const days = daysUntil(cert.notAfter, now);
+  const date = cert.notAfter.toISOString().slice(0, 10);
+  return days <= 0
+    ? `expired ${date}, ${Math.floor(-days)} days ago`
+    : `expires ${date}, ${wholeDaysUntil(cert.notAfter, now)} days`;
+};
+
+/** The sent certificates no path uses: a note, never the verdict (clients ignore them). */
+const extraCertificates = (sent: readonly CertInfo[], onPath: Set<string>, now: Date): Problem[] => {
+  const extra = distinctPool(sent.map((cert) => ({ cert, source: 'sent' as const }))).filter(
+    (c) => !onPath.has(c.cert.fingerprintSha256),
+  );
+  if (extra.length === 0) return [];
+  const names = extra.map((c) => `'${c.cert.subject}' (${when(c.cert, now)})`).join(', ');
+  return [
+    {
+      code: 'EXTRA_CERTIFICATE',
+      severity: 'info',
+      message: `the server also sends ${names}, not on the verified path: clients ignore ${extra.length === 1 ? 'it' : 'them'}, so ${extra.length === 1 ? 'it does' : 'they do'} not count for expiry; removing ${extra.length === 1 ? 'it' : 'them'} saves handshake bytes`,
+    },
+  ];
+};
+
+const TRUST_HINT =
+  'if it is your private CA, trust it with --ca-file (cert-watch check) or endpointProbes.caBundlePem (the construct)';
+
+/** Why no client trusts the path (docs/endpoints.md, "Untrusted or incomplete"). */
+const trustProblem = (
+  path: TrustPath,
+  fetched: readonly FetchedIssuer[],
+  fetchEnabled: boolean,
+): Problem | undefined => {
+  const fromAia = path.certs.filter((c) => c.source === 'aia');
+  if (path.complete) {
+    if (fromAia.length === 0) return undefined;
+    const names = fromAia.map((c) => `'${c.cert.subject}'`).join(', ');
+    const urls = fetched.filter((f) => f.cert && fromAia.some((c) => c.cert === f.cert)).map((f) => f.url);
+    return {
+      code: 'INCOMPLETE_CHAIN',
+      severity: 'critical',
+      message: `the server does not send intermediate ${names}; fixable: it is published at ${urls.join(', ')} (AIA caIssuers) and completes a trusted path, so send it after the certificate (browsers fetch it, most other clients fail)`,
+    };
   }
+  const last = path.certs[path.certs.length - 1]!.cert;
+  const leaf = path.certs[0]!.cert;
+  if (path.end === 'root') {
+    if (last === leaf) {
+      return {
+        code: 'SELF_SIGNED',
+        severity: 'critical',
+        message: `certificate is self-signed ('${leaf.subject}') and not a trusted anchor; ${TRUST_HINT}`,
+      };
+    }
+    const origin = fromAia.some((c) => c.cert === last) ? ' (fetched from its AIA caIssuers URL)' : '';
+    return {
+      code: 'UNTRUSTED',
+      severity: 'critical',
+      message: `the chain is complete but ends at root '${last.subject}'${origin}, which is not in the trust store; ${TRUST_HINT}`,
+    };
+  }
+  const what = last === leaf ? 'the certificate' : `'${last.subject}'`;
+  const known = findKnownIntermediate(last);
+  if (known) {
+    return {
+      code: 'INCOMPLETE_CHAIN',
+      severity: 'critical',
+      message: `the server does not send intermediate '${known.subject}' (seen on a trusted path elsewhere); clients without it cached fail`,
+    };
+  }
+  if (last.caIssuers.length > 0) {
+    const failures = fetched.filter((f) => f.error && last.caIssuers.includes(f.url));
+    const tried =
+      failures.length > 0
+        ? `fetching it failed (${failures.map((f) => `${f.url}: ${f.error}`).join('; ')})`
+        : fetchEnabled
+          ? `what ${last.caIssuers.join(', ')} serves does not complete a trusted path`
+          : `its AIA caIssuers URL is ${last.caIssuers.join(', ')} (not fetched: AIA fetching is off)`;
+    return {
+      code: 'INCOMPLETE_CHAIN',
+      severity: 'critical',
+      message: `issuer '${last.issuer}' of ${what} is neither sent by the server nor a trust anchor: an intermediate is missing; ${tried}`,
+    };
+  }
+  return {
+    code: 'UNTRUSTED',
+    severity: 'critical',
+    message: `issuer '${last.issuer}' of ${what} is not in the trust store and not sent (no AIA caIssuers URL to fetch it from); ${TRUST_HINT}; if it is an intermediate, the server must send it`,
+  };
 };
 
 export const analyzeChain = ({
@@ -132,35 +185,40 @@ export const analyzeChain = ({
   now,
   thresholds,
   trustStore,
+  fetchedIssuers = [],
+  aiaFetchEnabled = false,
 }: AnalyzeInput): ChainAnalysis => {
   const leafInfo = sent[0];
   if (!leafInfo) throw new EmptyChainError('server sent no certificate');
   const problems: Problem[] = [];
 
+  const pool = distinctPool([
+    ...sent.slice(1).map((cert) => ({ cert, source: 'sent' as const })),
+    ...fetchedIssuers.flatMap((f) => (f.cert ? [{ cert: f.cert, source: 'aia' as const }] : [])),
+  ]);
+  const trust = buildPath(leafInfo, pool, trustStore, now);
+  const roles = pathRoles(trust);
+  const onPath = new Set(trust.certs.map((c) => c.cert.fingerprintSha256));
+  const path: ChainElement[] = trust.certs.map((c, i) => ({
+    ...elementOf(c.cert, roles[i]!, now),
+    source: c.source,
+  }));
   const chain: ChainElement[] = sent.map((cert, index) => ({
-    subject: cert.subject,
-    issuer: cert.issuer,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    daysRemaining: wholeDaysUntil(cert.notAfter, now),
-    role: roleOf(cert, index),
-    fingerprintSha256: cert.fingerprintSha256,
-    signatureAlgorithm: cert.signatureAlgorithm,
+    ...elementOf(cert, roleOf(cert, index), now),
+    onPath: onPath.has(cert.fingerprintSha256),
   }));
 
-  // Roots are excluded: clients use their own copy of the anchor, not the one a server sends.
+  // The path dies with its first expiring element, the anchor included (a client's own copy counts).
   let earliestIndex = 0;
-  sent.forEach((cert, index) => {
-    if (chain[index]?.role === 'root') return;
-    if (cert.notAfter.getTime() < sent[earliestIndex]!.notAfter.getTime()) earliestIndex = index;
+  trust.certs.forEach((c, index) => {
+    if (c.cert.notAfter.getTime() < trust.certs[earliestIndex]!.cert.notAfter.getTime())
+      earliestIndex = index;
   });
-  const earliest = sent[earliestIndex]!;
-  const earliestRole = chain[earliestIndex]!.role;
+  const earliest = trust.certs[earliestIndex]!.cert;
 
   const window = warningDays(thresholds);
-  sent.forEach((cert, index) => {
-    const role = chain[index]!.role;
-    if (role === 'root') return;
+  trust.certs.forEach(({ cert }, index) => {
+    const role = roles[index]!;
     const what = describe(cert, role);
     const days = daysUntil(cert.notAfter, now);
     if (days <= 0) {
@@ -177,16 +235,18 @@ export const analyzeChain = ({
         message: `${what} is not valid before ${cert.notBefore.toISOString()}`,
       });
     }
-    if (role === 'intermediate' && cert.notAfter.getTime() < leafInfo.notAfter.getTime() && days <= window) {
+    if (role !== 'leaf' && cert.notAfter.getTime() < leafInfo.notAfter.getTime() && days <= window) {
       problems.push({
         code: 'CHAIN_EXPIRING',
         severity: days <= 0 ? 'critical' : 'warning',
         message:
           days <= 0
-            ? `${what} expired on ${cert.notAfter.toISOString()}, before the certificate it signs`
+            ? `${what} expired on ${cert.notAfter.toISOString()}, before the certificate it vouches for`
             : `${what} expires on ${cert.notAfter.toISOString()} (${wholeDaysUntil(cert.notAfter, now)} days), before the certificate (${leafInfo.notAfter.toISOString()})`,
       });
     }
+    // Anchors are exempt: their signature is never checked and clients hold their own copy.
+    if (role === 'root') return;
     if (isWeakKey(cert)) {
       problems.push({
         code: 'WEAK_KEY',
@@ -221,12 +281,12 @@ export const analyzeChain = ({
     });
   }
 
-  const trust = verifyTrust(sent, trustStore);
-  if (trust.trusted) {
-    for (const cert of trust.path.slice(1)) if (!cert.selfSigned) rememberIntermediate(cert);
-  } else {
-    problems.push(trust.problem);
+  const problem = trustProblem(trust, fetchedIssuers, aiaFetchEnabled);
+  if (problem) problems.push(problem);
+  else if (trust.complete) {
+    for (const c of trust.certs.slice(1, -1)) rememberIntermediate(c.cert);
   }
+  problems.push(...extraCertificates(sent, onPath, now));
 
   const evaluation = evaluate(
     {
@@ -263,14 +323,15 @@ export const analyzeChain = ({
     notAfter: earliest.notAfter.toISOString(),
     leaf,
     chain,
+    path,
     earliestExpiry: {
       notAfter: earliest.notAfter.toISOString(),
-      role: earliestRole,
+      role: roles[earliestIndex]!,
       subject: earliest.subject,
       index: earliestIndex,
     },
     problems,
-    trusted: trust.trusted,
+    trusted: trust.complete && problem === undefined,
   };
 };
 

@@ -22,6 +22,8 @@ export interface CertInfo {
   readonly signatureAlgorithm: string;
   /** Subject equals issuer and the certificate verifies with its own key. */
   readonly selfSigned: boolean;
+  /** Authority Information Access caIssuers URIs (RFC 5280 §4.2.2.1), in certificate order. */
+  readonly caIssuers: readonly string[];
   readonly publicKey: KeyObject;
 }
 
@@ -60,6 +62,10 @@ export const parseSubjectAltName = (san: string | undefined): string[] => {
     .map((entry) => entry.replace(/^(DNS|IP Address):/, '').replace(/^"(.*)"$/, '$1'))
     .filter((entry) => entry.length > 0);
 };
+
+/** `CA Issuers - URI:http://x/ca.crt\nOCSP - URI:...` → ['http://x/ca.crt']. */
+export const parseCaIssuers = (infoAccess: string | undefined): string[] =>
+  (infoAccess ?? '').split('\n').flatMap((line) => /^CA Issuers - URI:(\S+)$/.exec(line.trim())?.[1] ?? []);
 
 /** OpenSSL's one-line name forms use newlines; a single line reads better in tables and events. */
 const oneLine = (name: string): string => name.split('\n').filter(Boolean).join(', ');
@@ -119,6 +125,7 @@ export const certInfo = (x509: X509Certificate): CertInfo => {
     ...(facts ?? keyFacts(publicKeyOf())),
     signatureAlgorithm,
     selfSigned,
+    caIssuers: parseCaIssuers(x509.infoAccess),
     get publicKey() {
       return publicKeyOf();
     },

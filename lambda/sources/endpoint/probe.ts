@@ -9,8 +9,11 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../core/evaluate';
+import { AIA_TIMEOUT_MS, analyzeWithAia } from './aia';
 import { analyzeChain, leafRecord } from './analyze';
+import { backendsDiffer } from './backends';
 import { certInfo } from './cert-info';
+import { clientCertAlert, clientCertProblem } from './client-cert';
 import {
   classifyError,
   DnsFailureError,
@@ -18,10 +21,11 @@ import {
   type ProbeError,
   ProbeTimeoutError,
 } from './errors';
-import { defaultResolve, uniqueAddresses } from './resolve';
+import { toALabels, unicodeForm } from './idn';
+import { defaultResolve, resolveOncePerName, uniqueAddresses } from './resolve';
 import { defaultStarttlsForPort, negotiateStarttls, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
-import type { EndpointTarget, ProbeOptions, ProbeResult, Problem, ResolvedAddress } from './types';
+import type { EndpointTarget, ProbeOptions, ProbeResult, ResolvedAddress } from './types';
 import { verdictOf } from './verdict';
 
 export const DEFAULT_PORT = 443;
@@ -51,6 +55,10 @@ export const starttlsFor = (target: EndpointTarget): StarttlsProtocol | undefine
 
 interface Resolved {
   readonly target: EndpointTarget;
+  /** The host in A-label form: what is resolved and reported. */
+  readonly host: string;
+  /** Unicode form of an internationalised SNI name, for people. */
+  readonly displayName: string | undefined;
   readonly port: number;
   readonly servername: string | null;
   readonly expectedName: string;
@@ -59,11 +67,13 @@ interface Resolved {
   readonly now: () => Date;
   readonly thresholds: Thresholds;
   readonly trustStore: TrustStore;
+  readonly fetchIssuers: boolean;
 }
 
 const baseResult = (r: Resolved, address: string | null) => ({
-  target: formatTarget(r.target.host, r.port),
-  host: r.target.host,
+  target: formatTarget(r.host, r.port),
+  host: r.host,
+  ...(r.displayName ? { displayName: r.displayName } : {}),
   port: r.port,
   address,
   servername: r.servername,
@@ -86,6 +96,7 @@ const errorResult = (
   tlsVersion: null,
   leaf: null,
   chain: [],
+  path: [],
   earliestExpiry: null,
   problems: [],
   error: { code: error.code, message: error.message },
@@ -106,6 +117,8 @@ const readSentChain = (socket: tls.TLSSocket): X509Certificate[] => {
 interface Handshake {
   readonly chain: X509Certificate[];
   readonly tlsVersion: string | null;
+  /** The alert that ended the handshake after the server sent its certificate (client certificate demanded). */
+  readonly clientCertAlert?: string;
 }
 
 /**
@@ -159,7 +172,23 @@ const handshake = (r: Resolved, address: string, family: 4 | 6): Promise<Handsha
           finish(err);
         }
       });
-      secure.on('error', finish);
+      secure.on('error', (err) => {
+        // TLS 1.2 sends the server's certificate before the server asks for the client's: when it then
+        // aborts for want of one, the certificate was still read and is judged like any other.
+        const alert = clientCertAlert(err);
+        if (alert !== undefined && !settled) {
+          try {
+            const chain = readSentChain(secure!);
+            if (chain.length > 0) {
+              finish(undefined, { chain, tlsVersion: secure!.getProtocol(), clientCertAlert: alert });
+              return;
+            }
+          } catch {
+            // No certificate to read: the alert is the probe's error.
+          }
+        }
+        finish(err);
+      });
       // Checked first: after a normal finish, building an error (and its stack) would be wasted work.
       secure.once('close', () => {
         if (!settled)
@@ -180,7 +209,7 @@ const handshake = (r: Resolved, address: string, family: 4 | 6): Promise<Handsha
       });
       raw.once('connect', () => {
         negotiateStarttls(raw!, protocol, {
-          host: r.servername ?? r.target.host,
+          host: r.servername ?? r.host,
           signal: abort!.signal,
         })
           .then(() => {
@@ -203,19 +232,23 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
   }
   try {
     const sent = shake.chain.map(certInfo);
-    const analysis = analyzeChain({
+    const input = {
       sent,
       expectedName: r.expectedName,
       now: r.now(),
       thresholds: r.thresholds,
       trustStore: r.trustStore,
-    });
+    };
+    const analysis = r.fetchIssuers
+      ? await analyzeWithAia(input, Math.min(r.timeoutMs, AIA_TIMEOUT_MS))
+      : analyzeChain(input);
     const labels = r.target.owner ? { owner: r.target.owner, ...r.target.labels } : r.target.labels;
     const { trusted: _trusted, ...rest } = analysis;
+    if (shake.clientCertAlert) rest.problems.push(clientCertProblem(shake.clientCertAlert, shake.tlsVersion));
     return {
       ...baseResult(r, address),
       ...rest,
-      verdict: verdictOf(analysis),
+      verdict: verdictOf(rest),
       tlsVersion: shake.tlsVersion,
       error: null,
       durationMs: Math.round(performance.now() - startedAt),
@@ -243,25 +276,6 @@ const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 };
 
-const backendsDiffer = (results: ProbeResult[]): ProbeResult[] => {
-  const fingerprints = new Set(results.flatMap((r) => (r.leaf ? [r.leaf.fingerprintSha256] : [])));
-  if (fingerprints.size < 2) return results;
-  const served = results
-    .filter((r) => r.leaf)
-    .map((r) => `${r.address} serves ${r.leaf!.fingerprintSha256.slice(0, 23)}… (${r.leaf!.subject})`)
-    .join('; ');
-  const problem: Problem = {
-    code: 'BACKENDS_DIFFER',
-    severity: 'warning',
-    message: `addresses of ${results[0]?.host} serve ${fingerprints.size} different certificates: ${served}`,
-  };
-  return results.map((r) => {
-    if (!r.leaf) return r;
-    const problems = [...r.problems, problem];
-    return { ...r, problems, verdict: verdictOf({ status: r.status, problems }) };
-  });
-};
-
 export class InvalidTargetError extends Error {
   override readonly name = 'InvalidTargetError';
 }
@@ -276,12 +290,21 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new InvalidTargetError(`timeoutMs must be a positive number, got ${timeoutMs}`);
   }
-  // A fully qualified 'example.com.' is the same name, but not valid as SNI or for matching.
-  const named = (target.servername ?? target.host).replace(/\.$/, '');
+  let host: string;
+  let named: string;
+  try {
+    host = toALabels(target.host);
+    // A fully qualified 'example.com.' is the same name, but not valid as SNI or for matching.
+    named = toALabels((target.servername ?? target.host).replace(/\.$/, ''));
+  } catch (err) {
+    throw new InvalidTargetError((err as Error).message, { cause: err });
+  }
   // Never an IP address as SNI (RFC 6066); IP targets are checked against IP SANs instead.
   const servername = net.isIP(named) ? null : named;
   return {
     target,
+    host,
+    displayName: unicodeForm(named),
     port,
     servername,
     expectedName: named,
@@ -290,6 +313,7 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
     now: options.now ?? (() => new Date()),
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
     trustStore: trustStoreFor(options.caPems ?? [], options.useSystemRoots ?? true),
+    fetchIssuers: options.fetchMissingIssuers ?? false,
   };
 };
 
@@ -309,12 +333,12 @@ export const probeTarget = async (
   try {
     addresses = uniqueAddresses(
       await withDeadline(
-        resolve(target.host),
+        resolve(r.host),
         r.timeoutMs,
-        () => new DnsFailureError(`resolving ${target.host} took longer than ${r.timeoutMs} ms`),
+        () => new DnsFailureError(`resolving ${r.host} took longer than ${r.timeoutMs} ms`),
       ),
     );
-    if (addresses.length === 0) throw new DnsFailureError(`${target.host} has no A or AAAA record`);
+    if (addresses.length === 0) throw new DnsFailureError(`${r.host} has no A or AAAA record`);
   } catch (err) {
     const error =
       err instanceof DnsFailureError
@@ -342,13 +366,15 @@ export const probeAll = async (
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   // Validate everything (and build the trust store once) before opening any socket.
   for (const target of targets) prepare(target, options);
+  // One run resolves each name once, however many of its ports are probed.
+  const perRun: ProbeOptions = { ...options, resolve: resolveOncePerName(options.resolve ?? defaultResolve) };
   const out: ProbeResult[][] = new Array(targets.length);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const index = next++;
-      const results = await probeTarget(targets[index]!, options);
+      const results = await probeTarget(targets[index]!, perRun);
       out[index] = results;
       done++;
       options.onProgress?.(done, targets.length, results);

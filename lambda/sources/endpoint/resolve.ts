@@ -1,43 +1,52 @@
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
 import { DnsFailureError } from './errors';
-import type { ResolvedAddress } from './types';
+import type { Resolve, ResolvedAddress } from './types';
 
-let resolver: dns.promises.Resolver | undefined;
-const sharedResolver = (): dns.promises.Resolver => {
-  resolver ??= new dns.promises.Resolver({ timeout: 3_000, tries: 2 });
-  return resolver;
-};
-
-const errorCode = (result: PromiseSettledResult<unknown>): string =>
-  result.status === 'rejected' ? ((result.reason as NodeJS.ErrnoException).code ?? 'ERROR') : 'NODATA';
+/** RFC 6761 §6.3: `localhost` and names under it are the loopback and never go to a DNS server. */
+const LOCALHOST = /(^|\.)localhost\.?$/i;
 
 /**
- * Every A and AAAA record of `host`; names only the system knows (/etc/hosts, `localhost`) fall
- * back to getaddrinfo. IP literals are returned as they are. Throws DnsFailureError.
+ * Every address of `host` the way the system resolves it (getaddrinfo through `dns.lookup`: the
+ * hosts file first, then DNS as nsswitch.conf says), A and AAAA alike. `localhost` names the
+ * system cannot resolve are 127.0.0.1. IP literals are returned as they are. Throws DnsFailureError.
  */
 export const defaultResolve = async (host: string): Promise<ResolvedAddress[]> => {
   const family = isIP(host);
   if (family === 4 || family === 6) return [{ address: host, family }];
-  const r = sharedResolver();
-  const [a, aaaa] = await Promise.allSettled([r.resolve4(host), r.resolve6(host)]);
-  const found: ResolvedAddress[] = [
-    ...(a.status === 'fulfilled' ? a.value.map((address) => ({ address, family: 4 as const })) : []),
-    ...(aaaa.status === 'fulfilled' ? aaaa.value.map((address) => ({ address, family: 6 as const })) : []),
-  ];
-  if (found.length > 0) return found;
+  let code = 'NODATA';
   try {
-    const local = await dns.promises.lookup(host, { all: true });
-    const addresses = local.flatMap((entry) =>
+    const found = await dns.promises.lookup(host, { all: true, verbatim: true });
+    const addresses = found.flatMap((entry) =>
       entry.family === 4 || entry.family === 6
         ? [{ address: entry.address, family: entry.family as 4 | 6 }]
         : [],
     );
     if (addresses.length > 0) return addresses;
-  } catch {
-    // Report the DNS answer below: it says more than getaddrinfo's ENOTFOUND.
+  } catch (err) {
+    code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
   }
-  throw new DnsFailureError(`cannot resolve ${host} (A: ${errorCode(a)}, AAAA: ${errorCode(aaaa)})`);
+  if (LOCALHOST.test(host)) return [{ address: '127.0.0.1', family: 4 }];
+  throw new DnsFailureError(`cannot resolve ${host} (${code})`);
+};
+
+/**
+ * A resolver that asks `resolve` once per name for as long as it lives (one run: probeAll makes one),
+ * however many ports of that name are probed; failures are kept too, so a dead name costs one lookup.
+ */
+export const resolveOncePerName = (resolve: Resolve): Resolve => {
+  const answers = new Map<string, Promise<readonly ResolvedAddress[]>>();
+  return (host) => {
+    const key = host.toLowerCase();
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = resolve(host);
+      // Marked handled here; each caller still sees the rejection through its own await.
+      answer.catch(() => {});
+      answers.set(key, answer);
+    }
+    return answer;
+  };
 };
 
 /** Unique addresses, IPv4 first, in resolver order otherwise. */

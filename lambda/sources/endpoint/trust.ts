@@ -1,7 +1,7 @@
 /**
  * Trust anchors: Node's bundled Mozilla roots (parsed once per process, on first use) plus
- * caller-supplied PEM. Path building is ours so that every problem is reported, not just the
- * first one OpenSSL meets.
+ * caller-supplied PEM. Path building (path.ts) is ours so that every problem is reported, not just
+ * the first one OpenSSL meets, and so that every anchor's own expiry can count.
  */
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
@@ -51,9 +51,9 @@ export class TrustStore {
     return this.fingerprints.has(cert.fingerprintSha256);
   }
 
-  /** The anchor that signed `cert`, if any. */
-  findIssuer(cert: CertInfo): CertInfo | undefined {
-    return this.bySubject.get(cert.issuer)?.find((anchor) => isSignedBy(cert, anchor));
+  /** Every anchor that signed `cert` (a re-issued root keeps its name and key: several may). */
+  issuersOf(cert: CertInfo): CertInfo[] {
+    return (this.bySubject.get(cert.issuer) ?? []).filter((anchor) => isSignedBy(cert, anchor));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CertificateRecord } from '../../core/certificate';
 import type { Severity, Thresholds } from '../../core/evaluate';
 import type { ProbeErrorCode } from './errors';
+import type { PathSource } from './path';
 
 export type { EndpointTarget } from '../../contracts/endpoints';
 
@@ -23,10 +24,20 @@ export interface ProbeOptions {
   readonly caPems?: readonly string[];
   /** @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days) */
   readonly thresholds?: Thresholds;
-  /** @default A + AAAA via DNS, falling back to the system resolver (/etc/hosts); IP literals as-is */
+  /**
+   * @default the system resolver (`dns.lookup`: hosts file, then DNS; `localhost` never to DNS), IP
+   * literals as-is. probeAll asks it once per name per run.
+   */
   readonly resolve?: Resolve;
   /** @default true: use Node's bundled Mozilla root store as well as caPems */
   readonly useSystemRoots?: boolean;
+  /**
+   * When an issuer is missing, fetch it from the certificate's AIA caIssuers URL (http only, at most
+   * 64 KiB, within min(timeoutMs, 5 s), three fetches per probe, link-local addresses refused) to say
+   * whether the chain is fixable. Adds outbound HTTP from the prober. `cert-watch check` turns it on.
+   * @default false
+   */
+  readonly fetchMissingIssuers?: boolean;
 }
 
 export type ProblemCode =
@@ -39,15 +50,21 @@ export type ProblemCode =
   | 'CHAIN_EXPIRING'
   | 'WEAK_KEY'
   | 'WEAK_SIGNATURE'
-  | 'BACKENDS_DIFFER';
+  | 'BACKENDS_DIFFER'
+  | 'EXTRA_CERTIFICATE'
+  | 'CLIENT_CERT_REQUIRED';
 
 export interface Problem {
   readonly code: ProblemCode;
   readonly message: string;
-  /** How bad it is for clients: 'critical' problems break connections, 'warning' ones will or may. */
-  readonly severity: 'warning' | 'critical';
+  /**
+   * How bad it is for clients: 'critical' problems break connections, 'warning' ones will or may,
+   * 'info' ones do not (a note for the operator; never raises the verdict).
+   */
+  readonly severity: 'info' | 'warning' | 'critical';
 }
 
+/** 'root' is the trust anchor that ends the path (or, on an untrusted path, its self-signed end). */
 export type ChainRole = 'leaf' | 'intermediate' | 'root';
 
 export interface ChainElement {
@@ -59,6 +76,10 @@ export interface ChainElement {
   readonly role: ChainRole;
   readonly fingerprintSha256: string;
   readonly signatureAlgorithm: string;
+  /** In `chain`: whether the verified path uses this sent certificate. */
+  readonly onPath?: boolean;
+  /** In `path`: where the certificate came from (the server, the trust store, an AIA caIssuers URL). */
+  readonly source?: PathSource;
 }
 
 export interface LeafInfo {
@@ -83,22 +104,26 @@ export interface EarliestExpiry {
   readonly notAfter: string;
   readonly role: ChainRole;
   readonly subject: string;
+  /** Position in `path` (0 is the leaf). */
   readonly index: number;
 }
 
 export type ProbeStatus = Severity | 'error';
 
 export interface ProbeResult {
-  /** `host:port` as given (IPv6 hosts in brackets). */
+  /** `host:port`, the host in A-label form for internationalised names (IPv6 hosts in brackets). */
   readonly target: string;
+  /** The host as resolved: A-labels (UTS-46, `url.domainToASCII`) for internationalised names. */
   readonly host: string;
+  /** Unicode form of an internationalised name checked (`bücher.example` beside `xn--bcher-kva.example`). */
+  readonly displayName?: string;
   readonly port: number;
   /** Address probed; null when the name did not resolve. */
   readonly address: string | null;
   /** SNI sent; null for IP targets without an explicit servername. */
   readonly servername: string | null;
   readonly starttls: string | null;
-  /** Expiry status from the earliest expiry in the chain (or 'error' when the probe failed). */
+  /** Expiry status from the earliest expiry on the path, anchor included (or 'error' when the probe failed). */
   readonly status: ProbeStatus;
   /**
    * `status` raised by the worst problem: a critical problem (untrusted, wrong host, expired
@@ -106,13 +131,20 @@ export interface ProbeResult {
    * Always set by probeTarget; optional so hand-built results (tests, fakes) need not compute it.
    */
   readonly verdict?: ProbeStatus;
-  /** Whole days until the earliest expiry in the chain (floor); null on error. */
+  /** Whole days until the earliest expiry on the path (floor); null on error. */
   readonly daysRemaining: number | null;
-  /** The earliest expiry in the chain (ISO); null on error. */
+  /** The earliest expiry on the path (ISO); null on error. */
   readonly notAfter: string | null;
   readonly tlsVersion: string | null;
   readonly leaf: LeafInfo | null;
+  /** The certificates as the server sent them, each marked `onPath`. */
   readonly chain: readonly ChainElement[];
+  /**
+   * The path judged (docs/endpoints.md, "The path rule"): leaf, intermediates, then the trust anchor
+   * (role 'root'); when no anchor is reached, the longest partial path. Always set by probeTarget
+   * for a read chain; empty on error.
+   */
+  readonly path?: readonly ChainElement[];
   readonly earliestExpiry: EarliestExpiry | null;
   readonly problems: readonly Problem[];
   readonly error: { readonly code: ProbeErrorCode; readonly message: string } | null;

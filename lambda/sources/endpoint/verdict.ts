@@ -1,6 +1,6 @@
 import type { ProbeStatus, Problem } from './types';
 
-/** The overall verdict: the expiry status raised by the worst problem ('error' when unchecked). */
+/** The overall verdict: the expiry status raised by the worst problem ('error' when unchecked; 'info' problems never raise it). */
 export type Verdict = ProbeStatus;
 
 export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
@@ -18,6 +18,7 @@ export const verdictOf = (r: {
   if (r.status === 'error') return 'error';
   let verdict: Verdict = r.status;
   for (const p of r.problems) {
+    if (p.severity === 'info') continue;
     const raised: Verdict = p.severity === 'critical' ? 'critical' : 'warning';
     if (VERDICT_RANK[raised] > VERDICT_RANK[verdict]) verdict = raised;
   }
