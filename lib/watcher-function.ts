@@ -14,7 +14,7 @@ import type { Construct } from 'constructs';
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export interface WatcherFunctionProps {
-  /** Handler file, relative to the repository root, e.g. `lambda/handlers/inventory.ts`. */
+  /** Handler file, relative to the repository root, e.g. `lambda/handlers/plan-scan.ts`. */
   readonly entry: string;
   /**
    * Exported handler name.

@@ -15,11 +15,11 @@ describe('WatcherFunction', () => {
   beforeAll(() => {
     const stack = new Stack(testApp(), 'FunctionStack');
     fn = new WatcherFunction(stack, 'Prober', {
-      entry: 'lambda/handlers/inventory.ts',
+      entry: 'lambda/handlers/plan-scan.ts',
       environment: { PROBE_TIMEOUT_MS: '5000' },
     });
     new WatcherFunction(stack, 'Tuned', {
-      entry: 'lambda/handlers/inventory.ts',
+      entry: 'lambda/handlers/plan-scan.ts',
       timeout: Duration.minutes(1),
       memorySizeMb: 1024,
     });
