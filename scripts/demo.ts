@@ -32,6 +32,7 @@ import { demoFanout } from './demo-fanout';
 import { demoIam } from './demo-iam';
 import { demoIot } from './demo-iot';
 import { demoLifecycle } from './demo-lifecycle';
+import { demoOrganization, ORGANIZATION_STRICT_ROLES } from './demo-organization';
 import { demoPca } from './demo-pca';
 import { demoSecrets } from './demo-secrets';
 import { demoSsm } from './demo-ssm';
@@ -90,7 +91,7 @@ const main = async () => {
   }
   try {
     say('Starting the local AWS emulator (moto_server)...');
-    moto = await startMoto();
+    moto = await startMoto({ strictRoleNames: ORGANIZATION_STRICT_ROLES });
     const m = moto;
     const acm = (region: string) => new ACMClient(m.clientConfig(region));
     say(`  listening on ${m.endpoint}`);
@@ -245,6 +246,10 @@ const main = async () => {
       say('');
       await show(m, say);
     }
+
+    say('');
+    say('7. Every account of an AWS Organization (planner → one queue per source → scan workers):');
+    await demoOrganization(m, say);
     if (received.length < expectedAtLeast) {
       throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }
