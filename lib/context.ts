@@ -10,7 +10,6 @@ import {
   DEFAULT_CRITICAL_DAYS,
   DEFAULT_TIERS_DAYS,
   type EndpointProbeSettings,
-  InvalidWatcherConfigError,
   validateArchiveRetention,
   validateEmailAddresses,
   validateEventSource,

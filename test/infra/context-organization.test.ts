@@ -1,4 +1,3 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { InvalidContextError, parseWatcherContext } from '../../lib/context';
 import { watcherStack } from './stacks';

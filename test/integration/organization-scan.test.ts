@@ -89,7 +89,9 @@ describe('scan fan-out over an organization (moto)', () => {
       [a.platform ?? '']: 'platform.example.com',
     });
     // Each event names its owner: the account's name and OU path from Organizations, the certificate's tags.
-    const prod = expiring.find((e) => (e.detail.certificate as { account: string }).account === a['payments-prod']);
+    const prod = expiring.find(
+      (e) => (e.detail.certificate as { account: string }).account === a['payments-prod'],
+    );
     expect(prod?.detail.certificate).toMatchObject({
       accountName: 'payments-prod',
       ouPath: ['Payments'],

@@ -3,10 +3,10 @@ import { InvalidSourceSettingError } from '../../lambda/contracts/sources';
 import {
   certificatesInStoredValue,
   MAX_STORED_VALUE_BYTES,
-  readFailure,
   recordsFromStoredValue,
   storedValueOptions,
 } from '../../lambda/sources/stored-value';
+import { readFailure } from '../../lambda/sources/stored-value-reader';
 import { createChain, daysFrom, type GeneratedChain } from '../support/certs';
 import { keyMaterialIn } from '../support/key-material';
 

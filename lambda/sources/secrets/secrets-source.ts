@@ -16,14 +16,8 @@ import type { CertificateRecord } from '../../core/certificate';
 import type { ItemError, Scope } from '../../core/ports';
 import { errorCode, errorMessage, mapLimit } from '../../core/scan';
 import { sdkClientConfig } from '../client-config';
-import {
-  nameSelected,
-  RegionalStoredValueSource,
-  type StoredSelection,
-  type StoredValueOptions,
-  StoredValueReader,
-  storedValueScope,
-} from '../stored-value';
+import { nameSelected, type StoredSelection, type StoredValueOptions } from '../stored-value';
+import { RegionalStoredValueSource, StoredValueReader, storedValueScope } from '../stored-value-reader';
 
 export const SECRETS_KIND = 'secrets';
 /** ListSecrets' largest page. */

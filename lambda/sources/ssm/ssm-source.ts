@@ -17,16 +17,14 @@ import type { CertificateRecord } from '../../core/certificate';
 import type { ItemError, Scope } from '../../core/ports';
 import { errorCode, mapLimit } from '../../core/scan';
 import { sdkClientConfig } from '../client-config';
+import { nameSelected, type StoredSelection, type StoredValueOptions } from '../stored-value';
 import {
   ITEM_DELETED,
-  nameSelected,
   partitionOf,
   RegionalStoredValueSource,
-  type StoredSelection,
-  type StoredValueOptions,
   StoredValueReader,
   storedValueScope,
-} from '../stored-value';
+} from '../stored-value-reader';
 
 export const SSM_KIND = 'ssm';
 /** DescribeParameters' largest page. */
