@@ -45,7 +45,8 @@ export type WatcherMetricName =
   | 'ScanSucceeded'
   | 'ScopesFailed'
   | 'CertificatesExpiring'
-  | 'CertificatesExpired';
+  | 'CertificatesExpired'
+  | 'ScopesInCoverageGap';
 
 // Counters add up over a period; the certificate counts are per-scan snapshots, so the
 // latest scan's value is what matters and Maximum never double counts two scans.
@@ -54,6 +55,7 @@ const DEFAULT_STATISTIC: Record<WatcherMetricName, string> = {
   ScopesFailed: 'Sum',
   CertificatesExpiring: 'Maximum',
   CertificatesExpired: 'Maximum',
+  ScopesInCoverageGap: 'Maximum',
 };
 
 /**
@@ -78,6 +80,8 @@ export class CertificateExpiryWatcher extends Construct {
   readonly heartbeatAlarm: cloudwatch.Alarm;
   /** ALARM when the planner or a scan worker failed. */
   readonly inventoryErrorsAlarm: cloudwatch.Alarm;
+  /** ALARM while a scope has not been scanned successfully for `coverageGapPeriods` periods. */
+  readonly coverageGapAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   /** Value of the `Watcher` dimension on the watcher's metrics: `<stack name>/<construct path in the stack>`. */
   readonly watcherId: string;
@@ -192,7 +196,20 @@ export class CertificateExpiryWatcher extends Construct {
       description:
         'A scan, endpoint dispatch or alert fan-out failed every retry and was dead-lettered; inspect the messages, fix the cause, then redrive or purge the queue.',
     });
-    notifyOps(this.opsTopic, this.heartbeatAlarm);
+    this.coverageGapAlarm = this.metric('ScopesInCoverageGap', { period }).createAlarm(
+      this,
+      'CoverageGapAlarm',
+      {
+        alarmDescription:
+          `A scope (a source in an account and region) has not been scanned successfully for ${organization.coverageGapPeriods} ` +
+          'periods: its certificates are not being watched. The Coverage Gap event and `cert-watch coverage` name it and the reason.',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
+    notifyOps(this.opsTopic, this.heartbeatAlarm, this.coverageGapAlarm);
 
     if (props.endpoints && props.endpoints.length > 0) {
       this.endpointProbes = new EndpointProbes(this, 'EndpointProbes', {
@@ -260,6 +277,11 @@ export class CertificateExpiryWatcher extends Construct {
   /** Certificates inside the warning window at the last scan. @default statistic Maximum */
   metricCertificatesExpiring(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('CertificatesExpiring', props);
+  }
+
+  /** Scopes in a coverage gap at the last period's end. @default statistic Maximum */
+  metricScopesInCoverageGap(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ScopesInCoverageGap', props);
   }
 
   /** Expired certificates at the last scan. @default statistic Maximum */

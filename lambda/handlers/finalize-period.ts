@@ -111,6 +111,10 @@ export const finalizePeriod = async (deps: FinalizeDeps, scanId: string): Promis
       ScopesSkipped: summary.skipped,
       ScopesExpected: summary.expected,
       CoverageGaps: gaps.length,
+      // A level, not an edge: every scope in a gap now, so an alarm stays in ALARM while one lasts.
+      ScopesInCoverageGap: outcomes.filter(
+        (o) => o.status === 'failed' && (missed.get(o.scope) ?? 0) >= gapPeriods,
+      ).length,
       CertificatesTotal: counts.total,
       CertificatesExpiring: counts.warning + counts.critical,
       CertificatesExpired: counts.expired,

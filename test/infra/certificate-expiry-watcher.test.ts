@@ -149,8 +149,24 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
+  it('alarms while a scope is in a coverage gap, at the heartbeat period, silence not breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'CertExpiryWatcher',
+      MetricName: 'ScopesInCoverageGap',
+      Dimensions: [{ Name: 'Watcher', Value: 'TestStack/Watcher' }],
+      Statistic: 'Maximum',
+      Period: 9 * 3600,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('not been scanned successfully for 3 periods'),
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^WatcherOpsTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^WatcherOpsTopic') }],
+    });
+  });
+
   it('alarms on scan errors (planner and workers together) and on dead-lettered invocations', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     const errors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
       JSON.stringify(a).includes('"Expression":"planner + acm"'),
     );
@@ -236,7 +252,7 @@ describe('CertificateExpiryWatcher with default props', () => {
         Statement: Match.arrayWith([
           Match.objectLike({ Action: 'acm:ListCertificates', Resource: '*' }),
           Match.objectLike({
-            Action: 'acm:DescribeCertificate',
+            Action: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
             // Exactly the configured region, never acm:*.
             Resource: {
               'Fn::Join': [
@@ -276,6 +292,8 @@ describe('CertificateExpiryWatcher with default props', () => {
     expect(actionsOfRole('WatcherScanAcmWorker')).toEqual([
       'acm:DescribeCertificate',
       'acm:ListCertificates',
+      // The certificate's tags route its alert to its owner (read only for reported certificates).
+      'acm:ListTagsForCertificate',
       ...table,
       'events:PutEvents',
       'logs:CreateLogStream',
@@ -427,7 +445,7 @@ describe('CertificateExpiryWatcher with a topic of your own', () => {
         Properties: { AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:ops'] },
       }),
     );
-    expect(secondAlarms).toHaveLength(3);
+    expect(secondAlarms).toHaveLength(4);
     // One ops topic and key (the first watcher's); each watcher has its alert topics and key.
     expect(
       Object.keys(template.findResources('AWS::SNS::Topic')).filter((id) => !id.includes('Alerts')),

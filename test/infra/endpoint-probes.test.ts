@@ -87,7 +87,7 @@ describe('endpoint probes in the template', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'dispatcher + prober' })]),
       AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 
   it('grants the prober PutEvents on the bus and the dispatcher SendMessage on the queue, no wildcard actions', () => {

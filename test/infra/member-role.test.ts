@@ -181,6 +181,7 @@ describe('WatcherMemberRole', () => {
       'account:ListRegions',
       'acm:DescribeCertificate',
       'acm:ListCertificates',
+      'acm:ListTagsForCertificate',
     ]);
 
     const withSecrets = permissions(

@@ -62,7 +62,7 @@ describe('sources as plugins (construct side)', () => {
     expect(JSON.parse(inventoryEnv(template).WATCHER_SOURCES as string)).toEqual([
       { kind: 'acm', regions: ['us-east-1'] },
     ]);
-    const describe = inventoryStatements(template).find((s) => s.Action === 'acm:DescribeCertificate');
+    const describe = inventoryStatements(template).find((s) => s.Sid === 'AcmDescribeCertificates');
     expect(JSON.stringify(describe?.Resource)).toContain(':acm:us-east-1:');
     expect(JSON.stringify(describe?.Resource)).not.toContain('eu-west-1');
   });

@@ -78,7 +78,7 @@ describe('scan periods (moto)', () => {
   };
 
   it('raises a Coverage Gap at the Nth missed period and every N after, naming the reason, and not before', async () => {
-    const { next } = await fanout('gap', (scope) =>
+    const { run, next } = await fanout('gap', (scope) =>
       scope.account === OTHER ? { error: accessDenied() } : { records: [] },
     );
     const periods = [];
@@ -95,6 +95,9 @@ describe('scan periods (moto)', () => {
       code: 'AccessDeniedException',
     });
     expect(gaps[3]?.[0]?.detail).toMatchObject({ periodsMissed: 4 });
+    // The alarm's metric is a level: the scope is in a gap at periods 2, 3 and 4, not only when an event is raised.
+    const levels = run.metrics.filter((m) => 'ScopesInCoverageGap' in m).map((m) => m.ScopesInCoverageGap);
+    expect(levels).toEqual([0, 1, 1, 1]);
     const heartbeat = ofType(periods[3] ?? [], 'Scan Completed')[0];
     expect(heartbeat?.detail).toMatchObject({
       coverage: { expected: 2, scanned: 1, failed: 1, skipped: 0, accounts: 2 },

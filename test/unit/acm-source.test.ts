@@ -5,6 +5,7 @@ import {
   DescribeCertificateCommand,
   KeyAlgorithm,
   ListCertificatesCommand,
+  ListTagsForCertificateCommand,
 } from '@aws-sdk/client-acm';
 import { HttpResponse } from '@smithy/core/transport';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -156,6 +157,30 @@ describe('scan over ACM: describe only what is reported', () => {
     );
     expect(result.scopesFailed).toEqual([]);
     expect(result.certificates[0]?.evaluation.severity).toBe('critical');
+  });
+
+  it("reads a reported certificate's tags for routing, and keeps its details when the tags cannot be read", async () => {
+    pagedAcm([summary(7, 2), summary(8, 2)]);
+    acmMock.on(DescribeCertificateCommand).callsFake((input: { CertificateArn: string }) => ({
+      Certificate: { CertificateArn: input.CertificateArn, Issuer: 'Example CA' },
+    }));
+    acmMock
+      .on(ListTagsForCertificateCommand, { CertificateArn: summary(7, 2).CertificateArn })
+      .resolves({ Tags: [{ Key: 'team', Value: 'payments' }, { Key: 'empty' }] })
+      .on(ListTagsForCertificateCommand, { CertificateArn: summary(8, 2).CertificateArn })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const result = await runScan(
+      [new AcmScopeReader(acmScope(ACCOUNT, 'eu-west-1'), new ACMClient({ region: 'eu-west-1' }))],
+      { scanId: 's1', now: NOW, thresholds: DEFAULT_THRESHOLDS },
+    );
+    const byArn = new Map(result.certificates.map((c) => [c.record.id, c.record]));
+    expect(byArn.get(summary(7, 2).CertificateArn ?? '')).toMatchObject({
+      issuer: 'Example CA',
+      tags: { team: 'payments', empty: '' },
+    });
+    const untagged = byArn.get(summary(8, 2).CertificateArn ?? '');
+    expect(untagged?.issuer).toBe('Example CA');
+    expect(untagged?.tags).toBeUndefined();
   });
 
   it('retries a throttled ListCertificates with backoff and then succeeds (real SDK retry middleware)', async () => {

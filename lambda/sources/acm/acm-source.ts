@@ -126,13 +126,20 @@ export class AcmScopeReader implements ScopeReader {
   }
 
   async enrich(record: CertificateRecord): Promise<CertificateRecord> {
+    // Tags route the alert to the certificate's owner; without them (no permission, throttled) it
+    // goes to the default owner, so their failure never costs the certificate's details.
+    const tagsOf = async () => {
+      try {
+        return (
+          (await this.acm.send(new ListTagsForCertificateCommand({ CertificateArn: record.id })))?.Tags ?? []
+        );
+      } catch {
+        return [];
+      }
+    };
     const [out, tags] = await Promise.all([
       this.acm.send(new DescribeCertificateCommand({ CertificateArn: record.id })),
-      // Tags route the alert to the certificate's owner; without them it goes to the default owner.
-      this.acm
-        .send(new ListTagsForCertificateCommand({ CertificateArn: record.id }))
-        .then((t) => t.Tags ?? [])
-        .catch(() => []),
+      tagsOf(),
     ]);
     const detailed = out.Certificate ? withDetail(record, out.Certificate) : record;
     const tagMap = Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
