@@ -13,7 +13,7 @@ import {
 } from '../../lambda/contracts/sources';
 import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
-import { runScan, SCOPE_INCOMPLETE, type ScanResult } from '../../lambda/core/scan';
+import { runScan, SCOPE_INCOMPLETE, type ScannedCertificate, type ScanResult } from '../../lambda/core/scan';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
 import {
   buildSources,
@@ -38,6 +38,8 @@ export const scanUsage = (kind: string, registry: SourceRegistry = SOURCE_REGIST
 ${kind === 'all' ? 'Every source kind this build knows, in one run.' : `Lists ${plugin?.summary ?? kind} and grades its expiry.`}
 ${regional ? '  --regions <list>       comma-separated regions (default: AWS_REGION / AWS_DEFAULT_REGION)\n' : ''}  --option key=value     a source option (docs/sources.md), repeatable
 ${GRADING_HELP}
+  --org | --accounts <ids>  every account of an organization, or a list of accounts
+                         (see "cert-watch scan ${kind} --org --help")
 Credentials come from the standard AWS chain; AWS_ENDPOINT_URL points it at another endpoint.
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a scope could not be listed).`;
 };
@@ -131,19 +133,34 @@ export const toJson = (result: ScanResult) => ({
 
 const SEVERITY_LABEL = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', expired: 'EXPIRED' } as const;
 
-export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
-  const rows = result.certificates.map(({ record: r, evaluation: e }) => [
-    SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
-    e.daysRemaining === null ? '-' : String(e.daysRemaining),
-    r.notAfter ? r.notAfter.toISOString().slice(0, 16).replace('T', ' ') : '-',
-    r.domain || '(no domain)',
-    r.type,
-    r.keyAlgorithm ?? '-',
-    r.region ?? '-',
-    r.inUse === undefined ? '-' : r.inUse ? 'yes' : 'no',
-    r.status ?? '-',
-    r.source === 'acm' ? r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, '') : r.id,
-  ]);
+/** A certificate's account, for the ACCOUNT columns of an organization scan. */
+export type AccountOfCertificate = (c: ScannedCertificate) => { readonly id: string; readonly name?: string };
+
+/**
+ * The certificate table (sorted as the scan sorted it) and the renewal-risk notes under it;
+ * with `accountOf`, ACCOUNT and ACCOUNT NAME columns before REGION.
+ */
+export const certificateLines = (
+  certificates: readonly ScannedCertificate[],
+  accountOf?: AccountOfCertificate,
+): string[] => {
+  const rows = certificates.map((c) => {
+    const { record: r, evaluation: e } = c;
+    const account = accountOf?.(c);
+    return [
+      SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
+      e.daysRemaining === null ? '-' : String(e.daysRemaining),
+      r.notAfter ? r.notAfter.toISOString().slice(0, 16).replace('T', ' ') : '-',
+      r.domain || '(no domain)',
+      r.type,
+      r.keyAlgorithm ?? '-',
+      ...(account ? [account.id, account.name ?? '-'] : []),
+      r.region ?? '-',
+      r.inUse === undefined ? '-' : r.inUse ? 'yes' : 'no',
+      r.status ?? '-',
+      r.source === 'acm' ? r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, '') : r.id,
+    ];
+  });
   const lines = [
     rows.length === 0
       ? 'No certificates found.'
@@ -155,6 +172,7 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
             'DOMAIN',
             'TYPE',
             'KEY',
+            ...(accountOf ? ['ACCOUNT', 'ACCOUNT NAME'] : []),
             'REGION',
             'IN USE',
             'STATUS',
@@ -163,7 +181,7 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
           rows,
         ),
   ];
-  const risky = result.certificates.filter((c) => c.evaluation.renewalRisk);
+  const risky = certificates.filter((c) => c.evaluation.renewalRisk);
   if (risky.length > 0) {
     lines.push('', '* managed renewal at risk:');
     for (const c of risky)
@@ -171,6 +189,15 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
         `  ${c.record.domain}: ${c.evaluation.renewalRisk}${c.record.renewalReason ? ` (${c.record.renewalReason})` : ''}`,
       );
   }
+  return lines;
+};
+
+/** `<code>: <message>` unless the message already starts with its code. */
+export const errorDetail = (code: string, message: string): string =>
+  message.startsWith(code) ? message : `${code}: ${message}`;
+
+export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
+  const lines = certificateLines(result.certificates);
   const c = result.counts;
   lines.push(
     '',
@@ -178,15 +205,13 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
       ` in ${result.scopesScanned.length + result.scopesFailed.length} ${scopeNoun}(s)` +
       (result.scopesFailed.length ? ` (${result.scopesFailed.length} not listed completely)` : ''),
   );
-  const detail = (code: string, message: string) =>
-    message.startsWith(code) ? message : `${code}: ${message}`;
   for (const f of result.scopesFailed) {
     // A region alone is ambiguous across sources: name the scope then.
     const name = scopeNoun === 'scope' ? f.scope.key : f.scope.label;
     const what = f.code === SCOPE_INCOMPLETE ? 'was listed only partly' : 'could not be read';
-    lines.push(`UNKNOWN: ${scopeNoun} ${name} ${what}: ${detail(f.code, f.message)}`);
+    lines.push(`UNKNOWN: ${scopeNoun} ${name} ${what}: ${errorDetail(f.code, f.message)}`);
   }
-  for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${detail(f.code, f.message)}`);
+  for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${errorDetail(f.code, f.message)}`);
   return `${lines.join('\n')}\n`;
 };
 
@@ -249,28 +274,35 @@ const optionsOf = (pairs: readonly string[] | undefined): Record<string, string>
   return out;
 };
 
-/** `cert-watch scan <kind>` (or `all`): every scope of the kind(s) in the caller's account. */
-export const runScanSource = async (
+/** The options every `scan <source>` takes, with or without an organization. */
+export const SOURCE_SCAN_OPTIONS = {
+  regions: { type: 'string' },
+  option: { type: 'string', multiple: true },
+  ...THRESHOLD_OPTIONS,
+} as const;
+
+/** What `scan <kind>|all` reads, from its options: the source settings, checked, and the grading. */
+export interface SourceSelection {
+  readonly kinds: readonly string[];
+  /** Whether one of the kinds is a regional store. */
+  readonly regional: boolean;
+  readonly regions?: readonly string[];
+  readonly settings: readonly SourceSetting[];
+  readonly sources: ReturnType<typeof buildSources>;
+  readonly thresholds: Thresholds;
+}
+
+/**
+ * The settings of `scan <kind>` (or `all`) from its options, each checked by its registry line.
+ * @throws UsageError for a bad region, threshold or source option
+ */
+export const selectSources = (
   kind: string,
-  argv: string[],
+  values: { regions?: string; option?: string[]; 'warn-days'?: string; 'critical-days'?: string },
   io: CliIo,
-  options: ScanSourceOptions = {},
-): Promise<number> => {
-  const registry = options.registry ?? SOURCE_REGISTRY;
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      regions: { type: 'string' },
-      option: { type: 'string', multiple: true },
-      ...THRESHOLD_OPTIONS,
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    io.stdout.write(`${scanUsage(kind, registry)}\n`);
-    return ExitCode.OK;
-  }
+  registry: SourceRegistry,
+  context?: SourceContext,
+): SourceSelection => {
   const kinds = kind === 'all' ? Object.keys(registry) : [kind];
   const regional = kinds.some((k) => registry[k]?.regional);
   if (!regional && values.regions !== undefined)
@@ -296,13 +328,46 @@ export const runScanSource = async (
     const options = optionsFor(k);
     return { kind: k, ...(registry[k]?.regional ? { regions } : {}), ...(options ? { options } : {}) };
   });
-  let sources: ReturnType<typeof buildSources>;
   try {
-    sources = buildSources(settings, options.context, registry);
+    return {
+      kinds,
+      regional,
+      regions,
+      settings,
+      sources: buildSources(settings, context, registry),
+      thresholds,
+    };
   } catch (error) {
     if (error instanceof InvalidSourceSettingError) throw new UsageError(error.message);
     throw error;
   }
+};
+
+/** `cert-watch scan <kind>` (or `all`): every scope of the kind(s) in the caller's account. */
+export const runScanSource = async (
+  kind: string,
+  argv: string[],
+  io: CliIo,
+  options: ScanSourceOptions = {},
+): Promise<number> => {
+  const registry = options.registry ?? SOURCE_REGISTRY;
+  const { values } = parseArgs({
+    args: argv,
+    options: SOURCE_SCAN_OPTIONS,
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout.write(`${scanUsage(kind, registry)}\n`);
+    return ExitCode.OK;
+  }
+  const { kinds, regional, regions, sources, thresholds } = selectSources(
+    kind,
+    values,
+    io,
+    registry,
+    options.context,
+  );
   const account = await (
     options.account ?? (() => callerAccount(regions?.[0] ?? io.env.AWS_REGION ?? 'us-east-1'))
   )();
