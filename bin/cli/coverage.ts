@@ -111,11 +111,15 @@ export const periodView = (period: PeriodRecord, records: readonly CoverageRecor
 
 const RANK: Record<CoverageRowStatus, number> = { failed: 0, pending: 1, skipped: 2, scanned: 3 };
 
-/** Failures first (most periods missed first), then pending, skipped, scanned; scopes the latest period no longer expects last. */
+/**
+ * Failures first, most periods missed first (a scope still pending in a running period keeps its
+ * place by what it missed before), then pending, skipped, scanned; scopes the latest period no
+ * longer expects last.
+ */
 export const byUrgency = (a: CoverageRow, b: CoverageRow): number =>
   Number(b.inLatestPeriod) - Number(a.inLatestPeriod) ||
-  RANK[a.status] - RANK[b.status] ||
   b.periodsMissed - a.periodsMissed ||
+  RANK[a.status] - RANK[b.status] ||
   a.scope.localeCompare(b.scope);
 
 const periodLine = (p: PeriodView): string =>
@@ -130,7 +134,8 @@ const rowCells = (r: CoverageRow): string[] => [
   r.accountName ?? '-',
   r.region ?? '-',
   r.status + (r.inLatestPeriod ? '' : ' (not expected now)'),
-  r.status === 'scanned' || r.status === 'pending' ? '-' : (r.reason ?? '-'),
+  // A scanned scope's record has no reason; a pending one shows why its last attempt failed.
+  r.reason ?? '-',
   r.lastScannedAt?.slice(0, 16).replace('T', ' ') ?? 'never',
   String(r.periodsMissed),
 ];
