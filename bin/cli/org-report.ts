@@ -72,6 +72,15 @@ const byScope = (outcomes: readonly ScopeOutcome[]) => new Map(outcomes.map((o) 
 
 const nullable = <T>(value: T | undefined): T | null => value ?? null;
 
+/** A failed or skipped scope in the JSON: where it is and why. */
+const scopeEntry = (o: ScopeOutcome) => ({
+  scope: o.scope,
+  account: o.account,
+  accountName: nullable(o.accountName),
+  region: nullable(o.region),
+  reason: o.reason ?? CoverageReason.Other,
+});
+
 export interface OrgCoverage extends CoverageSummary {
   /** Accounts the scan did not plan (suspended, closing, excluded). */
   readonly accountsSkipped: number;
@@ -103,11 +112,7 @@ export const orgJson = (scan: OrgScan) => {
     })),
     errors: [
       ...failed.map((o) => ({
-        scope: o.scope,
-        account: o.account,
-        accountName: nullable(o.accountName),
-        region: nullable(o.region),
-        reason: o.reason ?? CoverageReason.Other,
+        ...scopeEntry(o),
         code: o.code ?? o.reason ?? CoverageReason.Other,
         message: o.message ?? '',
       })),
@@ -125,14 +130,7 @@ export const orgJson = (scan: OrgScan) => {
         accountName: nullable(s.account.name),
         reason: s.reason,
       })),
-      ...skippedScopes.map((o) => ({
-        scope: o.scope,
-        account: o.account,
-        accountName: nullable(o.accountName),
-        region: nullable(o.region),
-        reason: o.reason ?? CoverageReason.Other,
-        message: o.message ?? '',
-      })),
+      ...skippedScopes.map((o) => ({ ...scopeEntry(o), message: o.message ?? '' })),
     ],
     coverage: orgCoverage(scan),
     counts: base.counts,
