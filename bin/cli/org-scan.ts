@@ -31,7 +31,7 @@ import { SOURCE_REGISTRY, type SourceRegistry } from '../../lambda/sources/regis
 import { ExitCode, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { type OrgScan, orgExitCode, orgJson, orgTable, outcomesOf } from './org-report';
-import { SOURCE_SCAN_OPTIONS, selectSources } from './scan';
+import { SOURCE_SCAN_OPTIONS, selectSources } from './scan-options';
 
 /** Scopes listed at once when `--concurrency` is not given. */
 export const DEFAULT_ORG_CONCURRENCY = 8;
