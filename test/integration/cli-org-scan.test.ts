@@ -196,6 +196,31 @@ describe('cert-watch scan --org (moto)', () => {
     });
   }, 120_000);
 
+  it('an OU whose every account is left out is an error, not an empty OK', async () => {
+    const payments = org.ouIds.Payments ?? '';
+    await expect(
+      scan(['--org', '--ou', payments, '--exclude', id('payments-prod'), '--exclude', id('payments-dev')]),
+    ).rejects.toThrow(`no ACTIVE account to scan under ${payments} (2 skipped)`);
+  });
+
+  it('credentials that cannot read the organization: the error says where to run it from', async () => {
+    const bare = await startMoto();
+    try {
+      const t = captureCliIo({ AWS_REGION: 'eu-west-1' });
+      await expect(
+        runOrgScan('acm', ['--org'], t.io, { clientOverrides: (region) => bare.clientConfig(region) }),
+      ).rejects.toThrow(
+        new RegExp(
+          `^cannot list the organization's accounts from account ${MOTO_ACCOUNT}: AWSOrganizationsNotInUseException: .*\\n` +
+            'Run from the management account or a delegated administrator account',
+        ),
+      );
+      expect(t.out()).toBe('');
+    } finally {
+      await bare.stop();
+    }
+  }, 60_000);
+
   it('runs as users run it: a child process with the standard credential chain and AWS_ENDPOINT_URL', async () => {
     const cli = join(__dirname, '..', '..', 'bin', 'cert-watch.cjs');
     const out = await promisify(execFile)(
