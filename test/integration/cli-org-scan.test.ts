@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOrgScan } from '../../bin/cli/org-scan';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../../lambda/contracts/organization';
+import { MS_PER_DAY } from '../../lambda/core/time';
+import { SOURCE_REGISTRY, type SourcePlugin } from '../../lambda/sources/registry';
 import { seedAcm } from '../support/acm-seed';
 import { captureCliIo } from '../support/cli-io';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
@@ -21,11 +23,18 @@ import {
   seedOrganization,
   startAccountApi,
 } from '../support/organization-on-moto';
+import { TEST_SOURCE_KIND, testSourcePlugin } from '../support/test-source';
 
 const REGIONS = 'eu-west-1,af-south-1';
 
 interface OrgJson {
-  certificates: { domain: string; severity: string; account: string; accountName: string | null }[];
+  certificates: {
+    source: string;
+    domain: string;
+    severity: string;
+    account: string;
+    accountName: string | null;
+  }[];
   errors: Record<string, unknown>[];
   skipped: Record<string, unknown>[];
   coverage: Record<string, unknown>;
@@ -193,6 +202,70 @@ describe('cert-watch scan --org (moto)', () => {
       failed: 1,
       accounts: 2,
       accountsSkipped: 0,
+    });
+  }, 120_000);
+
+  it('scan all --org: every kind in every account, a kind failing in one account and an unreadable item each an error with its account', async () => {
+    const notAfter = new Date(Date.now() + 3 * MS_PER_DAY);
+    const registry = {
+      acm: SOURCE_REGISTRY.acm as SourcePlugin,
+      [TEST_SOURCE_KIND]: testSourcePlugin((scope) =>
+        scope.account === id('payments-prod')
+          ? { error: Object.assign(new Error('vault sealed for you'), { name: 'AccessDeniedException' }) }
+          : {
+              records: [
+                {
+                  source: TEST_SOURCE_KIND,
+                  id: `vault:${scope.account}:db`,
+                  domain: 'db.internal',
+                  sans: [],
+                  type: 'IMPORTED',
+                  notAfter,
+                },
+              ],
+              itemErrors: [
+                { item: `vault:${scope.account}:broken`, code: 'BAD_PEM', message: 'not a certificate' },
+              ],
+            },
+      ),
+    };
+    const t = captureCliIo({ AWS_REGION: 'eu-west-1' });
+    const code = await runOrgScan('all', ['--org', '--ou', org.ouIds.Payments ?? '', '--json'], t.io, {
+      registry,
+      clientOverrides: (region) => moto.clientConfig(region),
+    });
+    expect(code).toBe(2);
+    const json = JSON.parse(t.out()) as OrgJson;
+    expect(json.certificates.map((c) => [c.source, c.domain, c.account, c.accountName])).toEqual([
+      [TEST_SOURCE_KIND, 'db.internal', id('payments-dev'), 'payments-dev'],
+      ['acm', 'payments-prod.example.com', id('payments-prod'), 'payments-prod'],
+      ['acm', 'payments-dev.example.com', id('payments-dev'), 'payments-dev'],
+    ]);
+    expect(json.errors).toEqual([
+      {
+        scope: `${TEST_SOURCE_KIND}#${id('payments-prod')}`,
+        account: id('payments-prod'),
+        accountName: 'payments-prod',
+        region: null,
+        reason: 'ACCESS_DENIED',
+        code: 'AccessDeniedException',
+        message: 'vault sealed for you',
+      },
+      {
+        item: `vault:${id('payments-dev')}:broken`,
+        scope: `${TEST_SOURCE_KIND}#${id('payments-dev')}`,
+        account: id('payments-dev'),
+        accountName: 'payments-dev',
+        code: 'BAD_PEM',
+        message: 'not a certificate',
+      },
+    ]);
+    expect(json.coverage).toMatchObject({
+      expected: 4,
+      scanned: 3,
+      failed: 1,
+      byReason: { ACCESS_DENIED: 1 },
+      accounts: 2,
     });
   }, 120_000);
 
