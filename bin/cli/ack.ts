@@ -53,13 +53,15 @@ export interface AckOptions {
   readonly config?: LifecycleConfig;
 }
 
-const defaultStore = (io: CliIo) => (tableName: string) =>
-  new DynamoDbStateAdmin(
-    { tableName },
-    new DynamoDBClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION }),
-  );
+/** The state table's client: the standard credential chain in AWS_REGION (AWS_ENDPOINT_URL honoured). */
+export const stateTableClient = (io: CliIo): DynamoDBClient =>
+  new DynamoDBClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION });
 
-const tableOf = (io: CliIo, flag: string | undefined): string => {
+const defaultStore = (io: CliIo) => (tableName: string) =>
+  new DynamoDbStateAdmin({ tableName }, stateTableClient(io));
+
+/** The deployed watcher's state table: `--table`, else CERT_WATCH_TABLE. */
+export const tableOf = (io: CliIo, flag: string | undefined): string => {
   const table = flag ?? io.env.CERT_WATCH_TABLE?.trim();
   if (!table)
     throw new UsageError('the state table is required: pass --table <name> or set CERT_WATCH_TABLE');

@@ -6,23 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  InvalidSourceSettingError,
-  SOURCE_OPTION_KEYS,
-  type SourceSetting,
-} from '../../lambda/contracts/sources';
-import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
+import type { Thresholds } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
-import { runScan, SCOPE_INCOMPLETE, type ScanResult } from '../../lambda/core/scan';
+import { runScan, SCOPE_INCOMPLETE, type ScannedCertificate, type ScanResult } from '../../lambda/core/scan';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
-import {
-  buildSources,
-  SOURCE_REGISTRY,
-  type SourceContext,
-  type SourceRegistry,
-} from '../../lambda/sources/registry';
+import { SOURCE_REGISTRY, type SourceContext, type SourceRegistry } from '../../lambda/sources/registry';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
+import { SOURCE_SCAN_OPTIONS, selectSources, THRESHOLD_OPTIONS, thresholdsOf } from './scan-options';
 import { renderTable } from './table';
 
 const GRADING_HELP = `  --warn-days <n>        warning window in days (default 30)
@@ -38,6 +29,8 @@ export const scanUsage = (kind: string, registry: SourceRegistry = SOURCE_REGIST
 ${kind === 'all' ? 'Every source kind this build knows, in one run.' : `Lists ${plugin?.summary ?? kind} and grades its expiry.`}
 ${regional ? '  --regions <list>       comma-separated regions (default: AWS_REGION / AWS_DEFAULT_REGION)\n' : ''}  --option key=value     a source option (docs/sources.md), repeatable
 ${GRADING_HELP}
+  --org | --accounts <ids>  every account of an organization, or a list of accounts
+                         (see "cert-watch scan ${kind} --org --help")
 Credentials come from the standard AWS chain; AWS_ENDPOINT_URL points it at another endpoint.
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a scope could not be listed).`;
 };
@@ -60,16 +53,6 @@ export const scanCommandsUsage = (registry: SourceRegistry = SOURCE_REGISTRY): s
     '',
     'Run "cert-watch scan <source> --help" for its options.',
   ].join('\n');
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a whole number of days, got "${raw}"`);
-  return n;
-};
 
 export interface ScanSourceOptions {
   /** Defaults to the production registry. */
@@ -131,19 +114,34 @@ export const toJson = (result: ScanResult) => ({
 
 const SEVERITY_LABEL = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', expired: 'EXPIRED' } as const;
 
-export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
-  const rows = result.certificates.map(({ record: r, evaluation: e }) => [
-    SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
-    e.daysRemaining === null ? '-' : String(e.daysRemaining),
-    r.notAfter ? r.notAfter.toISOString().slice(0, 16).replace('T', ' ') : '-',
-    r.domain || '(no domain)',
-    r.type,
-    r.keyAlgorithm ?? '-',
-    r.region ?? '-',
-    r.inUse === undefined ? '-' : r.inUse ? 'yes' : 'no',
-    r.status ?? '-',
-    r.source === 'acm' ? r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, '') : r.id,
-  ]);
+/** A certificate's account, for the ACCOUNT columns of an organization scan. */
+export type AccountOfCertificate = (c: ScannedCertificate) => { readonly id: string; readonly name?: string };
+
+/**
+ * The certificate table (sorted as the scan sorted it) and the renewal-risk notes under it;
+ * with `accountOf`, ACCOUNT and ACCOUNT NAME columns before REGION.
+ */
+export const certificateLines = (
+  certificates: readonly ScannedCertificate[],
+  accountOf?: AccountOfCertificate,
+): string[] => {
+  const rows = certificates.map((c) => {
+    const { record: r, evaluation: e } = c;
+    const account = accountOf?.(c);
+    return [
+      SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
+      e.daysRemaining === null ? '-' : String(e.daysRemaining),
+      r.notAfter ? r.notAfter.toISOString().slice(0, 16).replace('T', ' ') : '-',
+      r.domain || '(no domain)',
+      r.type,
+      r.keyAlgorithm ?? '-',
+      ...(account ? [account.id, account.name ?? '-'] : []),
+      r.region ?? '-',
+      r.inUse === undefined ? '-' : r.inUse ? 'yes' : 'no',
+      r.status ?? '-',
+      r.source === 'acm' ? r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, '') : r.id,
+    ];
+  });
   const lines = [
     rows.length === 0
       ? 'No certificates found.'
@@ -155,6 +153,7 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
             'DOMAIN',
             'TYPE',
             'KEY',
+            ...(accountOf ? ['ACCOUNT', 'ACCOUNT NAME'] : []),
             'REGION',
             'IN USE',
             'STATUS',
@@ -163,7 +162,7 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
           rows,
         ),
   ];
-  const risky = result.certificates.filter((c) => c.evaluation.renewalRisk);
+  const risky = certificates.filter((c) => c.evaluation.renewalRisk);
   if (risky.length > 0) {
     lines.push('', '* managed renewal at risk:');
     for (const c of risky)
@@ -171,6 +170,15 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
         `  ${c.record.domain}: ${c.evaluation.renewalRisk}${c.record.renewalReason ? ` (${c.record.renewalReason})` : ''}`,
       );
   }
+  return lines;
+};
+
+/** `<code>: <message>` unless the message already starts with its code. */
+export const errorDetail = (code: string, message: string): string =>
+  message.startsWith(code) ? message : `${code}: ${message}`;
+
+export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
+  const lines = certificateLines(result.certificates);
   const c = result.counts;
   lines.push(
     '',
@@ -178,31 +186,14 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
       ` in ${result.scopesScanned.length + result.scopesFailed.length} ${scopeNoun}(s)` +
       (result.scopesFailed.length ? ` (${result.scopesFailed.length} not listed completely)` : ''),
   );
-  const detail = (code: string, message: string) =>
-    message.startsWith(code) ? message : `${code}: ${message}`;
   for (const f of result.scopesFailed) {
     // A region alone is ambiguous across sources: name the scope then.
     const name = scopeNoun === 'scope' ? f.scope.key : f.scope.label;
     const what = f.code === SCOPE_INCOMPLETE ? 'was listed only partly' : 'could not be read';
-    lines.push(`UNKNOWN: ${scopeNoun} ${name} ${what}: ${detail(f.code, f.message)}`);
+    lines.push(`UNKNOWN: ${scopeNoun} ${name} ${what}: ${errorDetail(f.code, f.message)}`);
   }
-  for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${detail(f.code, f.message)}`);
+  for (const f of result.itemErrors) lines.push(`UNKNOWN: ${f.item}: ${errorDetail(f.code, f.message)}`);
   return `${lines.join('\n')}\n`;
-};
-
-const THRESHOLD_OPTIONS = {
-  'warn-days': { type: 'string' },
-  'critical-days': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-const thresholdsOf = (values: { 'warn-days'?: string; 'critical-days'?: string }): Thresholds => {
-  const warn = positiveInt('warn-days', values['warn-days'], 30);
-  const critical = positiveInt('critical-days', values['critical-days'], 7);
-  if (critical > warn)
-    throw new UsageError(`--critical-days (${critical}) must not exceed --warn-days (${warn})`);
-  return thresholdsFromWindow(warn, critical);
 };
 
 const scanAndPrint = async (
@@ -222,33 +213,6 @@ const scanAndPrint = async (
   ]);
 };
 
-const regionsOf = (raw: string | undefined, io: CliIo): string[] => {
-  const list = raw ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (!list) throw new UsageError('no region given: pass --regions eu-west-1,us-east-1 or set AWS_REGION');
-  const regions = [
-    ...new Set(
-      list
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  for (const r of regions)
-    if (!REGION.test(r)) throw new UsageError(`"${r}" is not an AWS region name (e.g. eu-west-1)`);
-  return regions;
-};
-
-const optionsOf = (pairs: readonly string[] | undefined): Record<string, string> | undefined => {
-  if (!pairs?.length) return undefined;
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new UsageError(`--option must be key=value, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-};
-
 /** `cert-watch scan <kind>` (or `all`): every scope of the kind(s) in the caller's account. */
 export const runScanSource = async (
   kind: string,
@@ -259,11 +223,7 @@ export const runScanSource = async (
   const registry = options.registry ?? SOURCE_REGISTRY;
   const { values } = parseArgs({
     args: argv,
-    options: {
-      regions: { type: 'string' },
-      option: { type: 'string', multiple: true },
-      ...THRESHOLD_OPTIONS,
-    },
+    options: SOURCE_SCAN_OPTIONS,
     strict: true,
     allowPositionals: false,
   });
@@ -271,38 +231,13 @@ export const runScanSource = async (
     io.stdout.write(`${scanUsage(kind, registry)}\n`);
     return ExitCode.OK;
   }
-  const kinds = kind === 'all' ? Object.keys(registry) : [kind];
-  const regional = kinds.some((k) => registry[k]?.regional);
-  if (!regional && values.regions !== undefined)
-    throw new UsageError(`scan ${kind} is global: --regions does not apply`);
-  const regions = regional ? regionsOf(values.regions, io) : undefined;
-  const thresholds = thresholdsOf(values);
-  const extra = optionsOf(values.option);
-  // `scan all` shares one set of options: each kind takes the ones it knows; one nobody knows is a typo.
-  const optionsFor = (k: string): Record<string, string> | undefined => {
-    if (!extra || kinds.length === 1) return extra;
-    const known = SOURCE_OPTION_KEYS[k];
-    const picked = Object.fromEntries(Object.entries(extra).filter(([key]) => !known || known.includes(key)));
-    return Object.keys(picked).length ? picked : undefined;
-  };
-  if (extra && kinds.length > 1) {
-    const nobody = Object.keys(extra).filter((key) =>
-      kinds.every((k) => !SOURCE_OPTION_KEYS[k]?.includes(key)),
-    );
-    if (nobody.length)
-      throw new UsageError(`no source takes the option ${nobody.map((k) => `"${k}"`).join(', ')}`);
-  }
-  const settings: SourceSetting[] = kinds.map((k) => {
-    const options = optionsFor(k);
-    return { kind: k, ...(registry[k]?.regional ? { regions } : {}), ...(options ? { options } : {}) };
-  });
-  let sources: ReturnType<typeof buildSources>;
-  try {
-    sources = buildSources(settings, options.context, registry);
-  } catch (error) {
-    if (error instanceof InvalidSourceSettingError) throw new UsageError(error.message);
-    throw error;
-  }
+  const { kinds, regional, regions, sources, thresholds } = selectSources(
+    kind,
+    values,
+    io,
+    registry,
+    options.context,
+  );
   const account = await (
     options.account ?? (() => callerAccount(regions?.[0] ?? io.env.AWS_REGION ?? 'us-east-1'))
   )();

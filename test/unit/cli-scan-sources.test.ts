@@ -1,26 +1,14 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../bin/cert-watch';
 import { runScanSource, scanCommandsUsage } from '../../bin/cli/scan';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import { MS_PER_DAY } from '../../lambda/core/time';
+import { captureCliIo } from '../support/cli-io';
 import { registryWithTestSource, TEST_SOURCE_KIND } from '../support/test-source';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
-const io = () => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  stderr.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  return { io: { stdout, stderr, env: {}, now: () => NOW }, out: () => out, err: () => err };
-};
+const io = () => captureCliIo({}, () => NOW);
 
 const record = (n: number, days: number): CertificateRecord => ({
   source: TEST_SOURCE_KIND,
