@@ -15,6 +15,7 @@ import {
   scanFanoutOnMoto,
   seedOrganization,
   startAccountApi,
+  TWO_TEAMS_ORGANIZATION,
 } from '../test/support/organization-on-moto';
 import { indent } from './demo-shared';
 
@@ -35,13 +36,7 @@ interface CertificateDetail {
 /** Runs one period over the organization; returns the certificate events it put on the bus. */
 export async function demoOrganization(moto: Moto, say: (s?: string) => void): Promise<ReceivedEvent[]> {
   say('  Organization (emulated): management account + 5 members');
-  const org = await seedOrganization(moto, [
-    { name: 'payments-prod', ou: 'Payments' },
-    { name: 'payments-dev', ou: 'Payments' },
-    { name: 'platform', ou: 'Platform' },
-    { name: 'old-sandbox', ou: 'Platform', suspended: true },
-    { name: 'no-role', ou: 'Platform', memberRole: false },
-  ]);
+  const org = await seedOrganization(moto, TWO_TEAMS_ORGANIZATION);
   const a = org.accounts;
   for (const [name, label] of [
     ['payments-prod', 'Payments'],

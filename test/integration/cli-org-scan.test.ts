@@ -22,6 +22,7 @@ import {
   type SeededOrganization,
   seedOrganization,
   startAccountApi,
+  TWO_TEAMS_ORGANIZATION,
 } from '../support/organization-on-moto';
 import { TEST_SOURCE_KIND, testSourcePlugin } from '../support/test-source';
 
@@ -48,13 +49,7 @@ describe('cert-watch scan --org (moto)', () => {
 
   beforeAll(async () => {
     moto = await startMoto({ strictRoleNames: [DEFAULT_MEMBER_ROLE_NAME] });
-    org = await seedOrganization(moto, [
-      { name: 'payments-prod', ou: 'Payments' },
-      { name: 'payments-dev', ou: 'Payments' },
-      { name: 'platform', ou: 'Platform' },
-      { name: 'old-sandbox', ou: 'Platform', suspended: true },
-      { name: 'no-role', ou: 'Platform', memberRole: false },
-    ]);
+    org = await seedOrganization(moto, TWO_TEAMS_ORGANIZATION);
     for (const [name, days] of [
       ['payments-prod', 5.5],
       ['payments-dev', 200],

@@ -14,6 +14,7 @@ import {
   scanFanoutOnMoto,
   seedOrganization,
   startAccountApi,
+  TWO_TEAMS_ORGANIZATION,
 } from '../support/organization-on-moto';
 import { assertValidEvent } from '../support/schemas';
 
@@ -26,13 +27,7 @@ describe('scan fan-out over an organization (moto)', () => {
 
   beforeAll(async () => {
     moto = await startMoto({ strictRoleNames: [DEFAULT_MEMBER_ROLE_NAME] });
-    org = await seedOrganization(moto, [
-      { name: 'payments-prod', ou: 'Payments' },
-      { name: 'payments-dev', ou: 'Payments' },
-      { name: 'platform', ou: 'Platform' },
-      { name: 'old-sandbox', ou: 'Platform', suspended: true },
-      { name: 'no-role', ou: 'Platform', memberRole: false },
-    ]);
+    org = await seedOrganization(moto, TWO_TEAMS_ORGANIZATION);
     const a = org.accounts;
     // Each member holds its own certificates; the same names in two accounts stay apart.
     for (const [name, days] of [

@@ -61,6 +61,18 @@ export interface MemberAccountSpec {
   readonly suspended?: boolean;
 }
 
+/**
+ * Two teams' OUs (Payments, Platform) of three members, plus a suspended account and one without
+ * the member role: what the organization tests and the demo scan.
+ */
+export const TWO_TEAMS_ORGANIZATION: readonly MemberAccountSpec[] = [
+  { name: 'payments-prod', ou: 'Payments' },
+  { name: 'payments-dev', ou: 'Payments' },
+  { name: 'platform', ou: 'Platform' },
+  { name: 'old-sandbox', ou: 'Platform', suspended: true },
+  { name: 'no-role', ou: 'Platform', memberRole: false },
+];
+
 export interface SeededOrganization {
   readonly rootId: string;
   readonly ouIds: Readonly<Record<string, string>>;
