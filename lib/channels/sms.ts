@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { OWNER_ATTRIBUTE } from '../../lambda/contracts/owners';
 import { InvalidWatcherConfigError } from '../validation';
 import type { ChannelBindContext, ChannelConfig, IWatcherChannel } from './channel';
 
@@ -21,7 +22,8 @@ export interface SmsChannelProps {
 /**
  * Text messages to one phone number: an SMS subscription on the `sms` topic, whose messages are
  * one SMS segment (lambda/channels/format/sms.ts). SNS delivers `Message` as the text; no
- * permission or secret is involved. Construct id `Sms-<digits>`: adding, removing or reordering
+ * permission or secret is involved. A number owners name (docs/routing.md) filters on their names
+ * (message attribute `owner`). Construct id `Sms-<digits>`: adding, removing or reordering
  * numbers leaves the others' subscriptions in place.
  */
 export class SmsChannel implements IWatcherChannel {
@@ -43,10 +45,19 @@ export class SmsChannel implements IWatcherChannel {
   }
 
   bind(scope: Construct, context: ChannelBindContext): ChannelConfig {
+    const owners = context.ownersNaming('sms', this.phoneNumber);
     new sns.Subscription(scope, this.id, {
       topic: context.topics.sms,
       protocol: sns.SubscriptionProtocol.SMS,
       endpoint: this.phoneNumber,
+      // A number some owner names gets only their texts (docs/routing.md).
+      ...(owners.length > 0
+        ? {
+            filterPolicy: {
+              [OWNER_ATTRIBUTE]: sns.SubscriptionFilter.stringFilter({ allowlist: [...owners] }),
+            },
+          }
+        : {}),
     });
     return {};
   }
