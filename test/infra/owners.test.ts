@@ -61,7 +61,9 @@ const envOf = (template: Template, entryHint: RegExp): Record<string, string> =>
     template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
   ).filter((f) => entryHint.test(String(f.Properties.Description ?? '')));
   expect(fns).toHaveLength(1);
-  return (fns[0]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+  return (
+    (fns[0]?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables ?? {}
+  );
 };
 
 const smsSubscriptions = (template: Template) =>
