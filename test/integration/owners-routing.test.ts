@@ -14,8 +14,10 @@ import type { WatcherEvent } from '../../lambda/channels/format/view';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../../lambda/contracts/organization';
 import { ownerRulesFromEnv } from '../../lambda/contracts/owners';
 import type { CertificateExpiryWatcherProps } from '../../lib';
+import { demoRouting } from '../../scripts/demo-routing';
 import { watcherStack } from '../infra/stacks';
 import { seedAcm } from '../support/acm-seed';
+import type { ReceivedEvent } from '../support/bus-capture';
 import { type Moto, startMoto } from '../support/moto';
 import { acmIn, scanFanoutOnMoto, seedOrganization } from '../support/organization-on-moto';
 import { routingOnMoto } from '../support/routing-on-moto';
@@ -235,4 +237,14 @@ describe('ownership routing on moto: two teams, two destinations, and the defaul
       routing.close();
     }
   }, 120_000);
+
+  it('the demo step: by OU, Payments to "payments", Platform to "platform", the rest to the default owner', async () => {
+    const lines: string[] = [];
+    await demoRouting(moto, events as unknown as ReceivedEvent[], (s = '') => lines.push(s));
+    const out = lines.join('\n');
+    expect(out).toContain('payments received 1: api.payments.example.com');
+    expect(out).toContain('platform received 1: ci.platform.example.com');
+    // The tagged certificate lives in the Shared OU: with OU rules only, it is the default owner's.
+    expect(out).toMatch(/pay-proxy\.shared\.example\.com\s+shared \(Shared\)\s+ops\s+\(none\)/);
+  }, 60_000);
 });
