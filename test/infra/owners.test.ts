@@ -17,43 +17,24 @@ import {
   SlackWebhook,
 } from '../../lib';
 import { parseWatcherContext } from '../../lib/context';
+import { ONCALL_SMS, PAYMENTS_SMS, PLATFORM_SMS, TEAMS_PROPS } from '../support/owner-teams';
 import { CDK_JSON_CONTEXT, testApp, watcherStack } from './stacks';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
+/** The two teams, plus a third owner whose webhook is a `channels` binding and who shares the payments phone. */
 const PROPS: CertificateExpiryWatcherProps = {
-  smsPhoneNumbers: ['+14155550100', '+14155550199'],
-  webhookDestinations: [
-    { name: 'payments-slack', kind: 'slack', secretId: 'cert-watch/payments' },
-    { name: 'siem', kind: 'webhook', secretId: 'cert-watch/siem' },
-  ],
-  channels: [new SlackWebhook({ name: 'platform-slack', secretId: 'cert-watch/platform' })],
-  ticketConnectors: [
-    {
-      name: 'jira',
-      kind: 'jira',
-      secretId: 'cert-watch/jira',
-      baseUrl: 'https://acme.atlassian.net',
-      project: 'OPS',
-    },
-  ],
+  ...TEAMS_PROPS,
+  channels: [new SlackWebhook({ name: 'web-slack', secretId: 'cert-watch/web' })],
   owners: [
+    ...(TEAMS_PROPS.owners ?? []),
     {
-      name: 'payments',
-      match: { ous: ['Payments'] },
-      webhooks: ['payments-slack'],
-      smsNumbers: ['+14155550100'],
-      tickets: { connector: 'jira', project: 'PAY' },
+      name: 'web',
+      match: { domainSuffixes: ['.shop.example.com'] },
+      webhooks: ['web-slack'],
+      smsNumbers: [PAYMENTS_SMS],
     },
-    {
-      name: 'platform',
-      match: { tags: { team: 'platform' } },
-      webhooks: ['platform-slack'],
-      smsNumbers: ['+14155550177'],
-    },
-    { name: 'web', match: { domainSuffixes: ['.shop.example.com'] }, smsNumbers: ['+14155550100'] },
   ],
-  defaultOwner: { name: 'ops', tickets: { connector: 'jira' } },
 };
 
 const envOf = (template: Template, entryHint: RegExp): Record<string, string> => {
@@ -82,9 +63,9 @@ describe('owners in the template', () => {
 
   it('SMS: a number owners name filters on their names; one no owner names receives everything; an owner’s new number is subscribed', () => {
     expect(smsSubscriptions(template)).toEqual([
-      { number: '+14155550100', filter: { owner: ['payments', 'web'] } },
-      { number: '+14155550199', filter: undefined },
-      { number: '+14155550177', filter: { owner: ['platform'] } },
+      { number: ONCALL_SMS, filter: undefined },
+      { number: PAYMENTS_SMS, filter: { owner: ['payments', 'web'] } },
+      { number: PLATFORM_SMS, filter: { owner: ['platform'] } },
     ]);
     // Filter policies apply to message attributes (the fan-out's `owner`), not to the body.
     const scoped = Object.values(
@@ -102,7 +83,12 @@ describe('owners in the template', () => {
     expect(tickets.OWNERS).toBe(fanout.OWNERS);
     const rules = ownerRulesFromEnv(fanout.OWNERS);
     expect(rules?.owners.map((o) => o.name)).toEqual(['payments', 'platform', 'web']);
-    expect(rules?.defaultOwner).toEqual({ name: 'ops', match: {}, tickets: { connector: 'jira' } });
+    expect(rules?.defaultOwner).toEqual({
+      name: 'ops',
+      match: {},
+      webhooks: ['ops-chat'],
+      tickets: { connector: 'jira' },
+    });
     expect(notifyConfigFromEnv(notifier).owners).toEqual(rules);
     expect(ticketConfigFromEnv(tickets).owners).toEqual(rules);
   });
@@ -115,11 +101,11 @@ describe('owners in the template', () => {
 describe('without owners', () => {
   it('no OWNERS anywhere and no filter policy', () => {
     const template = Template.fromStack(
-      watcherStack({ smsPhoneNumbers: PROPS.smsPhoneNumbers, webhookDestinations: PROPS.webhookDestinations })
-        .stack,
+      watcherStack({ ...TEAMS_PROPS, owners: undefined, defaultOwner: undefined }).stack,
     );
     expect(envOf(template, /^Routes watcher events/).OWNERS).toBeUndefined();
     expect(envOf(template, /^Posts watcher alerts/).OWNERS).toBeUndefined();
+    expect(envOf(template, /^Opens, updates and resolves/).OWNERS).toBeUndefined();
     expect(smsSubscriptions(template).every((s) => s.filter === undefined)).toBe(true);
   });
 });
@@ -131,7 +117,7 @@ describe('synth-time errors', () => {
   it('an owner naming a webhook or connector that is not a channel', () => {
     expect(synth({ ...PROPS, channels: [] })).toThrow(
       new InvalidWatcherConfigError(
-        'owners owner "platform" names webhook "platform-slack", which is not a webhook destination (known: payments-slack, siem)',
+        'owners owner "web" names webhook "web-slack", which is not a webhook destination (known: payments-slack, platform-teams, ops-chat, siem)',
       ),
     );
     expect(synth({ ...PROPS, ticketConnectors: [] })).toThrow(

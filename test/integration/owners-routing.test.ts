@@ -13,60 +13,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WatcherEvent } from '../../lambda/channels/format/view';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../../lambda/contracts/organization';
 import { ownerRulesFromEnv } from '../../lambda/contracts/owners';
-import type { CertificateExpiryWatcherProps } from '../../lib';
 import { demoRouting } from '../../scripts/demo-routing';
 import { watcherStack } from '../infra/stacks';
 import { seedAcm } from '../support/acm-seed';
 import type { ReceivedEvent } from '../support/bus-capture';
 import { type Moto, startMoto } from '../support/moto';
 import { acmIn, scanFanoutOnMoto, seedOrganization } from '../support/organization-on-moto';
+import { ONCALL_SMS, PAYMENTS_SMS, PLATFORM_SMS, TEAMS_PROPS as PROPS } from '../support/owner-teams';
 import { routingOnMoto } from '../support/routing-on-moto';
 import { startTicketServer, type TicketServer } from '../support/ticket-servers';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receivers';
 
 const REGION = 'eu-west-1';
-const PAYMENTS_SMS = '+14155550100';
-const PLATFORM_SMS = '+14155550177';
-const ONCALL_SMS = '+14155550199';
-
-/** The watcher's props: what the template (filter policies, OWNERS) is synthesized from. */
-const PROPS: CertificateExpiryWatcherProps = {
-  smsPhoneNumbers: [ONCALL_SMS],
-  webhookDestinations: [
-    { name: 'payments-slack', kind: 'slack', secretId: 'cert-watch/payments' },
-    { name: 'platform-teams', kind: 'teams', secretId: 'cert-watch/platform' },
-    { name: 'ops-chat', kind: 'google-chat', secretId: 'cert-watch/ops' },
-    { name: 'siem', kind: 'webhook', secretId: 'cert-watch/siem' },
-  ],
-  ticketConnectors: [
-    {
-      name: 'jira',
-      kind: 'jira',
-      secretId: 'cert-watch/jira',
-      baseUrl: 'https://acme.atlassian.net',
-      project: 'OPS',
-    },
-  ],
-  owners: [
-    {
-      name: 'payments',
-      // The Payments OU, and certificates tagged for the team wherever they live.
-      match: { ous: ['Payments'], tags: { team: 'payments' } },
-      webhooks: ['payments-slack'],
-      smsNumbers: [PAYMENTS_SMS],
-      tickets: { connector: 'jira', project: 'PAY' },
-    },
-    {
-      name: 'platform',
-      match: { ous: ['Platform'] },
-      webhooks: ['platform-teams'],
-      smsNumbers: [PLATFORM_SMS],
-      tickets: { connector: 'jira', project: 'PLAT' },
-    },
-  ],
-  defaultOwner: { name: 'ops', webhooks: ['ops-chat'], tickets: { connector: 'jira' } },
-};
-
 type Cert = { domain: string; account: string };
 const certOf = (e: WatcherEvent) => (e.detail as { certificate: Cert }).certificate;
 /** The certificate domains a receiver got, from each kind's payload. */
