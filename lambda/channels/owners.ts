@@ -15,14 +15,7 @@ import { domainToASCII } from 'node:url';
 import type { Owner, OwnerMatch, OwnerRules } from '../contracts/owners';
 import type { WatcherEvent } from './format/view';
 
-export {
-  DEFAULT_OWNER_NAME,
-  OWNER_ATTRIBUTE,
-  type Owner,
-  type OwnerRules,
-  ownerRulesFromEnv,
-  parseOwnerRules,
-} from '../contracts/owners';
+export { type OwnerRules, ownerRulesFromEnv } from '../contracts/owners';
 
 /** What owner rules look at in an event. */
 export interface OwnerSubject {

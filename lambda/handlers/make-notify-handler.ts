@@ -71,9 +71,10 @@ export const notifyConfigFromEnv = (
 /** The destinations an event goes to: those that want its detail-type and, with owners, take its owner. */
 export const destinationsFor = (config: NotifyConfig, event: WatcherEvent): WebhookDestination[] => {
   const { owners } = config;
-  const owner = owners ? ownerOf(event, owners) : undefined;
+  if (!owners) return config.destinations.filter((d) => wants(d, event));
+  const owner = ownerOf(event, owners);
   return config.destinations.filter(
-    (d) => wants(d, event) && (!owners || !owner || destinationTakes(owners, owner, 'webhook', d.name)),
+    (d) => wants(d, event) && destinationTakes(owners, owner, 'webhook', d.name),
   );
 };
 

@@ -5,6 +5,7 @@ import { OWNER_ATTRIBUTE } from '../../lambda/contracts/owners';
 import { InvalidWatcherConfigError } from '../validation';
 import type { ChannelBindContext, ChannelConfig, IWatcherChannel } from './channel';
 
+const MAX_FILTER_VALUES = 150;
 // E.164 (ITU-T): '+', a country code not starting with 0, at most 15 digits in all.
 const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -46,6 +47,11 @@ export class SmsChannel implements IWatcherChannel {
 
   bind(scope: Construct, context: ChannelBindContext): ChannelConfig {
     const owners = context.ownersNaming('sms', this.phoneNumber);
+    // SNS: a filter policy allows at most 150 value combinations.
+    if (owners.length > MAX_FILTER_VALUES)
+      throw new InvalidWatcherConfigError(
+        `${owners.length} owners name SMS number ${this.phoneNumber}; an SNS filter policy takes at most ${MAX_FILTER_VALUES}`,
+      );
     new sns.Subscription(scope, this.id, {
       topic: context.topics.sms,
       protocol: sns.SubscriptionProtocol.SMS,

@@ -125,6 +125,17 @@ describe('synth-time errors', () => {
     );
   });
 
+  it('more owners on one SMS number than an SNS filter policy can list', () => {
+    const owners = Array.from({ length: 151 }, (_, i) => ({
+      name: `team-${i}`,
+      match: { tags: { team: `t${i}` } },
+      smsNumbers: [PAYMENTS_SMS],
+    }));
+    expect(synth({ owners })).toThrow(
+      `151 owners name SMS number ${PAYMENTS_SMS}; an SNS filter policy takes at most 150`,
+    );
+  });
+
   it('duplicate owners, an empty match, a bad project', () => {
     expect(synth({ ...PROPS, defaultOwner: { name: 'payments' } })).toThrow(/names owner "payments" twice/);
     expect(synth({ owners: [{ name: 'x', match: {} }] })).toThrow(InvalidWatcherConfigError);
