@@ -22,7 +22,7 @@ export interface OwnerSubject {
   readonly account?: string;
   readonly ouPath?: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
-  /** Names as found (any case, maybe a wildcard or a U-label); normalised when matched. */
+  /** The names, normalised ({@link normalizeDomain}). */
   readonly domains: readonly string[];
   /** `all`: every domain must match a suffix (groups); `any`: one is enough. */
   readonly domainsMatch: 'any' | 'all';
@@ -47,7 +47,7 @@ export const ownerSubjectOf = (event: WatcherEvent): OwnerSubject => {
       account: str(g.account),
       tags: {},
       domains: (Array.isArray(g.sample) ? g.sample : []).flatMap((m) =>
-        isObj(m) && str(m.domain) ? [m.domain as string] : [],
+        isObj(m) && str(m.domain) ? [normalizeDomain(m.domain as string)] : [],
       ),
       domainsMatch: 'all',
     };
@@ -57,7 +57,7 @@ export const ownerSubjectOf = (event: WatcherEvent): OwnerSubject => {
     const owner = str(e.owner);
     return {
       tags: { ...(owner ? { owner } : {}), ...stringMap(e.labels) },
-      domains: [str(e.servername), str(e.host)].filter((d): d is string => d !== undefined),
+      domains: [str(e.servername), str(e.host)].flatMap((d) => (d ? [normalizeDomain(d)] : [])),
       domainsMatch: 'any',
     };
   }
@@ -66,7 +66,7 @@ export const ownerSubjectOf = (event: WatcherEvent): OwnerSubject => {
     account: str(c.account),
     ...(Array.isArray(c.ouPath) ? { ouPath: strings(c.ouPath) } : {}),
     tags: { ...stringMap(c.labels), ...stringMap(c.tags) },
-    domains: [str(c.domain), ...strings(c.sans)].filter((d): d is string => d !== undefined),
+    domains: [str(c.domain), ...strings(c.sans)].flatMap((d) => (d ? [normalizeDomain(d)] : [])),
     domainsMatch: 'any',
   };
 };
@@ -98,7 +98,7 @@ export const matchesOwner = (match: OwnerMatch, s: OwnerSubject): boolean => {
     return true;
   const suffixes = match.domainSuffixes;
   if (suffixes && s.domains.length > 0) {
-    const fits = (d: string) => suffixes.some((x) => underSuffix(normalizeDomain(d), x));
+    const fits = (d: string) => suffixes.some((x) => underSuffix(d, x));
     return s.domainsMatch === 'all' ? s.domains.every(fits) : s.domains.some(fits);
   }
   return false;
