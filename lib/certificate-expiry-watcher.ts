@@ -241,6 +241,8 @@ export class CertificateExpiryWatcher extends Construct {
       slackChannels: props.slackChannels,
       teamsChannels: props.teamsChannels,
       channels: props.channels,
+      owners: props.owners,
+      defaultOwner: props.defaultOwner,
       bus: this.bus,
       eventSource: this.eventSource,
       deadLetterQueue,

@@ -68,6 +68,7 @@ export const CONTEXT_KEYS = [
   'watcher:routing',
   'watcher:ticketConnectors',
   ...ORGANIZATION_CONTEXT_KEYS,
+  'watcher:owners',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -287,6 +288,20 @@ export const parseWatcherContext = (
   for (const [key, prop, shape] of jsonKeys) {
     const raw = get(key);
     if (raw !== undefined) (props as Record<string, unknown>)[prop] = jsonValue(key, raw, shape);
+  }
+  // `{"owners": [...], "defaultOwner": {...}}` (docs/routing.md); the construct checks the rest.
+  const rawOwners = get('watcher:owners');
+  if (rawOwners !== undefined) {
+    const { owners, defaultOwner, ...rest } = jsonValue('watcher:owners', rawOwners, 'object') as Record<
+      string,
+      never
+    >;
+    if (Object.keys(rest).length > 0)
+      throw new InvalidContextError(
+        'watcher:owners',
+        `has unknown fields ${Object.keys(rest).join(', ')} (use owners, defaultOwner)`,
+      );
+    Object.assign(props, { owners, defaultOwner });
   }
 
   Object.assign(props, organizationFromContext(get));

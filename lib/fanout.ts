@@ -16,12 +16,16 @@ import {
   topicArnEnv,
   validateRouting,
 } from '../lambda/contracts/channels';
+import { OWNERS_ENV, type OwnerRules, ownersNaming } from '../lambda/contracts/owners';
 import {
   type AlertFanoutSettings,
+  type ChannelBindContext,
   type ChannelConfig,
   channelsOf,
+  checkOwnerBindings,
   type DeliveryKind,
   type IWatcherChannel,
+  ownerRulesOf,
 } from './channels';
 import { type Delivery, deliveryFunction, finishDelivery } from './channels/deliveries';
 import type { StateTable } from './state-table';
@@ -71,9 +75,13 @@ const validateRoutingProp = (routing: AlertFanoutSettings['routing']): Routing =
   return resolved;
 };
 
-/** Checks every fan-out setting (throws {@link InvalidWatcherConfigError} naming the bad value). */
+/**
+ * Checks every fan-out setting (throws {@link InvalidWatcherConfigError} naming the bad value);
+ * the owners' webhook and ticket connector names are checked once the channels are bound.
+ */
 export const validateAlertFanoutSettings = (settings: AlertFanoutSettings): void => {
   validateRoutingProp(settings.routing);
+  ownerRulesOf(settings);
   channelsOf(settings);
 };
 
@@ -94,6 +102,8 @@ export class AlertFanout extends Construct {
   readonly function: lambda.IFunction;
   readonly rule: events.Rule;
   readonly routing: Routing;
+  /** Ownership routing (docs/routing.md), when `owners` or `defaultOwner` is set. */
+  readonly owners?: OwnerRules;
   /** Every bound channel: the per-kind props' channels, then `channels`. */
   readonly channels: readonly IWatcherChannel[];
   /** The webhook notifier, when a webhook channel exists. */
@@ -112,7 +122,11 @@ export class AlertFanout extends Construct {
   constructor(scope: Construct, id: string, props: AlertFanoutProps) {
     super(scope, id);
     this.routing = validateRoutingProp(props.routing);
+    this.owners = ownerRulesOf(props);
     this.channels = channelsOf(props);
+    const ownersEnv: Record<string, string> = this.owners
+      ? { [OWNERS_ENV]: JSON.stringify(this.owners) }
+      : {};
 
     const needsKey = CHANNELS.some((c) => !props[TOPICS[c].prop]);
     const key = needsKey
@@ -144,6 +158,7 @@ export class AlertFanout extends Construct {
       environment: {
         ...Object.fromEntries(CHANNELS.map((c) => [topicArnEnv(c), topics[c].topicArn])),
         ROUTING: JSON.stringify(this.routing),
+        ...ownersEnv,
         WATCHER_ID: props.watcherId,
         METRICS_NAMESPACE,
       },
@@ -170,7 +185,7 @@ export class AlertFanout extends Construct {
       ],
     });
 
-    const deliveries = this.bindChannels(topics, props);
+    const deliveries = this.bindChannels(topics, props, ownersEnv);
     this.notifierFunction = deliveries.webhooks?.fn;
     this.notifierQueue = deliveries.webhooks?.queue;
     this.notifierDeadLetterQueue = deliveries.webhooks?.dlq;
@@ -184,21 +199,30 @@ export class AlertFanout extends Construct {
     this.teamsChannels = children.filter((c) => c instanceof chatbot.CfnMicrosoftTeamsChannelConfiguration);
   }
 
-  /** Binds every channel, then gives each delivery Lambda a channel asked for its settings and queue. */
+  /**
+   * Binds every channel, then gives each delivery Lambda a channel asked for its settings, the
+   * owner rules and its queue.
+   */
   private bindChannels(
     topics: Readonly<Record<Channel, sns.ITopic>>,
     props: AlertFanoutProps,
+    ownersEnv: Record<string, string>,
   ): Partial<Record<DeliveryKind, Delivery>> {
     const functions = new Map<DeliveryKind, WatcherFunction>();
-    const context = {
+    const { owners } = this;
+    const context: ChannelBindContext = {
       topics,
       deliveryFunction: (kind: DeliveryKind): lambda.IFunction => {
         const fn = functions.get(kind) ?? deliveryFunction(this, kind, props);
         functions.set(kind, fn);
         return fn;
       },
+      ownersNaming: (kind, name) => (owners ? ownersNaming(owners, kind, name) : []),
     };
     const configs: ChannelConfig[] = this.channels.map((channel) => channel.bind(this, context));
+    if (owners) checkOwnerBindings(owners, configs);
+    for (const fn of functions.values())
+      for (const [name, value] of Object.entries(ownersEnv)) fn.addEnvironment(name, value);
     return Object.fromEntries(
       [...functions].map(([kind, fn]) => [kind, finishDelivery(this, kind, fn, configs, topics, props)]),
     );

@@ -9,15 +9,20 @@
  * - tickets: the raw EventBridge event JSON.
  *
  * Every message carries the attributes `detailType` and `severity` for subscription filter
- * policies. A failed publish throws: Lambda retries the invocation (twice) and then sends it to
+ * policies, and with owner rules (env OWNERS, docs/routing.md) `owner`: the name of the event's
+ * owner, on which each owner's SMS subscriptions filter.
+ *
+ * A failed publish throws: Lambda retries the invocation (twice) and then sends it to
  * the dead-letter queue. A retry may publish again to channels that already took the event, so
  * delivery is at-least-once (the chat thread and the ticket key are per certificate).
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { TOPIC_MESSAGES } from '../channels/format';
 import { toView, type WatcherEvent } from '../channels/format/view';
+import { type OwnerRules, ownerOf, ownerRulesFromEnv } from '../channels/owners';
 import { CHANNELS, type Channel, type Routing, routesFor, routingFromEnv } from '../channels/routing';
 import { topicArnEnv } from '../contracts/channels';
+import { OWNER_ATTRIBUTE } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
@@ -25,6 +30,8 @@ import type { MetricsSink } from '../shared/metrics';
 export interface FanoutConfig {
   readonly topicArns: Readonly<Record<Channel, string>>;
   readonly routing: Routing;
+  /** Ownership routing (env OWNERS). @default none: no `owner` attribute */
+  readonly owners?: OwnerRules;
 }
 
 export const fanoutConfigFromEnv = (env: Env): FanoutConfig => ({
@@ -33,6 +40,7 @@ export const fanoutConfigFromEnv = (env: Env): FanoutConfig => ({
     string
   >,
   routing: routingFromEnv(env.ROUTING),
+  owners: ownerRulesFromEnv(env.OWNERS),
 });
 
 export class InvalidFanoutEventError extends Error {
@@ -52,18 +60,22 @@ export interface FanoutDeps {
 
 export interface FanoutResult {
   readonly channels: Channel[];
+  /** The event's owner, with owner rules. */
+  readonly owner?: string;
 }
 
-/** The SNS Publish input for one channel (pure): its message from TOPIC_MESSAGES. */
+/** The SNS Publish input for one channel (pure): its message from TOPIC_MESSAGES; `owner`: the event's owner's name. */
 export const publishInputFor = (
   channel: Channel,
   topicArn: string,
   event: WatcherEvent,
+  owner?: string,
 ): PublishCommandInput => {
   const view = toView(event);
   const MessageAttributes = {
     detailType: { DataType: 'String', StringValue: event['detail-type'] },
     severity: { DataType: 'String', StringValue: view.severity },
+    ...(owner ? { [OWNER_ATTRIBUTE]: { DataType: 'String', StringValue: owner } } : {}),
   };
   return {
     TopicArn: topicArn,
@@ -87,11 +99,17 @@ export const makeFanoutHandler = (deps: FanoutDeps) => {
       );
     }
     const channels = routesFor(event, config.routing);
-    const log = { eventId: event.id, detailType: event['detail-type'], channels };
+    const owner = config.owners && channels.length > 0 ? ownerOf(event, config.owners).name : undefined;
+    const log = {
+      eventId: event.id,
+      detailType: event['detail-type'],
+      channels,
+      ...(owner ? { owner } : {}),
+    };
     const results = await Promise.allSettled(
       channels.map(async (channel) => {
         const out = await sns.send(
-          new PublishCommand(publishInputFor(channel, config.topicArns[channel], event)),
+          new PublishCommand(publishInputFor(channel, config.topicArns[channel], event, owner)),
         );
         return { channel, messageId: out.MessageId };
       }),
@@ -109,6 +127,6 @@ export const makeFanoutHandler = (deps: FanoutDeps) => {
       throw new FanoutPublishError(`publishing ${event['detail-type']} failed for ${failed.join(', ')}`);
     }
     logger.info('event fanned out', log);
-    return { channels };
+    return { channels, ...(owner ? { owner } : {}) };
   };
 };

@@ -1,7 +1,8 @@
 /**
  * The webhook notifier: SNS (chat topic) → SQS → this Lambda → Slack / Teams / Google Chat /
  * generic webhooks. Each SQS message is one watcher event; it is posted to every destination that
- * wants it. A message any destination could not take is reported in `batchItemFailures`, so SQS
+ * wants it: its detail-types, and with owner rules (env OWNERS, docs/routing.md) the event's owner's
+ * destinations plus those no owner names. A message any destination could not take is reported in `batchItemFailures`, so SQS
  * redelivers it and finally moves it to the DLQ; destinations that already took it are not posted
  * again by this container (see `delivered`). A 4xx other than 429 is not retried in the
  * invocation: it fails the message at once, and after the queue's maxReceiveCount it rests in
@@ -19,8 +20,10 @@ import {
 } from '../channels/destinations';
 import { WEBHOOK_FORMATTERS, type WebhookFormatters } from '../channels/format';
 import type { WatcherEvent } from '../channels/format/view';
+import { type OwnerRules, ownerOf, ownerRulesFromEnv } from '../channels/owners';
 import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
 import { WEBHOOK_DESTINATIONS_ENV } from '../contracts/channels';
+import { checkOwnerDestinations, destinationTakes } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import { withLogKeys } from '../shared/logger';
@@ -36,18 +39,44 @@ export interface NotifyConfig {
   readonly maxAttempts: number;
   /** How long a webhook URL read from Secrets Manager is reused (SECRET_CACHE_TTL_MS). @default 300000 */
   readonly secretCacheTtlMs: number;
+  /** Ownership routing (OWNERS). @default none: every destination takes every event it wants */
+  readonly owners?: OwnerRules;
 }
 
-/** @param formatters the destination kinds this notifier formats: any other kind fails at init */
+/**
+ * @param formatters the destination kinds this notifier formats: any other kind fails at init, as
+ *   does an owner naming a webhook that is not a destination
+ */
 export const notifyConfigFromEnv = (
   env: Env,
   formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
-): NotifyConfig => ({
-  destinations: destinationsFromEnv(requireEnv(env, WEBHOOK_DESTINATIONS_ENV), formatters),
-  timeoutMs: positiveIntEnv(env, 'WEBHOOK_TIMEOUT_MS', 5000),
-  maxAttempts: positiveIntEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
-  secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
-});
+): NotifyConfig => {
+  const destinations = destinationsFromEnv(requireEnv(env, WEBHOOK_DESTINATIONS_ENV), formatters);
+  const owners = ownerRulesFromEnv(env.OWNERS);
+  if (owners)
+    checkOwnerDestinations(
+      owners,
+      { webhooks: destinations.map((d) => d.name) },
+      'environment variable OWNERS',
+    );
+  return {
+    destinations,
+    timeoutMs: positiveIntEnv(env, 'WEBHOOK_TIMEOUT_MS', 5000),
+    maxAttempts: positiveIntEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
+    secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
+    ...(owners ? { owners } : {}),
+  };
+};
+
+/** The destinations an event goes to: those that want its detail-type and, with owners, take its owner. */
+export const destinationsFor = (config: NotifyConfig, event: WatcherEvent): WebhookDestination[] => {
+  const { owners } = config;
+  if (!owners) return config.destinations.filter((d) => wants(d, event));
+  const owner = ownerOf(event, owners);
+  return config.destinations.filter(
+    (d) => wants(d, event) && destinationTakes(owners, owner, 'webhook', d.name),
+  );
+};
 
 export class InvalidNotificationError extends Error {
   override readonly name = 'InvalidNotificationError';
@@ -194,7 +223,7 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
     let failedCount = 0;
 
     const deliver = async (message: SQSRecord, watcherEvent: WatcherEvent, eventKey: string) => {
-      const targets = config.destinations.filter((d) => wants(d, watcherEvent));
+      const targets = destinationsFor(config, watcherEvent);
       const results = await Promise.all(
         targets.map(async (d) => {
           const key = `${eventKey}|${watcherEvent['detail-type']}|${d.name}`;

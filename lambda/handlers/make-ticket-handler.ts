@@ -3,6 +3,12 @@
  * PagerDuty. One ticket per certificate lifecycle and connector; the claim, lease and
  * check-before-create rules live in lambda/channels/tickets/ticket-lifecycle.ts.
  *
+ * With owner rules (env OWNERS, docs/routing.md) an event goes to its owner's connector, in the
+ * owner's project when it names one, and to every connector no owner names. Each (connector,
+ * project) pair is its own ticket target with its own references (`<connector>@<project>`), so
+ * claims and records stay per target and location, and the dedup key finds the ticket in the
+ * project that has it.
+ *
  * A delivery that meets another's claim fails its message (TicketBusyError) and SQS brings it back
  * after the visibility timeout; any other failure too, and after the last receive the DLQ keeps it.
  * Credentials are never logged.
@@ -10,7 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { toView } from '../channels/format/view';
+import { toView, type WatcherEvent } from '../channels/format/view';
+import { type OwnerRules, ownerOf, ownerRulesFromEnv } from '../channels/owners';
 import {
   type ConnectorConfig,
   createConnector,
@@ -28,6 +35,7 @@ import {
   type TicketLifecycleDeps,
   type TicketOutcome,
 } from '../channels/tickets/ticket-lifecycle';
+import { checkOwnerDestinations, connectorForProject, ownersNaming } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import { withLogKeys } from '../shared/logger';
@@ -57,21 +65,71 @@ export interface TicketConfig {
    * function timeout (lib/fanout.ts ticketTimings). @default 60000
    */
   readonly claimLeaseMs: number;
+  /** Ownership routing (OWNERS). @default none: every connector takes every event */
+  readonly owners?: OwnerRules;
 }
 
-export const ticketConfigFromEnv = (env: Env): TicketConfig => ({
-  connectors: parseConnectors(requireEnv(env, 'TICKET_CONNECTORS')),
-  timeoutMs: positiveIntEnv(env, 'TICKET_TIMEOUT_MS', 5000),
-  maxAttempts: positiveIntEnv(env, 'TICKET_MAX_ATTEMPTS', 3),
-  secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
-  claimLeaseMs: positiveIntEnv(env, 'TICKET_CLAIM_LEASE_MS', 60_000),
-});
+/** Fails at init on a bad connector, or an owner naming a connector (or project) that cannot be. */
+export const ticketConfigFromEnv = (env: Env): TicketConfig => {
+  const connectors = parseConnectors(requireEnv(env, 'TICKET_CONNECTORS'));
+  const owners = ownerRulesFromEnv(env.OWNERS);
+  if (owners) checkOwnerDestinations(owners, { connectors }, 'environment variable OWNERS');
+  return {
+    connectors,
+    timeoutMs: positiveIntEnv(env, 'TICKET_TIMEOUT_MS', 5000),
+    maxAttempts: positiveIntEnv(env, 'TICKET_MAX_ATTEMPTS', 3),
+    secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
+    claimLeaseMs: positiveIntEnv(env, 'TICKET_CLAIM_LEASE_MS', 60_000),
+    ...(owners ? { owners } : {}),
+  };
+};
+
+/** Where tickets open: a connector, as configured or in an owner's project. */
+export interface TicketTarget {
+  /** `<connector>` or `<connector>@<project>`: names the target's references in the state table. */
+  readonly store: string;
+  readonly connector: ConnectorConfig;
+  /** The connector's position in the configuration (the first mirrors its reference). */
+  readonly index: number;
+}
+
+const storeOf = (connector: string, project: string | undefined): string =>
+  project === undefined ? connector : `${connector}@${project}`;
+
+/** Every target the configuration can use: each connector, and each owner's project of one. */
+export const ticketTargetsOf = (config: TicketConfig): TicketTarget[] => {
+  const targets = config.connectors.map((connector, index) => ({ store: connector.name, connector, index }));
+  for (const o of config.owners ? [...config.owners.owners, config.owners.defaultOwner] : []) {
+    const t = o.tickets;
+    const index = config.connectors.findIndex((c) => c.name === t?.connector);
+    const base = config.connectors[index];
+    if (!t?.project || !base || targets.some((x) => x.store === storeOf(t.connector, t.project))) continue;
+    const connector = connectorForProject(base, t.project, `owner "${o.name}".tickets`);
+    targets.push({ store: storeOf(t.connector, t.project), connector, index });
+  }
+  return targets;
+};
+
+/** The targets of one event: its owner's (with owners), and every connector no owner names. */
+export const ticketStoresFor = (config: TicketConfig, event: WatcherEvent): string[] => {
+  const { owners } = config;
+  if (!owners) return config.connectors.map((c) => c.name);
+  const owner = ownerOf(event, owners);
+  const stores = config.connectors
+    .filter((c) => ownersNaming(owners, 'tickets', c.name).length === 0)
+    .map((c) => c.name);
+  if (owner.tickets) stores.push(storeOf(owner.tickets.connector, owner.tickets.project));
+  return stores;
+};
 
 export interface TicketDeps {
   readonly config: TicketConfig;
   readonly secrets: SecretReader | InvalidatingSecretReader;
-  /** The reference store of one connector (its index in the configuration and its config). */
-  readonly refStore: (connector: ConnectorConfig, index: number) => TicketRefStore;
+  /**
+   * The reference store of one ticket target: its connector (as the target makes it), the
+   * connector's index in the configuration, and the target's store name ({@link TicketTarget}).
+   */
+  readonly refStore: (connector: ConnectorConfig, index: number, store: string) => TicketRefStore;
   readonly logger: Logger;
   readonly metrics?: MetricsSink;
   readonly fetch?: TicketFetch;
@@ -103,7 +161,8 @@ export const makeTicketHandler = (deps: TicketDeps) => {
   const random = deps.random ?? Math.random;
   const newRev = deps.newRev ?? randomUUID;
   const margin = deps.safetyMarginMs ?? 1500;
-  const stores = config.connectors.map((c, i) => deps.refStore(c, i));
+  const targets = ticketTargetsOf(config);
+  const stores = targets.map((t) => deps.refStore(t.connector, t.index, t.store));
 
   return async (event: SQSEvent, context?: LambdaContextLike): Promise<SQSBatchResponse> => {
     const started = now();
@@ -120,8 +179,8 @@ export const makeTicketHandler = (deps: TicketDeps) => {
       random,
       onRetry: (r) => logger.warn('ticket request retrying', r),
     };
-    const lifecycles: TicketLifecycleDeps[] = config.connectors.map((c, i) => ({
-      connector: createConnector(c, deps.secrets, http),
+    const lifecycles: TicketLifecycleDeps[] = targets.map((t, i) => ({
+      connector: createConnector(t.connector, deps.secrets, http),
       store: stores[i]!,
       claimLeaseMs: config.claimLeaseMs,
       requestTimeoutMs: config.timeoutMs,
@@ -154,11 +213,17 @@ export const makeTicketHandler = (deps: TicketDeps) => {
         return;
       }
       const { location, dedupKey } = subject;
+      const wanted = new Set(ticketStoresFor(config, watcherEvent));
+      const chosen = targets.flatMap((t, i) => (wanted.has(t.store) ? [{ t, d: lifecycles[i]! }] : []));
+      if (chosen.length === 0) {
+        logger.info("no ticket connector takes this owner's events; skipped", log);
+        return;
+      }
       // Unique per invocation: a redelivery of this message must not pass for its earlier claim.
       const owner = `${message.messageId}/${newRev()}`;
       const results = await withLogKeys(logger, { eventId: view.eventId }, () =>
         Promise.all(
-          lifecycles.map(async (d, i) => {
+          chosen.map(async ({ t, d }) => {
             const c = d.connector;
             try {
               const outcome =
@@ -166,12 +231,12 @@ export const makeTicketHandler = (deps: TicketDeps) => {
                   ? await raiseTicket(d, location, dedupKey, view, owner)
                   : await closeTicket(d, location, dedupKey, view);
               counts[outcome]++;
-              logger.info(`ticket ${outcome}`, { ...log, connector: c.name });
+              logger.info(`ticket ${outcome}`, { ...log, connector: c.name, target: t.store });
               return true;
             } catch (error) {
               counts.failed++;
               if (error instanceof TicketAuthError && 'invalidate' in deps.secrets) {
-                deps.secrets.invalidate(config.connectors[i]!.secretId); // rotated credentials: read again next time
+                deps.secrets.invalidate(t.connector.secretId); // rotated credentials: read again next time
               }
               const e = error instanceof Error ? error : new Error(String(error));
               logger[error instanceof TicketBusyError ? 'warn' : 'error'](
@@ -179,6 +244,7 @@ export const makeTicketHandler = (deps: TicketDeps) => {
                 {
                   ...log,
                   connector: c.name,
+                  target: t.store,
                   error: { name: e.name, message: e.message },
                   status: error instanceof TicketApiError ? error.status : undefined,
                 },

@@ -20,8 +20,8 @@ export const handler = withLambdaContext(
   makeTicketHandler({
     config,
     secrets: new SecretsManagerReader(new SecretsManagerClient({}), config.secretCacheTtlMs),
-    refStore: (c, i) =>
-      new DynamoDbTicketRefStore({ tableName, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
+    refStore: (_c, i, store) =>
+      new DynamoDbTicketRefStore({ tableName, connector: store, mirrorTicket: i === 0 }, dynamodb),
     logger,
     metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   }),

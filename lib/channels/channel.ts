@@ -2,6 +2,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Channel, WebhookDestination } from '../../lambda/contracts/channels';
+import type { DestinationKind } from '../../lambda/contracts/owners';
 import type { ConnectorConfig } from '../../lambda/contracts/ticket-connectors';
 import { InvalidWatcherConfigError } from '../validation';
 
@@ -21,6 +22,12 @@ export interface ChannelBindContext {
    * channel is bound): grant it what the channel needs, such as read on the channel's secret.
    */
   deliveryFunction(delivery: DeliveryKind): lambda.IFunction;
+  /**
+   * The owners (docs/routing.md) whose rules name this destination (an SMS number, a webhook or
+   * ticket connector name). A subscription named by owners takes only their messages (an SNS filter
+   * policy on the message attribute `owner`); none: every message.
+   */
+  ownersNaming(kind: DestinationKind, name: string): readonly string[];
 }
 
 /** What a channel needs at runtime: nothing (a topic subscription), or its entry for a delivery Lambda. */

@@ -8,6 +8,7 @@ import type { ConnectorConfig } from '../../lambda/contracts/ticket-connectors';
 import { InvalidWatcherConfigError } from '../validation';
 import { type IWatcherChannel, validateChannels } from './channel';
 import { SlackChatbotChannel, TeamsChatbotChannel } from './chatbot';
+import { ownerRulesOf, ownerSmsChannels } from './owners';
 import type { AlertFanoutSettings, WebhookDestinationSettings } from './settings';
 import { SmsChannel } from './sms';
 import { TicketChannel } from './tickets';
@@ -16,6 +17,7 @@ import { WEBHOOK_CHANNELS } from './webhook';
 export * from './channel';
 export * from './chatbot';
 export { ticketTimings } from './deliveries';
+export * from './owners';
 export * from './settings';
 export * from './sms';
 export * from './tickets';
@@ -32,11 +34,12 @@ const webhookChannel = (destination: WebhookDestinationSettings, i: number): IWa
 
 /**
  * Every channel of the settings, checked (each binding checks its own settings as it is made; no
- * two channels share an id): the per-kind props first, in the order of this list, then `channels`.
+ * two channels share an id): the per-kind props first, in the order of this list, then `channels`,
+ * then an SMS channel for each number an owner names that none of those subscribes.
  * Throws {@link InvalidWatcherConfigError} naming the bad entry.
  */
-export const channelsOf = (settings: AlertFanoutSettings): readonly IWatcherChannel[] =>
-  validateChannels([
+export const channelsOf = (settings: AlertFanoutSettings): readonly IWatcherChannel[] => {
+  const channels = [
     ...(settings.smsPhoneNumbers ?? []).map(
       (phoneNumber, i) =>
         new SmsChannel(
@@ -49,7 +52,9 @@ export const channelsOf = (settings: AlertFanoutSettings): readonly IWatcherChan
     ...(settings.webhookDestinations ?? []).map(webhookChannel),
     ...(settings.ticketConnectors ?? []).map((c, i) => new TicketChannel(c, `ticketConnectors[${i}]`)),
     ...(settings.channels ?? []),
-  ]);
+  ];
+  return validateChannels([...channels, ...ownerSmsChannels(ownerRulesOf(settings), channels)]);
+};
 
 /** The same check the ticket Lambda runs at init, as a construct configuration error. */
 export const validateTicketConnectors = (connectors: readonly ConnectorConfig[] | undefined): void => {

@@ -4,6 +4,7 @@
  */
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Channel, RouteRule } from '../../lambda/contracts/channels';
+import type { DefaultOwner, Owner } from '../../lambda/contracts/owners';
 import type { ConnectorConfig } from '../../lambda/contracts/ticket-connectors';
 import type { IWatcherChannel } from './channel';
 import type { SlackChannelSettings, TeamsChannelSettings } from './chatbot';
@@ -89,4 +90,22 @@ export interface AlertFanoutSettings {
    * @default - none
    */
   readonly teamsChannels?: readonly TeamsChannelSettings[];
+  /**
+   * Ownership routing (docs/routing.md): teams in order, first match wins. Each owner has a
+   * `match` (any of `accounts`, `ous`, `tags`, `domainSuffixes`) and its destinations: webhook
+   * destinations by name, SMS numbers, a ticket connector with an optional project. A destination
+   * some owner names receives only the alerts of the owners naming it (SMS: a filter policy on the
+   * message attribute `owner`); one no owner names receives every alert. Chatbot channels receive
+   * every alert (they subscribe to the whole chat topic).
+   *
+   * @default - no ownership routing: every destination receives every alert its routing sends
+   */
+  readonly owners?: readonly Owner[];
+  /**
+   * The owner of what no owner matched, with its destinations.
+   *
+   * @default - `{ name: 'default' }` with no destinations of its own: unmatched alerts reach only
+   *   the destinations no owner names
+   */
+  readonly defaultOwner?: DefaultOwner;
 }

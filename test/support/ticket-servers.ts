@@ -107,7 +107,7 @@ const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pa
 const jiraHandler = (
   tickets: FakeTicket[],
   secret: Record<string, string>,
-  project: string,
+  projects: readonly string[],
   searchable: (t: FakeTicket) => boolean,
 ): Handler => {
   const auth = basic(secret.email!, secret.apiToken!);
@@ -127,15 +127,24 @@ const jiraHandler = (
       const label = /labels = "([^"]+)"/.exec(jql)?.[1];
       if (!label) return { status: 400, json: { errorMessages: ['bad jql'] } };
       const openOnly = jql.includes('statusCategory != Done');
+      // Searches stay within the project the JQL names, as Jira's do.
+      const project = /project = "([^"]+)"/.exec(jql)?.[1];
       const issues = tickets
-        .filter((t) => searchable(t) && t.labels.includes(label) && (!openOnly || t.open))
+        .filter(
+          (t) =>
+            searchable(t) &&
+            t.labels.includes(label) &&
+            (!openOnly || t.open) &&
+            (!project || t.key.startsWith(`${project}-`)),
+        )
         .map((t) => ({ id: t.id, key: t.key }));
       return { status: 200, json: { issues, isLast: true } };
     }
     if (method === 'POST' && path === '/rest/api/3/issue') {
       const f = isObj(json) && isObj(json.fields) ? json.fields : {};
       const errors: Record<string, string> = {};
-      if (!isObj(f.project) || f.project.key !== project) errors.project = 'valid project is required';
+      const project = isObj(f.project) && typeof f.project.key === 'string' ? f.project.key : '';
+      if (!projects.includes(project)) errors.project = 'valid project is required';
       if (!isObj(f.issuetype) || typeof f.issuetype.name !== 'string')
         errors.issuetype = 'valid issue type is required';
       if (typeof f.summary !== 'string' || !f.summary || f.summary.length > 255)
@@ -433,7 +442,11 @@ const pagerDutyHandler = (tickets: FakeTicket[], secret: Record<string, string>)
   };
 };
 
-export const startTicketServer = async (system: TicketSystem): Promise<TicketServer> => {
+/** @param options.jiraProjects the projects a Jira server has (issue keys `<project>-<n>`); @default ['OPS'] */
+export const startTicketServer = async (
+  system: TicketSystem,
+  options: { readonly jiraProjects?: readonly string[] } = {},
+): Promise<TicketServer> => {
   const requests: RecordedTicketRequest[] = [];
   const tickets: FakeTicket[] = [];
   const script: ScriptedTicketReply[] = [];
@@ -468,7 +481,7 @@ export const startTicketServer = async (system: TicketSystem): Promise<TicketSer
   const searchable = (t: FakeTicket) => api.clock() - (createdAt.get(t) ?? 0) >= api.searchLagMs;
   const handler: Handler =
     system === 'jira'
-      ? jiraHandler(tickets, secret, 'OPS', searchable)
+      ? jiraHandler(tickets, secret, options.jiraProjects ?? ['OPS'], searchable)
       : system === 'servicenow'
         ? serviceNowHandler(tickets, secret)
         : system === 'github'
