@@ -34,6 +34,7 @@ import { demoIot } from './demo-iot';
 import { demoLifecycle } from './demo-lifecycle';
 import { demoOrganization, ORGANIZATION_STRICT_ROLES } from './demo-organization';
 import { demoPca } from './demo-pca';
+import { demoRouting } from './demo-routing';
 import { demoSecrets } from './demo-secrets';
 import { demoSsm } from './demo-ssm';
 import { demoTickets } from './demo-tickets';
@@ -249,7 +250,10 @@ const main = async () => {
 
     say('');
     say('7. Every account of an AWS Organization (planner → one queue per source → scan workers):');
-    await demoOrganization(m, say);
+    const orgEvents = await demoOrganization(m, say);
+    say('');
+    say("8. Each certificate's alert to the team that owns it (owner rules; fan-out → notifier):");
+    await demoRouting(m, orgEvents, say);
     if (received.length < expectedAtLeast) {
       throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }
