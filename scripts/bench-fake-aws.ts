@@ -86,6 +86,8 @@ export interface FakeAwsOptions {
   readonly watcherAccount: string;
   readonly watcherAccessKeyId: string;
   readonly table: FakeDynamoTable;
+  /** Send DynamoDB calls to this endpoint (moto) instead of the in-process table: the bench's cross-check. */
+  readonly dynamoEndpoint?: string;
 }
 
 interface Req {
@@ -150,12 +152,29 @@ export class FakeAws {
       // Let calls issued together be in flight together.
       await new Promise((r) => setImmediate(r));
       try {
+        if (service === 'dynamodb' && this.o.dynamoEndpoint)
+          return await this.forward(this.o.dynamoEndpoint, request, body);
         return this.answer(service, op, account, region, body);
       } finally {
         if (--this.inFlight === 0) this.pathMs += this.groupMax;
       }
     },
   };
+
+  private async forward(endpoint: string, request: Req, body: string) {
+    const res = await fetch(endpoint + request.path, {
+      method: request.method,
+      headers: Object.fromEntries(
+        Object.entries(request.headers).filter(([k]) => !/^(host|content-length)$/i.test(k)),
+      ),
+      body,
+    });
+    return httpResponse(
+      res.status,
+      await res.text(),
+      res.headers.get('content-type') ?? 'application/x-amz-json-1.0',
+    );
+  }
 
   private json(body: unknown, version = '1.1') {
     return httpResponse(200, JSON.stringify(body), `application/x-amz-json-${version}`);

@@ -44,7 +44,7 @@ import { FakeDynamoTable } from './bench-fake-dynamodb';
 const WATCHER_ACCOUNT = '100000000000';
 const WATCHER_KEY = 'AKIABENCHWATCHER';
 const HOME = 'us-east-1';
-const TABLE = 'bench-state';
+export const BENCH_TABLE = 'bench-state';
 const DAY_MS = 86_400_000;
 /** Every commercial region ListRegions names (2 pages of 20); the scan covers `regions`. */
 const ALL_REGIONS = [
@@ -84,6 +84,8 @@ export interface OrganizationBenchOptions {
   readonly secretsPerScope?: number;
   readonly workerMemoryMb?: number;
   readonly plannerMemoryMb?: number;
+  /** DynamoDB on this endpoint (moto, its table created by the caller) instead of the in-process fake. */
+  readonly dynamoEndpoint?: string;
 }
 
 export interface InvocationStats {
@@ -239,13 +241,19 @@ export const benchOrganization = async (
   const T0 = new Date();
   const org = organizationOf(n, await contentOf(T0, acmPerScope, secretsPerScope));
   const { partitionKey, scopeIndex } = STATE_TABLE_SCHEMA;
-  const table = new FakeDynamoTable(TABLE, partitionKey.name, {
+  const table = new FakeDynamoTable(BENCH_TABLE, partitionKey.name, {
     name: scopeIndex.indexName,
     hashKey: scopeIndex.partitionKey.name,
     rangeKey: scopeIndex.sortKey.name,
     projected: scopeIndex.nonKeyAttributes,
   });
-  const fake = new FakeAws({ org, watcherAccount: WATCHER_ACCOUNT, watcherAccessKeyId: WATCHER_KEY, table });
+  const fake = new FakeAws({
+    org,
+    watcherAccount: WATCHER_ACCOUNT,
+    watcherAccessKeyId: WATCHER_KEY,
+    table,
+    dynamoEndpoint: options.dynamoEndpoint,
+  });
   // Every client of the bench: the fake as its HTTP handler, the watcher's own credentials.
   const base = {
     region: HOME,
@@ -264,7 +272,7 @@ export const benchOrganization = async (
       { busName: 'bench-bus', source: DEFAULT_EVENT_SOURCE },
       new EventBridgeClient(base),
     );
-  const coverageStore = () => new DynamoDbCoverageStore({ tableName: TABLE }, new DynamoDBClient(base));
+  const coverageStore = () => new DynamoDbCoverageStore({ tableName: BENCH_TABLE }, new DynamoDBClient(base));
 
   const measure = async <T>(run: () => Promise<T>) => {
     fake.takeLatencyMs();
@@ -340,7 +348,7 @@ export const benchOrganization = async (
           clientOverrides: (region) => ({ ...base, region }),
         },
         lifecycle: {
-          store: new DynamoDbStateStore({ tableName: TABLE }, new DynamoDBClient(base)),
+          store: new DynamoDbStateStore({ tableName: BENCH_TABLE }, new DynamoDBClient(base)),
           config: lifecycleConfig(),
         },
         coverage: coverageStore(),

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measurements, not assertions. Prints a Markdown report for docs/benchmarks.md.
- * Sections: inventory, lifecycle, iam, pca, secrets, iot, organization, bundles, probe
+ * Sections: inventory, lifecycle, iam, pca, secrets, iot, organization, organization-check, bundles, probe
  * (`npm run bench -- <section>...`).
  */
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +10,7 @@ import { benchInventory } from './bench-inventory';
 import { benchIot } from './bench-iot';
 import { benchLifecycle, lifecycleReport } from './bench-lifecycle';
 import { benchOrganization } from './bench-organization';
+import { checkOrganizationFake, checkReport } from './bench-organization-check';
 import { organizationReport } from './bench-organization-report';
 import { benchPca } from './bench-pca';
 import { benchProbe } from './bench-probe';
@@ -51,6 +52,10 @@ const main = async () => {
   if (want('organization')) {
     say('');
     for (const line of organizationReport(await benchOrganization())) say(line);
+  }
+  if (want('organization-check')) {
+    say('');
+    for (const line of checkReport(await checkOrganizationFake())) say(line);
   }
   // The other stores, each simulated at the size the issue names (API calls, wall time, heap).
   const stores: [string, string, () => Promise<Record<string, number>>][] = [
