@@ -148,6 +148,7 @@ export const organizationReport = (b: OrganizationBench): string[] => {
       ([k, v]) => `| ${k} | ${usd(v)} | ${usd(daily(v))} | ${usd(sixHourly(v))} |`,
     ),
     ...Object.entries(fixed).map(([k, v]) => `| ${k} | — | ${usd(v)} | ${usd(v)} |`),
+    `| first period (once: tracks every certificate) | ${usd(sum(Object.values(periodUse(b, first).cost)))} | — | — |`,
     `| **total** | ${usd(sum(Object.values(steadyUse.cost)))} | **${usd(daily(sum(Object.values(steadyUse.cost))) + sum(Object.values(fixed)))}** | **${usd(sixHourly(sum(Object.values(steadyUse.cost))) + sum(Object.values(fixed)))}** |`,
   );
   return lines;
