@@ -40,6 +40,7 @@ import { secretsPlugin } from '../lambda/sources/secrets/plugin';
 import { createCertificate, createChain, daysFrom } from '../test/support/certs';
 import { FakeAws, type FakeOrganization, type ScopeContent } from './bench-fake-aws';
 import { FakeDynamoTable } from './bench-fake-dynamodb';
+import { storedSecretValue } from './bench-secrets';
 
 const WATCHER_ACCOUNT = '100000000000';
 const WATCHER_KEY = 'AKIABENCHWATCHER';
@@ -173,15 +174,7 @@ const contentOf = async (now: Date, acmPerScope: number, secretsPerScope: number
       notAfter: daysFrom(now, i === 0 ? 12 : 60 + i * 13),
       issuer: ca.intermediate,
     });
-    pems.push(
-      i % 3 === 0
-        ? JSON.stringify({
-            certificate: leaf.certPem,
-            chain: ca.intermediate.certPem,
-            privateKey: leaf.keyPem,
-          })
-        : leaf.keyPem + leaf.certPem + ca.intermediate.certPem,
-    );
+    pems.push(storedSecretValue(i, leaf, ca.intermediate));
   }
   const cache = new Map<string, ScopeContent>();
   let scopes = 0;
