@@ -6,8 +6,9 @@
  * Management ListRegions, ACM and Secrets Manager (a few certificates per account and region),
  * SQS SendMessageBatch (messages kept for the bench to deliver), EventBridge PutEvents and DynamoDB
  * (bench-fake-dynamodb.ts). It counts calls by API and, per invocation, a modelled AWS latency:
- * each call's typical latency (MODEL_LATENCY_MS), calls in flight together counted once (the
- * longest), so a handler's parallel reads are not added up.
+ * each call's typical latency (MODEL_LATENCY_MS); calls that overlap form a group, which takes
+ * ceil(calls / most in flight at once) rounds of its slowest call, so a handler's parallel reads
+ * are not added up and a pipeline of k at a time is counted in rounds.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -112,7 +113,8 @@ export class FakeAws {
   readonly events: Record<string, number> = {};
   eventBytes = 0;
   private inFlight = 0;
-  private groupMax = 0;
+  /** The calls of the current group: from the first call in flight until none is. */
+  private group = { maxMs: 0, calls: 0, peak: 0 };
   private pathMs = 0;
 
   constructor(private readonly o: FakeAwsOptions) {}
@@ -147,8 +149,10 @@ export class FakeAws {
             : (target.split('.')[1] ?? '');
       const api = `${service}:${op}`;
       this.calls[api] = (this.calls[api] ?? 0) + 1;
-      if (++this.inFlight === 1) this.groupMax = 0;
-      this.groupMax = Math.max(this.groupMax, latencyOf(api));
+      if (++this.inFlight === 1) this.group = { maxMs: 0, calls: 0, peak: 0 };
+      this.group.calls++;
+      this.group.peak = Math.max(this.group.peak, this.inFlight);
+      this.group.maxMs = Math.max(this.group.maxMs, latencyOf(api));
       // Let calls issued together be in flight together.
       await new Promise((r) => setImmediate(r));
       try {
@@ -156,7 +160,9 @@ export class FakeAws {
           return await this.forward(this.o.dynamoEndpoint, request, body);
         return this.answer(service, op, account, region, body);
       } finally {
-        if (--this.inFlight === 0) this.pathMs += this.groupMax;
+        // A group of calls issued k at a time (mapLimit) takes ceil(calls / k) rounds of its slowest call.
+        if (--this.inFlight === 0)
+          this.pathMs += this.group.maxMs * Math.ceil(this.group.calls / this.group.peak);
       }
     },
   };
