@@ -1,31 +1,142 @@
 /**
  * Lambda bundle benchmark: synthesizes the app exactly as `cdk deploy` would bundle it (local
- * esbuild; one endpoint configured so the dispatcher and prober are built too), then reports each function's bundle size and its module-load time in a fresh Node
- * process (median of several runs), i.e. the init cost a cold start pays for our code.
+ * esbuild), with every source kind, one endpoint, one webhook destination and one ticket connector
+ * configured so every function exists: the scan planner, one scan worker per source kind, the
+ * endpoint dispatcher and prober, the alert fan-out, the webhook notifier and the ticket function.
+ * Reports each function's bundle size and its module-load time in a fresh Node process (median of
+ * several runs: wall clock and CPU), i.e. the init cost a cold start pays for our code. A bundle over
+ * the budget (#11: 500 KiB) is rebuilt from its entry with the same esbuild settings and a metafile,
+ * which names its largest modules.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/** Issue #11: no bundle over 500 KiB. */
+export const BUNDLE_BUDGET_BYTES = 500 * 1024;
+
+export const ALL_SOURCE_KINDS = ['acm', 'iam', 'pca', 'secrets', 'ssm', 'iot'] as const;
 
 export interface BundleResult {
+  /** Logical id of the function in the template. */
   function: string;
+  /** The handler file it was built from (found in its source map). */
+  entry: string;
   bytes: number;
   loadMsMedian: number;
+  loadCpuMsMedian: number;
+  /** Largest inputs by bytes in the minified output, for a bundle over the budget (esbuild metafile). */
+  largest?: { module: string; bytes: number }[];
+  /** Size of the metafile rebuild: equal to `bytes` when the rebuild is the synthesized bundle. */
+  rebuiltBytes?: number;
 }
+
+const ROOT = resolve(__dirname, '..');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-export const benchBundles = (runs = 7): BundleResult[] => {
+/** `cdk synth` context: every function the construct can create. */
+const CONTEXT: Record<string, string> = {
+  'watcher:sources': ALL_SOURCE_KINDS.join(','),
+  'watcher:endpoints': 'bench.example.com',
+  'watcher:webhookDestinations': JSON.stringify([
+    { name: 'ops', kind: 'slack', secretId: 'cert-watch/slack-ops' },
+  ]),
+  'watcher:ticketConnectors': JSON.stringify([
+    {
+      name: 'jira',
+      kind: 'jira',
+      secretId: 'cert-watch/jira',
+      baseUrl: 'https://acme.atlassian.net',
+      project: 'OPS',
+    },
+  ]),
+};
+
+/**
+ * A template value as the function would see it: `Fn::Join` joined (JSON settings that name a queue
+ * URL are built that way), any other intrinsic (Ref, GetAtt, the account) a placeholder string.
+ */
+const resolveValue = (v: unknown): string => {
+  if (typeof v === 'string') return v;
+  const join = (v as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(resolveValue).join(join[0]);
+  return 'placeholder';
+};
+
+/** The handler file a bundle was built from: the source-map source under lambda/handlers/ that nothing else explains. */
+const entryOf = (mapFile: string): string => {
+  const sources = (JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] }).sources
+    .map((s) => s.slice(s.lastIndexOf('lambda/handlers/')))
+    .filter((s) => s.startsWith('lambda/handlers/'));
+  const workers = sources.filter((s) => s.startsWith('lambda/handlers/scan-workers/'));
+  if (workers.length === 1) return workers[0] ?? '';
+  const roots = [
+    'plan-scan.ts',
+    'dispatch-endpoints.ts',
+    'probe-endpoints.ts',
+    'fanout.ts',
+    'notify.ts',
+    'tickets.ts',
+  ].map((f) => `lambda/handlers/${f}`);
+  return roots.find((r) => sources.includes(r)) ?? '?';
+};
+
+/** The same esbuild settings WatcherFunction gives NodejsFunction (lib/watcher-function.ts), with a metafile. */
+const largestModules = async (entry: string, top = 12) => {
+  const out = await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    write: false,
+    outfile: join(tmpdir(), 'cew-bench-rebuild', 'index.js'),
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const [output] = Object.entries(out.metafile.outputs).filter(([name]) => name.endsWith('.js'));
+  const inputs = Object.entries(output?.[1].inputs ?? {}).map(([module, v]) => ({
+    module,
+    bytes: v.bytesInOutput,
+  }));
+  // Group a package's files under the package name; our own files stay one by one.
+  const grouped = new Map<string, number>();
+  for (const i of inputs) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i.module);
+    const key = m?.[1] ?? i.module;
+    grouped.set(key, (grouped.get(key) ?? 0) + i.bytes);
+  }
+  return {
+    rebuiltBytes: output?.[1].bytes ?? 0,
+    largest: [...grouped]
+      .map(([module, bytes]) => ({ module, bytes }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, top),
+  };
+};
+
+export const benchBundles = async (runs = 7): Promise<BundleResult[]> => {
   const out = mkdtempSync(join(tmpdir(), 'cew-bench-synth-'));
   try {
     execFileSync(
       'npx',
-      ['cdk', 'synth', '--quiet', '--output', out, '-c', 'watcher:endpoints=bench.example.com'],
-      {
-        stdio: 'pipe',
-        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-      },
+      [
+        'cdk',
+        'synth',
+        '--quiet',
+        '--output',
+        out,
+        ...Object.entries(CONTEXT).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+      ],
+      { stdio: 'pipe', env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' }, cwd: ROOT },
     );
     const template = readdirSync(out).find((f) => f.endsWith('.template.json'));
     if (!template) throw new Error('no template synthesized');
@@ -53,15 +164,30 @@ export const benchBundles = (runs = 7): BundleResult[] => {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
       for (const [k, v] of Object.entries(r.Properties.Environment?.Variables ?? {}))
-        env[k] = typeof v === 'string' ? v : 'placeholder';
-      const times: number[] = [];
+        env[k] = resolveValue(v);
+      const wall: number[] = [];
+      const cpu: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-        times.push(Number(execFileSync(process.execPath, ['-e', script], { env }).toString()));
+        const script = `const c=process.cpuUsage();const t=process.hrtime.bigint();require(${JSON.stringify(file)});const d=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(d.user+d.system)/1e3]))`;
+        const [w, c] = JSON.parse(execFileSync(process.execPath, ['-e', script], { env }).toString()) as [
+          number,
+          number,
+        ];
+        wall.push(w);
+        cpu.push(c);
       }
-      results.push({ function: logicalId, bytes: statSync(file).size, loadMsMedian: median(times) });
+      const bytes = statSync(file).size;
+      const entry = entryOf(`${file}.map`);
+      results.push({
+        function: logicalId,
+        entry,
+        bytes,
+        loadMsMedian: median(wall),
+        loadCpuMsMedian: median(cpu),
+        ...(bytes > BUNDLE_BUDGET_BYTES && entry !== '?' ? await largestModules(entry) : {}),
+      });
     }
-    return results;
+    return results.sort((a, b) => a.entry.localeCompare(b.entry));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

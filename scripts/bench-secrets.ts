@@ -35,6 +35,16 @@ const bodyOf = (body: unknown): Record<string, unknown> =>
         : '{}',
   );
 
+/** A certificate as secrets hold it: one in three JSON with PEM fields, the others the key, leaf and chain in PEM. */
+export const storedSecretValue = (
+  i: number,
+  leaf: { readonly certPem: string; readonly keyPem: string },
+  intermediate: { readonly certPem: string },
+): string =>
+  i % 3 === 0
+    ? JSON.stringify({ certificate: leaf.certPem, chain: intermediate.certPem, privateKey: leaf.keyPem })
+    : leaf.keyPem + leaf.certPem + intermediate.certPem;
+
 export async function benchSecrets(tagged = 1_000, nearMisses = 200): Promise<Record<string, number>> {
   const now = new Date();
   const ca = await createChain({
@@ -53,16 +63,7 @@ export async function benchSecrets(tagged = 1_000, nearMisses = 200): Promise<Re
       notAfter: daysFrom(now, i % 50 === 0 ? 3 + (i % 20) : 60 + (i % 300)),
       issuer: ca.intermediate,
     });
-    values.set(
-      names[i] ?? '',
-      i % 3 === 0
-        ? JSON.stringify({
-            certificate: leaf.certPem,
-            chain: ca.intermediate.certPem,
-            privateKey: leaf.keyPem,
-          })
-        : leaf.keyPem + leaf.certPem + ca.intermediate.certPem,
-    );
+    values.set(names[i] ?? '', storedSecretValue(i, leaf, ca.intermediate));
   }
   const arn = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
   const entries = names.map((name, i) => ({
