@@ -135,8 +135,9 @@ export class MemberAccess {
           ...this.options.accountApi?.(account),
         }),
       );
+      // 50 is ListRegions' largest page: one call covers every region there is today.
       const statuses = new Map<string, string>();
-      for await (const page of paginateListRegions({ client }, {}))
+      for await (const page of paginateListRegions({ client, pageSize: 50 }, {}))
         for (const r of page.Regions ?? [])
           if (r.RegionName && r.RegionOptStatus) statuses.set(r.RegionName, r.RegionOptStatus);
       return statuses;
