@@ -122,7 +122,7 @@ export abstract class StoredValueReader<C> implements ScopeReader {
   }
 
   protected records(
-    item: { readonly arn: string; readonly name: string },
+    item: { readonly arn: string; readonly name: string; readonly tags?: Readonly<Record<string, string>> },
     value: string | Uint8Array,
     report: (e: ItemError) => void,
     list = false,

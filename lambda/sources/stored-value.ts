@@ -257,6 +257,8 @@ export interface StoredItem {
   readonly name: string;
   readonly account?: string;
   readonly region: string;
+  /** The item's tags in its store, for routing alerts to owners (Secrets Manager lists them with the secret). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -280,5 +282,6 @@ export const recordsFromStoredValue = (
     account: item.account,
     region: item.region,
     type: 'IMPORTED',
+    ...(item.tags && Object.keys(item.tags).length > 0 ? { tags: item.tags } : {}),
   }));
 };

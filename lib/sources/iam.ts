@@ -74,7 +74,7 @@ export class IamSource extends ReadOnlySource {
       // Certificate names are chosen at upload time, long after deploy: the name part is a wildcard.
       {
         sid: 'IamGetServerCertificates',
-        actions: ['iam:GetServerCertificate'],
+        actions: ['iam:GetServerCertificate', 'iam:ListServerCertificateTags'],
         resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:server-certificate/*`],
       },
     ];

@@ -95,7 +95,7 @@ export class PcaSource extends ReadOnlySource {
       },
       {
         sid: 'PcaGetCaCertificates',
-        actions: ['acm-pca:GetCertificateAuthorityCertificate'],
+        actions: ['acm-pca:GetCertificateAuthorityCertificate', 'acm-pca:ListTags'],
         resources: regions.map(
           (r) => `arn:${Aws.PARTITION}:acm-pca:${r}:${Aws.ACCOUNT_ID}:certificate-authority/*`,
         ),

@@ -51,7 +51,9 @@ describe('IAM server certificates source (construct side)', () => {
     const mine = actionsOf(inventoryStatements(template)).filter((a) =>
       /^(iam|cloudfront|elasticloadbalancing):/.test(a),
     );
-    expect(mine.length).toBe(6);
+    // List/Get server certificates, their tags (routing to owners), and the usage lookups.
+    expect(mine.length).toBe(7);
+    expect(mine).toContain('iam:ListServerCertificateTags');
     for (const action of mine) expect(action).toMatch(/^[a-z]+:(List|Get|Describe)[A-Za-z]+$/);
     expect(mine).not.toContain('iam:GetServerCertificates');
   });

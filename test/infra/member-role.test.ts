@@ -201,6 +201,7 @@ describe('WatcherMemberRole', () => {
     expect(actionsOf(iamOnly).sort()).toEqual([
       'account:ListRegions',
       'iam:GetServerCertificate',
+      'iam:ListServerCertificateTags',
       'iam:ListServerCertificates',
     ]);
 

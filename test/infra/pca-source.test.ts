@@ -35,7 +35,8 @@ describe('Private CA source (construct side)', () => {
       Resource: '*',
     });
     const get = bySid('PcaGetCaCertificates');
-    expect(get?.Action).toBe('acm-pca:GetCertificateAuthorityCertificate');
+    // The CA certificate, and the CA's tags (routing its alert to its owner).
+    expect(get?.Action).toEqual(['acm-pca:GetCertificateAuthorityCertificate', 'acm-pca:ListTags']);
     const resources = JSON.stringify(get?.Resource);
     expect(resources).toContain(':acm-pca:eu-west-1:');
     expect(resources).toContain(':acm-pca:us-east-1:');
@@ -48,6 +49,7 @@ describe('Private CA source (construct side)', () => {
     expect(mine.sort()).toEqual([
       'acm-pca:GetCertificateAuthorityCertificate',
       'acm-pca:ListCertificateAuthorities',
+      'acm-pca:ListTags',
     ]);
     expect(JSON.stringify(inventoryStatements(template))).not.toMatch(
       /acm-pca:\*|acm-pca:(Issue|Import|Create|Update|Delete|Revoke|Put|Tag|Restore)/,

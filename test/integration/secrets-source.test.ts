@@ -50,7 +50,10 @@ beforeAll(async () => {
   ) => {
     arns[name] = (await sm.send(new CreateSecretCommand({ Name: name, Tags: tags, ...value }))).ARN ?? '';
   };
-  await put('tls/vault', { SecretString: vault.leaf.keyPem + vault.chainPem });
+  await put('tls/vault', { SecretString: vault.leaf.keyPem + vault.chainPem }, [
+    TAG,
+    { Key: 'team', Value: 'payments' },
+  ]);
   await put('tls/json', {
     SecretString: JSON.stringify({ certificate: jsonChain.leaf.certPem, privateKey: jsonChain.leaf.keyPem }),
   });
@@ -97,6 +100,8 @@ describe('Secrets Manager inventory on the local AWS', () => {
       region: REGION,
       account: MOTO_ACCOUNT,
       labels: { name: 'tls/vault' },
+      // The secret's tags, for routing to its owner (docs/routing.md).
+      tags: { [TAG.Key]: TAG.Value, team: 'payments' },
       notAfter: vault.leaf.cert.notAfter.toISOString(),
     });
     const heartbeat = received.find((e) => e['detail-type'] === 'Scan Completed');

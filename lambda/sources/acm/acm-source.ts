@@ -17,6 +17,7 @@ import { scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord, CertificateType, RenewalStatus } from '../../core/certificate';
 import type { CertificateSource, Scope, ScopeReader } from '../../core/ports';
 import { sdkClientConfig } from '../client-config';
+import { withStoreTags } from '../tags';
 
 /** ListCertificates returns only RSA_2048 unless every key type is asked for. */
 export const ALL_KEY_TYPES: KeyAlgorithm[] = Object.values(KeyAlgorithm);
@@ -126,23 +127,15 @@ export class AcmScopeReader implements ScopeReader {
   }
 
   async enrich(record: CertificateRecord): Promise<CertificateRecord> {
-    // Tags route the alert to the certificate's owner; without them (no permission, throttled) it
-    // goes to the default owner, so their failure never costs the certificate's details.
-    const tagsOf = async () => {
-      try {
-        return (
-          (await this.acm.send(new ListTagsForCertificateCommand({ CertificateArn: record.id })))?.Tags ?? []
-        );
-      } catch {
-        return [];
-      }
-    };
-    const [out, tags] = await Promise.all([
+    const [out, tagged] = await Promise.all([
       this.acm.send(new DescribeCertificateCommand({ CertificateArn: record.id })),
-      tagsOf(),
+      withStoreTags(
+        record,
+        async () =>
+          (await this.acm.send(new ListTagsForCertificateCommand({ CertificateArn: record.id })))?.Tags,
+      ),
     ]);
     const detailed = out.Certificate ? withDetail(record, out.Certificate) : record;
-    const tagMap = Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
-    return Object.keys(tagMap).length > 0 ? { ...detailed, tags: tagMap } : detailed;
+    return tagged.tags ? { ...detailed, tags: tagged.tags } : detailed;
   }
 }

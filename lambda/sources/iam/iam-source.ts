@@ -13,6 +13,7 @@ import {
   IAMClient,
   type IAMClientConfig,
   ListServerCertificatesCommand,
+  ListServerCertificateTagsCommand,
   type ServerCertificate,
   type ServerCertificateMetadata,
 } from '@aws-sdk/client-iam';
@@ -22,6 +23,7 @@ import type { CertificateSource, ItemError, Scope, ScopeReader } from '../../cor
 import { sdkClientConfig } from '../client-config';
 import { type CertInfo, certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
+import { withStoreTags } from '../tags';
 import { recordFromCertInfo } from '../x509-record';
 import { type CertificateUsage, readUsage, type UsageClients } from './usage';
 
@@ -259,7 +261,15 @@ export class IamScopeReader implements ScopeReader {
       new GetServerCertificateCommand({ ServerCertificateName: nameOf(record.id) }),
     );
     const cert = out.ServerCertificate;
-    const read = cert ? withCertificate(record, cert, this.report) : record;
+    const read = await withStoreTags(
+      cert ? withCertificate(record, cert, this.report) : record,
+      async () =>
+        (
+          await this.iam.send(
+            new ListServerCertificateTagsCommand({ ServerCertificateName: nameOf(record.id) }),
+          )
+        )?.Tags,
+    );
     if (this.options.lookUpUsage === false) return read;
     return withUsage(
       read,

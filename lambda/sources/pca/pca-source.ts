@@ -11,6 +11,7 @@ import {
   type CertificateAuthority,
   GetCertificateAuthorityCertificateCommand,
   ListCertificateAuthoritiesCommand,
+  ListTagsCommand,
 } from '@aws-sdk/client-acm-pca';
 import { type PcaOptions, parsePcaOptions } from '../../contracts/pca-options';
 import { scopeKeyOf } from '../../contracts/sources';
@@ -21,6 +22,7 @@ import { daysUntil } from '../../core/time';
 import { sdkClientConfig } from '../client-config';
 import { certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
+import { withStoreTags } from '../tags';
 import { recordFromCertInfo } from '../x509-record';
 
 /** ListCertificateAuthorities' largest page. */
@@ -248,7 +250,10 @@ export class PcaScopeReader implements ScopeReader {
       throw new PcaCertificateUnreadableError(
         `${record.id}: GetCertificateAuthorityCertificate returned no certificate`,
       );
-    return withCertificate(record, out.Certificate, out.CertificateChain, this.options, this.clock());
+    return withStoreTags(
+      withCertificate(record, out.Certificate, out.CertificateChain, this.options, this.clock()),
+      async () => (await this.pca.send(new ListTagsCommand({ CertificateAuthorityArn: record.id })))?.Tags,
+    );
   }
 
   private async fromListing(

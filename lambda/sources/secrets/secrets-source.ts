@@ -113,7 +113,10 @@ export class SecretsScopeReader extends StoredValueReader<SecretsManagerClient> 
         report({ item: arn, code: 'NOT_A_CERTIFICATE', message: 'the secret has no value' });
         return [];
       }
-      return this.records({ arn, name: entry.Name ?? arn }, value, report);
+      const tags = Object.fromEntries(
+        (entry.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']),
+      );
+      return this.records({ arn, name: entry.Name ?? arn, tags }, value, report);
     } catch (error) {
       // Scheduled for deletion between the listing and the read: skipped, and said so.
       if (
