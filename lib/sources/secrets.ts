@@ -62,6 +62,8 @@ interface StoreGrants {
   readonly listAction: string;
   /** The value-reading action. */
   readonly readAction: string;
+  /** Reading an item's tags when the listing does not return them (routing to owners). */
+  readonly tagAction?: string;
   /** The service's endpoint name for `kms:ViaService` (`secretsmanager`, `ssm`). */
   readonly service: string;
   /** The item ARN up to the name for a region, partition and account (`...:secret:`, `...:parameter/`). */
@@ -154,7 +156,7 @@ export abstract class StoredValueSource extends ReadOnlySource {
       { sid: `${g.sid}List`, actions: [g.listAction], resources: ['*'] },
       {
         sid: `${g.sid}ReadValues`,
-        actions: [g.readAction],
+        actions: g.tagAction ? [g.readAction, g.tagAction] : [g.readAction],
         resources: items(Aws.PARTITION, Aws.ACCOUNT_ID, (r) => r),
         ...(this.tag
           ? { conditions: { StringEquals: { [`aws:ResourceTag/${this.tag.key}`]: this.tag.value } } }

@@ -20,6 +20,8 @@ export class SsmSource extends StoredValueSource {
         sid: 'Ssm',
         listAction: 'ssm:DescribeParameters',
         readAction: 'ssm:GetParameters',
+        // DescribeParameters gives no tags: read per reported parameter, for routing to its owner.
+        tagAction: 'ssm:ListTagsForResource',
         service: 'ssm',
         arnBase: (p, r, a) => `arn:${p}:ssm:${r}:${a}:parameter/`,
         // `/certs/a` has the ARN `...:parameter/certs/a`, `certs-a` has `...:parameter/certs-a`.

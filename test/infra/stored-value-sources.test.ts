@@ -41,16 +41,20 @@ const KINDS = [
     sid: 'Secrets',
     make: (p?: StoredValueSourceProps) => new SecretsSource(p),
     read: 'secretsmanager:GetSecretValue',
+    // ListSecrets returns the tags with each secret.
+    readActions: ['secretsmanager:GetSecretValue'],
   },
   {
     kind: 'ssm',
     sid: 'Ssm',
     make: (p?: StoredValueSourceProps) => new SsmSource(p),
     read: 'ssm:GetParameters',
+    // DescribeParameters gives no tags: they are read per reported parameter (routing to owners).
+    readActions: ['ssm:GetParameters', 'ssm:ListTagsForResource'],
   },
 ] as const;
 
-describe.each(KINDS)('$kind source binding', ({ kind, sid, make, read }) => {
+describe.each(KINDS)('$kind source binding', ({ kind, sid, make, read, readActions }) => {
   const synth = (props?: StoredValueSourceProps, name = 'Stored') => {
     const { stack } = watcherStack(
       { regions: ['eu-west-1', 'us-east-1'], sources: [make(props)] },
@@ -75,7 +79,7 @@ describe.each(KINDS)('$kind source binding', ({ kind, sid, make, read }) => {
       },
     ]);
     const readValues = bySid(template, `${sid}ReadValues`);
-    expect(readValues?.Action).toBe(read);
+    expect([readValues?.Action].flat()).toEqual(readActions);
     expect(readValues?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/cert-watch:watch': 'true' } });
     expect(JSON.stringify(readValues?.Resource)).toMatch(/:eu-west-1:.*:us-east-1:/);
     const decrypt = bySid(template, `${sid}Decrypt`);
@@ -95,7 +99,7 @@ describe.each(KINDS)('$kind source binding', ({ kind, sid, make, read }) => {
     expect(actions.sort()).toEqual(
       [
         kind === 'secrets' ? 'secretsmanager:ListSecrets' : 'ssm:DescribeParameters',
-        read,
+        ...readActions,
         'kms:Decrypt',
       ].sort(),
     );

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const put = (Name: string, Value: string, over: Partial<PutParameterRequest> = {}) =>
     ssm.send(new PutParameterCommand({ Name, Value, Type: 'String', Tags: [TAG], ...over }));
   await put('/certs/tls', tls.leaf.keyPem + tls.chainPem, { Type: 'SecureString' });
-  await put('/certs/api', apiPem);
+  await put('/certs/api', apiPem, { Tags: [TAG, { Key: 'team', Value: 'platform' }] });
   await put('/certs/pair', `${tls.root.certPem},${tls.intermediate.certPem}`, { Type: 'StringList' });
   bundleCount = Math.floor(8192 / tls.root.certPem.length);
   await put('/certs/advanced', tls.root.certPem.repeat(bundleCount).padEnd(8192), { Tier: 'Advanced' });
@@ -80,6 +80,11 @@ describe('Parameter Store inventory on the local AWS', () => {
       [arnOf('/certs/api'), 'api.example.com', 'ssm', 'IMPORTED'],
       [arnOf('/certs/tls'), 'tls.example.com', 'ssm', 'IMPORTED'],
     ]);
+    // The parameter's tags, read for the reported one (DescribeParameters gives none), for routing.
+    expect(certs.find((c) => c.domain === 'api.example.com')?.tags).toEqual({
+      [TAG.Key]: TAG.Value,
+      team: 'platform',
+    });
     const heartbeat = received.find((e) => e['detail-type'] === 'Scan Completed');
     expect(heartbeat?.detail).toMatchObject({
       source: 'ssm',

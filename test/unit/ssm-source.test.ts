@@ -240,7 +240,8 @@ describe('throttling (real SDK retry middleware)', () => {
       requestHandler,
     });
     const result = await scan(reader({}, client));
-    expect(calls).toEqual({ DescribeParameters: 2, GetParameters: 2 });
+    // The reported parameter's tags are read too (ListTagsForResource), throttled and retried like the rest.
+    expect(calls).toEqual({ DescribeParameters: 2, GetParameters: 2, ListTagsForResource: 2 });
     expect(result.scopesFailed).toEqual([]);
     expect(result.certificates.map((c) => c.record.id)).toEqual([arnOf('/certs/a')]);
   });

@@ -7,6 +7,7 @@
 import {
   DescribeParametersCommand,
   GetParametersCommand,
+  ListTagsForResourceCommand,
   type Parameter,
   type ParameterMetadata,
   type ParameterStringFilter,
@@ -25,6 +26,7 @@ import {
   StoredValueReader,
   storedValueScope,
 } from '../stored-value-reader';
+import { withStoreTags } from '../tags';
 
 export const SSM_KIND = 'ssm';
 /** DescribeParameters' largest page. */
@@ -70,6 +72,21 @@ export class SsmScopeReader extends StoredValueReader<SSMClient> {
     client: SSMClient = defaultSsmClient(scope.region ?? ''),
   ) {
     super(scope, options, 'ssm', client);
+  }
+
+  /** The parameter's tags (DescribeParameters does not return them), for routing to its owner. */
+  async enrich(record: CertificateRecord): Promise<CertificateRecord> {
+    const name = record.labels?.name;
+    if (!name) return record;
+    return withStoreTags(
+      record,
+      async () =>
+        (
+          await this.client.send(
+            new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name }),
+          )
+        )?.TagList,
+    );
   }
 
   protected async *listItems(report: (e: ItemError) => void): AsyncIterable<CertificateRecord> {
