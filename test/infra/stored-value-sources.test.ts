@@ -54,7 +54,7 @@ const KINDS = [
   },
 ] as const;
 
-describe.each(KINDS)('$kind source binding', ({ kind, sid, make, read, readActions }) => {
+describe.each(KINDS)('$kind source binding', ({ kind, sid, make, readActions }) => {
   const synth = (props?: StoredValueSourceProps, name = 'Stored') => {
     const { stack } = watcherStack(
       { regions: ['eu-west-1', 'us-east-1'], sources: [make(props)] },
