@@ -45,6 +45,7 @@ export const ownerSubjectOf = (event: WatcherEvent): OwnerSubject => {
     const g = detail.group;
     return {
       account: str(g.account),
+      ...(Array.isArray(g.ouPath) ? { ouPath: strings(g.ouPath) } : {}),
       tags: {},
       domains: (Array.isArray(g.sample) ? g.sample : []).flatMap((m) =>
         isObj(m) && str(m.domain) ? [normalizeDomain(m.domain as string)] : [],

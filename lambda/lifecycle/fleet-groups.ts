@@ -37,6 +37,9 @@ export interface CertificateGroupDetail {
     readonly source: string;
     readonly scope: string;
     readonly account?: string;
+    /** The account's name and OU path (AWS Organizations): every member is in the same account. */
+    readonly accountName?: string;
+    readonly ouPath?: string[];
     readonly region?: string;
     /** What happened to every member: their own events' detail-type and transition. */
     readonly memberDetailType: string;
@@ -149,6 +152,8 @@ const groupEvent = (
         source,
         scope,
         ...(first.certificate.account ? { account: first.certificate.account } : {}),
+        ...(first.certificate.accountName ? { accountName: first.certificate.accountName } : {}),
+        ...(first.certificate.ouPath ? { ouPath: [...first.certificate.ouPath] } : {}),
         ...(region ? { region } : {}),
         memberDetailType: members[0]!.detailType,
         transition,

@@ -159,12 +159,17 @@ describe('owner of endpoint events', () => {
 });
 
 /** One scan of these certificates through the real lifecycle with grouping above 3: its group events. */
-const groupsOf = async (domains: string[], account = PLATFORM): Promise<WatcherEvent[]> => {
+const groupsOf = async (
+  domains: string[],
+  account = PLATFORM,
+  ouPath?: string[],
+): Promise<WatcherEvent[]> => {
   const scope = `acm#${account}#eu-west-1`;
   const records: CertificateRecord[] = domains.map((domain, i) =>
     acmRecord({
       id: `arn:aws:acm:eu-west-1:${account}:certificate/${String(i).padStart(8, '0')}`,
       account,
+      ...(ouPath ? { accountName: 'a-team-account', ouPath } : {}),
       domain,
       sans: [domain],
       fingerprintSha256: (i.toString(16).padStart(8, '0').repeat(8).toUpperCase().match(/../g) ?? []).join(
@@ -212,10 +217,19 @@ describe('owner of a Certificate Group (a fleet of one scope)', () => {
     expect(ownerOf(mixed!, shopOnly).name).toBe('default');
   });
 
-  it('tags and OUs never match a group (it carries neither)', async () => {
+  it('tags never match a group (members differ); without an OU path it goes to the default', async () => {
     const [group] = await groupsOf(['a.x', 'b.x', 'c.x', 'd.x'], PAYMENTS_PROD);
     expect(ownerSubjectOf(group!)).toMatchObject({ account: PAYMENTS_PROD, tags: {} });
     expect(owner(group!)).toBe('ops');
+  });
+
+  it("by OU: a group carries its account's name and OU path (every member is in that account)", async () => {
+    const [group] = await groupsOf(['a.x', 'b.x', 'c.x', 'd.x'], PAYMENTS_PROD, ['Workloads', 'Payments']);
+    expect((group?.detail as { group: Record<string, unknown> }).group).toMatchObject({
+      accountName: 'a-team-account',
+      ouPath: ['Workloads', 'Payments'],
+    });
+    expect(owner(group!)).toBe('payments');
   });
 });
 
