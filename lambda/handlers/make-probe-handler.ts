@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type EndpointBatchMessage, parseBatchMessage } from '../core/endpoint-batch';
-import { DEFAULT_THRESHOLDS, evaluate, type Thresholds, validateThresholds } from '../core/evaluate';
+import {
+  DEFAULT_THRESHOLDS,
+  type Evaluation,
+  evaluate,
+  type Thresholds,
+  type VerdictPolicy,
+  validateThresholds,
+} from '../core/evaluate';
 import {
   type BusEvent,
   certificateEvent,
@@ -77,13 +84,17 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
 /** Problems that break clients today even when the certificate is far from expiry. */
 const isCritical = (p: { severity?: string }) => p.severity === 'critical';
 
+/** The prober's own verdict (the earliest expiry on the path, by its lifetime); recomputed for hand-built results. */
+const evaluationOf = (r: ProbeResult, now: Date, policy: Thresholds | VerdictPolicy): Evaluation =>
+  r.evaluation ?? evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, now, policy);
+
 /**
  * Bus events for one batch's results: check failed, misconfigured, and (without a lifecycle,
  * which then owns them) expiring/expired.
  */
 export const eventsForProbeResults = (
   results: readonly ProbeResult[],
-  ctx: { scanId: string; now: Date; thresholds: Thresholds },
+  ctx: { scanId: string; now: Date; thresholds: Thresholds | VerdictPolicy },
   options: { expiry: boolean } = { expiry: true },
 ): BusEvent[] => {
   const events: BusEvent[] = [];
@@ -109,7 +120,7 @@ export const eventsForProbeResults = (
       continue;
     }
     // The earliest expiry in the chain is what breaks clients; the event still describes the leaf.
-    const evaluation = evaluate({ ...r.record, notAfter: new Date(r.notAfter) }, ctx.now, ctx.thresholds);
+    const evaluation = evaluationOf(r, ctx.now, ctx.thresholds);
     const problems = r.problems.map((p) => ({ code: p.code, message: p.message }));
     if (evaluation.severity !== 'ok') {
       // The lifecycle tracks the leaf; an intermediate that expires first is reported here in any case.
@@ -146,6 +157,8 @@ export interface ProbeDeps {
 export const makeProbeHandler = (deps: ProbeDeps) => {
   const clock = deps.clock ?? (() => new Date());
   const { config } = deps;
+  // One verdict policy for the probe, its events and the lifecycle: the lifetime rule included.
+  const policy: Thresholds | VerdictPolicy = deps.lifecycle?.config ?? config.thresholds;
 
   const probeBatch = async (batch: EndpointBatchMessage): Promise<void> => {
     const startedAt = clock();
@@ -154,19 +167,15 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
       timeoutMs: config.timeoutMs,
       caPems: config.caPems,
       fetchMissingIssuers: config.fetchMissingIssuers,
-      thresholds: config.thresholds,
+      thresholds: policy,
       concurrency: config.concurrency,
     });
     const finishedAt = clock();
-    const ctx = { scanId: batch.scanId, now: startedAt, thresholds: config.thresholds };
+    const ctx = { scanId: batch.scanId, now: startedAt, thresholds: policy };
     const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
     const read = results.filter((r) => r.status !== 'error' && r.record);
     const failed = results.length - read.length;
-    const counts = countSeverities(
-      read.map((r) => ({
-        evaluation: evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, startedAt, config.thresholds),
-      })),
-    );
+    const counts = countSeverities(read.map((r) => ({ evaluation: evaluationOf(r, startedAt, policy) })));
     await deps.publisher.publish(events);
     let transitions = 0;
     if (deps.lifecycle) {

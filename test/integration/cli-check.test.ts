@@ -23,7 +23,7 @@ const serve = async (name: string, days: number, ipAddresses = ['127.0.0.1']): P
   const leaf = await createCertificate({
     commonName: name,
     ipAddresses,
-    notBefore: daysFrom(now, -10),
+    notBefore: daysFrom(now, -80),
     notAfter: daysFrom(now, days),
     issuer: root,
   });

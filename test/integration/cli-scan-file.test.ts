@@ -35,7 +35,7 @@ beforeAll(async () => {
     now: NOW,
     leaf: {
       commonName: 'soon.example.com',
-      notBefore: daysFrom(NOW, -10),
+      notBefore: daysFrom(NOW, -80),
       notAfter: daysFrom(NOW, 5.5),
       key: { kind: 'rsa' },
     },

@@ -47,7 +47,7 @@ beforeAll(async () => {
       leaf: {
         commonName: name,
         dnsNames: [name],
-        notBefore: daysFrom(NOW, -30),
+        notBefore: daysFrom(NOW, -80),
         notAfter: daysFrom(NOW, days),
       },
     });

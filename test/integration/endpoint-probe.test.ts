@@ -144,7 +144,7 @@ const serveChain = async (
 };
 const valid = (commonName: string, days = 90) => ({
   commonName,
-  notBefore: daysFrom(setupNow, -10),
+  notBefore: daysFrom(setupNow, -80),
   notAfter: daysFrom(setupNow, days),
 });
 

@@ -23,6 +23,8 @@ const evaluation = (over: Partial<Evaluation> = {}): Evaluation => ({
   renewalRisk: null,
   notYetValid: false,
   renewsAutomatically: false,
+  thresholds: config.thresholds,
+  basis: 'days',
   ...over,
 });
 

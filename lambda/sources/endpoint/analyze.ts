@@ -5,7 +5,15 @@
  */
 import { isIP } from 'node:net';
 import type { CertificateRecord } from '../../core/certificate';
-import { evaluate, type Severity, type Thresholds, warningDays } from '../../core/evaluate';
+import {
+  type Evaluation,
+  evaluate,
+  type Severity,
+  type Thresholds,
+  type VerdictPolicy,
+  verdictPolicy,
+  warningDays,
+} from '../../core/evaluate';
 import { daysUntil, wholeDaysUntil } from '../../core/time';
 import { recordFromCertInfo } from '../x509-record';
 import type { CertInfo } from './cert-info';
@@ -16,6 +24,8 @@ import type { ChainElement, ChainRole, EarliestExpiry, LeafInfo, Problem } from 
 
 export interface ChainAnalysis {
   readonly status: Severity;
+  /** The core verdict of the earliest expiry on the path (its own lifetime picks the tiers). */
+  readonly evaluation: Evaluation;
   readonly daysRemaining: number;
   readonly notAfter: string;
   readonly leaf: LeafInfo;
@@ -32,7 +42,8 @@ export interface AnalyzeInput {
   /** The name clients check: the SNI name, or the IP address for IP targets. */
   readonly expectedName: string;
   readonly now: Date;
-  readonly thresholds: Thresholds;
+  /** Day tiers, or the whole verdict policy (lifetime rule): `evaluate` in lambda/core/evaluate.ts. */
+  readonly thresholds: Thresholds | VerdictPolicy;
   readonly trustStore: TrustStore;
   /** Issuers fetched from AIA caIssuers URLs (probe.ts does the fetching). */
   readonly fetchedIssuers?: readonly FetchedIssuer[];
@@ -216,7 +227,7 @@ export const analyzeChain = ({
   });
   const earliest = trust.certs[earliestIndex]!.cert;
 
-  const window = warningDays(thresholds);
+  const window = warningDays(verdictPolicy(thresholds).thresholds);
   trust.certs.forEach(({ cert }, index) => {
     const role = roles[index]!;
     const what = describe(cert, role);
@@ -288,13 +299,15 @@ export const analyzeChain = ({
   }
   problems.push(...extraCertificates(sent, onPath, now));
 
+  // The one verdict function, on the certificate that dies first: its own lifetime picks the tiers,
+  // as the lifecycle's does for the leaf it tracks (a fresh 6-day leaf is healthy in both).
   const evaluation = evaluate(
     {
       source: 'endpoint',
       id: 'earliest',
       domain: expectedName,
       sans: [],
-      notBefore: leafInfo.notBefore,
+      notBefore: earliest.notBefore,
       notAfter: earliest.notAfter,
       type: 'UNMANAGED',
     },
@@ -319,6 +332,7 @@ export const analyzeChain = ({
 
   return {
     status: evaluation.severity,
+    evaluation,
     daysRemaining: evaluation.daysRemaining ?? wholeDaysUntil(earliest.notAfter, now),
     notAfter: earliest.notAfter.toISOString(),
     leaf,

@@ -8,7 +8,7 @@ import type { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../../core/evaluate';
+import { DEFAULT_THRESHOLDS, type Thresholds, type VerdictPolicy } from '../../core/evaluate';
 import { AIA_TIMEOUT_MS, analyzeWithAia } from './aia';
 import { analyzeChain, leafRecord } from './analyze';
 import { backendsDiffer } from './backends';
@@ -65,7 +65,7 @@ interface Resolved {
   readonly starttls: StarttlsProtocol | undefined;
   readonly timeoutMs: number;
   readonly now: () => Date;
-  readonly thresholds: Thresholds;
+  readonly thresholds: Thresholds | VerdictPolicy;
   readonly trustStore: TrustStore;
   readonly fetchIssuers: boolean;
 }

@@ -1,5 +1,5 @@
 import type { CertificateRecord } from '../../core/certificate';
-import type { Severity, Thresholds } from '../../core/evaluate';
+import type { Evaluation, Severity, Thresholds, VerdictPolicy } from '../../core/evaluate';
 import type { ProbeErrorCode } from './errors';
 import type { PathSource } from './path';
 
@@ -22,8 +22,13 @@ export interface ProbeOptions {
   readonly timeoutMs?: number;
   /** Extra trust anchors (PEM), in addition to Node's bundled root store. */
   readonly caPems?: readonly string[];
-  /** @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days) */
-  readonly thresholds?: Thresholds;
+  /**
+   * The verdict policy (`evaluate`, lambda/core/evaluate.ts): day tiers, or a whole `VerdictPolicy`
+   * (a LifecycleConfig is one) so short-lived certificates are graded by their lifetime exactly as
+   * the lifecycle grades them.
+   * @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days; lifecycle defaults for the rest)
+   */
+  readonly thresholds?: Thresholds | VerdictPolicy;
   /**
    * @default the system resolver (`dns.lookup`: hosts file, then DNS; `localhost` never to DNS), IP
    * literals as-is. probeAll asks it once per name per run.
@@ -152,4 +157,6 @@ export interface ProbeResult {
   readonly labels?: Readonly<Record<string, string>>;
   readonly owner?: string;
   readonly record?: CertificateRecord;
+  /** The core verdict behind `status` (tiers, lifetime basis), for the event pipeline; absent on error. */
+  readonly evaluation?: Evaluation;
 }
