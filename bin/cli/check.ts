@@ -122,7 +122,7 @@ const renderResults = (results: readonly ProbeResult[]): string => {
 const toJson = (results: readonly ProbeResult[]): string =>
   `${JSON.stringify(
     {
-      results: results.map(({ record: _record, ...rest }) => ({
+      results: results.map(({ record: _record, evaluation: _evaluation, ...rest }) => ({
         ...rest,
         verdict: verdictOf(rest as ProbeResult),
       })),

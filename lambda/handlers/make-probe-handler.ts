@@ -121,7 +121,7 @@ export const eventsForProbeResults = (
     }
     // The earliest expiry in the chain is what breaks clients; the event still describes the leaf.
     const evaluation = evaluationOf(r, ctx.now, ctx.thresholds);
-    const problems = r.problems.map((p) => ({ code: p.code, message: p.message }));
+    const problems = r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity }));
     if (evaluation.severity !== 'ok') {
       // The lifecycle tracks the leaf; an intermediate that expires first is reported here in any case.
       const chainFirst = r.earliestExpiry !== null && r.earliestExpiry.role !== 'leaf';

@@ -50,6 +50,7 @@ const backendsDifferAnnouncement = (group: string, readable: readonly Observatio
     location: newest.location,
     problem: {
       code: 'BACKENDS_DIFFER',
+      severity: 'warning' as const,
       message: `addresses of ${group} serve ${ids.size} different certificates: ${served}`,
     },
     key: [...ids].sort().join(','),

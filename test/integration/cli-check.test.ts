@@ -137,6 +137,20 @@ describe('cert-watch check', () => {
     expect(stdout).toContain('HOSTNAME_MISMATCH');
   });
 
+  it('--json status is the overall verdict: a hostname mismatch is critical (it said ok), expiryStatus keeps the expiry', async () => {
+    const { code, stdout } = await run(['--json', '--ca-file', caFile, at('wrong-ip')]);
+    expect(code).toBe(2);
+    const [r] = (JSON.parse(stdout) as { results: Record<string, unknown>[] }).results;
+    expect(r).toMatchObject({ status: 'critical', expiryStatus: 'ok', verdict: 'critical' });
+    expect(r).not.toHaveProperty('evaluation');
+    // What `jq 'select(.status != "ok")'` relies on: every result the exit code counts as broken.
+    const all = await run(['--json', '--ca-file', caFile, at('good'), at('wrong-ip'), at('warn')]);
+    const statuses = (JSON.parse(all.stdout) as { results: { status: string }[] }).results.map(
+      (x) => x.status,
+    );
+    expect(statuses.filter((s) => s !== 'ok')).toHaveLength(2);
+  });
+
   it('exits 2 without --ca-file, the private root being untrusted: UNTRUSTED with the --ca-file hint, not INCOMPLETE_CHAIN', async () => {
     const { code, stdout } = await run([at('good')]);
     expect(code).toBe(2);

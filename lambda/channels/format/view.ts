@@ -181,8 +181,11 @@ export const toView = (event: WatcherEvent): AlertView => {
   const severity: Severity = ((): Severity => {
     switch (kind) {
       case 'check-failed':
-      case 'misconfigured':
         return 'critical';
+      case 'misconfigured':
+        // Since 2.2 the event carries the overall verdict (BACKENDS_DIFFER alone is a warning);
+        // before, it said 'ok' for what clients reject.
+        return known && known !== 'ok' ? known : 'critical';
       case 'expired':
         return 'expired';
       case 'expiring':

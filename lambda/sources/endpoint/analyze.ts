@@ -23,7 +23,8 @@ import { findKnownIntermediate, rememberIntermediate, type TrustStore } from './
 import type { ChainElement, ChainRole, EarliestExpiry, LeafInfo, Problem } from './types';
 
 export interface ChainAnalysis {
-  readonly status: Severity;
+  /** Expiry only: the earliest expiry on the path (problems do not raise it; `verdictOf` does). */
+  readonly expiryStatus: Severity;
   /** The core verdict of the earliest expiry on the path (its own lifetime picks the tiers). */
   readonly evaluation: Evaluation;
   readonly daysRemaining: number;
@@ -331,7 +332,7 @@ export const analyzeChain = ({
   };
 
   return {
-    status: evaluation.severity,
+    expiryStatus: evaluation.severity,
     evaluation,
     daysRemaining: evaluation.daysRemaining ?? wholeDaysUntil(earliest.notAfter, now),
     notAfter: earliest.notAfter.toISOString(),

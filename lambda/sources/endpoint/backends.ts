@@ -17,6 +17,7 @@ export const backendsDiffer = (results: ProbeResult[]): ProbeResult[] => {
   return results.map((r) => {
     if (!r.leaf) return r;
     const problems = [...r.problems, problem];
-    return { ...r, problems, verdict: verdictOf({ status: r.status, problems }) };
+    const verdict = verdictOf({ ...r, problems });
+    return { ...r, problems, status: verdict, verdict };
   });
 };

@@ -90,6 +90,7 @@ const errorResult = (
 ): ProbeResult => ({
   ...baseResult(r, address),
   status: 'error',
+  expiryStatus: 'error',
   verdict: 'error',
   daysRemaining: null,
   notAfter: null,
@@ -248,7 +249,8 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
     return {
       ...baseResult(r, address),
       ...rest,
-      verdict: verdictOf(rest),
+      status: verdictOf({ status: rest.expiryStatus, ...rest }),
+      verdict: verdictOf({ status: rest.expiryStatus, ...rest }),
       tlsVersion: shake.tlsVersion,
       error: null,
       durationMs: Math.round(performance.now() - startedAt),

@@ -128,13 +128,18 @@ export interface ProbeResult {
   /** SNI sent; null for IP targets without an explicit servername. */
   readonly servername: string | null;
   readonly starttls: string | null;
-  /** Expiry status from the earliest expiry on the path, anchor included (or 'error' when the probe failed). */
+  /**
+   * The overall verdict the table and the exit code show: `expiryStatus` raised by the worst problem
+   * (a critical problem such as a hostname mismatch or an untrusted chain makes it 'critical', a
+   * warning one at least 'warning'); 'error' when the probe failed.
+   */
   readonly status: ProbeStatus;
   /**
-   * `status` raised by the worst problem: a critical problem (untrusted, wrong host, expired
-   * intermediate...) makes it 'critical', a warning one at least 'warning'.
-   * Always set by probeTarget; optional so hand-built results (tests, fakes) need not compute it.
+   * Expiry only: the earliest expiry on the path, anchor included, against the tiers ('error' when
+   * the probe failed). Always set by probeTarget; optional so hand-built results need not set it.
    */
+  readonly expiryStatus?: ProbeStatus;
+  /** The same as `status` (kept for consumers of the JSON before 2.2). */
   readonly verdict?: ProbeStatus;
   /** Whole days until the earliest expiry on the path (floor); null on error. */
   readonly daysRemaining: number | null;
