@@ -22,7 +22,7 @@ import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpo
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
-import { renderTable, terminalSafe } from './table';
+import { daysCell, renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;
@@ -90,7 +90,7 @@ const renderResults = (results: readonly ProbeResult[]): string => {
     // People read the Unicode form of an internationalised name beside the A-labels used on the wire.
     r.displayName ? `${r.target} (${r.displayName})` : r.target,
     r.address ?? '-',
-    r.daysRemaining === null ? '-' : String(r.daysRemaining),
+    daysCell(r.daysRemaining, r.hoursRemaining),
     r.notAfter ? r.notAfter.slice(0, 10) : '-',
     r.tlsVersion ?? '-',
     r.leaf?.subject ?? '-',

@@ -11,7 +11,7 @@ import {
   SOURCE_OPTION_KEYS,
   type SourceSetting,
 } from '../../lambda/contracts/sources';
-import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
+import { overallSeverity, type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
 import { runScan, SCOPE_INCOMPLETE, type ScanResult } from '../../lambda/core/scan';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
@@ -23,7 +23,7 @@ import {
 } from '../../lambda/sources/registry';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
-import { renderTable } from './table';
+import { daysCell, renderTable } from './table';
 
 const GRADING_HELP = `  --warn-days <n>        warning window in days (default 30)
   --critical-days <n>    critical at or below this many days (default 7)
@@ -103,7 +103,10 @@ export const toJson = (result: ScanResult) => ({
     notBefore: r.notBefore?.toISOString() ?? null,
     notAfter: r.notAfter?.toISOString() ?? null,
     daysRemaining: e.daysRemaining,
-    severity: e.severity,
+    hoursRemaining: e.hoursRemaining,
+    // The overall verdict (a notBefore in the future is critical); the expiry alone beside it.
+    severity: overallSeverity(e),
+    expirySeverity: e.severity,
     tierDays: e.tierDays,
     type: r.type,
     keyAlgorithm: r.keyAlgorithm ?? null,
@@ -133,8 +136,8 @@ const SEVERITY_LABEL = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', exp
 
 export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
   const rows = result.certificates.map(({ record: r, evaluation: e }) => [
-    SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
-    e.daysRemaining === null ? '-' : String(e.daysRemaining),
+    SEVERITY_LABEL[overallSeverity(e)] + (e.renewalRisk ? '*' : ''),
+    daysCell(e.daysRemaining, e.hoursRemaining),
     r.notAfter ? r.notAfter.toISOString().slice(0, 16).replace('T', ' ') : '-',
     r.domain || '(no domain)',
     r.type,
@@ -216,7 +219,7 @@ const scanAndPrint = async (
   const result = await runScan(sources, { scanId: randomUUID(), now, thresholds });
   io.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toTable(result, scopeNoun));
   return exitCodeFor([
-    ...result.certificates.map((c) => c.evaluation.severity),
+    ...result.certificates.map((c) => overallSeverity(c.evaluation)),
     ...result.scopesFailed.map(() => 'error' as const),
     ...result.itemErrors.map(() => 'error' as const),
   ]);

@@ -11,7 +11,7 @@ import {
   warningDays,
 } from '../contracts/thresholds';
 import { type CertificateRecord, isManaged } from './certificate';
-import { daysUntil, MS_PER_DAY, wholeDaysUntil } from './time';
+import { daysUntil, MS_PER_DAY, wholeDaysUntil, wholeHoursUntil } from './time';
 
 // The thresholds are the construct's and the Lambdas' shared contract; the core re-exports them.
 export * from '../contracts/thresholds';
@@ -113,6 +113,8 @@ export interface Evaluation {
   readonly severity: Severity;
   /** Whole days left, truncated toward zero (docs/endpoints.md, "Rounding"); null without an expiry. */
   readonly daysRemaining: number | null;
+  /** Whole hours left, truncated toward zero (what people are told under 48 hours); null without an expiry. */
+  readonly hoursRemaining: number | null;
   /** The smallest tier the certificate is inside (e.g. 7 when 5.5 days are left); null outside all tiers. */
   readonly tierDays: number | null;
   readonly renewalRisk: RenewalRisk | null;
@@ -171,10 +173,11 @@ export const evaluate = (
   const notYetValid = record.notBefore !== undefined && record.notBefore.getTime() > now.getTime();
   const base = { renewalRisk, notYetValid, renewsAutomatically, thresholds, basis };
   if (record.notAfter === undefined) {
-    return { severity: 'ok', daysRemaining: null, tierDays: null, ...base };
+    return { severity: 'ok', daysRemaining: null, hoursRemaining: null, tierDays: null, ...base };
   }
   const days = daysUntil(record.notAfter, now);
   const daysRemaining = wholeDaysUntil(record.notAfter, now);
+  const hoursRemaining = wholeHoursUntil(record.notAfter, now);
   const tierDays = days > 0 ? ([...thresholds.tiersDays].reverse().find((t) => days <= t) ?? null) : null;
 
   let severity: Severity = 'ok';
@@ -186,5 +189,5 @@ export const evaluate = (
     if (severity === 'warning') severity = 'critical';
     else if (severity === 'ok' && renewalRisk !== 'RENEWAL_INELIGIBLE') severity = 'warning';
   }
-  return { severity, daysRemaining, tierDays, ...base };
+  return { severity, daysRemaining, hoursRemaining, tierDays, ...base };
 };

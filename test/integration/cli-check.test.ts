@@ -46,6 +46,7 @@ beforeAll(async () => {
   await serve('good', 90);
   await serve('warn', 20);
   await serve('crit', 5);
+  await serve('hours', 20.5 / 24);
   await serve('wrong-ip', 90, ['10.9.8.7']);
   port.closed = await closedPort();
 });
@@ -149,6 +150,17 @@ describe('cert-watch check', () => {
       (x) => x.status,
     );
     expect(statuses.filter((s) => s !== 'ok')).toHaveLength(2);
+  });
+
+  it('under 48 hours the table says hours and the JSON has both counts by the one rounding rule', async () => {
+    const fixed = { now: () => now };
+    const table = await runCheckCaptured(['--ca-file', caFile, at('hours')], fixed);
+    expect(table.code).toBe(2);
+    const row = table.stdout.split('\n').find((l) => l.includes(at('hours')));
+    expect(row).toMatch(/^CRITICAL\s+\S+\s+127\.0\.0\.1\s+20h\s/);
+    const json = await runCheckCaptured(['--json', '--ca-file', caFile, at('hours')], fixed);
+    const [r] = (JSON.parse(json.stdout) as { results: Record<string, unknown>[] }).results;
+    expect(r).toMatchObject({ daysRemaining: 0, hoursRemaining: 20 });
   });
 
   it('exits 2 without --ca-file, the private root being untrusted: UNTRUSTED with the --ca-file hint, not INCOMPLETE_CHAIN', async () => {

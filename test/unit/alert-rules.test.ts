@@ -19,6 +19,7 @@ const config = lifecycleConfig();
 const evaluation = (over: Partial<Evaluation> = {}): Evaluation => ({
   severity: 'warning',
   daysRemaining: 20,
+  hoursRemaining: 480,
   tierDays: 30,
   renewalRisk: null,
   notYetValid: false,

@@ -44,9 +44,14 @@ describe('evaluate: tiers and severities at the boundaries', () => {
     expect(e.daysRemaining).toBe(whole);
   });
 
-  it('expired a second ago is expired with -1 whole days and no tier', () => {
+  it('expired a second ago is expired with 0 whole days (truncated toward zero), 0 hours and no tier', () => {
     const e = evaluate(record({ notAfter: new Date(NOW.getTime() - 1000) }), NOW, DEFAULT_THRESHOLDS);
-    expect(e).toMatchObject({ severity: 'expired', daysRemaining: -1, tierDays: null });
+    expect(e).toMatchObject({ severity: 'expired', daysRemaining: 0, hoursRemaining: 0, tierDays: null });
+  });
+
+  it('expired 2 days and 5 hours ago is -2 days, as "expired 2 days ago" says (it was -3)', () => {
+    const e = evaluate(record({ notAfter: at(-2 - 5 / 24) }), NOW, DEFAULT_THRESHOLDS);
+    expect(e).toMatchObject({ severity: 'expired', daysRemaining: -2, hoursRemaining: -53 });
   });
 
   it('expiring exactly now counts as expired', () => {

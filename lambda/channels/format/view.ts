@@ -3,8 +3,10 @@
  * and when. Input is the EventBridge event as SNS delivers it; fields are read defensively, so an
  * unknown detail-type or a detail from a newer schema still yields a (generic) message.
  */
+
 import { createHash } from 'node:crypto';
 import { sourceLabel } from '../../contracts/sources';
+import { durationText, type Remaining, remaining } from '../../core/time';
 
 /** The EventBridge event envelope (what an SNS subscription of an EventBridge rule receives). */
 export interface WatcherEvent {
@@ -266,15 +268,28 @@ export const isoDay = (iso: string | undefined): string | undefined =>
 
 const plural = (n: number, one: string) => `${n} ${one}${Math.abs(n) === 1 ? '' : 's'}`;
 
+/**
+ * Time left at the event's own instant, by the one rounding rule (lambda/core/time.ts: hours under
+ * 48 hours, else whole days truncated toward zero); without the instants, from `daysRemaining`.
+ */
+export const remainingOf = (v: AlertView): Remaining | undefined => {
+  const notAfter = v.notAfter ? Date.parse(v.notAfter) : Number.NaN;
+  const at = v.observedAt ? Date.parse(v.observedAt) : Number.NaN;
+  if (Number.isFinite(notAfter) && Number.isFinite(at)) return remaining(new Date(notAfter), new Date(at));
+  if (typeof v.daysRemaining !== 'number') return undefined;
+  return { value: v.daysRemaining, unit: 'day', expired: v.daysRemaining < 0 || v.kind === 'expired' };
+};
+
 /** The headline in words, without the certificate name (channels add it in their own markup). */
 export const headline = (v: AlertView): string => {
   switch (v.kind) {
-    case 'expiring':
-      return typeof v.daysRemaining === 'number'
-        ? v.daysRemaining <= 0
-          ? 'Certificate expires today'
-          : `Certificate expires in ${plural(v.daysRemaining, 'day')}`
+    case 'expiring': {
+      // "expires in 20 hours", never "today": for many recipients 20 hours is tomorrow.
+      const r = remainingOf(v);
+      return r && !r.expired
+        ? `Certificate expires in ${r.unit === 'day' && r.value === 0 ? 'less than a day' : durationText(r)}`
         : 'Certificate expiring';
+    }
     case 'expired':
       return 'Certificate expired';
     case 'misconfigured':

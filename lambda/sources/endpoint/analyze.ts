@@ -14,7 +14,7 @@ import {
   verdictPolicy,
   warningDays,
 } from '../../core/evaluate';
-import { daysUntil, wholeDaysUntil } from '../../core/time';
+import { daysUntil, durationText, remaining, wholeDaysUntil } from '../../core/time';
 import { recordFromCertInfo } from '../x509-record';
 import type { CertInfo } from './cert-info';
 import { isWeakSignatureAlgorithm } from './der';
@@ -28,6 +28,7 @@ export interface ChainAnalysis {
   /** The core verdict of the earliest expiry on the path (its own lifetime picks the tiers). */
   readonly evaluation: Evaluation;
   readonly daysRemaining: number;
+  readonly hoursRemaining: number;
   readonly notAfter: string;
   readonly leaf: LeafInfo;
   readonly chain: readonly ChainElement[];
@@ -99,13 +100,15 @@ const pathRoles = (path: TrustPath): ChainRole[] =>
     return last && (path.complete || path.end === 'root') ? 'root' : 'intermediate';
   });
 
-/** The same day counts as the EXPIRED and CHAIN_EXPIRING messages. */
+/** "30 days", "20 hours": the rounding rule every output uses (core/time.ts). */
+const left = (cert: CertInfo, now: Date): string => durationText(remaining(cert.notAfter, now));
+
+/** The same counts as the EXPIRED and CHAIN_EXPIRING messages. */
 const when = (cert: CertInfo, now: Date): string => {
-  const days = daysUntil(cert.notAfter, now);
   const date = cert.notAfter.toISOString().slice(0, 10);
-  return days <= 0
-    ? `expired ${date}, ${Math.floor(-days)} days ago`
-    : `expires ${date}, ${wholeDaysUntil(cert.notAfter, now)} days`;
+  return daysUntil(cert.notAfter, now) <= 0
+    ? `expired ${date}, ${left(cert, now)} ago`
+    : `expires ${date}, ${left(cert, now)}`;
 };
 
 /** The sent certificates no path uses: a note, never the verdict (clients ignore them). */
@@ -237,7 +240,7 @@ export const analyzeChain = ({
       problems.push({
         code: 'EXPIRED',
         severity: 'critical',
-        message: `${what} expired on ${cert.notAfter.toISOString()} (${Math.floor(-days)} days ago)`,
+        message: `${what} expired on ${cert.notAfter.toISOString()} (${left(cert, now)} ago)`,
       });
     }
     if (cert.notBefore.getTime() > now.getTime()) {
@@ -254,7 +257,7 @@ export const analyzeChain = ({
         message:
           days <= 0
             ? `${what} expired on ${cert.notAfter.toISOString()}, before the certificate it vouches for`
-            : `${what} expires on ${cert.notAfter.toISOString()} (${wholeDaysUntil(cert.notAfter, now)} days), before the certificate (${leafInfo.notAfter.toISOString()})`,
+            : `${what} expires on ${cert.notAfter.toISOString()} (${left(cert, now)}), before the certificate (${leafInfo.notAfter.toISOString()})`,
       });
     }
     // Anchors are exempt: their signature is never checked and clients hold their own copy.
@@ -335,6 +338,7 @@ export const analyzeChain = ({
     expiryStatus: evaluation.severity,
     evaluation,
     daysRemaining: evaluation.daysRemaining ?? wholeDaysUntil(earliest.notAfter, now),
+    hoursRemaining: evaluation.hoursRemaining ?? 0,
     notAfter: earliest.notAfter.toISOString(),
     leaf,
     chain,

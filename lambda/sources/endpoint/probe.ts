@@ -93,6 +93,7 @@ const errorResult = (
   expiryStatus: 'error',
   verdict: 'error',
   daysRemaining: null,
+  hoursRemaining: null,
   notAfter: null,
   tlsVersion: null,
   leaf: null,

@@ -141,8 +141,13 @@ export interface ProbeResult {
   readonly expiryStatus?: ProbeStatus;
   /** The same as `status` (kept for consumers of the JSON before 2.2). */
   readonly verdict?: ProbeStatus;
-  /** Whole days until the earliest expiry on the path (floor); null on error. */
+  /**
+   * Whole days until the earliest expiry on the path, truncated toward zero (expired 2 days and
+   * 5 hours ago is -2: docs/endpoints.md, "Rounding"); null on error.
+   */
   readonly daysRemaining: number | null;
+  /** Whole hours until the earliest expiry, truncated toward zero (shown under 48 hours); null on error. */
+  readonly hoursRemaining?: number | null;
   /** The earliest expiry on the path (ISO); null on error. */
   readonly notAfter: string | null;
   readonly tlsVersion: string | null;
