@@ -57,6 +57,15 @@ export interface EndpointProbeSettings {
    */
   readonly fetchMissingIssuers?: boolean;
   /**
+   * Look for a dual-certificate server's second certificate (ECDSA and RSA, chosen by what the
+   * client offers): after each handshake, one more offering only the other key family, so both
+   * are watched (docs/endpoints.md, "Dual certificates"). Costs one more handshake per address and
+   * one more probe deadline in the prober's timeout; `false` sets PROBE_DUAL_CERTIFICATES=false.
+   *
+   * @default true
+   */
+  readonly dualCertificates?: boolean;
+  /**
    * Accept endpoints at link-local addresses (169.254.0.0/16, fe80::/10), where instance metadata
    * services answer; refused otherwise, so a target list cannot point the prober at them.
    *

@@ -105,16 +105,18 @@ export const validateEndpoints = (
 };
 
 /**
- * Worst-case time for one SQS message: resolution and probe deadlines for each wave of
- * `socketsPerFunction` endpoints (each endpoint's addresses are probed in parallel).
+ * Worst-case time for one SQS message: the resolution deadline and `handshakes` probe deadlines
+ * (2 with dual-certificate detection, 1 without) for each wave of `socketsPerFunction` endpoints
+ * (each endpoint's addresses are probed in parallel), plus 30 s.
  */
 export const proberTimeoutFor = (
   targetsPerBatch: number,
   socketsPerFunction: number,
   probeTimeout: Duration,
+  handshakes = 2,
 ): Duration => {
   const waves = Math.ceil(targetsPerBatch / socketsPerFunction);
-  return Duration.seconds(waves * 2 * probeTimeout.toSeconds() + 30);
+  return Duration.seconds(waves * (1 + handshakes) * probeTimeout.toSeconds() + 30);
 };
 
 /**
@@ -158,7 +160,8 @@ export class EndpointProbes extends Construct {
     );
     const probeTimeout = props.probeTimeout ?? DEFAULT_PROBE_TIMEOUT;
     integerIn('probeTimeout (seconds)', probeTimeout.toSeconds({ integral: false }), 1, 60);
-    const proberTimeout = proberTimeoutFor(targetsPerBatch, sockets, probeTimeout);
+    const dual = props.dualCertificates ?? true;
+    const proberTimeout = proberTimeoutFor(targetsPerBatch, sockets, probeTimeout, dual ? 2 : 1);
     if (proberTimeout.toSeconds() > MAX_FUNCTION_TIMEOUT_SECONDS) {
       throw new InvalidWatcherConfigError(
         `a batch of ${targetsPerBatch} endpoints at ${sockets} sockets and a ${probeTimeout.toHumanString()} deadline ` +
@@ -218,6 +221,7 @@ export class EndpointProbes extends Construct {
         PROBE_CONCURRENCY: String(sockets),
         ...(props.caBundlePem ? { CA_FILE: '/var/task/ca-bundle.pem' } : {}),
         ...(props.fetchMissingIssuers ? { FETCH_MISSING_ISSUERS: 'true' } : {}),
+        ...(dual ? {} : { PROBE_DUAL_CERTIFICATES: 'false' }),
         METRICS_NAMESPACE,
         WATCHER_ID: props.watcherId,
         STATE_TABLE_NAME: props.stateTable.table.tableName,

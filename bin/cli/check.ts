@@ -46,6 +46,8 @@ Options:
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
   --no-aia                do not fetch a missing intermediate from its AIA caIssuers URL (http)
                           to say whether an incomplete chain is fixable (fetched by default)
+  --no-dual               do not look for a second certificate of the other key family (a server
+                          holding ECDSA and RSA certificates): saves one handshake per address
   --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets (refused by default: metadata services)
   --json                  machine-readable output
   -h, --help              show this help
@@ -87,8 +89,9 @@ const renderResults = (results: readonly ProbeResult[]): string => {
   );
   const rows = sorted.map((r) => [
     verdictOf(r).toUpperCase(),
-    // People read the Unicode form of an internationalised name beside the A-labels used on the wire.
-    r.displayName ? `${r.target} (${r.displayName})` : r.target,
+    // People read the Unicode form of an internationalised name beside the A-labels used on the wire;
+    // a dual-certificate server's second certificate is marked with its key family.
+    `${r.displayName ? `${r.target} (${r.displayName})` : r.target}${r.variant ? ` [${r.variant}]` : ''}`,
     r.address ?? '-',
     daysCell(r.daysRemaining, r.hoursRemaining),
     r.notAfter ? r.notAfter.slice(0, 10) : '-',
@@ -197,6 +200,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       thresholds,
       caPems,
       fetchMissingIssuers: !values['no-aia'],
+      dualCertificates: !values['no-dual'],
       ...(io.now ? { now: io.now } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });
@@ -234,6 +238,7 @@ const parse = (argv: string[]) =>
       file: { type: 'string' },
       'allow-link-local': { type: 'boolean' },
       'no-aia': { type: 'boolean' },
+      'no-dual': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

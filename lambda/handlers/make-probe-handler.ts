@@ -51,7 +51,16 @@ export interface ProbeConfig {
   readonly caPems: readonly string[];
   /** FETCH_MISSING_ISSUERS=true: fetch missing intermediates from AIA caIssuers URLs (outbound HTTP). */
   readonly fetchMissingIssuers: boolean;
+  /** PROBE_DUAL_CERTIFICATES (default true; 'false' turns it off): look for a second certificate of the other key family. */
+  readonly dualCertificates: boolean;
 }
+
+const dualEnv = (value: string | undefined): boolean => {
+  const v = value?.trim();
+  if (!v || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigurationError(`PROBE_DUAL_CERTIFICATES must be 'true' or 'false', got '${v}'`);
+};
 
 export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
   let caPems: string[] = [];
@@ -78,6 +87,7 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     concurrency: positiveIntEnv(env, 'PROBE_CONCURRENCY'),
     caPems,
     fetchMissingIssuers: env.FETCH_MISSING_ISSUERS?.trim() === 'true',
+    dualCertificates: dualEnv(env.PROBE_DUAL_CERTIFICATES),
   };
 };
 
@@ -167,6 +177,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
       timeoutMs: config.timeoutMs,
       caPems: config.caPems,
       fetchMissingIssuers: config.fetchMissingIssuers,
+      dualCertificates: config.dualCertificates,
       thresholds: policy,
       concurrency: config.concurrency,
     });

@@ -40,8 +40,8 @@ describe('endpoint probes in the template', () => {
       },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      // 2 waves of 25 sockets x (DNS + probe deadline of 5 s) + 30 s margin.
-      Timeout: 50,
+      // 2 waves of 25 sockets x (DNS + two probe deadlines of 5 s: the dual-certificate look) + 30 s margin.
+      Timeout: 60,
       Environment: {
         Variables: Match.objectLike({
           PROBE_TIMEOUT_MS: '5000',
@@ -61,7 +61,7 @@ describe('endpoint probes in the template', () => {
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 300,
+      VisibilityTimeout: 360, // 6 x the 60 s function timeout
       RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() },
     });
   });
@@ -120,6 +120,29 @@ describe('endpoint probes in the template', () => {
     expect(prober(Template.fromStack(withAia)).Properties.Environment.Variables.FETCH_MISSING_ISSUERS).toBe(
       'true',
     );
+  });
+
+  it('looks for dual certificates by default; endpointProbes.dualCertificates: false turns it off and shortens the timeout', () => {
+    const { stack: single } = watcherStack({
+      endpoints: ENDPOINTS,
+      endpointProbes: {
+        targetsPerBatch: 50,
+        socketsPerFunction: 25,
+        probeTimeout: Duration.seconds(5),
+        dualCertificates: false,
+      },
+    });
+    const t = Template.fromStack(single);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 50,
+      Environment: { Variables: Match.objectLike({ PROBE_DUAL_CERTIFICATES: 'false' }) },
+    });
+    const vars = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) =>
+        (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties
+          .Environment?.Variables ?? {},
+    );
+    expect(vars.some((v) => 'PROBE_DUAL_CERTIFICATES' in v)).toBe(false);
   });
 
   it('passes cdk-nag AwsSolutions with nothing new to acknowledge', () => {
@@ -181,7 +204,8 @@ describe('endpoint configuration errors fail at synth', () => {
           endpointProbes: { targetsPerBatch: 500, socketsPerFunction: 1, probeTimeout: Duration.seconds(30) },
         }),
     ).toThrow(/above Lambda's 15 minutes/);
-    expect(proberTimeoutFor(25, 32, Duration.seconds(10)).toSeconds()).toBe(50);
+    expect(proberTimeoutFor(25, 32, Duration.seconds(10)).toSeconds()).toBe(60);
+    expect(proberTimeoutFor(25, 32, Duration.seconds(10), 1).toSeconds()).toBe(50);
   });
 });
 

@@ -165,12 +165,14 @@ export const toView = (event: WatcherEvent): AlertView => {
   const where = ((): string => {
     if (source === 'file') return 'file';
     if (source === 'endpoint') {
-      // `host:port@address`: show the address and port, the host is the name already.
+      // `host:port@address`: show the address and port, the host is the name already. A
+      // dual-certificate server's second certificate is at `host:port#rsa@address`.
       const at = location?.lastIndexOf('@') ?? -1;
-      const hostPort = at >= 0 ? location!.slice(0, at) : (location ?? '');
+      const [hostPort = '', variant] = (at >= 0 ? location!.slice(0, at) : (location ?? '')).split('#');
       const addr = at >= 0 ? location!.slice(at + 1) : '';
       const p = port ?? Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-      if (addr) return addr.includes(':') ? `[${addr}]:${p}` : `${addr}:${p}`;
+      const kind = variant ? ` (${variant.toUpperCase()} certificate)` : '';
+      if (addr) return `${addr.includes(':') ? `[${addr}]:${p}` : `${addr}:${p}`}${kind}`;
       return Number.isFinite(p) ? `port ${p}` : 'endpoint';
     }
     // A store: its name, then the region (regional stores) or the account (global ones).

@@ -357,12 +357,13 @@ export const analyzeChain = ({
 /** The leaf as a certificate record, so endpoint results flow through the same core as ACM. */
 export const leafRecord = (
   leaf: CertInfo,
-  where: { host: string; port: number; address: string; servername?: string | null },
+  where: { host: string; port: number; address: string; servername?: string | null; variant?: string },
   labels?: Readonly<Record<string, string>>,
 ): CertificateRecord => ({
   ...recordFromCertInfo(leaf, {
     source: 'endpoint',
-    id: `${where.host}:${where.port}@${where.address}`,
+    // A dual-certificate server's second certificate has its own location: host:port#rsa@address.
+    id: `${where.host}:${where.port}${where.variant ? `#${where.variant}` : ''}@${where.address}`,
     ...(labels ? { labels: { ...labels } } : {}),
   }),
   // The name clients ask for (the SNI name when an address is probed), whatever the CN says.

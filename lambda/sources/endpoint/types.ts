@@ -43,6 +43,14 @@ export interface ProbeOptions {
    * @default false
    */
   readonly fetchMissingIssuers?: boolean;
+  /**
+   * Look for a dual-certificate server's second certificate: after each successful handshake, one
+   * more offering only the other key family (RSA after an ECDSA leaf, ECDSA after an RSA one),
+   * within its own `timeoutMs` (docs/endpoints.md, "Dual certificates"). Costs a second handshake
+   * per address. `check --no-dual` and the prober's PROBE_DUAL_CERTIFICATES=false turn it off.
+   * @default true
+   */
+  readonly dualCertificates?: boolean;
 }
 
 export type ProblemCode =
@@ -123,6 +131,12 @@ export interface ProbeResult {
   /** Unicode form of an internationalised name checked (`bücher.example` beside `xn--bcher-kva.example`). */
   readonly displayName?: string;
   readonly port: number;
+  /**
+   * Set on the second certificate of a dual-certificate server: the key family offered to get it
+   * ('rsa' after an ECDSA first certificate, 'ecdsa' after an RSA one). Its record's location is
+   * `host:port#<variant>@address`.
+   */
+  readonly variant?: 'rsa' | 'ecdsa';
   /** Address probed; null when the name did not resolve. */
   readonly address: string | null;
   /** SNI sent; null for IP targets without an explicit servername. */
