@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,7 +9,6 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { domainToASCII } from 'node:url';
 import {
   type EndpointTarget,
   isLinkLocalOrMetadata,
