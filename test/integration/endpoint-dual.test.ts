@@ -12,13 +12,10 @@ import { toView } from '../../lambda/channels/format/view';
 import { type BusEvent, certificateEvent } from '../../lambda/core/events';
 import { silentLogger } from '../../lambda/core/ports';
 import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
-import { lifecycleConfig } from '../../lambda/lifecycle/model';
-import { lifecycleScanFromProbeResults } from '../../lambda/lifecycle/observations';
-import { processScan } from '../../lambda/lifecycle/run-lifecycle';
 import { probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
-import { InMemoryLifecycleStore } from '../support/in-memory-lifecycle-store';
+import { lifecycleEventsFor } from '../support/lifecycle-run';
 import { type RunningServer, startTlsServer } from '../support/tls-servers';
 import { envelope } from '../support/webhook-receivers';
 
@@ -114,23 +111,7 @@ describe('a server with an ECDSA and an RSA certificate', () => {
 
   it('the lifecycle tracks both locations and alerts for the RSA certificate only', async () => {
     const results = await probe('dual');
-    const events: BusEvent[] = [];
-    const store = new InMemoryLifecycleStore();
-    await processScan(
-      {
-        store,
-        publisher: {
-          publish: async (e) => {
-            events.push(...e);
-            return { published: e.length };
-          },
-        },
-        now,
-        clock: () => now,
-        config: lifecycleConfig(),
-      },
-      lifecycleScanFromProbeResults('scan-dual', results),
-    );
+    const events = await lifecycleEventsFor(results, now);
     const port = servers.dual!.port;
     expect(
       events.map((e) => [e.detailType, (e.detail as { certificate: { id: string } }).certificate.id]),

@@ -12,20 +12,16 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cert-watch';
 import type { CertificateRecord } from '../../lambda/core/certificate';
-import type { BusEvent } from '../../lambda/core/events';
 import type { ScopeReader } from '../../lambda/core/ports';
 import { runScan } from '../../lambda/core/scan';
 import { eventsForProbeResults } from '../../lambda/handlers/make-probe-handler';
 import { lifecycleConfig } from '../../lambda/lifecycle/model';
-import { lifecycleScanFromProbeResults } from '../../lambda/lifecycle/observations';
-import { processScan } from '../../lambda/lifecycle/run-lifecycle';
 import { certInfo } from '../../lambda/sources/endpoint/cert-info';
 import { probeAll } from '../../lambda/sources/endpoint/probe';
-import type { ProbeResult } from '../../lambda/sources/endpoint/types';
 import { recordFromCertInfo } from '../../lambda/sources/x509-record';
 import { createCertificate, type GeneratedCert } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
-import { InMemoryLifecycleStore } from '../support/in-memory-lifecycle-store';
+import { lifecycleEventsFor } from '../support/lifecycle-run';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const HOUR = 3_600_000;
@@ -88,26 +84,6 @@ const fileReader = (record: CertificateRecord): ScopeReader => ({
   },
 });
 
-const published = async (results: readonly ProbeResult[], now: Date): Promise<BusEvent[]> => {
-  const events: BusEvent[] = [];
-  await processScan(
-    {
-      store: new InMemoryLifecycleStore(),
-      publisher: {
-        publish: async (e) => {
-          events.push(...e);
-          return { published: e.length };
-        },
-      },
-      now,
-      clock: () => now,
-      config: lifecycleConfig(),
-    },
-    lifecycleScanFromProbeResults('scan-1', results),
-  );
-  return events;
-};
-
 /** Every entry point's verdict for the one certificate at `now`. */
 const verdicts = async (now: Date) => {
   const check = await runCheckCaptured(['--json', '--ca-file', caFile, target()], { now: () => now });
@@ -125,7 +101,7 @@ const verdicts = async (now: Date) => {
     thresholds: lifecycleConfig(),
   });
   const proberEvents = eventsForProbeResults(results, { scanId: 's', now, thresholds: lifecycleConfig() });
-  const lifecycleEvents = await published(results, now);
+  const lifecycleEvents = await lifecycleEventsFor(results, now);
   return {
     check: { code: check.code, status: checkJson.results[0]?.status },
     scanFile: { code: file.code, severity: fileJson.certificates[0]?.severity },

@@ -53,14 +53,13 @@ describe('the rounding rule', () => {
   });
 });
 
+// A year-long certificate (day tiers apply), in a file: the rule does not depend on the source.
 const record = (notAfter: Date): CertificateRecord => ({
-  source: 'acm',
-  id: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc',
-  region: 'eu-west-1',
-  account: '111122223333',
+  source: 'file',
+  id: '/etc/ssl/api.pem',
   domain: 'api.example.com',
-  sans: ['api.example.com'],
-  type: 'IMPORTED',
+  sans: [],
+  type: 'UNMANAGED',
   notBefore: new Date(NOW.getTime() - 300 * 24 * MS_PER_HOUR),
   notAfter,
 });
