@@ -4,7 +4,7 @@
  * recorded and never stops the others; at most `scopeConcurrency` scopes are listed at once.
  */
 import type { CertificateRecord } from './certificate';
-import { type Evaluation, evaluate, type Thresholds, type VerdictPolicy } from './evaluate';
+import { type Evaluation, evaluate, overallSeverity, type Thresholds, type VerdictPolicy } from './evaluate';
 import type { ScopeError, SeverityCounts } from './events';
 
 /** The heartbeat's view of a failure: the scope's key with the code and message. */
@@ -74,7 +74,8 @@ export const errorCode = (error: unknown): string => {
 export const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
-export const isReported = (e: Evaluation): boolean => e.severity !== 'ok';
+/** Needs attention: the overall verdict (a certificate not valid yet counts, whatever its expiry) is not ok. */
+export const isReported = (e: Evaluation): boolean => overallSeverity(e) !== 'ok';
 
 export const countSeverities = (items: readonly { evaluation: Evaluation }[]): SeverityCounts => {
   const counts = { total: items.length, ok: 0, warning: 0, critical: 0, expired: 0 };
