@@ -40,7 +40,8 @@ Options:
   --servername <name>     SNI and name to check (default: the host; no SNI for IP addresses)
   --timeout <ms>          deadline per address: connect + STARTTLS + handshake (default ${DEFAULT_TIMEOUT_MS})
   --warn-days <n>         warning window in days (default 30)
-  --critical-days <n>     critical at or below this many days (default 7)
+  --critical-days <n>     critical at or below this many days (default 7); certificates living
+                          60 days or less are graded at 33 % / 10 % of their lifetime instead
   --ca-file <pem>         extra trusted CA certificates (PEM), besides Node's root store
   --concurrency <n>       targets probed at once (default ${DEFAULT_CONCURRENCY})
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
