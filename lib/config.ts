@@ -46,6 +46,26 @@ export interface EndpointProbeSettings {
    */
   readonly caBundlePem?: string;
   /**
+   * When a server omits an intermediate, fetch it from the certificate's AIA caIssuers URL (RFC
+   * 5280 §4.2.2.1; `http:` only, at most 64 KiB and 5 s per fetch, three per probe, never a
+   * link-local or metadata address) to say whether the chain is fixable (docs/endpoints.md,
+   * "Untrusted or incomplete"). Sets `FETCH_MISSING_ISSUERS=true` on the prober. It needs
+   * **outbound HTTP** (port 80) from the prober's network to the URLs the probed certificates name:
+   * in a VPC, a NAT gateway and a security group that allows it.
+   *
+   * @default false
+   */
+  readonly fetchMissingIssuers?: boolean;
+  /**
+   * Look for a dual-certificate server's second certificate (ECDSA and RSA, chosen by what the
+   * client offers): after each handshake, one more offering only the other key family, so both
+   * are watched (docs/endpoints.md, "Dual certificates"). Costs one more handshake per address and
+   * one more probe deadline in the prober's timeout; `false` sets PROBE_DUAL_CERTIFICATES=false.
+   *
+   * @default true
+   */
+  readonly dualCertificates?: boolean;
+  /**
    * Accept endpoints at link-local addresses (169.254.0.0/16, fe80::/10), where instance metadata
    * services answer; refused otherwise, so a target list cannot point the prober at them.
    *

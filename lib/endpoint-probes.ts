@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,7 +13,9 @@ import {
   type EndpointTarget,
   isLinkLocalOrMetadata,
   isStarttlsProtocol,
+  parseTargetSpec,
   STARTTLS_PROTOCOLS,
+  TargetParseError,
 } from '../lambda/contracts/endpoints';
 import {
   type EndpointProbeSettings,
@@ -49,10 +52,20 @@ export const DEFAULT_SOCKETS_PER_FUNCTION = 32;
 /** Lambda's own limit. */
 const MAX_FUNCTION_TIMEOUT_SECONDS = 900;
 
-const HOST =
-  /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
-const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
+/**
+ * Whether `host` is a host the runtime accepts: the parser `cert-watch check`, the CDK app's
+ * context and the dispatcher use (lambda/contracts/endpoints.ts), so internationalised names
+ * (`bücher.example`, converted to A-labels by UTS-46 at probe time) pass here too. A host is the
+ * name or address alone: no port, no brackets.
+ */
+const isHost = (host: string): boolean => {
+  try {
+    return parseTargetSpec(host, { allowLinkLocal: true }).host === host;
+  } catch (error) {
+    if (error instanceof TargetParseError) return false;
+    throw error;
+  }
+};
 
 const integerIn = (name: string, value: number, min: number, max: number): number => {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -74,10 +87,7 @@ export const validateEndpoints = (
         `${where}.host ${t.host} is a link-local address (where instance metadata services answer); set endpointProbes.allowLinkLocal to probe it`,
       );
     }
-    if (
-      typeof t.host !== 'string' ||
-      !(HOST.test(t.host) || IPV4.test(t.host) || (t.host.includes(':') && IPV6.test(t.host)))
-    ) {
+    if (typeof t.host !== 'string' || t.host.length > 253 || !isHost(t.host)) {
       throw new InvalidWatcherConfigError(`${where}.host is not a host name or IP address, got '${t.host}'`);
     }
     if (t.starttls !== undefined && t.starttls !== 'none' && !isStarttlsProtocol(t.starttls)) {
@@ -86,7 +96,8 @@ export const validateEndpoints = (
       );
     }
     const port = integerIn(`${where}.port`, t.port ?? 443, 1, 65535);
-    const key = `${t.host.toLowerCase()}:${port}/${t.servername ?? ''}/${t.starttls ?? ''}`;
+    // One name in Unicode or A-labels is one endpoint (UTS-46, as the prober converts it).
+    const key = `${(domainToASCII(t.host) || t.host).toLowerCase()}:${port}/${t.servername ?? ''}/${t.starttls ?? ''}`;
     if (seen.has(key)) throw new InvalidWatcherConfigError(`${where} repeats ${t.host}:${port}`);
     seen.add(key);
     return { ...t, port };
@@ -94,16 +105,18 @@ export const validateEndpoints = (
 };
 
 /**
- * Worst-case time for one SQS message: resolution and probe deadlines for each wave of
- * `socketsPerFunction` endpoints (each endpoint's addresses are probed in parallel).
+ * Worst-case time for one SQS message: the resolution deadline and `handshakes` probe deadlines
+ * (2 with dual-certificate detection, 1 without) for each wave of `socketsPerFunction` endpoints
+ * (each endpoint's addresses are probed in parallel), plus 30 s.
  */
 export const proberTimeoutFor = (
   targetsPerBatch: number,
   socketsPerFunction: number,
   probeTimeout: Duration,
+  handshakes = 2,
 ): Duration => {
   const waves = Math.ceil(targetsPerBatch / socketsPerFunction);
-  return Duration.seconds(waves * 2 * probeTimeout.toSeconds() + 30);
+  return Duration.seconds(waves * (1 + handshakes) * probeTimeout.toSeconds() + 30);
 };
 
 /**
@@ -147,7 +160,8 @@ export class EndpointProbes extends Construct {
     );
     const probeTimeout = props.probeTimeout ?? DEFAULT_PROBE_TIMEOUT;
     integerIn('probeTimeout (seconds)', probeTimeout.toSeconds({ integral: false }), 1, 60);
-    const proberTimeout = proberTimeoutFor(targetsPerBatch, sockets, probeTimeout);
+    const dual = props.dualCertificates ?? true;
+    const proberTimeout = proberTimeoutFor(targetsPerBatch, sockets, probeTimeout, dual ? 2 : 1);
     if (proberTimeout.toSeconds() > MAX_FUNCTION_TIMEOUT_SECONDS) {
       throw new InvalidWatcherConfigError(
         `a batch of ${targetsPerBatch} endpoints at ${sockets} sockets and a ${probeTimeout.toHumanString()} deadline ` +
@@ -206,6 +220,8 @@ export class EndpointProbes extends Construct {
         PROBE_TIMEOUT_MS: String(probeTimeout.toMilliseconds()),
         PROBE_CONCURRENCY: String(sockets),
         ...(props.caBundlePem ? { CA_FILE: '/var/task/ca-bundle.pem' } : {}),
+        ...(props.fetchMissingIssuers ? { FETCH_MISSING_ISSUERS: 'true' } : {}),
+        ...(dual ? {} : { PROBE_DUAL_CERTIFICATES: 'false' }),
         METRICS_NAMESPACE,
         WATCHER_ID: props.watcherId,
         STATE_TABLE_NAME: props.stateTable.table.tableName,

@@ -15,7 +15,6 @@ import {
   type TrackedState,
   validateAck,
 } from '../../lambda/lifecycle/model';
-import { effectiveThresholds } from '../../lambda/lifecycle/thresholds';
 import { isAcked } from '../../lambda/lifecycle/tracked-state';
 import { DynamoDbStateAdmin, NotTrackedError } from '../../lambda/sinks/state/state-admin';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
@@ -209,7 +208,7 @@ export interface StatusRow {
 
 export const statusRow = (s: TrackedState, now: Date, config: LifecycleConfig): StatusRow => {
   const record = recordFromDetail(s.certificate);
-  const e = evaluate(record, now, effectiveThresholds(record, s.lifetimeDays, config).thresholds);
+  const e = evaluate(record, now, config, s.lifetimeDays);
   const acked = isAcked(s, now);
   const state =
     s.removedAt !== null

@@ -22,7 +22,7 @@ import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpo
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
-import { renderTable, terminalSafe } from './table';
+import { daysCell, renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;
@@ -40,12 +40,15 @@ Options:
   --servername <name>     SNI and name to check (default: the host; no SNI for IP addresses)
   --timeout <ms>          deadline per address: connect + STARTTLS + handshake (default ${DEFAULT_TIMEOUT_MS})
   --warn-days <n>         warning window in days (default 30)
-  --critical-days <n>     critical at or below this many days (default 7)
+  --critical-days <n>     critical at or below this many days (default 7); certificates living
+                          60 days or less are graded at 33 % / 10 % of their lifetime instead
   --ca-file <pem>         extra trusted CA certificates (PEM), besides Node's root store
   --concurrency <n>       targets probed at once (default ${DEFAULT_CONCURRENCY})
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
   --no-aia                do not fetch a missing intermediate from its AIA caIssuers URL (http)
                           to say whether an incomplete chain is fixable (fetched by default)
+  --no-dual               do not look for a second certificate of the other key family (a server
+                          holding ECDSA and RSA certificates): saves one handshake per address
   --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets (refused by default: metadata services)
   --json                  machine-readable output
   -h, --help              show this help
@@ -87,10 +90,11 @@ const renderResults = (results: readonly ProbeResult[]): string => {
   );
   const rows = sorted.map((r) => [
     verdictOf(r).toUpperCase(),
-    // People read the Unicode form of an internationalised name beside the A-labels used on the wire.
-    r.displayName ? `${r.target} (${r.displayName})` : r.target,
+    // People read the Unicode form of an internationalised name beside the A-labels used on the wire;
+    // a dual-certificate server's second certificate is marked with its key family.
+    `${r.displayName ? `${r.target} (${r.displayName})` : r.target}${r.variant ? ` [${r.variant}]` : ''}`,
     r.address ?? '-',
-    r.daysRemaining === null ? '-' : String(r.daysRemaining),
+    daysCell(r.daysRemaining, r.hoursRemaining),
     r.notAfter ? r.notAfter.slice(0, 10) : '-',
     r.tlsVersion ?? '-',
     r.leaf?.subject ?? '-',
@@ -122,7 +126,7 @@ const renderResults = (results: readonly ProbeResult[]): string => {
 const toJson = (results: readonly ProbeResult[]): string =>
   `${JSON.stringify(
     {
-      results: results.map(({ record: _record, ...rest }) => ({
+      results: results.map(({ record: _record, evaluation: _evaluation, ...rest }) => ({
         ...rest,
         verdict: verdictOf(rest as ProbeResult),
       })),
@@ -197,6 +201,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       thresholds,
       caPems,
       fetchMissingIssuers: !values['no-aia'],
+      dualCertificates: !values['no-dual'],
       ...(io.now ? { now: io.now } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });
@@ -234,6 +239,7 @@ const parse = (argv: string[]) =>
       file: { type: 'string' },
       'allow-link-local': { type: 'boolean' },
       'no-aia': { type: 'boolean' },
+      'no-dual': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

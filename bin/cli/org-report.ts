@@ -11,6 +11,7 @@ import {
   type ScopeOutcome,
   summarizeCoverage,
 } from '../../lambda/core/coverage';
+import { overallSeverity } from '../../lambda/core/evaluate';
 import { countSeverities, type ScanResult } from '../../lambda/core/scan';
 import { outcomeScope } from '../../lambda/handlers/scan-scope';
 import type { SkippedAccount } from '../../lambda/sources/organization/accounts';
@@ -63,7 +64,7 @@ export const outcomesOf = (
 /** Certificates, then scope failures and item errors, as the Nagios exit code counts them. */
 export const orgExitCode = (scan: OrgScan): number =>
   exitCodeFor([
-    ...scan.result.certificates.map((c) => c.evaluation.severity),
+    ...scan.result.certificates.map((c) => overallSeverity(c.evaluation)),
     ...scan.outcomes.filter((o) => o.status === 'failed').map(() => 'error' as const),
     ...scan.result.itemErrors.map(() => 'error' as const),
   ]);

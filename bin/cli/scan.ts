@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Thresholds } from '../../lambda/core/evaluate';
+import { overallSeverity, type Thresholds } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
 import { runScan, SCOPE_INCOMPLETE, type ScannedCertificate, type ScanResult } from '../../lambda/core/scan';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
@@ -14,7 +14,7 @@ import { SOURCE_REGISTRY, type SourceContext, type SourceRegistry } from '../../
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { SOURCE_SCAN_OPTIONS, selectSources, THRESHOLD_OPTIONS, thresholdsOf } from './scan-options';
-import { renderTable } from './table';
+import { daysCell, renderTable } from './table';
 
 const GRADING_HELP = `  --warn-days <n>        warning window in days (default 30)
   --critical-days <n>    critical at or below this many days (default 7)
@@ -86,7 +86,10 @@ export const toJson = (result: ScanResult) => ({
     notBefore: r.notBefore?.toISOString() ?? null,
     notAfter: r.notAfter?.toISOString() ?? null,
     daysRemaining: e.daysRemaining,
-    severity: e.severity,
+    hoursRemaining: e.hoursRemaining,
+    // The overall verdict (a notBefore in the future is critical); the expiry alone beside it.
+    severity: overallSeverity(e),
+    expirySeverity: e.severity,
     tierDays: e.tierDays,
     type: r.type,
     keyAlgorithm: r.keyAlgorithm ?? null,
@@ -129,8 +132,8 @@ export const certificateLines = (
     const { record: r, evaluation: e } = c;
     const account = accountOf?.(c);
     return [
-      SEVERITY_LABEL[e.severity] + (e.renewalRisk ? '*' : ''),
-      e.daysRemaining === null ? '-' : String(e.daysRemaining),
+      SEVERITY_LABEL[overallSeverity(e)] + (e.renewalRisk ? '*' : ''),
+      daysCell(e.daysRemaining, e.hoursRemaining),
       r.notAfter ? r.notAfter.toISOString().slice(0, 16).replace('T', ' ') : '-',
       r.domain || '(no domain)',
       r.type,
@@ -207,7 +210,7 @@ const scanAndPrint = async (
   const result = await runScan(sources, { scanId: randomUUID(), now, thresholds });
   io.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toTable(result, scopeNoun));
   return exitCodeFor([
-    ...result.certificates.map((c) => c.evaluation.severity),
+    ...result.certificates.map((c) => overallSeverity(c.evaluation)),
     ...result.scopesFailed.map(() => 'error' as const),
     ...result.itemErrors.map(() => 'error' as const),
   ]);

@@ -1,3 +1,9 @@
+/**
+ * The one verdict function (issue #10, item 4): every entry point (`cert-watch check`, `scan acm`,
+ * `scan file`, `scan <kind>`, the scan workers and inventory, the prober and the lifecycle) judges a
+ * certificate with `evaluate`, so the same certificate gets the same verdict everywhere.
+ */
+import { DEFAULT_LIFECYCLE_CONFIG, type LifecycleConfig } from '../contracts/lifecycle-config';
 import {
   DEFAULT_TIERS_DAYS,
   type Thresholds,
@@ -5,7 +11,7 @@ import {
   warningDays,
 } from '../contracts/thresholds';
 import { type CertificateRecord, isManaged } from './certificate';
-import { daysUntil, wholeDaysUntil } from './time';
+import { daysUntil, MS_PER_DAY, wholeDaysUntil, wholeHoursUntil } from './time';
 
 // The thresholds are the construct's and the Lambdas' shared contract; the core re-exports them.
 export * from '../contracts/thresholds';
@@ -16,6 +22,24 @@ export const SEVERITIES: readonly Severity[] = ['ok', 'warning', 'critical', 'ex
 
 /** Managed-renewal problems worth a human's attention. */
 export type RenewalRisk = 'RENEWAL_INELIGIBLE' | 'RENEWAL_PENDING_VALIDATION' | 'RENEWAL_FAILED';
+
+/**
+ * What a verdict depends on besides the certificate: the day tiers and the lifecycle's rules that
+ * change them per certificate (short-lived lifetime percentages, the managed alert delay). A
+ * `LifecycleConfig` is one; bare `Thresholds` get the lifecycle's defaults for the rest
+ * (DEFAULT_LIFECYCLE_CONFIG: lifetimes up to 60 days graded at 33 % / 10 % of the lifetime, no delay).
+ */
+export type VerdictPolicy = Pick<
+  LifecycleConfig,
+  | 'thresholds'
+  | 'managedAlertDelayDays'
+  | 'shortLivedMaxDays'
+  | 'shortLivedWarningPercent'
+  | 'shortLivedCriticalPercent'
+>;
+
+export const verdictPolicy = (p: Thresholds | VerdictPolicy): VerdictPolicy =>
+  'tiersDays' in p ? { ...DEFAULT_LIFECYCLE_CONFIG, thresholds: p } : p;
 
 /**
  * Thresholds from the two numbers CLI users think in: tiers are the defaults inside the warning
@@ -29,16 +53,16 @@ export const thresholdsFromWindow = (warnDays: number, criticalDays: number): Th
   });
 };
 
-export interface Evaluation {
-  readonly severity: Severity;
-  /** Whole days left (floor); negative once expired; null when the certificate has no expiry yet. */
-  readonly daysRemaining: number | null;
-  /** The smallest tier the certificate is inside (e.g. 7 when 5.5 days are left); null outside all tiers. */
-  readonly tierDays: number | null;
-  readonly renewalRisk: RenewalRisk | null;
-  readonly notYetValid: boolean;
-  /** Imported certificates never renew by themselves. */
-  readonly renewsAutomatically: boolean;
+/** Whole lifetime (notAfter - notBefore) in fractional days; null unless both are known. */
+export const lifetimeDaysOf = (r: Pick<CertificateRecord, 'notBefore' | 'notAfter'>): number | null =>
+  r.notBefore && r.notAfter ? (r.notAfter.getTime() - r.notBefore.getTime()) / MS_PER_DAY : null;
+
+export const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export interface EffectiveThresholds {
+  readonly thresholds: Thresholds;
+  /** 'lifetime' when the short-lived rule (percentages of the lifetime) chose the tiers. */
+  readonly basis: 'days' | 'lifetime';
 }
 
 export const renewalRiskOf = (record: CertificateRecord): RenewalRisk | null => {
@@ -49,32 +73,111 @@ export const renewalRiskOf = (record: CertificateRecord): RenewalRisk | null => 
   return null;
 };
 
+/**
+ * Which tiers apply to this certificate (docs/lifecycle.md): its source's own when the record
+ * carries them (Private CAs), else lifetime percentages when its whole lifetime is short (a 6-day
+ * certificate is warned at 33 % and critical at 10 % of its lifetime, as ACME clients renew at a
+ * third left: Let's Encrypt's integration guide), else the day tiers, minus the early ones for
+ * healthy managed certificates when `managedAlertDelayDays` is set.
+ */
+export const effectiveThresholds = (
+  record: CertificateRecord,
+  lifetimeDays: number | null,
+  policy: Thresholds | VerdictPolicy,
+): EffectiveThresholds => {
+  const config = verdictPolicy(policy);
+  if (record.thresholds) return { thresholds: record.thresholds, basis: 'days' };
+  if (lifetimeDays !== null && lifetimeDays > 0 && lifetimeDays <= config.shortLivedMaxDays) {
+    const warn = round2((lifetimeDays * config.shortLivedWarningPercent) / 100);
+    const crit = round2((lifetimeDays * config.shortLivedCriticalPercent) / 100);
+    if (crit > 0 && warn > crit) {
+      return { thresholds: { tiersDays: [warn, crit], criticalDays: crit }, basis: 'lifetime' };
+    }
+  }
+  const t = config.thresholds;
+  if (config.managedAlertDelayDays > 0 && isManaged(record) && renewalRiskOf(record) === null) {
+    const window = warningDays(t) - config.managedAlertDelayDays;
+    const tiersDays = t.tiersDays.filter((d) => d <= window || d <= t.criticalDays);
+    if (tiersDays.length > 0) {
+      return {
+        thresholds: { tiersDays, criticalDays: Math.min(t.criticalDays, tiersDays[0] ?? t.criticalDays) },
+        basis: 'days',
+      };
+    }
+  }
+  return { thresholds: t, basis: 'days' };
+};
+
+export interface Evaluation {
+  /** The expiry verdict (days left against the effective tiers, renewal risk); problems are not in it. */
+  readonly severity: Severity;
+  /** Whole days left, truncated toward zero (docs/endpoints.md, "Rounding"); null without an expiry. */
+  readonly daysRemaining: number | null;
+  /** Whole hours left, truncated toward zero (what people are told under 48 hours); null without an expiry. */
+  readonly hoursRemaining: number | null;
+  /** The smallest tier the certificate is inside (e.g. 7 when 5.5 days are left); null outside all tiers. */
+  readonly tierDays: number | null;
+  readonly renewalRisk: RenewalRisk | null;
+  readonly notYetValid: boolean;
+  /** Imported certificates never renew by themselves. */
+  readonly renewsAutomatically: boolean;
+  /** The tiers the certificate was judged by, and whether its lifetime chose them. */
+  readonly thresholds: Thresholds;
+  readonly basis: 'days' | 'lifetime';
+}
+
 const RANK: Record<Severity, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
 export const severityRank = (s: Severity): number => RANK[s];
 export const worstSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
 
+/** How bad a problem is for clients ('info' is a note that never raises a verdict). */
+export type ProblemSeverity = 'info' | 'warning' | 'critical';
+
 /**
- * Evaluates one certificate at `now`. Severity comes from the days left; a managed certificate whose
- * renewal is at risk is escalated one step inside the warning window, and one whose renewal already
- * failed or waits for validation is at least a warning. Nothing ever lowers the days-based severity,
- * so imported certificates (which never renew) are never downgraded.
+ * The overall verdict that tables, exit codes, `status` and event `severity` show: the expiry
+ * verdict raised by the worst problem (a critical problem such as a hostname mismatch makes it at
+ * least critical, a warning one at least warning; 'info' or unrated problems never raise it) and
+ * by a notBefore in the future (clients reject the certificate: critical, RFC 5280 §4.1.2.5).
  */
-export const evaluate = (record: CertificateRecord, now: Date, thresholds: Thresholds): Evaluation => {
+export const overallSeverity = (
+  evaluation: Pick<Evaluation, 'severity' | 'notYetValid'>,
+  problems: readonly { readonly severity?: ProblemSeverity }[] = [],
+): Severity => {
+  let s = evaluation.severity;
+  if (evaluation.notYetValid) s = worstSeverity(s, 'critical');
+  for (const p of problems) {
+    if (p.severity === 'critical') s = worstSeverity(s, 'critical');
+    else if (p.severity === 'warning') s = worstSeverity(s, 'warning');
+  }
+  return s;
+};
+
+/**
+ * Evaluates one certificate at `now` under `policy`: the effective tiers first (source tiers,
+ * lifetime rule, managed delay: `effectiveThresholds`), then severity from the days left. A managed
+ * certificate whose renewal is at risk is escalated one step inside the warning window, and one
+ * whose renewal already failed or waits for validation is at least a warning. Nothing lowers the
+ * days-based severity, so imported certificates (which never renew) are never downgraded.
+ * `lifetimeDays` defaults to the record's own (notAfter - notBefore); the lifecycle passes the one
+ * it stored when the record lacks notBefore.
+ */
+export const evaluate = (
+  record: CertificateRecord,
+  now: Date,
+  policy: Thresholds | VerdictPolicy,
+  lifetimeDays: number | null = lifetimeDaysOf(record),
+): Evaluation => {
+  const { thresholds, basis } = effectiveThresholds(record, lifetimeDays, policy);
   const renewalRisk = renewalRiskOf(record);
   const renewsAutomatically = isManaged(record);
   const notYetValid = record.notBefore !== undefined && record.notBefore.getTime() > now.getTime();
+  const base = { renewalRisk, notYetValid, renewsAutomatically, thresholds, basis };
   if (record.notAfter === undefined) {
-    return {
-      severity: 'ok',
-      daysRemaining: null,
-      tierDays: null,
-      renewalRisk,
-      notYetValid,
-      renewsAutomatically,
-    };
+    return { severity: 'ok', daysRemaining: null, hoursRemaining: null, tierDays: null, ...base };
   }
   const days = daysUntil(record.notAfter, now);
   const daysRemaining = wholeDaysUntil(record.notAfter, now);
+  const hoursRemaining = wholeHoursUntil(record.notAfter, now);
   const tierDays = days > 0 ? ([...thresholds.tiersDays].reverse().find((t) => days <= t) ?? null) : null;
 
   let severity: Severity = 'ok';
@@ -86,5 +189,5 @@ export const evaluate = (record: CertificateRecord, now: Date, thresholds: Thres
     if (severity === 'warning') severity = 'critical';
     else if (severity === 'ok' && renewalRisk !== 'RENEWAL_INELIGIBLE') severity = 'warning';
   }
-  return { severity, daysRemaining, tierDays, renewalRisk, notYetValid, renewsAutomatically };
+  return { severity, daysRemaining, hoursRemaining, tierDays, ...base };
 };

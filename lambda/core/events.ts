@@ -4,14 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { CertificateRecord } from './certificate';
-import type { Evaluation, Severity } from './evaluate';
+import { type Evaluation, overallSeverity, type ProblemSeverity, type Severity } from './evaluate';
 
 /**
  * Version of every event detail on the bus (docs/events.md, "Versions"). 2.0: `source` is any
  * source kind, and the heartbeat names scopes (`scopesScanned`, `scopesFailed[].scope`), not regions.
+ * 2.1 (additive): `Scan Completed` carries `coverage` and `scopesSkipped`; the `Coverage Gap` detail-type.
+ * 2.2: `evaluation.severity` is the overall verdict (raised by problems: an "Endpoint Misconfigured"
+ * event is critical, not ok); the expiry-only value is `evaluation.expirySeverity`; problems carry
+ * their `severity`.
  */
-/** 2.1 (additive): `Scan Completed` carries `coverage` and `scopesSkipped`; the `Coverage Gap` detail-type. */
-export const SCHEMA_VERSION = '2.1';
+export const SCHEMA_VERSION = '2.2';
 export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
 
 export const DetailType = {
@@ -47,6 +50,8 @@ const boundedTags = (tags: Readonly<Record<string, string>>): Record<string, str
 export interface Problem {
   readonly code: string;
   readonly message: string;
+  /** How bad for clients ('critical' breaks connections now, 'info' is a note); absent when unrated. */
+  readonly severity?: ProblemSeverity;
 }
 
 export interface CertificateDetail {
@@ -88,7 +93,10 @@ export interface CertificateEventDetail {
   readonly observedAt: string;
   readonly certificate: CertificateDetail;
   readonly evaluation: {
+    /** The overall verdict: `expirySeverity` raised by the problems and by a notBefore in the future. */
     readonly severity: Severity;
+    /** Expiry only (days left against the tiers, renewal risk). */
+    readonly expirySeverity: Severity;
     readonly daysRemaining: number | null;
     readonly tierDays: number | null;
     readonly renewalRisk: Evaluation['renewalRisk'];
@@ -213,6 +221,11 @@ export const certificateEvent = (
 ): BusEvent<CertificateEventDetail> => {
   const detailType =
     ctx.detailType ?? (evaluation.severity === 'expired' ? DetailType.Expired : DetailType.Expiring);
+  const problems = (ctx.problems ?? []).map((p) => ({
+    code: p.code,
+    message: clip(p.message) ?? '',
+    ...(p.severity ? { severity: p.severity } : {}),
+  }));
   return {
     detailType,
     time: ctx.now,
@@ -231,14 +244,15 @@ export const certificateEvent = (
       observedAt: ctx.now.toISOString(),
       certificate: toCertificateDetail(record),
       evaluation: {
-        severity: evaluation.severity,
+        severity: overallSeverity(evaluation, problems),
+        expirySeverity: evaluation.severity,
         daysRemaining: evaluation.daysRemaining,
         tierDays: evaluation.tierDays,
         renewalRisk: evaluation.renewalRisk,
         renewsAutomatically: evaluation.renewsAutomatically,
         notYetValid: evaluation.notYetValid,
       },
-      problems: (ctx.problems ?? []).map((p) => ({ code: p.code, message: clip(p.message) ?? '' })),
+      problems,
     },
   };
 };

@@ -4,7 +4,7 @@
  * recorded and never stops the others; at most `scopeConcurrency` scopes are listed at once.
  */
 import type { CertificateRecord } from './certificate';
-import { type Evaluation, evaluate, type Thresholds } from './evaluate';
+import { type Evaluation, evaluate, overallSeverity, type Thresholds, type VerdictPolicy } from './evaluate';
 import type { ScopeError, SeverityCounts } from './events';
 
 /** The heartbeat's view of a failure: the scope's key with the code and message. */
@@ -49,7 +49,11 @@ export interface ScanOptions {
   readonly scanId: string;
   /** The instant every certificate is evaluated at. */
   readonly now: Date;
-  readonly thresholds: Thresholds;
+  /**
+   * The verdict policy `evaluate` applies: day tiers, or a whole `VerdictPolicy` (a LifecycleConfig
+   * is one) so the scan grades exactly as the lifecycle (lifetime rule, managed delay).
+   */
+  readonly thresholds: Thresholds | VerdictPolicy;
   /** Wall clock for durations (defaults to Date.now). */
   readonly clock?: () => Date;
   /** Parallel enrich calls per scope. @default 4 */
@@ -70,7 +74,8 @@ export const errorCode = (error: unknown): string => {
 export const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
-export const isReported = (e: Evaluation): boolean => e.severity !== 'ok';
+/** Needs attention: the overall verdict (a certificate not valid yet counts, whatever its expiry) is not ok. */
+export const isReported = (e: Evaluation): boolean => overallSeverity(e) !== 'ok';
 
 export const countSeverities = (items: readonly { evaluation: Evaluation }[]): SeverityCounts => {
   const counts = { total: items.length, ok: 0, warning: 0, critical: 0, expired: 0 };
@@ -95,10 +100,6 @@ export const mapLimit = async <T, R>(
   return out;
 };
 
-/** A record's own tiers (its source's) win over the watcher-wide ones, as in the lifecycle. */
-const thresholdsFor = (record: CertificateRecord, opts: Pick<ScanOptions, 'thresholds'>): Thresholds =>
-  record.thresholds ?? opts.thresholds;
-
 const scanScope = async (
   reader: ScopeReader,
   opts: ScanOptions,
@@ -112,7 +113,7 @@ const scanScope = async (
     itemErrors.push({ scope, ...e });
   };
   for await (const record of reader.list(report)) {
-    listed.push({ record, evaluation: evaluate(record, opts.now, thresholdsFor(record, opts)), scope });
+    listed.push({ record, evaluation: evaluate(record, opts.now, opts.thresholds), scope });
   }
   const enrich = reader.enrich?.bind(reader);
   if (!enrich) return listed;
@@ -120,7 +121,7 @@ const scanScope = async (
     if (!isReported(item.evaluation)) return item;
     try {
       const record = await enrich(item.record);
-      return { record, evaluation: evaluate(record, opts.now, thresholdsFor(record, opts)), scope };
+      return { record, evaluation: evaluate(record, opts.now, opts.thresholds), scope };
     } catch (error) {
       // Reporting with summary data beats not reporting: keep the item, say why it is thinner.
       logger.warn('could not enrich certificate; reporting summary data', {

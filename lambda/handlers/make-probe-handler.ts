@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type EndpointBatchMessage, parseBatchMessage } from '../core/endpoint-batch';
-import { DEFAULT_THRESHOLDS, evaluate, type Thresholds, validateThresholds } from '../core/evaluate';
+import {
+  DEFAULT_THRESHOLDS,
+  type Evaluation,
+  evaluate,
+  type Thresholds,
+  type VerdictPolicy,
+  validateThresholds,
+} from '../core/evaluate';
 import {
   type BusEvent,
   certificateEvent,
@@ -44,7 +51,16 @@ export interface ProbeConfig {
   readonly caPems: readonly string[];
   /** FETCH_MISSING_ISSUERS=true: fetch missing intermediates from AIA caIssuers URLs (outbound HTTP). */
   readonly fetchMissingIssuers: boolean;
+  /** PROBE_DUAL_CERTIFICATES (default true; 'false' turns it off): look for a second certificate of the other key family. */
+  readonly dualCertificates: boolean;
 }
+
+const dualEnv = (value: string | undefined): boolean => {
+  const v = value?.trim();
+  if (!v || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigurationError(`PROBE_DUAL_CERTIFICATES must be 'true' or 'false', got '${v}'`);
+};
 
 export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
   let caPems: string[] = [];
@@ -71,11 +87,16 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     concurrency: positiveIntEnv(env, 'PROBE_CONCURRENCY'),
     caPems,
     fetchMissingIssuers: env.FETCH_MISSING_ISSUERS?.trim() === 'true',
+    dualCertificates: dualEnv(env.PROBE_DUAL_CERTIFICATES),
   };
 };
 
 /** Problems that break clients today even when the certificate is far from expiry. */
 const isCritical = (p: { severity?: string }) => p.severity === 'critical';
+
+/** The prober's own verdict (the earliest expiry on the path, by its lifetime); recomputed for hand-built results. */
+const evaluationOf = (r: ProbeResult, now: Date, policy: Thresholds | VerdictPolicy): Evaluation =>
+  r.evaluation ?? evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, now, policy);
 
 /**
  * Bus events for one batch's results: check failed, misconfigured, and (without a lifecycle,
@@ -83,7 +104,7 @@ const isCritical = (p: { severity?: string }) => p.severity === 'critical';
  */
 export const eventsForProbeResults = (
   results: readonly ProbeResult[],
-  ctx: { scanId: string; now: Date; thresholds: Thresholds },
+  ctx: { scanId: string; now: Date; thresholds: Thresholds | VerdictPolicy },
   options: { expiry: boolean } = { expiry: true },
 ): BusEvent[] => {
   const events: BusEvent[] = [];
@@ -109,8 +130,8 @@ export const eventsForProbeResults = (
       continue;
     }
     // The earliest expiry in the chain is what breaks clients; the event still describes the leaf.
-    const evaluation = evaluate({ ...r.record, notAfter: new Date(r.notAfter) }, ctx.now, ctx.thresholds);
-    const problems = r.problems.map((p) => ({ code: p.code, message: p.message }));
+    const evaluation = evaluationOf(r, ctx.now, ctx.thresholds);
+    const problems = r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity }));
     if (evaluation.severity !== 'ok') {
       // The lifecycle tracks the leaf; an intermediate that expires first is reported here in any case.
       const chainFirst = r.earliestExpiry !== null && r.earliestExpiry.role !== 'leaf';
@@ -146,6 +167,8 @@ export interface ProbeDeps {
 export const makeProbeHandler = (deps: ProbeDeps) => {
   const clock = deps.clock ?? (() => new Date());
   const { config } = deps;
+  // One verdict policy for the probe, its events and the lifecycle: the lifetime rule included.
+  const policy: Thresholds | VerdictPolicy = deps.lifecycle?.config ?? config.thresholds;
 
   const probeBatch = async (batch: EndpointBatchMessage): Promise<void> => {
     const startedAt = clock();
@@ -154,19 +177,16 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
       timeoutMs: config.timeoutMs,
       caPems: config.caPems,
       fetchMissingIssuers: config.fetchMissingIssuers,
-      thresholds: config.thresholds,
+      dualCertificates: config.dualCertificates,
+      thresholds: policy,
       concurrency: config.concurrency,
     });
     const finishedAt = clock();
-    const ctx = { scanId: batch.scanId, now: startedAt, thresholds: config.thresholds };
+    const ctx = { scanId: batch.scanId, now: startedAt, thresholds: policy };
     const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
     const read = results.filter((r) => r.status !== 'error' && r.record);
     const failed = results.length - read.length;
-    const counts = countSeverities(
-      read.map((r) => ({
-        evaluation: evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, startedAt, config.thresholds),
-      })),
-    );
+    const counts = countSeverities(read.map((r) => ({ evaluation: evaluationOf(r, startedAt, policy) })));
     await deps.publisher.publish(events);
     let transitions = 0;
     if (deps.lifecycle) {

@@ -94,7 +94,9 @@ export const scanScope = async (
   const result = await runScan([withOwner(reader, ctx)], {
     scanId: ctx.scanId,
     now: ctx.now,
-    thresholds: deps.thresholds,
+    // The lifecycle's whole verdict policy (lifetime rule, managed delay) when it is wired, so the
+    // scan and the lifecycle judge a certificate alike.
+    thresholds: deps.lifecycle?.config ?? deps.thresholds,
     clock,
     logger: deps.logger,
   });

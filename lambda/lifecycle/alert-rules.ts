@@ -9,7 +9,6 @@ import type { Problem } from '../core/events';
 import { MS_PER_DAY } from '../core/time';
 import { type LifecycleEvent, type LifecycleInfo, lifecycleEvent, stateIdentity } from './lifecycle-events';
 import type { AlertState, LifecycleConfig, TrackedState, Transition } from './model';
-import { effectiveThresholds } from './thresholds';
 import { isAcked, type Mutable } from './tracked-state';
 import { lifecycleInfo, type RuleContext } from './transition-events';
 
@@ -140,13 +139,12 @@ export const alertRules = (
   ctx: RuleContext,
 ): LifecycleEvent[] => {
   const { now, config } = ctx;
-  const eff = effectiveThresholds(record, state.lifetimeDays, config);
-  const evaluation = evaluate(record, now, eff.thresholds);
+  const evaluation = evaluate(record, now, config, state.lifetimeDays);
   const alert = state.alert;
   const facts: AlertFacts = {
     alert,
     evaluation,
-    criticalDays: eff.thresholds.criticalDays,
+    criticalDays: evaluation.thresholds.criticalDays,
     acked: isAcked(state, now),
     now,
     config,
@@ -166,7 +164,7 @@ export const alertRules = (
     lifecycleEvent({
       record,
       evaluation,
-      lifecycle: lifecycleInfo(state, decision.transition, eff.basis, now, decision.extra),
+      lifecycle: lifecycleInfo(state, decision.transition, evaluation.basis, now, decision.extra),
       scanId: ctx.scan.scanId,
       now,
       problems,

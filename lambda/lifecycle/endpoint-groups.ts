@@ -7,7 +7,6 @@ import { evaluate } from '../core/evaluate';
 import { certificateIdentity, type Problem } from '../core/events';
 import { type LifecycleEvent, lifecycleEvent } from './lifecycle-events';
 import type { Observation, TrackedState } from './model';
-import { effectiveThresholds } from './thresholds';
 import { isLater, lifetimeDaysOf, sameCertificate } from './tracked-state';
 import { lifecycleInfo, type RuleContext } from './transition-events';
 
@@ -51,6 +50,7 @@ const backendsDifferAnnouncement = (group: string, readable: readonly Observatio
     location: newest.location,
     problem: {
       code: 'BACKENDS_DIFFER',
+      severity: 'warning' as const,
       message: `addresses of ${group} serve ${ids.size} different certificates: ${served}`,
     },
     key: [...ids].sort().join(','),
@@ -95,15 +95,14 @@ export const announceBackends = (
 ): LifecycleEvent[] => {
   const announce = plan.announce.get(state.location);
   if (!announce) return [];
-  const eff = effectiveThresholds(record, lifetimeDaysOf(record) ?? state.lifetimeDays, ctx.config);
   const group = endpointGroupOf(state.location) ?? state.location;
-  const evaluation = evaluate(record, ctx.now, eff.thresholds);
+  const evaluation = evaluate(record, ctx.now, ctx.config, lifetimeDaysOf(record) ?? state.lifetimeDays);
   return [
     lifecycleEvent({
       record,
       evaluation,
       // Describes the certificate being rolled out, not the tier announced for the old one.
-      lifecycle: lifecycleInfo(state, 'backends-differ', eff.basis, ctx.now, {
+      lifecycle: lifecycleInfo(state, 'backends-differ', evaluation.basis, ctx.now, {
         tierDays: evaluation.tierDays,
       }),
       scanId: ctx.scan.scanId,

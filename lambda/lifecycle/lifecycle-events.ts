@@ -81,6 +81,7 @@ const PROBLEM_CODE = /^[A-Z][A-Z0-9_]*$/;
 const cleanProblem = (p: Problem): Problem => ({
   code: PROBLEM_CODE.test(p.code) ? p.code : p.code.toUpperCase().replace(/[^A-Z0-9_]/g, '_') || 'ERROR',
   message: p.message,
+  ...(p.severity ? { severity: p.severity } : {}),
 });
 
 export const lifecycleEvent = (args: {

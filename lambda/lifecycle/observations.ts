@@ -51,7 +51,7 @@ export const lifecycleScanFromProbeResults = (
       location,
       scope,
       record: r.status === 'error' ? undefined : r.record,
-      problems: r.problems.map((p) => ({ code: p.code, message: p.message })),
+      problems: r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity })),
       error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
     });
   }

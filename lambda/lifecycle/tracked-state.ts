@@ -1,7 +1,7 @@
 /** Small pure facts about a tracked state: acknowledged, same certificate, newer, changed. */
 import type { CertificateRecord } from '../core/certificate';
+import { lifetimeDaysOf } from '../core/evaluate';
 import { toCertificateDetail } from '../core/events';
-import { MS_PER_DAY } from '../core/time';
 import type { AlertState, Observation, TrackedState } from './model';
 
 /** A draft of the next state: the rules fill it in before it is compared and written. */
@@ -17,8 +17,7 @@ export const EMPTY_ALERT: AlertState = {
   risk: null,
 };
 
-export const lifetimeDaysOf = (r: Pick<CertificateRecord, 'notBefore' | 'notAfter'>): number | null =>
-  r.notBefore && r.notAfter ? (r.notAfter.getTime() - r.notBefore.getTime()) / MS_PER_DAY : null;
+export { lifetimeDaysOf };
 
 /** An acknowledgement without `until` holds until renewal or `unack`. */
 export const isAcked = (s: Pick<TrackedState, 'ack'>, now: Date): boolean =>

@@ -16,7 +16,7 @@ import {
   type TrackedState,
   type Transition,
 } from './model';
-import { type EffectiveThresholds, effectiveThresholds, round2 } from './thresholds';
+import { type EffectiveThresholds, round2 } from './thresholds';
 import { isAcked } from './tracked-state';
 
 /** What every rule of one scan shares. */
@@ -57,11 +57,11 @@ export const renewedEvent = (
   problems: readonly Problem[],
   ctx: RuleContext,
 ): LifecycleEvent => {
-  const eff = effectiveThresholds(record, after.lifetimeDays, ctx.config);
+  const evaluation = evaluate(record, ctx.now, ctx.config, after.lifetimeDays);
   return lifecycleEvent({
     record,
-    evaluation: evaluate(record, ctx.now, eff.thresholds),
-    lifecycle: lifecycleInfo(after, 'renewed', eff.basis, ctx.now, {
+    evaluation,
+    lifecycle: lifecycleInfo(after, 'renewed', evaluation.basis, ctx.now, {
       tierDays: null,
       previousTierDays: before.alert.expired ? null : before.alert.tierDays,
       reminderCount: before.alert.reminderCount,
@@ -88,11 +88,11 @@ export const renewedEvent = (
 /** 'Certificate Removed': the last certificate known at the location. */
 export const removedEvent = (before: TrackedState, draft: TrackedState, ctx: RuleContext): LifecycleEvent => {
   const record = recordFromDetail(before.certificate);
-  const eff = effectiveThresholds(record, before.lifetimeDays, ctx.config);
+  const evaluation = evaluate(record, ctx.now, ctx.config, before.lifetimeDays);
   return lifecycleEvent({
     record,
-    evaluation: evaluate(record, ctx.now, eff.thresholds),
-    lifecycle: lifecycleInfo(draft, 'removed', eff.basis, ctx.now, {
+    evaluation,
+    lifecycle: lifecycleInfo(draft, 'removed', evaluation.basis, ctx.now, {
       previousTierDays: before.alert.tierDays,
       lastSeenAt: before.lastSeenAt,
       missingScans: draft.missingScans,

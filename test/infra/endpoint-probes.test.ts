@@ -40,8 +40,8 @@ describe('endpoint probes in the template', () => {
       },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      // 2 waves of 25 sockets x (DNS + probe deadline of 5 s) + 30 s margin.
-      Timeout: 50,
+      // 2 waves of 25 sockets x (DNS + two probe deadlines of 5 s: the dual-certificate look) + 30 s margin.
+      Timeout: 60,
       Environment: {
         Variables: Match.objectLike({
           PROBE_TIMEOUT_MS: '5000',
@@ -61,7 +61,7 @@ describe('endpoint probes in the template', () => {
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 300,
+      VisibilityTimeout: 360, // 6 x the 60 s function timeout
       RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() },
     });
   });
@@ -105,6 +105,46 @@ describe('endpoint probes in the template', () => {
     expect(statements.some((s) => [s.Action].flat().includes('sqs:SendMessage'))).toBe(true);
   });
 
+  it('fetches missing issuers only when asked: endpointProbes.fetchMissingIssuers sets FETCH_MISSING_ISSUERS=true', () => {
+    const prober = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).find(
+        (f) =>
+          (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties
+            .Environment?.Variables?.PROBE_TIMEOUT_MS !== undefined,
+      ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(prober(template).Properties.Environment.Variables).not.toHaveProperty('FETCH_MISSING_ISSUERS');
+    const { stack: withAia } = watcherStack({
+      endpoints: ENDPOINTS,
+      endpointProbes: { fetchMissingIssuers: true },
+    });
+    expect(prober(Template.fromStack(withAia)).Properties.Environment.Variables.FETCH_MISSING_ISSUERS).toBe(
+      'true',
+    );
+  });
+
+  it('looks for dual certificates by default; endpointProbes.dualCertificates: false turns it off and shortens the timeout', () => {
+    const { stack: single } = watcherStack({
+      endpoints: ENDPOINTS,
+      endpointProbes: {
+        targetsPerBatch: 50,
+        socketsPerFunction: 25,
+        probeTimeout: Duration.seconds(5),
+        dualCertificates: false,
+      },
+    });
+    const t = Template.fromStack(single);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 50,
+      Environment: { Variables: Match.objectLike({ PROBE_DUAL_CERTIFICATES: 'false' }) },
+    });
+    const vars = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) =>
+        (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties
+          .Environment?.Variables ?? {},
+    );
+    expect(vars.some((v) => 'PROBE_DUAL_CERTIFICATES' in v)).toBe(false);
+  });
+
   it('passes cdk-nag AwsSolutions with nothing new to acknowledge', () => {
     expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
   });
@@ -123,6 +163,23 @@ describe('endpoint configuration errors fail at synth', () => {
     expect(() => validateEndpoints(endpoints as never)).toThrow(message);
   });
 
+  it('accepts internationalised names with the runtime parser (it refused them), one name in either form', () => {
+    expect(
+      validateEndpoints([{ host: 'bücher.example' }, { host: 'xn--bcher-kva.example', port: 8443 }]),
+    ).toEqual([
+      { host: 'bücher.example', port: 443 },
+      { host: 'xn--bcher-kva.example', port: 8443 },
+    ]);
+    expect(() => validateEndpoints([{ host: 'bücher.example' }, { host: 'XN--BCHER-KVA.example' }])).toThrow(
+      /endpoints\[1\] repeats XN--BCHER-KVA\.example:443/,
+    );
+    expect(() => validateEndpoints([{ host: 'example.com:8443' }])).toThrow(
+      /endpoints\[0\]\.host is not a host name/,
+    );
+    expect(() => validateEndpoints([{ host: '[::1]' }])).toThrow(/endpoints\[0\]\.host is not a host name/);
+    expect(validateEndpoints([{ host: '2001:db8::1' }])).toEqual([{ host: '2001:db8::1', port: 443 }]);
+  });
+
   it('refuses the instance metadata address and link-local targets unless explicitly allowed', () => {
     expect(() => validateEndpoints([{ host: '169.254.169.254', port: 80 }])).toThrow(
       /endpoints\[0\]\.host 169\.254\.169\.254 is a link-local address .* set endpointProbes\.allowLinkLocal/,
@@ -131,6 +188,11 @@ describe('endpoint configuration errors fail at synth', () => {
     expect(validateEndpoints([{ host: '169.254.10.20' }], true)).toEqual([
       { host: '169.254.10.20', port: 443 },
     ]);
+  });
+
+  it('synthesises a watcher whose endpoint has an internationalised name', () => {
+    const { stack } = watcherStack({ endpoints: [{ host: 'bücher.example' }] });
+    Template.fromStack(stack).resourceCountIs('AWS::SQS::Queue', 4);
   });
 
   it('refuses a batch that could outlast Lambda', () => {
@@ -142,7 +204,8 @@ describe('endpoint configuration errors fail at synth', () => {
           endpointProbes: { targetsPerBatch: 500, socketsPerFunction: 1, probeTimeout: Duration.seconds(30) },
         }),
     ).toThrow(/above Lambda's 15 minutes/);
-    expect(proberTimeoutFor(25, 32, Duration.seconds(10)).toSeconds()).toBe(50);
+    expect(proberTimeoutFor(25, 32, Duration.seconds(10)).toSeconds()).toBe(60);
+    expect(proberTimeoutFor(25, 32, Duration.seconds(10), 1).toSeconds()).toBe(50);
   });
 });
 

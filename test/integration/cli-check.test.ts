@@ -23,7 +23,7 @@ const serve = async (name: string, days: number, ipAddresses = ['127.0.0.1']): P
   const leaf = await createCertificate({
     commonName: name,
     ipAddresses,
-    notBefore: daysFrom(now, -10),
+    notBefore: daysFrom(now, -80),
     notAfter: daysFrom(now, days),
     issuer: root,
   });
@@ -46,6 +46,7 @@ beforeAll(async () => {
   await serve('good', 90);
   await serve('warn', 20);
   await serve('crit', 5);
+  await serve('hours', 20.5 / 24);
   await serve('wrong-ip', 90, ['10.9.8.7']);
   port.closed = await closedPort();
 });
@@ -135,6 +136,31 @@ describe('cert-watch check', () => {
     const { code, stdout } = await run(['--ca-file', caFile, at('wrong-ip')]);
     expect(code).toBe(2);
     expect(stdout).toContain('HOSTNAME_MISMATCH');
+  });
+
+  it('--json status is the overall verdict: a hostname mismatch is critical (it said ok), expiryStatus keeps the expiry', async () => {
+    const { code, stdout } = await run(['--json', '--ca-file', caFile, at('wrong-ip')]);
+    expect(code).toBe(2);
+    const [r] = (JSON.parse(stdout) as { results: Record<string, unknown>[] }).results;
+    expect(r).toMatchObject({ status: 'critical', expiryStatus: 'ok', verdict: 'critical' });
+    expect(r).not.toHaveProperty('evaluation');
+    // What `jq 'select(.status != "ok")'` relies on: every result the exit code counts as broken.
+    const all = await run(['--json', '--ca-file', caFile, at('good'), at('wrong-ip'), at('warn')]);
+    const statuses = (JSON.parse(all.stdout) as { results: { status: string }[] }).results.map(
+      (x) => x.status,
+    );
+    expect(statuses.filter((s) => s !== 'ok')).toHaveLength(2);
+  });
+
+  it('under 48 hours the table says hours and the JSON has both counts by the one rounding rule', async () => {
+    const fixed = { now: () => now };
+    const table = await runCheckCaptured(['--ca-file', caFile, at('hours')], fixed);
+    expect(table.code).toBe(2);
+    const row = table.stdout.split('\n').find((l) => l.includes(at('hours')));
+    expect(row).toMatch(/^CRITICAL\s+\S+\s+127\.0\.0\.1\s+20h\s/);
+    const json = await runCheckCaptured(['--json', '--ca-file', caFile, at('hours')], fixed);
+    const [r] = (JSON.parse(json.stdout) as { results: Record<string, unknown>[] }).results;
+    expect(r).toMatchObject({ daysRemaining: 0, hoursRemaining: 20 });
   });
 
   it('exits 2 without --ca-file, the private root being untrusted: UNTRUSTED with the --ca-file hint, not INCOMPLETE_CHAIN', async () => {

@@ -81,7 +81,8 @@ describe('cert-watch scan acm', () => {
     expect(out.code).toBe(2);
     const lines = out.stdout.split('\n');
     expect(lines[0]).toMatch(/^SEVERITY\s+DAYS\s+NOT AFTER/);
-    expect(lines[1]).toMatch(/^EXPIRED\s+-1\s.*expired\.eu-west-1\.example\.com/);
+    // Expired seconds ago: under 48 hours the DAYS column says hours, truncated (docs/endpoints.md, "Rounding").
+    expect(lines[1]).toMatch(/^EXPIRED\s+0h\s.*expired\.eu-west-1\.example\.com/);
     expect(lines[2]).toMatch(/^CRITICAL\s+3\s.*three-days\.eu-west-1/);
     expect(lines[3]).toMatch(/^WARNING\s+20\s.*twenty-days\.eu-west-1/);
     expect(lines[4]).toMatch(/^OK\s+(199|200)\s.*healthy\.eu-west-1/);

@@ -35,7 +35,7 @@ beforeAll(async () => {
     now: NOW,
     leaf: {
       commonName: 'soon.example.com',
-      notBefore: daysFrom(NOW, -10),
+      notBefore: daysFrom(NOW, -80),
       notAfter: daysFrom(NOW, 5.5),
       key: { kind: 'rsa' },
     },
@@ -72,6 +72,18 @@ describe('cert-watch scan file', () => {
       id: `${join(dir, 'fullchain.pem')}#1`,
       keyAlgorithm: 'RSA_2048',
     });
+  });
+
+  it('a certificate not valid yet is critical (clients reject it) whatever its expiry; expirySeverity says ok', async () => {
+    const early = await createChain({
+      now: NOW,
+      leaf: { commonName: 'early.example.com', notBefore: daysFrom(NOW, 2), notAfter: daysFrom(NOW, 300.5) },
+    });
+    writeFileSync(join(dir, 'early.pem'), early.leaf.certPem);
+    const out = await cli(['scan', 'file', '--json', join(dir, 'early.pem')]);
+    expect(out.code).toBe(2);
+    const [c] = (JSON.parse(out.stdout) as { certificates: Record<string, unknown>[] }).certificates;
+    expect(c).toMatchObject({ severity: 'critical', expirySeverity: 'ok', daysRemaining: 300 });
   });
 
   it('days remaining agree with openssl x509 -enddate', async () => {

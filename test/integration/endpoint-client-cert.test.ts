@@ -49,7 +49,7 @@ beforeAll(async () => {
   leaf = await createCertificate({
     commonName: 'mtls.test',
     ipAddresses: ['127.0.0.1'],
-    notBefore: daysFrom(setupNow, -10),
+    notBefore: daysFrom(setupNow, -80),
     notAfter: daysFrom(setupNow, 5),
     issuer: root,
   });

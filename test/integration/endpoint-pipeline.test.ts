@@ -47,7 +47,7 @@ beforeAll(async () => {
       leaf: {
         commonName: name,
         dnsNames: [name],
-        notBefore: daysFrom(NOW, -30),
+        notBefore: daysFrom(NOW, -80),
         notAfter: daysFrom(NOW, days),
       },
     });
@@ -169,9 +169,17 @@ describe('endpoint pipeline on the local AWS', () => {
         type: 'UNMANAGED',
         labels: { team: 'payments' },
       },
-      evaluation: { severity: 'critical', daysRemaining: 5 },
+      evaluation: { severity: 'critical', expirySeverity: 'critical', daysRemaining: 5 },
     });
     const misconfigured = received.find((e) => e['detail-type'] === 'Endpoint Misconfigured');
+    // Schema 2.2: the overall verdict (it said 'ok' for a certificate clients reject), expiry apart.
+    expect(misconfigured?.detail).toMatchObject({
+      schemaVersion: '2.2',
+      evaluation: { severity: 'critical', expirySeverity: 'ok' },
+    });
+    expect(misconfigured?.detail.problems).toContainEqual(
+      expect.objectContaining({ code: 'HOSTNAME_MISMATCH', severity: 'critical' }),
+    );
     expect(((misconfigured?.detail.problems ?? []) as { code: string }[]).map((p) => p.code)).toContain(
       'HOSTNAME_MISMATCH',
     );

@@ -68,6 +68,8 @@ export interface TlsServerSpec {
   readonly sni?: Readonly<Record<string, { key: string; cert: string }>>;
   /** Demand a client certificate issued by this CA (mutual TLS); clients without one are refused. */
   readonly clientCa?: string;
+  /** More key/certificate pairs of other key types (a dual ECDSA + RSA server): OpenSSL picks by what the client offers. */
+  readonly also?: readonly { readonly key: string; readonly cert: string }[];
 }
 
 /** A TLS server on `host` (default 127.0.0.1) that completes handshakes and closes. */
@@ -81,8 +83,8 @@ export const startTlsServer = (spec: TlsServerSpec): Promise<RunningServer> => {
   );
   const server = tls.createServer(
     {
-      key: spec.key,
-      cert: spec.cert,
+      key: spec.also ? [spec.key, ...spec.also.map((a) => a.key)] : spec.key,
+      cert: spec.also ? [spec.cert, ...spec.also.map((a) => a.cert)] : spec.cert,
       // Level 0 lets the server load deliberately weak keys (RSA 1024) and SHA-1 certificates.
       ciphers: 'DEFAULT:@SECLEVEL=0',
       ...(spec.minVersion ? { minVersion: spec.minVersion } : {}),

@@ -19,10 +19,13 @@ const config = lifecycleConfig();
 const evaluation = (over: Partial<Evaluation> = {}): Evaluation => ({
   severity: 'warning',
   daysRemaining: 20,
+  hoursRemaining: 480,
   tierDays: 30,
   renewalRisk: null,
   notYetValid: false,
   renewsAutomatically: false,
+  thresholds: config.thresholds,
+  basis: 'days',
   ...over,
 });
 

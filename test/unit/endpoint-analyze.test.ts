@@ -56,7 +56,7 @@ describe('analyzeChain', () => {
     const b = analyze([leafB, sooner], 'b.test');
     expect(codes(b)).toEqual([]);
     expect(b.earliestExpiry.role).toBe('intermediate');
-    expect(b.status).toBe('ok');
+    expect(b.expiryStatus).toBe('ok');
   });
 
   it('matches wildcards one label deep only', async () => {

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../lambda/core/certificate';
 import {
   DEFAULT_THRESHOLDS,
+  effectiveThresholds,
   evaluate,
   InvalidThresholdsError,
+  overallSeverity,
   thresholdsFromWindow,
   validateThresholds,
 } from '../../lambda/core/evaluate';
 import { MS_PER_DAY } from '../../lambda/core/time';
+import { lifecycleConfig } from '../../lambda/lifecycle/model';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const at = (days: number) => new Date(NOW.getTime() + days * MS_PER_DAY);
@@ -41,19 +44,26 @@ describe('evaluate: tiers and severities at the boundaries', () => {
     expect(e.daysRemaining).toBe(whole);
   });
 
-  it('expired a second ago is expired with -1 whole days and no tier', () => {
+  it('expired a second ago is expired with 0 whole days (truncated toward zero), 0 hours and no tier', () => {
     const e = evaluate(record({ notAfter: new Date(NOW.getTime() - 1000) }), NOW, DEFAULT_THRESHOLDS);
-    expect(e).toMatchObject({ severity: 'expired', daysRemaining: -1, tierDays: null });
+    expect(e).toMatchObject({ severity: 'expired', daysRemaining: 0, hoursRemaining: 0, tierDays: null });
+  });
+
+  it('expired 2 days and 5 hours ago is -2 days, as "expired 2 days ago" says (it was -3)', () => {
+    const e = evaluate(record({ notAfter: at(-2 - 5 / 24) }), NOW, DEFAULT_THRESHOLDS);
+    expect(e).toMatchObject({ severity: 'expired', daysRemaining: -2, hoursRemaining: -53 });
   });
 
   it('expiring exactly now counts as expired', () => {
     expect(evaluate(record({ notAfter: NOW }), NOW, DEFAULT_THRESHOLDS).severity).toBe('expired');
   });
 
-  it('flags a certificate that is not yet valid without hiding its expiry', () => {
-    const e = evaluate(record({ notBefore: at(1), notAfter: at(5) }), NOW, DEFAULT_THRESHOLDS);
+  it('flags a certificate that is not yet valid without hiding its expiry; the overall verdict is critical', () => {
+    const e = evaluate(record({ notBefore: at(1), notAfter: at(50) }), NOW, DEFAULT_THRESHOLDS);
     expect(e.notYetValid).toBe(true);
-    expect(e.severity).toBe('critical');
+    // 49-day lifetime: graded by the lifetime rule (warning at 33 % = 16.2 days), so 50 days left is ok.
+    expect(e).toMatchObject({ severity: 'ok', basis: 'lifetime' });
+    expect(overallSeverity(e)).toBe('critical');
   });
 
   it('a certificate without an expiry (pending validation) is ok with null days', () => {
@@ -161,5 +171,54 @@ describe('thresholds', () => {
       tierDays: 60,
     });
     expect(evaluate(record({ notAfter: at(45) }), NOW, DEFAULT_THRESHOLDS).severity).toBe('ok');
+  });
+});
+
+describe('evaluate: the lifetime rule belongs to the one verdict (issue #10, item 4)', () => {
+  const sixDays = (hoursLeft: number) =>
+    record({
+      notBefore: new Date(NOW.getTime() - (160 - hoursLeft) * 3_600_000),
+      notAfter: at(hoursLeft / 24),
+    });
+
+  it('a fresh 160-hour certificate is ok under the plain day thresholds the CLI passes', () => {
+    // Before: critical (6.6 days is inside the 7-day critical limit) on every run of its life.
+    const e = evaluate(sixDays(159), NOW, DEFAULT_THRESHOLDS);
+    expect(e).toMatchObject({ severity: 'ok', basis: 'lifetime', daysRemaining: 6 });
+    expect(e.thresholds).toEqual({ tiersDays: [2.2, 0.67], criticalDays: 0.67 });
+  });
+
+  it.each([
+    [52, 'warning'],
+    [12, 'critical'],
+  ] as const)('with %s hours left it is %s, by the percentages of its lifetime', (hours, severity) => {
+    expect(evaluate(sixDays(hours), NOW, DEFAULT_THRESHOLDS).severity).toBe(severity);
+  });
+
+  it('the lifecycle configuration changes the rule for every caller that passes it', () => {
+    const config = { ...lifecycleConfig(), shortLivedMaxDays: 5 };
+    expect(evaluate(sixDays(159), NOW, config)).toMatchObject({ severity: 'critical', basis: 'days' });
+  });
+
+  it("a source's own tiers win over the lifetime rule, as in the lifecycle", () => {
+    const own = { tiersDays: [10, 8], criticalDays: 8 };
+    const r = { ...sixDays(159), thresholds: own };
+    expect(effectiveThresholds(r, 6.67, DEFAULT_THRESHOLDS).thresholds).toBe(own);
+    expect(evaluate(r, NOW, DEFAULT_THRESHOLDS).severity).toBe('critical');
+  });
+});
+
+describe('overallSeverity: the verdict tables, exit codes and event severity show', () => {
+  const ok = evaluate(record({}), NOW, DEFAULT_THRESHOLDS);
+  it.each([
+    [[{ severity: 'critical' as const }], 'critical'],
+    [[{ severity: 'warning' as const }], 'warning'],
+    [[{ severity: 'info' as const }, {}], 'ok'],
+  ])('an ok expiry with problems %j is %s', (problems, verdict) => {
+    expect(overallSeverity(ok, problems)).toBe(verdict);
+  });
+  it('never lowers an expired certificate', () => {
+    const expired = evaluate(record({ notAfter: at(-1) }), NOW, DEFAULT_THRESHOLDS);
+    expect(overallSeverity(expired, [{ severity: 'critical' }])).toBe('expired');
   });
 });

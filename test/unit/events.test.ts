@@ -37,6 +37,40 @@ describe('certificate events', () => {
     assertValidEvent(e.detailType, e.detail);
   });
 
+  it('severity is the overall verdict (2.2): a misconfigured endpoint is critical, its expiry apart', () => {
+    const r = record({
+      source: 'endpoint',
+      id: 'h:443@127.0.0.1',
+      notAfter: new Date(NOW.getTime() + 200 * MS_PER_DAY),
+    });
+    const e = certificateEvent(r, evaluate(r, NOW, DEFAULT_THRESHOLDS), {
+      scanId: 'scan-1',
+      now: NOW,
+      detailType: DetailType.EndpointMisconfigured,
+      problems: [
+        { code: 'HOSTNAME_MISMATCH', message: 'certificate is for a, not b', severity: 'critical' },
+        { code: 'EXTRA_CERTIFICATE', message: 'note', severity: 'info' },
+      ],
+    });
+    // Before 2.2 this event said severity 'ok' while clients rejected the certificate.
+    expect(e.detail).toMatchObject({
+      schemaVersion: '2.2',
+      evaluation: { severity: 'critical', expirySeverity: 'ok' },
+    });
+    expect(e.detail.problems[0]).toEqual({
+      code: 'HOSTNAME_MISMATCH',
+      message: 'certificate is for a, not b',
+      severity: 'critical',
+    });
+    assertValidEvent(e.detailType, e.detail);
+    const noted = certificateEvent(r, evaluate(r, NOW, DEFAULT_THRESHOLDS), {
+      scanId: 'scan-1',
+      now: NOW,
+      problems: [{ code: 'EXTRA_CERTIFICATE', message: 'note', severity: 'info' }],
+    });
+    expect(noted.detail.evaluation.severity).toBe('ok');
+  });
+
   it('an expired certificate becomes "Certificate Expired"', () => {
     const e = build(record({ notAfter: new Date(NOW.getTime() - 1) }));
     expect(e.detailType).toBe(DetailType.Expired);

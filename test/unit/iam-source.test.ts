@@ -115,7 +115,7 @@ const chainOf = (days: number, intermediateDays = 1825): Promise<GeneratedChain>
     leaf: {
       commonName: `web${days}.example.com`,
       dnsNames: [`web${days}.example.com`, `www.web${days}.example.com`],
-      notBefore: daysFrom(NOW, -30),
+      notBefore: daysFrom(NOW, -80),
       notAfter: daysFrom(NOW, days),
     },
     intermediate: { notAfter: daysFrom(NOW, intermediateDays) },

@@ -57,7 +57,7 @@ beforeAll(async () => {
       await createCertificate({
         commonName: `device-${days}d`,
         dnsNames: [],
-        notBefore: daysFrom(NOW, -10),
+        notBefore: daysFrom(NOW, -80),
         notAfter: daysFrom(NOW, days),
         issuer: ca,
       }),

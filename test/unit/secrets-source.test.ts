@@ -40,7 +40,7 @@ let chain: GeneratedChain;
 beforeAll(async () => {
   chain = await createChain({
     now: NOW,
-    leaf: { commonName: 'vault.example.com', notBefore: daysFrom(NOW, -10), notAfter: daysFrom(NOW, 5) },
+    leaf: { commonName: 'vault.example.com', notBefore: daysFrom(NOW, -80), notAfter: daysFrom(NOW, 5) },
   });
 });
 

@@ -1,6 +1,8 @@
 /** Wording shared by the chat formats: severity marks and the certificate facts, as plain label/value pairs. */
+
+import { durationText } from '../../core/time';
 import { truncate } from './text';
-import type { AlertView } from './view';
+import { type AlertView, remainingOf } from './view';
 
 export const SEVERITY_EMOJI: Record<AlertView['severity'], string> = {
   expired: '⛔',
@@ -22,20 +24,11 @@ const time = (iso: string): string => {
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 };
 
-/** "2026-11-29 01:24 UTC (3 days left)" */
+/** "2026-11-29 01:24 UTC (3 days left)", "(20 hours left)", "(expired 2 days ago)": the one rounding rule. */
 export const whenText = (v: AlertView): string | undefined => {
   if (!v.notAfter) return undefined;
-  const d = v.daysRemaining;
-  const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
-  let rel = '';
-  if (typeof d === 'number' && d >= 0) rel = ` (${days(d)} left)`;
-  else if (typeof d === 'number') {
-    // Whole days since expiry, from the event's own instants (daysRemaining is floored, so -1 is "today").
-    const ago = v.observedAt
-      ? Math.floor((Date.parse(v.observedAt) - Date.parse(v.notAfter)) / 86_400_000)
-      : Math.max(0, -d - 1);
-    rel = Number.isFinite(ago) && ago >= 1 ? ` (expired ${days(ago)} ago)` : ' (expired less than a day ago)';
-  }
+  const r = remainingOf(v);
+  const rel = !r ? '' : r.expired ? ` (expired ${durationText(r)} ago)` : ` (${durationText(r)} left)`;
   return `${time(v.notAfter)}${rel}`;
 };
 

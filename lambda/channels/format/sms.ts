@@ -6,7 +6,13 @@
  * `CERT EXPIRES IN 3d: api.example.com (ACM eu-west-1) 2026-12-01`.
  */
 import { clean } from './text';
-import { type AlertView, isoDay, toView, type WatcherEvent } from './view';
+import { type AlertView, isoDay, remainingOf, toView, type WatcherEvent } from './view';
+
+/** "20h", "6d": the one rounding rule (hours under 48 hours), never below zero for an expiring alert. */
+const leftCompact = (v: AlertView): string | undefined => {
+  const r = remainingOf(v);
+  return r ? `${Math.max(0, r.value)}${r.unit === 'hour' ? 'h' : 'd'}` : undefined;
+};
 
 export const SMS_MAX_SEPTETS = 160;
 
@@ -98,9 +104,7 @@ const cut = (s: string, max: number): string =>
 const what = (v: AlertView): string => {
   switch (v.kind) {
     case 'expiring':
-      return typeof v.daysRemaining === 'number'
-        ? `CERT EXPIRES IN ${Math.max(0, v.daysRemaining)}d`
-        : 'CERT EXPIRING';
+      return leftCompact(v) ? `CERT EXPIRES IN ${leftCompact(v)}` : 'CERT EXPIRING';
     case 'expired':
       return 'CERT EXPIRED';
     case 'misconfigured':
@@ -117,9 +121,7 @@ const what = (v: AlertView): string => {
       const n = v.group?.count ?? 0;
       if (v.group?.memberKind === 'renewed') return `${n} CERTS RENEWED`;
       if (v.group?.memberKind === 'expired') return `${n} CERTS EXPIRED`;
-      return typeof v.daysRemaining === 'number'
-        ? `${n} CERTS EXPIRE FROM ${Math.max(0, v.daysRemaining)}d`
-        : `${n} CERTS EXPIRING`;
+      return leftCompact(v) ? `${n} CERTS EXPIRE FROM ${leftCompact(v)}` : `${n} CERTS EXPIRING`;
     }
     default:
       return 'CERT WATCHER';

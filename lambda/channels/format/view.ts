@@ -3,8 +3,10 @@
  * and when. Input is the EventBridge event as SNS delivers it; fields are read defensively, so an
  * unknown detail-type or a detail from a newer schema still yields a (generic) message.
  */
+
 import { createHash } from 'node:crypto';
 import { sourceLabel } from '../../contracts/sources';
+import { durationText, type Remaining, remaining } from '../../core/time';
 
 /** The EventBridge event envelope (what an SNS subscription of an EventBridge rule receives). */
 export interface WatcherEvent {
@@ -163,12 +165,14 @@ export const toView = (event: WatcherEvent): AlertView => {
   const where = ((): string => {
     if (source === 'file') return 'file';
     if (source === 'endpoint') {
-      // `host:port@address`: show the address and port, the host is the name already.
+      // `host:port@address`: show the address and port, the host is the name already. A
+      // dual-certificate server's second certificate is at `host:port#rsa@address`.
       const at = location?.lastIndexOf('@') ?? -1;
-      const hostPort = at >= 0 ? location!.slice(0, at) : (location ?? '');
+      const [hostPort = '', variant] = (at >= 0 ? location!.slice(0, at) : (location ?? '')).split('#');
       const addr = at >= 0 ? location!.slice(at + 1) : '';
       const p = port ?? Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-      if (addr) return addr.includes(':') ? `[${addr}]:${p}` : `${addr}:${p}`;
+      const kind = variant ? ` (${variant.toUpperCase()} certificate)` : '';
+      if (addr) return `${addr.includes(':') ? `[${addr}]:${p}` : `${addr}:${p}`}${kind}`;
       return Number.isFinite(p) ? `port ${p}` : 'endpoint';
     }
     // A store: its name, then the region (regional stores) or the account (global ones).
@@ -181,8 +185,11 @@ export const toView = (event: WatcherEvent): AlertView => {
   const severity: Severity = ((): Severity => {
     switch (kind) {
       case 'check-failed':
-      case 'misconfigured':
         return 'critical';
+      case 'misconfigured':
+        // Since 2.2 the event carries the overall verdict (BACKENDS_DIFFER alone is a warning);
+        // before, it said 'ok' for what clients reject.
+        return known && known !== 'ok' ? known : 'critical';
       case 'expired':
         return 'expired';
       case 'expiring':
@@ -263,15 +270,28 @@ export const isoDay = (iso: string | undefined): string | undefined =>
 
 const plural = (n: number, one: string) => `${n} ${one}${Math.abs(n) === 1 ? '' : 's'}`;
 
+/**
+ * Time left at the event's own instant, by the one rounding rule (lambda/core/time.ts: hours under
+ * 48 hours, else whole days truncated toward zero); without the instants, from `daysRemaining`.
+ */
+export const remainingOf = (v: AlertView): Remaining | undefined => {
+  const notAfter = v.notAfter ? Date.parse(v.notAfter) : Number.NaN;
+  const at = v.observedAt ? Date.parse(v.observedAt) : Number.NaN;
+  if (Number.isFinite(notAfter) && Number.isFinite(at)) return remaining(new Date(notAfter), new Date(at));
+  if (typeof v.daysRemaining !== 'number') return undefined;
+  return { value: v.daysRemaining, unit: 'day', expired: v.daysRemaining < 0 || v.kind === 'expired' };
+};
+
 /** The headline in words, without the certificate name (channels add it in their own markup). */
 export const headline = (v: AlertView): string => {
   switch (v.kind) {
-    case 'expiring':
-      return typeof v.daysRemaining === 'number'
-        ? v.daysRemaining <= 0
-          ? 'Certificate expires today'
-          : `Certificate expires in ${plural(v.daysRemaining, 'day')}`
+    case 'expiring': {
+      // "expires in 20 hours", never "today": for many recipients 20 hours is tomorrow.
+      const r = remainingOf(v);
+      return r && !r.expired
+        ? `Certificate expires in ${r.unit === 'day' && r.value === 0 ? 'less than a day' : durationText(r)}`
         : 'Certificate expiring';
+    }
     case 'expired':
       return 'Certificate expired';
     case 'misconfigured':

@@ -5,8 +5,16 @@
  */
 import { isIP } from 'node:net';
 import type { CertificateRecord } from '../../core/certificate';
-import { evaluate, type Severity, type Thresholds, warningDays } from '../../core/evaluate';
-import { daysUntil, wholeDaysUntil } from '../../core/time';
+import {
+  type Evaluation,
+  evaluate,
+  type Severity,
+  type Thresholds,
+  type VerdictPolicy,
+  verdictPolicy,
+  warningDays,
+} from '../../core/evaluate';
+import { daysUntil, durationText, remaining, wholeDaysUntil } from '../../core/time';
 import { recordFromCertInfo } from '../x509-record';
 import type { CertInfo } from './cert-info';
 import { isWeakSignatureAlgorithm } from './der';
@@ -15,8 +23,12 @@ import { findKnownIntermediate, rememberIntermediate, type TrustStore } from './
 import type { ChainElement, ChainRole, EarliestExpiry, LeafInfo, Problem } from './types';
 
 export interface ChainAnalysis {
-  readonly status: Severity;
+  /** Expiry only: the earliest expiry on the path (problems do not raise it; `verdictOf` does). */
+  readonly expiryStatus: Severity;
+  /** The core verdict of the earliest expiry on the path (its own lifetime picks the tiers). */
+  readonly evaluation: Evaluation;
   readonly daysRemaining: number;
+  readonly hoursRemaining: number;
   readonly notAfter: string;
   readonly leaf: LeafInfo;
   readonly chain: readonly ChainElement[];
@@ -32,7 +44,8 @@ export interface AnalyzeInput {
   /** The name clients check: the SNI name, or the IP address for IP targets. */
   readonly expectedName: string;
   readonly now: Date;
-  readonly thresholds: Thresholds;
+  /** Day tiers, or the whole verdict policy (lifetime rule): `evaluate` in lambda/core/evaluate.ts. */
+  readonly thresholds: Thresholds | VerdictPolicy;
   readonly trustStore: TrustStore;
   /** Issuers fetched from AIA caIssuers URLs (probe.ts does the fetching). */
   readonly fetchedIssuers?: readonly FetchedIssuer[];
@@ -87,13 +100,15 @@ const pathRoles = (path: TrustPath): ChainRole[] =>
     return last && (path.complete || path.end === 'root') ? 'root' : 'intermediate';
   });
 
-/** The same day counts as the EXPIRED and CHAIN_EXPIRING messages. */
+/** "30 days", "20 hours": the rounding rule every output uses (core/time.ts). */
+const left = (cert: CertInfo, now: Date): string => durationText(remaining(cert.notAfter, now));
+
+/** The same counts as the EXPIRED and CHAIN_EXPIRING messages. */
 const when = (cert: CertInfo, now: Date): string => {
-  const days = daysUntil(cert.notAfter, now);
   const date = cert.notAfter.toISOString().slice(0, 10);
-  return days <= 0
-    ? `expired ${date}, ${Math.floor(-days)} days ago`
-    : `expires ${date}, ${wholeDaysUntil(cert.notAfter, now)} days`;
+  return daysUntil(cert.notAfter, now) <= 0
+    ? `expired ${date}, ${left(cert, now)} ago`
+    : `expires ${date}, ${left(cert, now)}`;
 };
 
 /** The sent certificates no path uses: a note, never the verdict (clients ignore them). */
@@ -216,7 +231,7 @@ export const analyzeChain = ({
   });
   const earliest = trust.certs[earliestIndex]!.cert;
 
-  const window = warningDays(thresholds);
+  const window = warningDays(verdictPolicy(thresholds).thresholds);
   trust.certs.forEach(({ cert }, index) => {
     const role = roles[index]!;
     const what = describe(cert, role);
@@ -225,7 +240,7 @@ export const analyzeChain = ({
       problems.push({
         code: 'EXPIRED',
         severity: 'critical',
-        message: `${what} expired on ${cert.notAfter.toISOString()} (${Math.floor(-days)} days ago)`,
+        message: `${what} expired on ${cert.notAfter.toISOString()} (${left(cert, now)} ago)`,
       });
     }
     if (cert.notBefore.getTime() > now.getTime()) {
@@ -242,7 +257,7 @@ export const analyzeChain = ({
         message:
           days <= 0
             ? `${what} expired on ${cert.notAfter.toISOString()}, before the certificate it vouches for`
-            : `${what} expires on ${cert.notAfter.toISOString()} (${wholeDaysUntil(cert.notAfter, now)} days), before the certificate (${leafInfo.notAfter.toISOString()})`,
+            : `${what} expires on ${cert.notAfter.toISOString()} (${left(cert, now)}), before the certificate (${leafInfo.notAfter.toISOString()})`,
       });
     }
     // Anchors are exempt: their signature is never checked and clients hold their own copy.
@@ -288,13 +303,15 @@ export const analyzeChain = ({
   }
   problems.push(...extraCertificates(sent, onPath, now));
 
+  // The one verdict function, on the certificate that dies first: its own lifetime picks the tiers,
+  // as the lifecycle's does for the leaf it tracks (a fresh 6-day leaf is healthy in both).
   const evaluation = evaluate(
     {
       source: 'endpoint',
       id: 'earliest',
       domain: expectedName,
       sans: [],
-      notBefore: leafInfo.notBefore,
+      notBefore: earliest.notBefore,
       notAfter: earliest.notAfter,
       type: 'UNMANAGED',
     },
@@ -318,8 +335,10 @@ export const analyzeChain = ({
   };
 
   return {
-    status: evaluation.severity,
+    expiryStatus: evaluation.severity,
+    evaluation,
     daysRemaining: evaluation.daysRemaining ?? wholeDaysUntil(earliest.notAfter, now),
+    hoursRemaining: evaluation.hoursRemaining ?? 0,
     notAfter: earliest.notAfter.toISOString(),
     leaf,
     chain,
@@ -338,12 +357,13 @@ export const analyzeChain = ({
 /** The leaf as a certificate record, so endpoint results flow through the same core as ACM. */
 export const leafRecord = (
   leaf: CertInfo,
-  where: { host: string; port: number; address: string; servername?: string | null },
+  where: { host: string; port: number; address: string; servername?: string | null; variant?: string },
   labels?: Readonly<Record<string, string>>,
 ): CertificateRecord => ({
   ...recordFromCertInfo(leaf, {
     source: 'endpoint',
-    id: `${where.host}:${where.port}@${where.address}`,
+    // A dual-certificate server's second certificate has its own location: host:port#rsa@address.
+    id: `${where.host}:${where.port}${where.variant ? `#${where.variant}` : ''}@${where.address}`,
     ...(labels ? { labels: { ...labels } } : {}),
   }),
   // The name clients ask for (the SNI name when an address is probed), whatever the CN says.

@@ -4,46 +4,26 @@
  * Never throws for a bad endpoint: every failure becomes a result with status 'error'.
  */
 
-import type { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import * as tls from 'node:tls';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../../core/evaluate';
+import { DEFAULT_THRESHOLDS, type Thresholds, type VerdictPolicy } from '../../core/evaluate';
 import { AIA_TIMEOUT_MS, analyzeWithAia } from './aia';
 import { analyzeChain, leafRecord } from './analyze';
 import { backendsDiffer } from './backends';
 import { certInfo } from './cert-info';
-import { clientCertAlert, clientCertProblem } from './client-cert';
-import {
-  classifyError,
-  DnsFailureError,
-  HandshakeFailedError,
-  type ProbeError,
-  ProbeTimeoutError,
-} from './errors';
+import { clientCertProblem } from './client-cert';
+import { type KeyFamily, otherCertificate } from './dual';
+import { classifyError, DnsFailureError, HandshakeFailedError, type ProbeError } from './errors';
+import { type Handshake, handshake } from './handshake';
 import { toALabels, unicodeForm } from './idn';
 import { defaultResolve, resolveOncePerName, uniqueAddresses } from './resolve';
-import { defaultStarttlsForPort, negotiateStarttls, type StarttlsProtocol } from './starttls';
+import { defaultStarttlsForPort, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult, ResolvedAddress } from './types';
 import { verdictOf } from './verdict';
 
 export const DEFAULT_PORT = 443;
 export const DEFAULT_TIMEOUT_MS = 10_000;
-/** Longest chain we walk; far beyond any real chain, it only bounds hostile ones. */
-const MAX_CHAIN_LENGTH = 256;
-
-let sharedContext: tls.SecureContext | undefined;
-/**
- * One client context for every probe: building a context per connection costs more than the
- * handshake. Its CA store is deliberately empty (we verify ourselves), and TLS 1.0 plus security
- * level 0 let us still read certificates from legacy servers and weak keys in order to report them.
- */
-const secureContext = (): tls.SecureContext => {
-  sharedContext ??= tls.createSecureContext({ ca: [], minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
-  return sharedContext;
-};
-
 /** `host:port`, IPv6 literals in brackets. */
 export const formatTarget = (host: string, port: number): string =>
   net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
@@ -65,9 +45,10 @@ interface Resolved {
   readonly starttls: StarttlsProtocol | undefined;
   readonly timeoutMs: number;
   readonly now: () => Date;
-  readonly thresholds: Thresholds;
+  readonly thresholds: Thresholds | VerdictPolicy;
   readonly trustStore: TrustStore;
   readonly fetchIssuers: boolean;
+  readonly dual: boolean;
 }
 
 const baseResult = (r: Resolved, address: string | null) => ({
@@ -90,8 +71,10 @@ const errorResult = (
 ): ProbeResult => ({
   ...baseResult(r, address),
   status: 'error',
+  expiryStatus: 'error',
   verdict: 'error',
   daysRemaining: null,
+  hoursRemaining: null,
   notAfter: null,
   tlsVersion: null,
   leaf: null,
@@ -103,133 +86,14 @@ const errorResult = (
   durationMs: Math.round(performance.now() - startedAt),
 });
 
-/** The sent chain, read once: each read consumes Node's copy of the peer chain. */
-const readSentChain = (socket: tls.TLSSocket): X509Certificate[] => {
-  const chain: X509Certificate[] = [];
-  let cert: X509Certificate | undefined = socket.getPeerX509Certificate();
-  while (cert && chain.length < MAX_CHAIN_LENGTH) {
-    chain.push(cert);
-    cert = cert.issuerCertificate;
-  }
-  return chain;
-};
-
-interface Handshake {
-  readonly chain: X509Certificate[];
-  readonly tlsVersion: string | null;
-  /** The alert that ended the handshake after the server sent its certificate (client certificate demanded). */
-  readonly clientCertAlert?: string;
-}
-
-/**
- * Connects, optionally negotiates STARTTLS, and completes a TLS handshake within `timeoutMs`.
- * A single timer owns the deadline; every path destroys both sockets.
- */
-const handshake = (r: Resolved, address: string, family: 4 | 6): Promise<Handshake> =>
-  new Promise<Handshake>((resolve, reject) => {
-    let raw: net.Socket | undefined;
-    let secure: tls.TLSSocket | undefined;
-    let settled = false;
-    let handshakeStarted = false;
-    // Only STARTTLS needs a signal; creating one per plain probe costs measurable CPU at scale.
-    const abort = r.starttls !== undefined ? new AbortController() : undefined;
-
-    const finish = (err: unknown, value?: Handshake): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      abort?.abort();
-      secure?.destroy();
-      raw?.destroy();
-      if (value) resolve(value);
-      else reject(classifyError(err, handshakeStarted));
-    };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new ProbeTimeoutError(`no TLS handshake with ${address} port ${r.port} within ${r.timeoutMs} ms`),
-        ),
-      r.timeoutMs,
-    );
-
-    const startTls = (socket?: net.Socket): void => {
-      handshakeStarted = socket !== undefined;
-      const options: tls.ConnectionOptions = {
-        secureContext: secureContext(),
-        rejectUnauthorized: false,
-        ...(r.servername !== null ? { servername: r.servername } : {}),
-        ...(socket ? { socket } : { host: address, port: r.port, family }),
-      };
-      secure = tls.connect(options);
-      if (!socket) secure.once('connect', () => (handshakeStarted = true));
-      secure.once('secureConnect', () => {
-        try {
-          const chain = readSentChain(secure!);
-          const tlsVersion = secure!.getProtocol();
-          if (chain.length === 0) throw new HandshakeFailedError('server sent no certificate');
-          finish(undefined, { chain, tlsVersion });
-        } catch (err) {
-          finish(err);
-        }
-      });
-      secure.on('error', (err) => {
-        // TLS 1.2 sends the server's certificate before the server asks for the client's: when it then
-        // aborts for want of one, the certificate was still read and is judged like any other.
-        const alert = clientCertAlert(err);
-        if (alert !== undefined && !settled) {
-          try {
-            const chain = readSentChain(secure!);
-            if (chain.length > 0) {
-              finish(undefined, { chain, tlsVersion: secure!.getProtocol(), clientCertAlert: alert });
-              return;
-            }
-          } catch {
-            // No certificate to read: the alert is the probe's error.
-          }
-        }
-        finish(err);
-      });
-      // Checked first: after a normal finish, building an error (and its stack) would be wasted work.
-      secure.once('close', () => {
-        if (!settled)
-          finish(new HandshakeFailedError(`${address} closed the connection during the TLS handshake`));
-      });
-    };
-
-    try {
-      if (r.starttls === undefined) {
-        startTls();
-        return;
-      }
-      const protocol = r.starttls;
-      raw = net.connect({ host: address, port: r.port, family });
-      raw.on('error', finish);
-      raw.once('close', () => {
-        if (!settled) finish(new HandshakeFailedError(`${address} closed the connection during STARTTLS`));
-      });
-      raw.once('connect', () => {
-        negotiateStarttls(raw!, protocol, {
-          host: r.servername ?? r.host,
-          signal: abort!.signal,
-        })
-          .then(() => {
-            if (!settled) startTls(raw);
-          })
-          .catch(finish);
-      });
-    } catch (err) {
-      finish(err);
-    }
-  });
-
-const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): Promise<ProbeResult> => {
-  const startedAt = performance.now();
-  let shake: Handshake;
-  try {
-    shake = await handshake(r, address, family);
-  } catch (err) {
-    return errorResult(r, address, classifyError(err, true), startedAt);
-  }
+/** The chain one handshake read, judged: `variant` marks a dual-certificate server's second certificate. */
+const judge = async (
+  r: Resolved,
+  address: string,
+  shake: Handshake,
+  startedAt: number,
+  variant?: KeyFamily,
+): Promise<ProbeResult> => {
   try {
     const sent = shake.chain.map(certInfo);
     const input = {
@@ -247,14 +111,16 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
     if (shake.clientCertAlert) rest.problems.push(clientCertProblem(shake.clientCertAlert, shake.tlsVersion));
     return {
       ...baseResult(r, address),
+      ...(variant ? { variant } : {}),
       ...rest,
-      verdict: verdictOf(rest),
+      status: verdictOf({ status: rest.expiryStatus, ...rest }),
+      verdict: verdictOf({ status: rest.expiryStatus, ...rest }),
       tlsVersion: shake.tlsVersion,
       error: null,
       durationMs: Math.round(performance.now() - startedAt),
       record: leafRecord(
         sent[0]!,
-        { host: r.target.host, port: r.port, address, servername: r.servername },
+        { host: r.target.host, port: r.port, address, servername: r.servername, variant },
         labels,
       ),
     };
@@ -266,6 +132,22 @@ const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): 
       startedAt,
     );
   }
+};
+
+/** One address: its certificate, and with `dual` the other key family's when the server has one. */
+const probeAddress = async (r: Resolved, { address, family }: ResolvedAddress): Promise<ProbeResult[]> => {
+  const startedAt = performance.now();
+  let shake: Handshake;
+  try {
+    shake = await handshake(r, address, family);
+  } catch (err) {
+    return [errorResult(r, address, classifyError(err, true), startedAt)];
+  }
+  const first = await judge(r, address, shake, startedAt);
+  if (!r.dual || first.status === 'error' || shake.chain.length === 0) return [first];
+  const secondAt = performance.now();
+  const other = await otherCertificate(r, address, family, certInfo(shake.chain[0]!));
+  return other ? [first, await judge(r, address, other.shake, secondAt, other.variant)] : [first];
 };
 
 const withDeadline = <T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> => {
@@ -314,6 +196,7 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
     trustStore: trustStoreFor(options.caPems ?? [], options.useSystemRoots ?? true),
     fetchIssuers: options.fetchMissingIssuers ?? false,
+    dual: options.dualCertificates ?? true,
   };
 };
 
@@ -346,7 +229,7 @@ export const probeTarget = async (
         : new DnsFailureError((err as Error).message ?? String(err), { cause: err });
     return [errorResult(r, null, error, startedAt)];
   }
-  return backendsDiffer(await Promise.all(addresses.map((address) => probeAddress(r, address))));
+  return backendsDiffer((await Promise.all(addresses.map((address) => probeAddress(r, address)))).flat());
 };
 
 export interface ProbeAllOptions extends ProbeOptions {

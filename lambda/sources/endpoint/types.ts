@@ -1,5 +1,5 @@
 import type { CertificateRecord } from '../../core/certificate';
-import type { Severity, Thresholds } from '../../core/evaluate';
+import type { Evaluation, Severity, Thresholds, VerdictPolicy } from '../../core/evaluate';
 import type { ProbeErrorCode } from './errors';
 import type { PathSource } from './path';
 
@@ -22,8 +22,13 @@ export interface ProbeOptions {
   readonly timeoutMs?: number;
   /** Extra trust anchors (PEM), in addition to Node's bundled root store. */
   readonly caPems?: readonly string[];
-  /** @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days) */
-  readonly thresholds?: Thresholds;
+  /**
+   * The verdict policy (`evaluate`, lambda/core/evaluate.ts): day tiers, or a whole `VerdictPolicy`
+   * (a LifecycleConfig is one) so short-lived certificates are graded by their lifetime exactly as
+   * the lifecycle grades them.
+   * @default DEFAULT_THRESHOLDS (30-day warning window, critical at 7 days; lifecycle defaults for the rest)
+   */
+  readonly thresholds?: Thresholds | VerdictPolicy;
   /**
    * @default the system resolver (`dns.lookup`: hosts file, then DNS; `localhost` never to DNS), IP
    * literals as-is. probeAll asks it once per name per run.
@@ -38,6 +43,14 @@ export interface ProbeOptions {
    * @default false
    */
   readonly fetchMissingIssuers?: boolean;
+  /**
+   * Look for a dual-certificate server's second certificate: after each successful handshake, one
+   * more offering only the other key family (RSA after an ECDSA leaf, ECDSA after an RSA one),
+   * within its own `timeoutMs` (docs/endpoints.md, "Dual certificates"). Costs a second handshake
+   * per address. `check --no-dual` and the prober's PROBE_DUAL_CERTIFICATES=false turn it off.
+   * @default true
+   */
+  readonly dualCertificates?: boolean;
 }
 
 export type ProblemCode =
@@ -118,21 +131,37 @@ export interface ProbeResult {
   /** Unicode form of an internationalised name checked (`bücher.example` beside `xn--bcher-kva.example`). */
   readonly displayName?: string;
   readonly port: number;
+  /**
+   * Set on the second certificate of a dual-certificate server: the key family offered to get it
+   * ('rsa' after an ECDSA first certificate, 'ecdsa' after an RSA one). Its record's location is
+   * `host:port#<variant>@address`.
+   */
+  readonly variant?: 'rsa' | 'ecdsa';
   /** Address probed; null when the name did not resolve. */
   readonly address: string | null;
   /** SNI sent; null for IP targets without an explicit servername. */
   readonly servername: string | null;
   readonly starttls: string | null;
-  /** Expiry status from the earliest expiry on the path, anchor included (or 'error' when the probe failed). */
+  /**
+   * The overall verdict the table and the exit code show: `expiryStatus` raised by the worst problem
+   * (a critical problem such as a hostname mismatch or an untrusted chain makes it 'critical', a
+   * warning one at least 'warning'); 'error' when the probe failed.
+   */
   readonly status: ProbeStatus;
   /**
-   * `status` raised by the worst problem: a critical problem (untrusted, wrong host, expired
-   * intermediate...) makes it 'critical', a warning one at least 'warning'.
-   * Always set by probeTarget; optional so hand-built results (tests, fakes) need not compute it.
+   * Expiry only: the earliest expiry on the path, anchor included, against the tiers ('error' when
+   * the probe failed). Always set by probeTarget; optional so hand-built results need not set it.
    */
+  readonly expiryStatus?: ProbeStatus;
+  /** The same as `status` (kept for consumers of the JSON before 2.2). */
   readonly verdict?: ProbeStatus;
-  /** Whole days until the earliest expiry on the path (floor); null on error. */
+  /**
+   * Whole days until the earliest expiry on the path, truncated toward zero (expired 2 days and
+   * 5 hours ago is -2: docs/endpoints.md, "Rounding"); null on error.
+   */
   readonly daysRemaining: number | null;
+  /** Whole hours until the earliest expiry, truncated toward zero (shown under 48 hours); null on error. */
+  readonly hoursRemaining?: number | null;
   /** The earliest expiry on the path (ISO); null on error. */
   readonly notAfter: string | null;
   readonly tlsVersion: string | null;
@@ -152,4 +181,6 @@ export interface ProbeResult {
   readonly labels?: Readonly<Record<string, string>>;
   readonly owner?: string;
   readonly record?: CertificateRecord;
+  /** The core verdict behind `status` (tiers, lifetime basis), for the event pipeline; absent on error. */
+  readonly evaluation?: Evaluation;
 }

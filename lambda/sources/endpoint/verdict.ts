@@ -1,6 +1,11 @@
+import { overallSeverity } from '../../core/evaluate';
 import type { ProbeStatus, Problem } from './types';
 
-/** The overall verdict: the expiry status raised by the worst problem ('error' when unchecked; 'info' problems never raise it). */
+/**
+ * The overall verdict (`status` in results, `check --json`, the table and the exit code): the
+ * expiry status raised by the worst problem, as the core's `overallSeverity` raises it ('error'
+ * when unchecked; 'info' problems never raise it).
+ */
 export type Verdict = ProbeStatus;
 
 export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
@@ -11,16 +16,13 @@ export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
   expired: 4,
 };
 
+/** From the expiry-only status (`expiryStatus`; `status` for hand-built results without one) and the problems. */
 export const verdictOf = (r: {
   readonly status: ProbeStatus;
+  readonly expiryStatus?: ProbeStatus;
   readonly problems: readonly Problem[];
 }): Verdict => {
-  if (r.status === 'error') return 'error';
-  let verdict: Verdict = r.status;
-  for (const p of r.problems) {
-    if (p.severity === 'info') continue;
-    const raised: Verdict = p.severity === 'critical' ? 'critical' : 'warning';
-    if (VERDICT_RANK[raised] > VERDICT_RANK[verdict]) verdict = raised;
-  }
-  return verdict;
+  const expiry = r.expiryStatus ?? r.status;
+  if (expiry === 'error' || r.status === 'error') return 'error';
+  return overallSeverity({ severity: expiry, notYetValid: false }, r.problems);
 };
