@@ -225,7 +225,7 @@ describe('owner of a Certificate Group (a fleet of one scope)', () => {
 
   it("by OU: a group carries its account's name and OU path (every member is in that account)", async () => {
     const [group] = await groupsOf(['a.x', 'b.x', 'c.x', 'd.x'], PAYMENTS_PROD, ['Workloads', 'Payments']);
-    expect((group?.detail as { group: Record<string, unknown> }).group).toMatchObject({
+    expect((group!.detail as { group: Record<string, unknown> }).group).toMatchObject({
       accountName: 'a-team-account',
       ouPath: ['Workloads', 'Payments'],
     });
