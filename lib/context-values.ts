@@ -103,3 +103,11 @@ export const checked = <T>(key: string, validate: () => T): T => {
     throw error;
   }
 };
+
+/** `true`/`false` from cdk.json, or the same words from `-c`. */
+export const booleanValue = (key: string, value: unknown): boolean => {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && ['true', 'false'].includes(value.trim().toLowerCase()))
+    return value.trim().toLowerCase() === 'true';
+  throw new InvalidContextError(key, `must be true or false, got ${show(value)}`);
+};

@@ -19,6 +19,7 @@ import {
 } from './config';
 import { ORGANIZATION_CONTEXT_KEYS, organizationFromContext } from './context-organization';
 import {
+  booleanValue,
   checked,
   InvalidContextError,
   integer,
@@ -61,6 +62,8 @@ export const CONTEXT_KEYS = [
   'watcher:probeTimeoutSeconds',
   'watcher:probeSocketsPerFunction',
   'watcher:caBundleFile',
+  'watcher:probeDualCertificates',
+  'watcher:probeFetchMissingIssuers',
   'watcher:smsPhoneNumbers',
   'watcher:webhookDestinations',
   'watcher:slackChannels',
@@ -256,6 +259,11 @@ export const parseWatcherContext = (
   const rawSockets = get('watcher:probeSocketsPerFunction');
   if (rawSockets !== undefined)
     probe.socketsPerFunction = integer('watcher:probeSocketsPerFunction', rawSockets, 1);
+  const rawDual = get('watcher:probeDualCertificates');
+  if (rawDual !== undefined) probe.dualCertificates = booleanValue('watcher:probeDualCertificates', rawDual);
+  const rawAia = get('watcher:probeFetchMissingIssuers');
+  if (rawAia !== undefined)
+    probe.fetchMissingIssuers = booleanValue('watcher:probeFetchMissingIssuers', rawAia);
   const rawCa = get('watcher:caBundleFile');
   if (rawCa !== undefined) {
     const file = nonEmptyString('watcher:caBundleFile', rawCa);

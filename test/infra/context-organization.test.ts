@@ -80,3 +80,17 @@ describe('organization context keys', () => {
     expect(org).toContain('"Path":"/cert-expiry-watcher/"');
   });
 });
+
+describe('endpoint probe switches from context', () => {
+  it('reads watcher:probeDualCertificates and watcher:probeFetchMissingIssuers as booleans, refusing anything else', () => {
+    const props = parse({
+      'watcher:endpoints': 'api.example.com',
+      'watcher:probeDualCertificates': 'false',
+      'watcher:probeFetchMissingIssuers': true,
+    });
+    expect(props.endpointProbes).toMatchObject({ dualCertificates: false, fetchMissingIssuers: true });
+    expect(() =>
+      parse({ 'watcher:endpoints': 'api.example.com', 'watcher:probeDualCertificates': 'no' }),
+    ).toThrow(/watcher:probeDualCertificates.*must be true or false/);
+  });
+});
