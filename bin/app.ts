@@ -3,6 +3,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CertificateExpiryWatcher, InvalidWatcherConfigError } from '../lib';
 import { InvalidContextError, parseWatcherContext } from '../lib/context';
+import { organizationKeyOf } from '../lib/context-organization';
 
 // The app only reads configuration and instantiates the construct; see docs/configuration.md.
 const app = new App();
@@ -30,7 +31,8 @@ try {
 } catch (error) {
   // A value that passed context parsing but not the construct's own checks: say which, no stack trace.
   if (!(error instanceof InvalidWatcherConfigError)) throw error;
-  console.error(`Invalid watcher configuration (cdk.json context "watcher:*"): ${error.message}`);
+  const key = organizationKeyOf(error.message) ?? 'watcher:*';
+  console.error(`Invalid watcher configuration (cdk.json context "${key}"): ${error.message}`);
   process.exit(1);
 }
 

@@ -32,10 +32,18 @@ const accountsFrom = (raw: unknown): AccountsSetting | undefined => {
     return jsonValue(key, raw, 'object') as AccountsSetting;
   const ids = typeof raw === 'string' && raw.trim().startsWith('[') ? jsonValue(key, raw, 'array') : raw;
   const list = stringList(key, ids);
-  if (list.length === 0) throw new InvalidContextError(key, `must name accounts, got ${show(raw)}`);
+  if (list.length === 0 || list.some((id) => !/^\d+$/.test(id)))
+    throw new InvalidContextError(
+      key,
+      `must be self, organization, account ids (111122223333,444455556666) or the JSON setting, got ${show(raw)}`,
+    );
   // Ids are checked with the rest of the setting by the construct (checkAccountsSetting).
   return { mode: 'list', accounts: list.map((id) => ({ id })) };
 };
+
+/** A list from cdk.json, a comma-separated string, or a JSON array string from `-c`. */
+const listOf = (key: Key, raw: unknown): string[] =>
+  stringList(key, typeof raw === 'string' && raw.trim().startsWith('[') ? jsonValue(key, raw, 'array') : raw);
 
 /** The organization props the keys set; the construct validates them (names the prop, the app adds the key). */
 export const organizationFromContext = (get: (key: Key) => unknown): Partial<OrganizationScanProps> => {
@@ -52,8 +60,8 @@ export const organizationFromContext = (get: (key: Key) => unknown): Partial<Org
     accounts = {
       mode: 'organization',
       ...(accounts?.mode === 'organization' ? accounts : {}),
-      ...(ous !== undefined ? { ous: stringList('watcher:organizationUnits', ous) } : {}),
-      ...(exclude !== undefined ? { exclude: stringList('watcher:excludeAccounts', exclude) } : {}),
+      ...(ous !== undefined ? { ous: listOf('watcher:organizationUnits', ous) } : {}),
+      ...(exclude !== undefined ? { exclude: listOf('watcher:excludeAccounts', exclude) } : {}),
     };
   }
   if (accounts) props.accounts = accounts;
@@ -64,4 +72,21 @@ export const organizationFromContext = (get: (key: Key) => unknown): Partial<Org
   const gap = get('watcher:coverageGapPeriods');
   if (gap !== undefined) props.coverageGapPeriods = integer('watcher:coverageGapPeriods', gap, 1);
   return props;
+};
+
+/**
+ * The context key a construct error about an organization prop comes from (`accounts.ous[0] ...`
+ * → `watcher:organizationUnits`), for the app's message; undefined for other props.
+ */
+export const organizationKeyOf = (message: string): string | undefined => {
+  const keys: [RegExp, string][] = [
+    [/^accounts\.ous\b/, 'watcher:organizationUnits'],
+    [/^accounts\.exclude\b/, 'watcher:excludeAccounts'],
+    [/^accounts\b/, 'watcher:accounts'],
+    [/^memberRoleName\b/, 'watcher:memberRoleName'],
+    [/^scanConcurrency\b/, 'watcher:scanConcurrency'],
+    [/^coverageGapPeriods\b/, 'watcher:coverageGapPeriods'],
+    [/^(owners|defaultOwner)\b/, 'watcher:owners'],
+  ];
+  return keys.find(([pattern]) => pattern.test(message))?.[1];
 };

@@ -35,7 +35,9 @@ interface CertificateDetail {
 
 /** Runs one period over the organization; returns the certificate events it put on the bus. */
 export async function demoOrganization(moto: Moto, say: (s?: string) => void): Promise<ReceivedEvent[]> {
-  say('  Organization (emulated): management account + 5 members');
+  say(
+    `  Organization (emulated): the management account (the watcher's own, "master") + 5 members; regions ${REGIONS.join(', ')}`,
+  );
   const org = await seedOrganization(moto, TWO_TEAMS_ORGANIZATION);
   const a = org.accounts;
   for (const [name, label] of [
@@ -74,7 +76,10 @@ export async function demoOrganization(moto: Moto, say: (s?: string) => void): P
         plan.accountsSkipped.map((s) => `${s.account} (${s.reason})`).join(', '),
     );
     const drained = await run.drain();
-    say(`  ACM scan worker: ${drained.invocations} invocations (one unit each), ${drained.failures} failed`);
+    say(
+      `  ACM scan worker: ${drained.invocations} invocations (one unit each), ${drained.failures} failed invocations ` +
+        '(a scope that cannot be listed is an outcome the period reports, not a failed invocation)',
+    );
     // Certificate events arrive scope by scope; the heartbeat ends the period.
     const events: ReceivedEvent[] = [];
     const deadline = Date.now() + 30_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidContextError, parseWatcherContext } from '../../lib/context';
+import { organizationKeyOf } from '../../lib/context-organization';
 import { watcherStack } from './stacks';
 
 const parse = (context: Record<string, unknown>) => parseWatcherContext(context, () => '').watcherProps;
@@ -92,5 +93,30 @@ describe('endpoint probe switches from context', () => {
     expect(() =>
       parse({ 'watcher:endpoints': 'api.example.com', 'watcher:probeDualCertificates': 'no' }),
     ).toThrow(/watcher:probeDualCertificates.*must be true or false/);
+  });
+});
+
+describe('organization context errors name what was meant', () => {
+  it('a misspelled mode is not read as an account list', () => {
+    expect(() => parse({ 'watcher:accounts': 'org' })).toThrow(
+      /watcher:accounts.*must be self, organization, account ids .* got "org"/,
+    );
+  });
+
+  it('takes OUs and excluded accounts as a JSON array string from -c, like a list in cdk.json', () => {
+    expect(
+      parse({
+        'watcher:organizationUnits': '["ou-ab12-34cd56ef"]',
+        'watcher:excludeAccounts': '["111122223333"]',
+      }).accounts,
+    ).toEqual({ mode: 'organization', ous: ['ou-ab12-34cd56ef'], exclude: ['111122223333'] });
+  });
+
+  it("maps a construct error to the context key it came from, for the app's message", () => {
+    expect(organizationKeyOf('accounts.ous[0] must be a root or OU id')).toBe('watcher:organizationUnits');
+    expect(organizationKeyOf('accounts.exclude[0] must be an account id')).toBe('watcher:excludeAccounts');
+    expect(organizationKeyOf('accounts.accounts[0] must be a 12-digit account id')).toBe('watcher:accounts');
+    expect(organizationKeyOf('owners.owners[0].match must name something')).toBe('watcher:owners');
+    expect(organizationKeyOf('tiersDays must be descending')).toBeUndefined();
   });
 });
