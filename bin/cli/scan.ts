@@ -51,6 +51,9 @@ export const scanCommandsUsage = (registry: SourceRegistry = SOURCE_REGISTRY): s
     `  ${'all'.padEnd(10)} every source above in one run`,
     `  ${'file'.padEnd(10)} certificates in PEM bundles or DER files`,
     '',
+    'Every account of an AWS Organization: add --org (or --accounts <ids>); see',
+    '"cert-watch scan <source> --org --help".',
+    '',
     'Run "cert-watch scan <source> --help" for its options.',
   ].join('\n');
 

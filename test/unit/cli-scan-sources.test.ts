@@ -105,5 +105,7 @@ describe('cert-watch scan <source>', () => {
     expect(t.out()).toMatch(/^ {2}acm +every ACM certificate/m);
     expect(t.out()).toMatch(/^ {2}all +/m);
     expect(t.out()).toMatch(/^ {2}file +/m);
+    // The way to every account of an organization is named where people look first.
+    expect(t.out()).toContain('add --org (or --accounts <ids>)');
   });
 });
