@@ -52,7 +52,7 @@ export class AcmSource extends ReadOnlySource {
       ...regions.map((r) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:${nagRegion(r)}:<AWS::AccountId>:certificate/*]`,
         reason:
-          "acm:DescribeCertificate on this account's certificates in a configured region: certificate ids are random and " +
+          "acm:DescribeCertificate and acm:ListTagsForCertificate (tags, for routing to owners) on this account's certificates in a configured region: certificate ids are random and " +
           'unknown at deploy time. Read-only metadata, no private keys.',
       })),
     ];

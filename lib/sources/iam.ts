@@ -106,7 +106,7 @@ export class IamSource extends ReadOnlySource {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:server-certificate/*]',
         reason:
-          "iam:GetServerCertificate on this account's server certificates: their names are chosen at upload time, " +
+          "iam:GetServerCertificate and iam:ListServerCertificateTags (tags, for routing to owners) on this account's server certificates: their names are chosen at upload time, " +
           'after deploy. It returns the certificate body and chain, never the private key.',
       },
     ];

@@ -110,7 +110,7 @@ export class PcaSource extends ReadOnlySource {
       ...regions.map((r) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm-pca:${nagRegion(r)}:<AWS::AccountId>:certificate-authority/*]`,
         reason:
-          "acm-pca:GetCertificateAuthorityCertificate on this account's CAs in a configured region: CA ids are random and " +
+          "acm-pca:GetCertificateAuthorityCertificate and acm-pca:ListTags (tags, for routing to owners) on this account's CAs in a configured region: CA ids are random and " +
           "unknown at deploy time. It returns the CA's public certificate and chain, never a private key.",
       })),
     ];
