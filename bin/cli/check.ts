@@ -2,7 +2,6 @@
  * `cert-watch check [options] <host[:port]>...`: probes endpoints the way their clients see them
  * and prints a table (or JSON), with Nagios exit codes so it drops into CI and monitoring.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   parseStarttls,
@@ -21,6 +20,7 @@ import {
 import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
+import { InputFileError, readTextBounded } from '../../lambda/sources/file/bounded-read';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import { daysCell, renderTable, terminalSafe } from './table';
 
@@ -72,10 +72,12 @@ const nonNegativeInt = (value: string | undefined, option: string, fallback: num
   return Number(value);
 };
 
-const readText = (path: string, option: string): string => {
+/** Bounded by the bytes read and a deadline (devices and FIFOs report size 0): lambda/sources/file/bounded-read.ts. */
+const readText = async (path: string, option: string): Promise<string> => {
   try {
-    return readFileSync(path, 'utf8');
+    return await readTextBounded(path, { what: option });
   } catch (err) {
+    if (err instanceof InputFileError) throw new UsageError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${option} ${path}: ${code ?? (err as Error).message}`);
   }
@@ -173,7 +175,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     };
     const targets: EndpointTarget[] = positionals.map((p) => parseTargetSpec(p, defaults));
     if (values.file !== undefined)
-      targets.push(...parseTargetsFile(readText(values.file, '--file'), values.file, defaults));
+      targets.push(...parseTargetsFile(await readText(values.file, '--file'), values.file, defaults));
     if (targets.length === 0) throw new UsageError('no targets: give host[:port] arguments or --file');
 
     const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);
@@ -186,7 +188,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     const thresholds = thresholdsFromWindow(warnDays, criticalDays);
     let caPems: string[] = [];
     if (values['ca-file'] !== undefined) {
-      const pem = readText(values['ca-file'], '--ca-file');
+      const pem = await readText(values['ca-file'], '--ca-file');
       parsePemBundle(pem, `--ca-file ${values['ca-file']}`);
       caPems = [pem];
     }

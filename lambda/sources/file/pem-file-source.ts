@@ -2,18 +2,16 @@
  * Certificates in files: PEM bundles (any number of certificates, keys and other blocks mixed)
  * or a single DER certificate. A malformed block is reported and skipped; the rest still count.
  */
-import { readFile, stat } from 'node:fs/promises';
 import type { CertificateRecord } from '../../core/certificate';
 import type { ItemError, Scope, ScopeReader } from '../../core/ports';
 import { certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
 import { recordFromCertInfo } from '../x509-record';
+import { MAX_INPUT_BYTES, readFileBounded } from './bounded-read';
 
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export { FileReadTimeoutError, FileTooLargeError, InputFileError } from './bounded-read';
 
-export class FileTooLargeError extends Error {
-  override readonly name = 'FileTooLargeError';
-}
+export const MAX_FILE_BYTES = MAX_INPUT_BYTES;
 
 /** The scope of one file: `file#<path>`. */
 export const fileScope = (path: string): Scope => ({ key: `file#${path}`, kind: 'file', label: path });
@@ -28,13 +26,8 @@ export class PemFileSource implements ScopeReader {
   }
 
   async *list(reportItemError: (e: ItemError) => void = () => {}): AsyncIterable<CertificateRecord> {
-    const size = (await stat(this.path)).size;
-    if (size > MAX_FILE_BYTES) {
-      throw new FileTooLargeError(
-        `${this.path} is ${size} bytes; certificate files above ${MAX_FILE_BYTES} are refused`,
-      );
-    }
-    const bytes = await readFile(this.path);
+    // Bounded by the bytes read and a deadline, not by stat: /dev/zero and FIFOs report size 0.
+    const bytes = await readFileBounded(this.path, { maxBytes: MAX_FILE_BYTES, what: 'certificate file' });
     const { certificates, problems } = certificatesIn(bytes);
     for (const { index, x509 } of certificates) {
       yield recordFromCertInfo(certInfo(x509), {
