@@ -66,8 +66,10 @@ export interface EndpointProbeSettings {
    */
   readonly dualCertificates?: boolean;
   /**
-   * Accept endpoints at link-local addresses (169.254.0.0/16, fe80::/10), where instance metadata
-   * services answer; refused otherwise, so a target list cannot point the prober at them.
+   * Accept endpoints at link-local addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254), where
+   * instance metadata services answer, and probe names that resolve there (ALLOW_LINK_LOCAL=true on
+   * the prober); refused otherwise, at synth for literals and at probe time (ADDRESS_REFUSED) for
+   * names, so neither a target list nor a DNS record can point the prober at them.
    *
    * @default false
    */

@@ -222,6 +222,7 @@ export class EndpointProbes extends Construct {
         ...(props.caBundlePem ? { CA_FILE: '/var/task/ca-bundle.pem' } : {}),
         ...(props.fetchMissingIssuers ? { FETCH_MISSING_ISSUERS: 'true' } : {}),
         ...(dual ? {} : { PROBE_DUAL_CERTIFICATES: 'false' }),
+        ...(props.allowLinkLocal ? { ALLOW_LINK_LOCAL: 'true' } : {}),
         METRICS_NAMESPACE,
         WATCHER_ID: props.watcherId,
         STATE_TABLE_NAME: props.stateTable.table.tableName,

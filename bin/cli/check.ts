@@ -49,7 +49,8 @@ Options:
                           to say whether an incomplete chain is fixable (fetched by default)
   --no-dual               do not look for a second certificate of the other key family (a server
                           holding ECDSA and RSA certificates): saves one handshake per address
-  --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets (refused by default: metadata services)
+  --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets, and names resolving there
+                          (refused by default: instance metadata services answer there)
   --json                  machine-readable output
   -h, --help              show this help
 
@@ -204,6 +205,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       caPems,
       fetchMissingIssuers: !values['no-aia'],
       dualCertificates: !values['no-dual'],
+      allowLinkLocal: values['allow-link-local'] ?? false,
       ...(io.now ? { now: io.now } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });

@@ -7,7 +7,7 @@
  * these protocols. Pure parsing: `node:net` for its IPv6 syntax check and `node:url` for UTS-46
  * (internationalised names), no sockets.
  */
-import { isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { isJsonObject } from './json';
 
@@ -84,16 +84,34 @@ export interface TargetDefaults {
   readonly allowLinkLocal?: boolean;
 }
 
+/** 169.254.0.0/16 (RFC 3927), fe80::/10 (RFC 4291 §2.5.6), AWS IMDS over IPv6 (fd00:ec2::254). */
+const LINK_LOCAL = (() => {
+  const list = new BlockList();
+  list.addSubnet('169.254.0.0', 16, 'ipv4');
+  list.addSubnet('fe80::', 10, 'ipv6');
+  list.addAddress('fd00:ec2::254', 'ipv6');
+  return list;
+})();
+
 /**
  * Link-local and instance-metadata addresses: a prober in a VPC must not be pointed at the
  * metadata service by a target list (RFC 3927, RFC 4291 §2.5.6; AWS IMDS at 169.254.169.254 and
- * fd00:ec2::254).
+ * fd00:ec2::254). Any spelling counts: IPv6 in any notation or IPv4-mapped (`::ffff:169.254.169.254`),
+ * with a zone (`fe80::1%eth0`) or brackets, and the numeric host forms a resolver reads as IPv4
+ * (`2852039166`, `0xa9fea9fe`, `0251.0376.0251.0376`, a trailing dot), normalised by the WHATWG URL
+ * host parser. Names are checked after resolution by the prober (lambda/sources/endpoint/resolve.ts).
  */
 export const isLinkLocalOrMetadata = (host: string): boolean => {
-  const h = host.toLowerCase();
-  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
-  if (!isIPv6(h)) return false;
-  return /^fe[89ab][0-9a-f]?:/.test(h) || h === 'fd00:ec2::254';
+  const h = host.replace(/^\[|\]$/g, '').split('%')[0]!;
+  const family = isIP(h);
+  if (family !== 0) return LINK_LOCAL.check(h, family === 6 ? 'ipv6' : 'ipv4');
+  let normalized: string;
+  try {
+    normalized = new URL(`http://${h}/`).hostname;
+  } catch {
+    return false;
+  }
+  return isIP(normalized) === 4 && LINK_LOCAL.check(normalized, 'ipv4');
 };
 
 const defaultPort = (starttls: StarttlsOption | undefined): number =>

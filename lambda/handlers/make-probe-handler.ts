@@ -53,6 +53,8 @@ export interface ProbeConfig {
   readonly fetchMissingIssuers: boolean;
   /** PROBE_DUAL_CERTIFICATES (default true; 'false' turns it off): look for a second certificate of the other key family. */
   readonly dualCertificates: boolean;
+  /** ALLOW_LINK_LOCAL=true: probe names that resolve to link-local / metadata addresses (refused otherwise). */
+  readonly allowLinkLocal?: boolean;
 }
 
 const dualEnv = (value: string | undefined): boolean => {
@@ -88,6 +90,7 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     caPems,
     fetchMissingIssuers: env.FETCH_MISSING_ISSUERS?.trim() === 'true',
     dualCertificates: dualEnv(env.PROBE_DUAL_CERTIFICATES),
+    allowLinkLocal: env.ALLOW_LINK_LOCAL?.trim() === 'true',
   };
 };
 
@@ -178,6 +181,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
       caPems: config.caPems,
       fetchMissingIssuers: config.fetchMissingIssuers,
       dualCertificates: config.dualCertificates,
+      allowLinkLocal: config.allowLinkLocal ?? false,
       thresholds: policy,
       concurrency: config.concurrency,
     });

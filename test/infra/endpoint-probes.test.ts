@@ -190,6 +190,31 @@ describe('endpoint configuration errors fail at synth', () => {
     ]);
   });
 
+  it('refuses other spellings of the metadata address at synth (IPv4-mapped, numeric, IMDS IPv6 long form)', () => {
+    for (const host of ['::ffff:169.254.169.254', '2852039166', 'fd00:ec2:0::254'])
+      expect(() => validateEndpoints([{ host, port: 80 }])).toThrow(/is a link-local address/);
+  });
+
+  it('endpointProbes.allowLinkLocal also lets the prober connect to names resolving there (ALLOW_LINK_LOCAL)', () => {
+    const prober = (allow?: boolean) => {
+      const { stack } = watcherStack({
+        endpoints: [{ host: '169.254.10.20' }],
+        endpointProbes: allow === undefined ? {} : { allowLinkLocal: allow },
+      });
+      return Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { PROBE_CONCURRENCY: Match.anyValue() } } },
+      });
+    };
+    expect(() => prober()).toThrow(/link-local/);
+    const vars = Object.values(prober(true)).map(
+      (f) =>
+        (f as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment
+          .Variables,
+    );
+    expect(vars).toHaveLength(1);
+    expect(vars[0]!.ALLOW_LINK_LOCAL).toBe('true');
+  });
+
   it('synthesises a watcher whose endpoint has an internationalised name', () => {
     const { stack } = watcherStack({ endpoints: [{ host: 'bücher.example' }] });
     Template.fromStack(stack).resourceCountIs('AWS::SQS::Queue', 4);

@@ -94,8 +94,30 @@ describe('link-local and metadata addresses', () => {
     },
   );
 
+  it.each([
+    ['IPv4-mapped IPv6', '[::ffff:169.254.169.254]:80'],
+    ['IPv4-mapped IPv6 in hex', '[::ffff:a9fe:a9fe]:80'],
+    ['IMDS IPv6 with a zero group written out', '[fd00:ec2:0::254]:80'],
+    ['fe80::/10 upper end', '[febf::1]:443'],
+    ['upper case', '[FE80::1]:443'],
+    ['IPv4 as one decimal number', '2852039166:80'],
+    ['IPv4 in hex', '0xa9fea9fe:80'],
+    ['IPv4 in octal', '0251.0376.0251.0376:80'],
+    ['a trailing dot', '169.254.169.254.:80'],
+  ])('refuses the metadata service in another spelling (%s: %s)', (_why, spec) => {
+    expect(() => parseTargetSpec(spec)).toThrow(/link-local address .* refused unless explicitly allowed/);
+  });
+
   it('leaves ordinary private and public addresses and names alone', () => {
-    for (const spec of ['10.0.0.1:443', '192.168.1.10', '[2001:db8::1]:443', 'metadata.example.com'])
+    for (const spec of [
+      '10.0.0.1:443',
+      '192.168.1.10',
+      '[2001:db8::1]:443',
+      '[fec0::1]:443',
+      '[fe8::1]:443',
+      'metadata.example.com',
+      '169.254.example.com',
+    ])
       expect(() => parseTargetSpec(spec)).not.toThrow();
   });
 });

@@ -11,7 +11,8 @@ export type ProbeErrorCode =
   | 'TIMEOUT'
   | 'HANDSHAKE_FAILED'
   | 'NOT_TLS'
-  | 'STARTTLS_REFUSED';
+  | 'STARTTLS_REFUSED'
+  | 'ADDRESS_REFUSED';
 
 export abstract class ProbeError extends Error {
   abstract readonly code: ProbeErrorCode;
@@ -45,6 +46,12 @@ export class NotTlsProbeError extends ProbeError {
 export class StarttlsRefusedProbeError extends ProbeError {
   override readonly name = 'StarttlsRefusedProbeError';
   readonly code = 'STARTTLS_REFUSED';
+}
+
+/** The name resolved to a link-local or metadata address, refused unless allowLinkLocal: nothing was sent there. */
+export class AddressRefusedError extends ProbeError {
+  override readonly name = 'AddressRefusedError';
+  readonly code = 'ADDRESS_REFUSED';
 }
 
 /** OpenSSL's verdicts on bytes that are not a TLS record at all. */

@@ -16,7 +16,7 @@ import { type KeyFamily, otherCertificate } from './dual';
 import { classifyError, DnsFailureError, HandshakeFailedError, type ProbeError } from './errors';
 import { type Handshake, handshake } from './handshake';
 import { toALabels, unicodeForm } from './idn';
-import { defaultResolve, resolveOncePerName, uniqueAddresses } from './resolve';
+import { defaultResolve, resolveOncePerName, screenAddresses, uniqueAddresses } from './resolve';
 import { defaultStarttlsForPort, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult, ResolvedAddress } from './types';
@@ -229,7 +229,11 @@ export const probeTarget = async (
         : new DnsFailureError((err as Error).message ?? String(err), { cause: err });
     return [errorResult(r, null, error, startedAt)];
   }
-  return backendsDiffer((await Promise.all(addresses.map((address) => probeAddress(r, address)))).flat());
+  const { allowed, refused } = screenAddresses(r.host, addresses, options.allowLinkLocal ?? false);
+  return [
+    ...refused.map(({ address, error }) => errorResult(r, address.address, error, startedAt)),
+    ...backendsDiffer((await Promise.all(allowed.map((address) => probeAddress(r, address)))).flat()),
+  ];
 };
 
 export interface ProbeAllOptions extends ProbeOptions {

@@ -1,6 +1,7 @@
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
-import { DnsFailureError } from './errors';
+import { isLinkLocalOrMetadata } from '../../contracts/endpoints';
+import { AddressRefusedError, DnsFailureError } from './errors';
 import type { Resolve, ResolvedAddress } from './types';
 
 /** RFC 6761 §6.3: `localhost` and names under it are the loopback and never go to a DNS server. */
@@ -59,4 +60,31 @@ export const uniqueAddresses = (list: readonly ResolvedAddress[]): ResolvedAddre
     out.push(entry);
   }
   return out;
+};
+
+/**
+ * Splits resolved addresses into those the prober may connect to and those it refuses: link-local
+ * and metadata addresses (isLinkLocalOrMetadata) unless `allowLinkLocal`. Checked after resolution,
+ * so a name whose A record is 169.254.169.254 (or `2852039166`, which getaddrinfo reads as it) is
+ * refused like the literal is at configuration.
+ */
+export const screenAddresses = (
+  host: string,
+  addresses: readonly ResolvedAddress[],
+  allowLinkLocal: boolean,
+): { allowed: ResolvedAddress[]; refused: { address: ResolvedAddress; error: AddressRefusedError }[] } => {
+  if (allowLinkLocal) return { allowed: [...addresses], refused: [] };
+  const allowed: ResolvedAddress[] = [];
+  const refused: { address: ResolvedAddress; error: AddressRefusedError }[] = [];
+  for (const a of addresses) {
+    if (!isLinkLocalOrMetadata(a.address)) allowed.push(a);
+    else
+      refused.push({
+        address: a,
+        error: new AddressRefusedError(
+          `${host} resolves to ${a.address}, a link-local address (where instance metadata services answer); not probed unless link-local addresses are explicitly allowed`,
+        ),
+      });
+  }
+  return { allowed, refused };
 };

@@ -51,6 +51,13 @@ export interface ProbeOptions {
    * @default true
    */
   readonly dualCertificates?: boolean;
+  /**
+   * Connect to link-local and metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) a name
+   * resolves to; otherwise each such address gets an ADDRESS_REFUSED result and no packet.
+   * `check --allow-link-local` and the construct's `endpointProbes.allowLinkLocal` turn it on.
+   * @default false
+   */
+  readonly allowLinkLocal?: boolean;
 }
 
 export type ProblemCode =
