@@ -1,4 +1,3 @@
-import { domainToASCII } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -16,6 +15,7 @@ import {
   parseTargetSpec,
   STARTTLS_PROTOCOLS,
   TargetParseError,
+  targetKey,
 } from '../lambda/contracts/endpoints';
 import {
   type EndpointProbeSettings,
@@ -97,7 +97,7 @@ export const validateEndpoints = (
     }
     const port = integerIn(`${where}.port`, t.port ?? 443, 1, 65535);
     // One name in Unicode or A-labels is one endpoint (UTS-46, as the prober converts it).
-    const key = `${(domainToASCII(t.host) || t.host).toLowerCase()}:${port}/${t.servername ?? ''}/${t.starttls ?? ''}`;
+    const key = targetKey({ ...t, port });
     if (seen.has(key)) throw new InvalidWatcherConfigError(`${where} repeats ${t.host}:${port}`);
     seen.add(key);
     return { ...t, port };
@@ -211,7 +211,11 @@ export class EndpointProbes extends Construct {
       timeout: proberTimeout,
       memorySizeMb,
       logRetention: props.logRetention,
-      extraFiles: props.caBundlePem ? { 'ca-bundle.pem': props.caBundlePem } : undefined,
+      // The prober probes only these targets, whatever a queue message names (issue #9, item 6).
+      extraFiles: {
+        'endpoints.json': JSON.stringify(endpoints),
+        ...(props.caBundlePem ? { 'ca-bundle.pem': props.caBundlePem } : {}),
+      },
       environment: {
         EVENT_BUS_NAME: props.bus.eventBusName,
         EVENT_SOURCE: props.eventSource,

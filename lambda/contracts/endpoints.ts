@@ -114,6 +114,14 @@ export const isLinkLocalOrMetadata = (host: string): boolean => {
   return isIP(normalized) === 4 && LINK_LOCAL.check(normalized, 'ipv4');
 };
 
+/**
+ * One endpoint's identity: the host in A-labels (UTS-46) and lower case, the port (443 when
+ * absent), the SNI name and the STARTTLS protocol. The construct refuses two targets with one key;
+ * the prober probes a queued target only when its key is in its configured list.
+ */
+export const targetKey = (t: Pick<EndpointTarget, 'host' | 'port' | 'servername' | 'starttls'>): string =>
+  `${(domainToASCII(t.host) || t.host).toLowerCase()}:${t.port ?? 443}/${t.servername ?? ''}/${t.starttls ?? ''}`;
+
 const defaultPort = (starttls: StarttlsOption | undefined): number =>
   starttls && starttls !== 'none' ? STARTTLS_DEFAULT_PORTS[starttls] : 443;
 

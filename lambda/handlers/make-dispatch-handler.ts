@@ -42,10 +42,14 @@ export const parseTargetsJson = (text: string, origin: string): EndpointTarget[]
   return list as EndpointTarget[];
 };
 
-export const dispatchConfigFromEnv = (
+/**
+ * The configured endpoint list the construct bundles (`endpoints.json` beside the handler, or
+ * ENDPOINTS_FILE): the dispatcher queues it, the prober probes nothing else. Fails at init.
+ */
+export const readEndpointsFile = (
   env: Env,
   read = (p: string) => readFileSync(p, 'utf8'),
-): DispatchConfig => {
+): EndpointTarget[] => {
   const file = env.ENDPOINTS_FILE?.trim() || join(env.LAMBDA_TASK_ROOT ?? __dirname, 'endpoints.json');
   let text: string;
   try {
@@ -55,13 +59,21 @@ export const dispatchConfigFromEnv = (
       `cannot read the endpoint list ${file} (ENDPOINTS_FILE): ${(error as Error).message}`,
     );
   }
+  return parseTargetsJson(text, file);
+};
+
+export const dispatchConfigFromEnv = (
+  env: Env,
+  read = (p: string) => readFileSync(p, 'utf8'),
+): DispatchConfig => {
+  const targets = readEndpointsFile(env, read);
   const batchSize = numberEnv(env, 'PROBE_BATCH_SIZE');
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new ConfigurationError(
       `environment variable PROBE_BATCH_SIZE must be a positive integer, got ${batchSize}`,
     );
   }
-  return { queueUrl: requireEnv(env, 'PROBE_QUEUE_URL'), batchSize, targets: parseTargetsJson(text, file) };
+  return { queueUrl: requireEnv(env, 'PROBE_QUEUE_URL'), batchSize, targets };
 };
 
 export interface DispatchDeps {

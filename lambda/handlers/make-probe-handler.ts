@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { targetKey } from '../contracts/endpoints';
 import { type EndpointBatchMessage, parseBatchMessage } from '../core/endpoint-batch';
 import {
   DEFAULT_THRESHOLDS,
@@ -40,6 +41,7 @@ import type { MetricsSink } from '../shared/metrics';
 import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import { parsePemBundle } from '../sources/endpoint/trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult } from '../sources/endpoint/types';
+import { readEndpointsFile } from './make-dispatch-handler';
 import type { LifecycleWiring, Publisher } from './make-inventory-handler';
 
 export interface ProbeConfig {
@@ -53,6 +55,11 @@ export interface ProbeConfig {
   readonly fetchMissingIssuers: boolean;
   /** PROBE_DUAL_CERTIFICATES (default true; 'false' turns it off): look for a second certificate of the other key family. */
   readonly dualCertificates: boolean;
+  /**
+   * The configured endpoints (`endpoints.json` bundled by the construct, or ENDPOINTS_FILE): a queued
+   * target is probed only when it is one of these, and then as configured (labels, owner).
+   */
+  readonly targets: readonly EndpointTarget[];
   /** ALLOW_LINK_LOCAL=true: probe names that resolve to link-local / metadata addresses (refused otherwise). */
   readonly allowLinkLocal?: boolean;
 }
@@ -91,6 +98,7 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     fetchMissingIssuers: env.FETCH_MISSING_ISSUERS?.trim() === 'true',
     dualCertificates: dualEnv(env.PROBE_DUAL_CERTIFICATES),
     allowLinkLocal: env.ALLOW_LINK_LOCAL?.trim() === 'true',
+    targets: readEndpointsFile(env, read),
   };
 };
 
@@ -173,9 +181,38 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
   // One verdict policy for the probe, its events and the lifecycle: the lifetime rule included.
   const policy: Thresholds | VerdictPolicy = deps.lifecycle?.config ?? config.thresholds;
 
+  const configured = new Map(config.targets.map((t) => [targetKey(t), t]));
+  /**
+   * The batch's targets that are configured, as configured: anything else in a message (a forged
+   * or stale one) is dropped with a log line and the EndpointTargetsRejected metric, never probed.
+   */
+  const admitted = (batch: EndpointBatchMessage): EndpointTarget[] => {
+    const out: EndpointTarget[] = [];
+    let rejected = 0;
+    for (const t of batch.targets) {
+      const shaped =
+        typeof t === 'object' && t !== null && typeof (t as EndpointTarget).host === 'string'
+          ? (t as EndpointTarget)
+          : undefined;
+      const known = shaped && configured.get(targetKey(shaped));
+      if (known) {
+        out.push(known);
+        continue;
+      }
+      const named = shaped ? `${shaped.host}:${shaped.port ?? 443}` : typeof t;
+      deps.logger.warn('endpoint target not in the configuration; dropped, not probed', {
+        scanId: batch.scanId,
+        target: named.slice(0, 300),
+      });
+      rejected++;
+    }
+    if (rejected > 0) deps.metrics({ EndpointTargetsRejected: rejected });
+    return out;
+  };
+
   const probeBatch = async (batch: EndpointBatchMessage): Promise<void> => {
     const startedAt = clock();
-    const results = await deps.probe(batch.targets as EndpointTarget[], {
+    const results = await deps.probe(admitted(batch), {
       now: () => startedAt,
       timeoutMs: config.timeoutMs,
       caPems: config.caPems,

@@ -257,10 +257,19 @@ describe('bundled dispatcher', () => {
     );
     const assetDir = path.join(assembly.directory, dispatcher?.Metadata?.['aws:asset:path'] ?? 'missing');
     expect(existsSync(path.join(assetDir, 'index.js'))).toBe(true);
-    expect(JSON.parse(readFileSync(path.join(assetDir, 'endpoints.json'), 'utf8'))).toEqual([
+    const configured = [
       { host: 'example.com', port: 443 },
       { host: 'mail.example.com', port: 587, starttls: 'smtp', labels: { team: 'mail' } },
       { host: '10.0.0.5', port: 5432 },
-    ]);
+    ];
+    expect(JSON.parse(readFileSync(path.join(assetDir, 'endpoints.json'), 'utf8'))).toEqual(configured);
+    // The prober carries the same list and probes nothing else a queue message names.
+    const prober = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        r.Properties.Environment?.Variables?.PROBE_CONCURRENCY !== undefined,
+    );
+    const proberDir = path.join(assembly.directory, prober?.Metadata?.['aws:asset:path'] ?? 'missing');
+    expect(JSON.parse(readFileSync(path.join(proberDir, 'endpoints.json'), 'utf8'))).toEqual(configured);
   });
 });

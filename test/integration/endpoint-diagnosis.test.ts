@@ -15,6 +15,7 @@ import { probeTarget } from '../../lambda/sources/endpoint/probe';
 import type { ProbeOptions, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
+import { endpointsFileEnv } from '../support/endpoints-file';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const now = new Date();
@@ -187,7 +188,12 @@ describe('a missing intermediate', () => {
   });
 
   it('the deployed prober fetches only when FETCH_MISSING_ISSUERS=true', () => {
-    const env = { EVENT_BUS_NAME: 'bus', PROBE_TIMEOUT_MS: '5000', PROBE_CONCURRENCY: '4' };
+    const env = {
+      EVENT_BUS_NAME: 'bus',
+      PROBE_TIMEOUT_MS: '5000',
+      PROBE_CONCURRENCY: '4',
+      ...endpointsFileEnv(),
+    };
     expect(probeConfigFromEnv(env).fetchMissingIssuers).toBe(false);
     expect(probeConfigFromEnv({ ...env, FETCH_MISSING_ISSUERS: 'true' }).fetchMissingIssuers).toBe(true);
   });

@@ -15,6 +15,7 @@ import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make
 import { probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
+import { endpointsFileEnv } from '../support/endpoints-file';
 import { lifecycleEventsFor } from '../support/lifecycle-run';
 import { type RunningServer, startTlsServer } from '../support/tls-servers';
 import { envelope } from '../support/webhook-receivers';
@@ -119,7 +120,13 @@ describe('a server with an ECDSA and an RSA certificate', () => {
   });
 
   it('the prober looks too (PROBE_DUAL_CERTIFICATES unset), and not with PROBE_DUAL_CERTIFICATES=false', async () => {
-    const env = { EVENT_BUS_NAME: 'bus', PROBE_TIMEOUT_MS: '5000', PROBE_CONCURRENCY: '4', CA_FILE: caFile };
+    const env = {
+      EVENT_BUS_NAME: 'bus',
+      PROBE_TIMEOUT_MS: '5000',
+      PROBE_CONCURRENCY: '4',
+      CA_FILE: caFile,
+      ...endpointsFileEnv([{ host: '127.0.0.1', port: servers.dual!.port }]),
+    };
     expect(() => probeConfigFromEnv({ ...env, PROBE_DUAL_CERTIFICATES: 'no' })).toThrow(
       /PROBE_DUAL_CERTIFICATES/,
     );

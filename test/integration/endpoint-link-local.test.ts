@@ -9,6 +9,7 @@ import { probeTarget } from '../../lambda/sources/endpoint/probe';
 import { screenAddresses } from '../../lambda/sources/endpoint/resolve';
 import { createChain, daysFrom } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
+import { endpointsFileEnv } from '../support/endpoints-file';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const NOW = new Date();
@@ -69,7 +70,12 @@ describe('link-local addresses after resolution', () => {
   });
 
   it('the prober reads ALLOW_LINK_LOCAL=true (set by endpointProbes.allowLinkLocal); anything else refuses', () => {
-    const env = { EVENT_BUS_NAME: 'b', PROBE_TIMEOUT_MS: '1000', PROBE_CONCURRENCY: '2' };
+    const env = {
+      EVENT_BUS_NAME: 'b',
+      PROBE_TIMEOUT_MS: '1000',
+      PROBE_CONCURRENCY: '2',
+      ...endpointsFileEnv(),
+    };
     expect(probeConfigFromEnv(env).allowLinkLocal).toBe(false);
     expect(probeConfigFromEnv({ ...env, ALLOW_LINK_LOCAL: 'true' }).allowLinkLocal).toBe(true);
   });

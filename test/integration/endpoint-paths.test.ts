@@ -13,6 +13,7 @@ import type { ProbeOptions, ProbeResult } from '../../lambda/sources/endpoint/ty
 import { verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { createCertificate, DAY_MS, daysFrom, type GeneratedCert } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
+import { endpointsFileEnv } from '../support/endpoints-file';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const setupNow = new Date();
@@ -220,6 +221,7 @@ describe('the anchor rule: the path dies with its trust anchor', () => {
       PROBE_TIMEOUT_MS: '5000',
       PROBE_CONCURRENCY: '4',
       CA_FILE: pemFile('bundle.pem', privateRoot),
+      ...endpointsFileEnv(),
     });
     const port = await serve(leaf, intermediate);
     const [r] = await probeAll([{ host: 'path.test', port }], {

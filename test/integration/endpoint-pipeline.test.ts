@@ -17,6 +17,7 @@ import { SqsBatchSender } from '../../lambda/sinks/queue/sqs-batch-sender';
 import { probeAll } from '../../lambda/sources/endpoint/probe';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
 import { createChain, daysFrom } from '../support/certs';
+import { endpointsFileEnv } from '../support/endpoints-file';
 import { type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
 import { watcherEventPattern } from '../support/template';
@@ -112,6 +113,7 @@ beforeAll(async () => {
       PROBE_TIMEOUT_MS: '3000',
       PROBE_CONCURRENCY: '8',
       CA_FILE: join(dir, 'ca.pem'),
+      ENDPOINTS_FILE: join(dir, 'endpoints.json'),
     }),
     probe: probeLoopback,
     publisher: new EventBusPublisher(
@@ -195,7 +197,12 @@ describe('prober failure handling', () => {
   it('a batch whose events cannot be published is reported for redelivery; a malformed message too; others succeed', async () => {
     let calls = 0;
     const probe = makeProbeHandler({
-      config: probeConfigFromEnv({ EVENT_BUS_NAME: 'b', PROBE_TIMEOUT_MS: '2000', PROBE_CONCURRENCY: '4' }),
+      config: probeConfigFromEnv({
+        EVENT_BUS_NAME: 'b',
+        PROBE_TIMEOUT_MS: '2000',
+        PROBE_CONCURRENCY: '4',
+        ...endpointsFileEnv([{ host: '127.0.0.1', port: servers[0]!.port }]),
+      }),
       probe: probeAll,
       publisher: {
         publish: async (events) => {
@@ -228,7 +235,12 @@ describe('prober failure handling', () => {
 
   it('configuration errors name the variable', () => {
     expect(() =>
-      probeConfigFromEnv({ EVENT_BUS_NAME: 'b', PROBE_TIMEOUT_MS: '0', PROBE_CONCURRENCY: '4' }),
+      probeConfigFromEnv({
+        EVENT_BUS_NAME: 'b',
+        PROBE_TIMEOUT_MS: '0',
+        PROBE_CONCURRENCY: '4',
+        ...endpointsFileEnv(),
+      }),
     ).toThrow(/PROBE_TIMEOUT_MS/);
     expect(() =>
       dispatchConfigFromEnv({

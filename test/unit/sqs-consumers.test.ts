@@ -6,6 +6,7 @@ import { makeNotifyHandler } from '../../lambda/handlers/make-notify-handler';
 import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
 import { makeTicketHandler } from '../../lambda/handlers/make-ticket-handler';
 import { jsonLogger } from '../../lambda/shared/logger';
+import { endpointsFileEnv } from '../support/endpoints-file';
 
 const record = (messageId: string, body: string): SQSRecord => ({ messageId, body }) as SQSRecord;
 const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
@@ -21,7 +22,12 @@ const batchBody = (scanId: string) =>
 
 const probeHandler = (overrides: Partial<Parameters<typeof makeProbeHandler>[0]> = {}) =>
   makeProbeHandler({
-    config: probeConfigFromEnv({ EVENT_BUS_NAME: 'bus', PROBE_TIMEOUT_MS: '1000', PROBE_CONCURRENCY: '4' }),
+    config: probeConfigFromEnv({
+      EVENT_BUS_NAME: 'bus',
+      PROBE_TIMEOUT_MS: '1000',
+      PROBE_CONCURRENCY: '4',
+      ...endpointsFileEnv(),
+    }),
     probe: async () => [],
     publisher: { publish: async (events) => ({ published: events.length }) },
     logger: silentLogger,
