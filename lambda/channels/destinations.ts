@@ -4,7 +4,7 @@
  */
 import { parseDestinations, WEBHOOK_DESTINATIONS_ENV, type WebhookDestination } from '../contracts/channels';
 import { isJsonObject } from '../contracts/json';
-import { isSecureOrLoopback } from '../contracts/urls';
+import { isHttps } from '../contracts/urls';
 import { WEBHOOK_FORMATTERS, type WebhookFormatter, type WebhookFormatters } from './format';
 import type { WatcherEvent } from './format/view';
 
@@ -45,8 +45,8 @@ export class InvalidWebhookSecretError extends Error {
 }
 
 /**
- * The URL from a secret value (the URL itself, or JSON with `url`). HTTPS only, except loopback
- * (local receivers in tests). Errors never include the value.
+ * The URL from a secret value (the URL itself, or JSON with `url`). HTTPS only (the URL is a
+ * bearer credential and the body an alert). Errors never include the value.
  */
 export const webhookUrlFrom = (
   secretValue: string,
@@ -71,7 +71,7 @@ export const webhookUrlFrom = (
       `secret ${secretId} does not hold a webhook URL (or JSON with "url")`,
     );
   }
-  if (!isSecureOrLoopback(url)) {
+  if (!isHttps(url)) {
     throw new InvalidWebhookSecretError(`secret ${secretId} holds a non-HTTPS webhook URL`);
   }
   formatterOf(kind, formatters).url?.(url);

@@ -3,7 +3,10 @@
  * 429 honoured (Retry-After, seconds or HTTP date), 5xx / network errors / timeouts retried with
  * exponential backoff and full jitter. The outcome says whether SQS should try again later.
  * The URL is a secret: it is never part of a log field or an error message (see `redact`).
+ * Redirects are followed to the same origin only (requestWithinOrigin, ./outbound.ts): a redirect
+ * elsewhere is a permanent failure naming the status and the target origin, and nothing is posted there.
  */
+import { RedirectRefusedError, requestWithinOrigin } from './outbound';
 
 export type DeliveryOutcome =
   | { readonly outcome: 'delivered'; readonly status: number; readonly attempts: number }
@@ -23,7 +26,14 @@ export interface HttpResponseLike {
 
 export type FetchLike = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: {
+    method: 'POST';
+    headers: Record<string, string>;
+    body: string;
+    signal: AbortSignal;
+    /** Always 'manual': the caller follows same-origin redirects itself. */
+    redirect?: 'manual';
+  },
 ) => Promise<HttpResponseLike>;
 
 /** How an HTTP call is retried within one invocation (webhooks, ticket APIs). */
@@ -53,6 +63,24 @@ export const redact = (text: string, secrets: readonly string[] = []): string =>
   return out.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, '[redacted-url]');
 };
 
+/**
+ * The secret parts of a webhook URL, besides the URL itself: its path segments and query values of
+ * 8 characters or more (Slack's `/services/T…/B…/<token>`, Teams' `sig=`, Google Chat's `key=`,
+ * `token=`), so a receiver echoing a token without the URL around it is redacted too.
+ */
+export const urlSecrets = (url: string): string[] => {
+  try {
+    const u = new URL(url);
+    const parts = [
+      ...u.pathname.split('/').map((p) => decodeURIComponent(p)),
+      ...[...u.searchParams.values()],
+    ].filter((p) => p.length >= 8);
+    return [url, ...parts.sort((a, b) => b.length - a.length)];
+  } catch {
+    return [url];
+  }
+};
+
 /** Seconds or an HTTP date; undefined when absent or unreadable. */
 export const retryAfterMs = (value: string | null, now: number): number | undefined => {
   if (!value) return undefined;
@@ -80,6 +108,7 @@ export const deliverWebhook = async (
   opts: DeliveryOptions,
 ): Promise<DeliveryOutcome> => {
   const base = opts.baseBackoffMs ?? 250;
+  const secrets = urlSecrets(url);
   let last: { status?: number; reason: string } = { reason: 'not attempted' };
   for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
     const budget = opts.remainingMs();
@@ -87,13 +116,14 @@ export const deliverWebhook = async (
       return { outcome: 'retryable', attempts: attempt - 1, ...last, reason: `${last.reason}; out of time` };
     let retryWait: number | undefined;
     try {
-      const res = await opts.fetch(url, {
+      const res = await requestWithinOrigin((u, init) => opts.fetch(u, { ...init, body }), url, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body,
         signal: AbortSignal.timeout(Math.max(1, Math.min(opts.timeoutMs, budget))),
       });
-      const text = redact((await res.text().catch(() => '')).slice(0, 300), [url]);
+      // Redact the whole answer first, then cut: a cut could leave a secret's prefix that no longer matches.
+      const text = redact(await res.text().catch(() => ''), secrets).slice(0, 300);
       if (res.status >= 200 && res.status < 300)
         return { outcome: 'delivered', status: res.status, attempts: attempt };
       last = { status: res.status, reason: `HTTP ${res.status}${text ? `: ${text}` : ''}` };
@@ -104,7 +134,10 @@ export const deliverWebhook = async (
         return { outcome: 'permanent', attempts: attempt, ...last };
       }
     } catch (error) {
-      last = { reason: redact(describeError(error), [url]) };
+      // A redirect to another origin cannot be fixed by repeating the request: the URL must change.
+      if (error instanceof RedirectRefusedError)
+        return { outcome: 'permanent', status: error.status, attempts: attempt, reason: error.message };
+      last = { reason: redact(describeError(error), secrets) };
     }
     if (attempt === opts.maxAttempts) break;
     const wait = retryWait ?? Math.round(opts.random() * base * 2 ** (attempt - 1));

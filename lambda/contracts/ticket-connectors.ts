@@ -7,7 +7,7 @@
 
 import { ConfigurationError } from './errors';
 import { isJsonObject } from './json';
-import { isSecureOrLoopback } from './urls';
+import { isHttps } from './urls';
 
 export const CONNECTOR_KINDS = ['jira', 'servicenow', 'github', 'pagerduty'] as const;
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
@@ -106,8 +106,8 @@ export const parseConnector = (entry: unknown, at: string): ConnectorConfig => {
     } catch {
       throw new ConfigurationError(`${at}.${key} must be a URL, got "${v}"`);
     }
-    // Credentials travel with every request: clear text only to this machine (local test servers).
-    if (!isSecureOrLoopback(u))
+    // Credentials travel with every request: never in clear text, whatever the host.
+    if (!isHttps(u))
       throw new ConfigurationError(
         `${at}.${key} must be an https:// URL (credentials are sent with every request), got "${v}"`,
       );

@@ -162,7 +162,7 @@ const MAX_REMEMBERED = 10_000;
 
 export const makeNotifyHandler = (deps: NotifyDeps) => {
   const { config, logger } = deps;
-  const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+  const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => fetch(url, { ...init, redirect: 'manual' }));
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;

@@ -155,7 +155,7 @@ export class TicketActionFailedError extends Error {
 export const makeTicketHandler = (deps: TicketDeps) => {
   const { config, logger } = deps;
   const fetchImpl: TicketFetch =
-    deps.fetch ?? ((url, init) => fetch(url, { ...init, redirect: 'error' }) as ReturnType<TicketFetch>);
+    deps.fetch ?? ((url, init) => fetch(url, { ...init, redirect: 'manual' }) as ReturnType<TicketFetch>);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;

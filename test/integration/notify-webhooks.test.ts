@@ -25,6 +25,7 @@ import { ConfigurationError } from '../../lambda/shared/env';
 import { jsonLogger } from '../../lambda/shared/logger';
 import { CachedSecretReader } from '../../lambda/sinks/secrets/secret-reader';
 import { SecretsManagerReader } from '../../lambda/sinks/secrets/secrets-manager-reader';
+import { localHttpsFetch } from '../support/local-https';
 import { type Moto, startMoto } from '../support/moto';
 import { refusedUrl, sampleEvents, startReceiver, type WebhookReceiver } from '../support/webhook-receivers';
 
@@ -110,6 +111,7 @@ const setup = (
       secretCacheTtlMs: 60_000,
     },
     secrets: new CachedSecretReader(new SecretsManagerReader(secretsClient)),
+    fetch: localHttpsFetch,
     logger: jsonLogger({ component: 'notifier' }, (l) => lines.push(l)),
     sleep: async (ms) => {
       sleeps.push(ms);

@@ -30,6 +30,7 @@ import { certInfo } from '../../lambda/sources/endpoint/cert-info';
 import { recordFromCertInfo } from '../../lambda/sources/x509-record';
 import { createCertificate, DAY_MS, daysFrom } from '../support/certs';
 import { InMemoryTicketRefStore } from '../support/in-memory-ticket-store';
+import { localHttpsFetch } from '../support/local-https';
 import { type Moto, startMoto } from '../support/moto';
 import { startTicketServer, type TicketServer, type TicketSystem } from '../support/ticket-servers';
 
@@ -215,6 +216,7 @@ const harness = (
       claimLeaseMs: LEASE_MS,
     },
     secrets: new CachedSecretReader(reader),
+    fetch: localHttpsFetch,
     now: over.now,
     refStore: () => store,
     logger: jsonLogger({ component: 'tickets' }, (l) => logs.push(l)),
@@ -535,6 +537,7 @@ describe('removal and several connectors', () => {
     const handler = makeTicketHandler({
       config: { connectors, timeoutMs: 2000, maxAttempts: 1, secretCacheTtlMs: 60_000, claimLeaseMs: 60_000 },
       secrets: { get: async (id) => secrets.get(id) ?? '' },
+      fetch: localHttpsFetch,
       refStore: (_c, i) => stores[i]!,
       logger: jsonLogger({}, () => {}),
       sleep: async () => {},
@@ -630,7 +633,7 @@ describe('configuration', () => {
     ).toThrow(/TICKET_CONNECTORS\[0\]\.baseUrl/);
   });
 
-  it('refuses a clear-text base URL (credentials ride on every request) except to this machine', () => {
+  it('refuses a clear-text base URL (credentials ride on every request), to this machine too', () => {
     const jira = (baseUrl: string) =>
       JSON.stringify([{ name: 'j', kind: 'jira', secretId: 's', baseUrl, project: 'OPS' }]);
     expect(() => ticketConfigFromEnv({ TICKET_CONNECTORS: jira('http://acme.atlassian.net') })).toThrow(
@@ -642,8 +645,8 @@ describe('configuration', () => {
     expect(
       ticketConfigFromEnv({ TICKET_CONNECTORS: jira('https://acme.atlassian.net') }).connectors,
     ).toHaveLength(1);
-    expect(ticketConfigFromEnv({ TICKET_CONNECTORS: jira('http://127.0.0.1:8080') }).connectors).toHaveLength(
-      1,
+    expect(() => ticketConfigFromEnv({ TICKET_CONNECTORS: jira('http://127.0.0.1:8080') })).toThrow(
+      /TICKET_CONNECTORS\[0\]\.baseUrl must be an https:\/\/ URL/,
     );
   });
 
@@ -993,6 +996,7 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
         claimLeaseMs: LEASE_MS,
       },
       secrets: { get: async () => JSON.stringify(s.secret) },
+      fetch: localHttpsFetch,
       refStore: (c, i) =>
         new DynamoDbTicketRefStore({ tableName: table, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
       logger: jsonLogger({}, () => {}),

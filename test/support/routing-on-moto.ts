@@ -28,6 +28,7 @@ import { makeNotifyHandler } from '../../lambda/handlers/make-notify-handler';
 import { makeTicketHandler } from '../../lambda/handlers/make-ticket-handler';
 import { SecretsManagerReader } from '../../lambda/sinks/secrets/secrets-manager-reader';
 import { InMemoryTicketRefStore } from './in-memory-ticket-store';
+import { localHttpsFetch } from './local-https';
 import type { Moto } from './moto';
 
 /** A connector's configuration without its secret (which the harness creates). */
@@ -109,6 +110,7 @@ export const routingOnMoto = async (moto: Moto, o: RoutingOnMotoOptions) => {
         ...(o.owners ? { owners: o.owners } : {}),
       },
       secrets: reader,
+      fetch: localHttpsFetch,
       logger,
     });
     consumers.push({ queueUrl: await queueOn(topicArns.chat, 'notifier'), handle: (e) => notify(e) });
@@ -131,6 +133,7 @@ export const routingOnMoto = async (moto: Moto, o: RoutingOnMotoOptions) => {
         ...(o.owners ? { owners: o.owners } : {}),
       },
       secrets: reader,
+      fetch: localHttpsFetch,
       refStore: (_c, _i, store) =>
         stores.get(store) ?? stores.set(store, new InMemoryTicketRefStore()).get(store)!,
       logger,

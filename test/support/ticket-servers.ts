@@ -1,5 +1,5 @@
 /**
- * Local HTTP servers that play the ticketing APIs by their documented contracts, keeping their
+ * Local HTTPS servers (test CA: local-https.ts) that play the ticketing APIs by their documented contracts, keeping their
  * tickets in memory and recording every request. Each checks the credentials the real service
  * checks (401 when wrong), the payload fields our connectors rely on (400 when missing), answers
  * 404 for unknown issues, and takes scripted answers (429 with Retry-After, 5xx) before behaving
@@ -21,8 +21,10 @@
  *   slow answer) or say 'drop' (the connection dies: the client never learns the outcome).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { localTls } from './local-https';
 
 export type TicketSystem = 'jira' | 'servicenow' | 'github' | 'pagerduty';
 
@@ -487,7 +489,8 @@ export const startTicketServer = async (
         : system === 'github'
           ? gitHubHandler(tickets, secret, 'acme', 'certs', () => baseUrl, searchable)
           : pagerDutyHandler(tickets, secret);
-  const server: Server = createServer((req, res) => {
+  const { key, cert } = await localTls();
+  const server: Server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -531,7 +534,7 @@ export const startTicketServer = async (
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = `https://127.0.0.1:${port}`;
   Object.assign(api, { baseUrl });
   return api;
 };

@@ -1,5 +1,5 @@
 /**
- * Local HTTP servers that play chat webhooks by their documented contracts, recording every
+ * Local HTTPS servers (test CA: local-https.ts) that play chat webhooks by their documented contracts, recording every
  * request; plus sample watcher events (real builders, EventBridge envelope) for the chat tests.
  *
  * Receivers (each on a free loopback port, closed by `close()`):
@@ -9,7 +9,8 @@
  * - Google Chat webhook: 200 with the created message (JSON) when `cardsV2` or `text` is present.
  * - Generic webhook: 200.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { WatcherEvent } from '../../lambda/channels/format/view';
 import type { CertificateRecord } from '../../lambda/core/certificate';
@@ -23,6 +24,7 @@ import {
   scanCompletedEvent,
 } from '../../lambda/core/events';
 import { lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
+import { localTls } from './local-https';
 
 export type ReceiverKind = 'slack' | 'teams' | 'google-chat' | 'webhook';
 
@@ -99,7 +101,8 @@ const PATHS: Record<ReceiverKind, string> = {
 export const startReceiver = async (kind: ReceiverKind): Promise<WebhookReceiver> => {
   const requests: RecordedRequest[] = [];
   const script: ScriptedReply[] = [];
-  const server: Server = createServer((req, res) => {
+  const { key, cert } = await localTls();
+  const server: Server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -129,7 +132,7 @@ export const startReceiver = async (kind: ReceiverKind): Promise<WebhookReceiver
   const { port } = server.address() as AddressInfo;
   return {
     kind,
-    url: `http://127.0.0.1:${port}${PATHS[kind]}`,
+    url: `https://127.0.0.1:${port}${PATHS[kind]}`,
     requests,
     script,
     close: () =>
@@ -146,7 +149,7 @@ export const refusedUrl = async (): Promise<string> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/services/T0000/B0000/DOWNSECRET`;
+  return `https://127.0.0.1:${port}/services/T0000/B0000/DOWNSECRET`;
 };
 
 // ---------------------------------------------------------------------------------------------

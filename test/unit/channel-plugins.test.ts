@@ -12,6 +12,7 @@ import type { WatcherEvent } from '../../lambda/channels/format/view';
 import { CHANNELS } from '../../lambda/contracts/channels';
 import { makeNotifyHandler } from '../../lambda/handlers/make-notify-handler';
 import { jsonLogger } from '../../lambda/shared/logger';
+import { localHttpsFetch } from '../support/local-https';
 import { formattersWithTestChannel, TEST_CHANNEL_KIND } from '../support/test-channel';
 import { sampleEvents, startReceiver, type WebhookReceiver } from '../support/webhook-receivers';
 
@@ -49,6 +50,7 @@ const notifier = (formatters?: typeof WEBHOOK_FORMATTERS) => {
       secretCacheTtlMs: 60_000,
     },
     secrets: { get: async () => pager.url },
+    fetch: localHttpsFetch,
     logger: jsonLogger({ component: 'notifier' }, (l) => lines.push(l)),
     ...(formatters ? { formatters } : {}),
   });

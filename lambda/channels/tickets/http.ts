@@ -10,14 +10,26 @@
  * would open a second one. Only a 429 (the server says it did nothing) or a connection that was never
  * made is retried; otherwise the caller gets a TicketOutcomeUnknownError and must look before it
  * creates again.
+ *
+ * Redirects are followed to the same origin only (requestWithinOrigin, ../outbound.ts): the
+ * Authorization header never reaches another host; a redirect elsewhere is a TicketRequestError
+ * naming the status and the target origin.
  */
+import { RedirectRefusedError, requestWithinOrigin } from '../outbound';
 import { describeError, type HttpResponseLike, type RetryPolicy, retryAfterMs } from '../webhook-delivery';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH';
 
 export type TicketFetch = (
   url: string,
-  init: { method: HttpMethod; headers: Record<string, string>; body?: string; signal: AbortSignal },
+  init: {
+    method: HttpMethod;
+    headers: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+    /** Always 'manual': requestJson follows same-origin redirects itself. */
+    redirect?: 'manual';
+  },
 ) => Promise<HttpResponseLike>;
 
 export interface HttpOptions extends RetryPolicy {
@@ -65,11 +77,31 @@ export class TicketRequestError extends TicketApiError {
   override readonly name = 'TicketRequestError';
 }
 
-/** Replaces each secret's exact text (and any Authorization value derived from it) with `[redacted]`. */
+/**
+ * Credentials a server may echo whatever the configuration holds: an Authorization value (RFC 9110
+ * §11.6.2: scheme and credentials), a bearer or basic credential (RFC 6750, RFC 7617), and GitHub's
+ * token formats (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`).
+ */
+const CREDENTIAL_PATTERNS: readonly RegExp[] = [
+  /(authorization["']?\s*[:=]\s*["']?)[^"'\r\n,}]+/gi,
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g,
+  /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g,
+];
+
+/**
+ * Replaces each secret's exact text (and any Authorization value derived from it) with `[redacted]`,
+ * then any credential-shaped text (CREDENTIAL_PATTERNS). Redact the whole text before cutting it.
+ */
 export const redactSecrets = (text: string, secrets: readonly string[]): string => {
   let out = text;
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
+  return CREDENTIAL_PATTERNS.reduce(
+    (acc, pattern) =>
+      acc.replace(pattern, (match, lead: string | undefined) =>
+        lead !== undefined && /authorization/i.test(lead) ? `${lead}[redacted]` : '[redacted]',
+      ),
+    out,
+  );
 };
 
 export interface JsonRequest {
@@ -115,7 +147,7 @@ export const requestJson = async (req: JsonRequest, opts: HttpOptions): Promise<
     if (budget < 100) break;
     let retryWait: number | undefined;
     try {
-      const res = await opts.fetch(req.url, {
+      const res = await requestWithinOrigin(opts.fetch, req.url, {
         method: req.method,
         headers,
         body: payload,
@@ -148,6 +180,9 @@ export const requestJson = async (req: JsonRequest, opts: HttpOptions): Promise<
       last = { status: res.status, reason: message };
     } catch (error) {
       if (error instanceof TicketApiError) throw error;
+      // Another origin, or a hop that would drop the body: the configured URL is wrong; nothing was created.
+      if (error instanceof RedirectRefusedError)
+        throw new TicketRequestError(`${what}: ${error.message}`, error.status);
       const reason = `${what}: ${redactSecrets(describeError(error), req.secrets)}`;
       if (req.idempotent === false && !neverConnected(error))
         throw new TicketOutcomeUnknownError(`${reason}; it may have taken effect`, undefined, true);

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import * as dns from 'node:dns';
 import * as http from 'node:http';
 import { isLinkLocalOrMetadata } from '../../contracts/endpoints';
+import { REDIRECT_STATUSES, redirectDecision } from '../../contracts/urls';
 import { type AnalyzeInput, analyzeChain, type ChainAnalysis, type FetchedIssuer } from './analyze';
 import { type CertInfo, certInfo } from './cert-info';
 
@@ -45,16 +46,24 @@ const guardedLookup: typeof dns.lookup = ((
   });
 }) as typeof dns.lookup;
 
-/** GETs one certificate from an AIA caIssuers URL. Rejects with AiaFetchError. */
-export const fetchIssuerCertificate = (url: string, timeoutMs = AIA_TIMEOUT_MS): Promise<X509Certificate> =>
+/**
+ * GETs one certificate from an AIA caIssuers URL, following at most MAX_SAME_ORIGIN_REDIRECTS
+ * redirects to the same origin (redirectDecision, lambda/contracts/urls.ts), all within `timeoutMs`.
+ * Rejects with AiaFetchError.
+ */
+export const fetchIssuerCertificate = (url: string, timeoutMs = AIA_TIMEOUT_MS): Promise<X509Certificate> => {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return Promise.reject(new AiaFetchError('not a URL'));
+  }
+  return getIssuer(parsed, Date.now() + timeoutMs, timeoutMs, 0);
+};
+
+const getIssuer = (parsed: URL, deadlineAt: number, totalMs: number, hop: number): Promise<X509Certificate> =>
   new Promise((resolve, reject) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      reject(new AiaFetchError('not a URL'));
-      return;
-    }
+    const timeoutMs = Math.max(1, deadlineAt - Date.now());
     if (parsed.protocol !== 'http:') {
       reject(new AiaFetchError(`${parsed.protocol} is not fetched (caIssuers are fetched over http only)`));
       return;
@@ -68,8 +77,16 @@ export const fetchIssuerCertificate = (url: string, timeoutMs = AIA_TIMEOUT_MS):
       reject(new AiaFetchError(message));
     };
     const request = http.get(parsed, { lookup: guardedLookup, timeout: timeoutMs }, (response) => {
-      if (response.statusCode !== 200) {
-        fail(`HTTP ${response.statusCode}`);
+      const status = response.statusCode ?? 0;
+      if (REDIRECT_STATUSES.has(status)) {
+        const decision = redirectDecision(status, response.headers.location ?? null, parsed, 'GET', hop);
+        response.resume();
+        if ('refused' in decision) fail(decision.refused);
+        else getIssuer(decision.follow, deadlineAt, totalMs, hop + 1).then(resolve, reject);
+        return;
+      }
+      if (status !== 200) {
+        fail(`HTTP ${status}`);
         return;
       }
       const chunks: Buffer[] = [];
@@ -88,9 +105,9 @@ export const fetchIssuerCertificate = (url: string, timeoutMs = AIA_TIMEOUT_MS):
       });
       response.on('error', (err) => fail(err.message));
     });
-    const deadline = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+    const deadline = setTimeout(() => fail(`no answer within ${totalMs} ms`), timeoutMs);
     request.once('close', () => clearTimeout(deadline));
-    request.on('timeout', () => fail(`no answer within ${timeoutMs} ms`));
+    request.on('timeout', () => fail(`no answer within ${totalMs} ms`));
     request.on('error', (err) => fail(err.message));
   });
 
