@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cert-watch';
 import {
@@ -16,23 +15,15 @@ import {
   readFileBounded,
 } from '../../lambda/sources/file/bounded-read';
 import { runCheckCaptured } from '../support/cli-check-run';
+import { captureCliIo } from '../support/cli-io';
 
 let dir: string;
 let fifo: string;
 
 const cli = async (args: string[]) => {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (b: Buffer) => {
-    stdout += b.toString();
-  });
-  err.on('data', (b: Buffer) => {
-    stderr += b.toString();
-  });
-  const code = await main(args, { stdout: out, stderr: err, env: {}, now: () => new Date() });
-  return { code, stdout, stderr };
+  const { io, out, err } = captureCliIo({}, () => new Date());
+  const code = await main(args, io);
+  return { code, stdout: out(), stderr: err() };
 };
 
 beforeAll(() => {

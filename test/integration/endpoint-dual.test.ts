@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toView } from '../../lambda/channels/format/view';
 import { type BusEvent, certificateEvent } from '../../lambda/core/events';
@@ -15,7 +14,7 @@ import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make
 import { probeAll, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
 import { runCheckCaptured } from '../support/cli-check-run';
-import { endpointsFileEnv } from '../support/endpoints-file';
+import { endpointsFileEnv, probeBatchRecords } from '../support/endpoints-file';
 import { lifecycleEventsFor } from '../support/lifecycle-run';
 import { type RunningServer, startTlsServer } from '../support/tls-servers';
 import { envelope } from '../support/webhook-receivers';
@@ -145,15 +144,7 @@ describe('a server with an ECDSA and an RSA certificate', () => {
         metrics: () => {},
         clock: () => now,
       });
-      const body = JSON.stringify({
-        schemaVersion: '1.0',
-        scanId: 's',
-        batchIndex: 1,
-        batchCount: 1,
-        scheduledAt: now.toISOString(),
-        targets: [{ host: '127.0.0.1', port: servers.dual!.port }],
-      });
-      await handler({ Records: [{ messageId: 'm1', body }] as SQSEvent['Records'] });
+      await handler({ Records: probeBatchRecords([{ host: '127.0.0.1', port: servers.dual!.port }], now) });
       return events.map((e) => e.detailType);
     };
     expect(await published({})).toEqual(['Certificate Expiring', 'Scan Completed']);

@@ -7,7 +7,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestJson, type TicketFetch, TicketRequestError } from '../../lambda/channels/tickets/http';
-import { type DeliveryOptions, deliverWebhook, type FetchLike } from '../../lambda/channels/webhook-delivery';
+import {
+  type DeliveryOptions,
+  deliverWebhook,
+  type FetchLike,
+  type RetryPolicy,
+} from '../../lambda/channels/webhook-delivery';
 import { AiaFetchError, fetchIssuerCertificate } from '../../lambda/sources/endpoint/aia';
 import { createChain, daysFrom } from '../support/certs';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receivers';
@@ -56,16 +61,17 @@ const startServer = async (
   };
 };
 
-const webhookFetch: FetchLike = (url, init) => fetch(url, init);
-const policy = (): DeliveryOptions => ({
-  fetch: webhookFetch,
+/** The retry policy both clients take; the real global fetch, as the handlers use it. */
+const retries: RetryPolicy = {
   timeoutMs: 5000,
   maxAttempts: 2,
   remainingMs: () => 30_000,
   sleep: async () => {},
   now: Date.now,
   random: () => 0,
-});
+};
+const webhookFetch: FetchLike = (url, init) => fetch(url, init);
+const policy = (): DeliveryOptions => ({ ...retries, fetch: webhookFetch });
 
 let elsewhere: WebhookReceiver;
 let closers: (() => Promise<void>)[] = [];
@@ -145,15 +151,7 @@ describe('webhook notifier', () => {
 
 describe('ticket connectors', () => {
   const ticketFetch: TicketFetch = (url, init) => fetch(url, init);
-  const http = {
-    fetch: ticketFetch,
-    timeoutMs: 5000,
-    maxAttempts: 1,
-    remainingMs: () => 30_000,
-    sleep: async () => {},
-    now: Date.now,
-    random: () => 0,
-  };
+  const http = { ...retries, maxAttempts: 1, fetch: ticketFetch };
   const request = (url: string, method: 'GET' | 'POST' = 'GET') => ({
     method,
     url,

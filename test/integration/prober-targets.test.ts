@@ -2,14 +2,13 @@
  * The prober probes only configured targets: a queue message naming anything else (forged, or left
  * from an older configuration) has that target dropped with a log line and a metric, never probed.
  */
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../lambda/core/events';
 import type { Logger } from '../../lambda/core/ports';
 import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
 import { probeAll } from '../../lambda/sources/endpoint/probe';
 import { createChain, daysFrom } from '../support/certs';
-import { endpointsFileEnv } from '../support/endpoints-file';
+import { endpointsFileEnv, probeBatchRecords } from '../support/endpoints-file';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
 const NOW = new Date();
@@ -59,15 +58,7 @@ const run = async (targets: unknown[]) => {
     metrics: (m) => metrics.push(m as Record<string, number>),
     clock: () => NOW,
   });
-  const body = JSON.stringify({
-    schemaVersion: '1.0',
-    scanId: 'scan-1',
-    batchIndex: 1,
-    batchCount: 1,
-    scheduledAt: NOW.toISOString(),
-    targets,
-  });
-  const response = await handler({ Records: [{ messageId: 'm1', body }] as SQSEvent['Records'] });
+  const response = await handler({ Records: probeBatchRecords(targets, NOW) });
   return { response, events, warnings, metrics };
 };
 

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
 import type { EndpointTarget } from '../../lambda/contracts/endpoints';
 
 let dir: string | undefined;
@@ -21,3 +22,19 @@ export const endpointsFileEnv = (targets: readonly EndpointTarget[] = []): { END
   writeFileSync(file, JSON.stringify(targets.map((t) => ({ ...t, port: t.port ?? 443 }))));
   return { ENDPOINTS_FILE: file };
 };
+
+/** An SQS record carrying one probe batch (the dispatcher's message) that names `targets`. */
+export const probeBatchRecords = (targets: readonly unknown[], scheduledAt: Date): SQSEvent['Records'] =>
+  [
+    {
+      messageId: 'm1',
+      body: JSON.stringify({
+        schemaVersion: '1.0',
+        scanId: 's',
+        batchIndex: 1,
+        batchCount: 1,
+        scheduledAt: scheduledAt.toISOString(),
+        targets,
+      }),
+    },
+  ] as SQSEvent['Records'];
