@@ -1,6 +1,6 @@
 /**
  * How every Lambda handler is bundled (build time only: nothing here runs in a Lambda). esbuild's
- * JavaScript API, so two fixes that its command line cannot express apply to every bundle:
+ * JavaScript API, so fixes that its command line cannot express apply to every bundle:
  *
  * - **SDK schemas tree-shaken** ({@link sdkSchemaLiteralKeys}). AWS SDK v3 clients since 3.930
  *   describe every operation in one `schemas_0.js` whose trait objects use computed keys
@@ -9,7 +9,8 @@
  *   client brought 110 KiB of schemas for the five operations we call. The plugin writes those keys
  *   as the string literals they stand for, which is the upstream fix (aws/aws-sdk-js-v3#7607,
  *   smithy-lang/smithy-typescript#1889) applied at bundle time; once a release generates literal
- *   keys it finds nothing to rewrite.
+ *   keys it finds nothing to rewrite. The SDK's package manifests, imported for their version, are
+ *   cut to name and version ({@link SDK_PACKAGE_JSON}).
  * - **The Lambda credential chain** ({@link LAMBDA_ALIASES}): `@aws-sdk/credential-provider-node` is
  *   replaced by `lambda/shared/lambda-credentials.ts` (environment, then the container endpoint), so
  *   no bundle carries SSO, ini-file, process or web-identity providers and their clients.
@@ -44,14 +45,23 @@ export const literalTraitKeys = (source: string): string => {
   });
 };
 
-/** esbuild plugin: {@link literalTraitKeys} on every {@link SDK_SCHEMA_FILE}. */
-export const sdkSchemaLiteralKeys: Plugin = {
-  name: 'sdk-schema-literal-keys',
+/** An SDK package's manifest, which its runtime configuration imports for `version` alone. */
+export const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/](?:.+[\\/])?package\.json$/;
+
+/** esbuild plugin: {@link literalTraitKeys} on every {@link SDK_SCHEMA_FILE}; SDK manifests cut to their version. */
+export const sdkBundleTrims: Plugin = {
+  name: 'sdk-bundle-trims',
   setup(build) {
     build.onLoad({ filter: SDK_SCHEMA_FILE }, async (args) => ({
       contents: literalTraitKeys(await readFile(args.path, 'utf8')),
       loader: 'js',
     }));
+    // `import packageInfo from "../package.json"` keeps the whole manifest (2-4 KiB a client), yet
+    // the generated code reads only `packageInfo.version` (the user agent).
+    build.onLoad({ filter: SDK_PACKAGE_JSON }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8')) as Record<string, unknown>;
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
   },
 };
 
@@ -80,7 +90,7 @@ export const lambdaEsbuildOptions = (entry: string, outdir: string): BuildOption
   mainFields: ['module', 'main'],
   tsconfig: path.join(ROOT, 'tsconfig.json'),
   alias: { ...LAMBDA_ALIASES },
-  plugins: [sdkSchemaLiteralKeys],
+  plugins: [sdkBundleTrims],
   logLevel: 'warning',
 });
 

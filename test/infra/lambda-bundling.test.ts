@@ -62,6 +62,14 @@ describe('bundleLambda', () => {
     expect(statSync(path.join(out, 'index.js')).size).toBeLessThan(300 * 1024);
   });
 
+  it("keeps only name and version of an SDK client's package.json (its user agent reads the version)", () => {
+    const { description, version } = JSON.parse(
+      readFileSync(require.resolve('@aws-sdk/client-iot/package.json'), 'utf8'),
+    ) as { description: string; version: string };
+    expect(bundle).toContain(`"${version}"`);
+    expect(bundle).not.toContain(description);
+  });
+
   it("bundles the Lambda credential chain instead of the SDK's Node.js chain", () => {
     expect(bundle).toContain('no AWS credentials: neither AWS_ACCESS_KEY_ID');
     expect(bundle).not.toContain('defaultProvider::fromSSO');
