@@ -7,7 +7,7 @@
  * Developer Guide), so the SDK's Node.js chain always stops at its first link there. Its other links
  * (SSO, shared ini files, credential_process, web identity token files, the sign-in login) can never
  * answer on Lambda, yet they bring the SSO, SSO-OIDC, STS and sign-in clients into every bundle:
- * 75-130 KiB per function (docs/benchmarks.md). The chain kept here is the environment, then the
+ * 73-130 KiB per function (docs/benchmarks.md). The chain kept here is the environment, then the
  * container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI), the
  * SDK's own next link for a runtime that serves credentials over HTTP. Clients memoize and refresh
  * what it returns (`@aws-sdk/core`'s SigV4 configuration), as with the SDK's chain.
