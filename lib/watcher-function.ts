@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as cdk from 'aws-cdk-lib';
-import { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, type ILocalBundling } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -149,7 +148,7 @@ const validateExtraFiles = (files: Readonly<Record<string, string>>): Readonly<R
  * CDK's bundling cache key, so two functions never share a bundle by mistake. The extra files are
  * written next to `index.js`, so they are part of the asset hash.
  */
-class LocalLambdaBundling implements cdk.ILocalBundling {
+class LocalLambdaBundling implements ILocalBundling {
   constructor(
     readonly entry: string,
     readonly extraFiles: Readonly<Record<string, string>>,
@@ -166,10 +165,10 @@ class LocalLambdaBundling implements cdk.ILocalBundling {
 /** The handler bundled from its TypeScript entry at synth time; the asset is hashed on the output. */
 const sourceBundledCode = (entry: string, extraFiles: Readonly<Record<string, string>>): lambda.Code =>
   lambda.Code.fromAsset(PROJECT_ROOT, {
-    assetHashType: cdk.AssetHashType.OUTPUT,
+    assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never used: local bundling always succeeds or throws.
-      image: cdk.DockerImage.fromRegistry('local-esbuild-only'),
+      image: DockerImage.fromRegistry('local-esbuild-only'),
       local: new LocalLambdaBundling(entry, extraFiles),
     },
   });
