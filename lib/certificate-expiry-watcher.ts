@@ -10,6 +10,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  CRITICAL_DAYS_ENV,
+  EVENT_BUS_NAME_ENV,
+  EVENT_SOURCE_ENV,
+  METRICS_NAMESPACE_ENV,
+  STATE_TABLE_NAME_ENV,
+  TIERS_DAYS_ENV,
+  WATCHER_ID_ENV,
+} from '../lambda/contracts/env-names';
 import { ACCOUNT_ENV, SOURCE_KIND_PATTERN } from '../lambda/contracts/sources';
 import {
   type CertificateExpiryWatcherProps,
@@ -155,14 +164,14 @@ export class CertificateExpiryWatcher extends Construct {
       memorySizeMb,
       logRetention: props.logRetention,
       environment: {
-        EVENT_BUS_NAME: this.bus.eventBusName,
-        EVENT_SOURCE: this.eventSource,
+        [EVENT_BUS_NAME_ENV]: this.bus.eventBusName,
+        [EVENT_SOURCE_ENV]: this.eventSource,
         [ACCOUNT_ENV]: Aws.ACCOUNT_ID,
-        TIERS_DAYS: tiersDays.join(','),
-        CRITICAL_DAYS: String(criticalDays),
-        METRICS_NAMESPACE,
-        WATCHER_ID: this.watcherId,
-        STATE_TABLE_NAME: this.stateTable.tableName,
+        [TIERS_DAYS_ENV]: tiersDays.join(','),
+        [CRITICAL_DAYS_ENV]: String(criticalDays),
+        [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE,
+        [WATCHER_ID_ENV]: this.watcherId,
+        [STATE_TABLE_NAME_ENV]: this.stateTable.tableName,
         ...lifecycleEnv,
       },
       bus: this.bus,

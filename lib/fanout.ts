@@ -11,11 +11,13 @@ import { Construct } from 'constructs';
 import {
   CHANNELS,
   type Channel,
+  ROUTING_ENV,
   type Routing,
   routedDetailTypes,
   topicArnEnv,
   validateRouting,
 } from '../lambda/contracts/channels';
+import { METRICS_NAMESPACE_ENV, WATCHER_ID_ENV } from '../lambda/contracts/env-names';
 import { OWNERS_ENV, type OwnerRules, ownersNaming } from '../lambda/contracts/owners';
 import {
   type AlertFanoutSettings,
@@ -157,10 +159,10 @@ export class AlertFanout extends Construct {
       retryAttempts: 2,
       environment: {
         ...Object.fromEntries(CHANNELS.map((c) => [topicArnEnv(c), topics[c].topicArn])),
-        ROUTING: JSON.stringify(this.routing),
+        [ROUTING_ENV]: JSON.stringify(this.routing),
         ...ownersEnv,
-        WATCHER_ID: props.watcherId,
-        METRICS_NAMESPACE,
+        [WATCHER_ID_ENV]: props.watcherId,
+        [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE,
       },
     });
     this.function = fanout;

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stage } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, type ILocalBundling } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +8,9 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { bundleLambda } from './lambda-bundling';
 
-/** The repository root: bundling resolves entries, tsconfig and the lock file from here. */
+/** The repository root: handler entries are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export interface WatcherFunctionProps {
@@ -89,7 +89,8 @@ export interface WatcherFunctionProps {
 /**
  * The one way this project builds a Lambda function: newest Node.js runtime, arm64, its own log
  * group with retention, source-mapped stack traces, and esbuild bundling that runs locally (no
- * Docker) with the AWS SDK v3 bundled, so the deployed code runs the SDK version the lock file pins.
+ * Docker) with the AWS SDK v3 bundled, so the deployed code runs the SDK version the lock file pins
+ * (the esbuild settings, and why they are not NodejsFunction's own bundling: lib/lambda-bundling.ts).
  *
  * The execution role starts empty except for writing to this log group (no
  * AWSLambdaBasicExecutionRole, whose `logs:CreateLogGroup` on `*` is not needed); callers add
@@ -110,8 +111,7 @@ export class WatcherFunction extends nodejs.NodejsFunction {
     logGroup.grantWrite(role);
 
     super(scope, id, {
-      entry: path.resolve(PROJECT_ROOT, props.entry),
-      handler: props.handler ?? 'handler',
+      handler: `index.${props.handler ?? 'handler'}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -128,22 +128,7 @@ export class WatcherFunction extends nodejs.NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: nodejs.OutputFormat.CJS,
-        // Prefer the SDK's ES module builds so esbuild can tree-shake them.
-        mainFields: ['module', 'main'],
-        // Bundle everything, the AWS SDK v3 included: the runtime's SDK version drifts.
-        externalModules: [],
-        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
-        commandHooks: extraFilesHooks(scope, extraFiles),
-      },
+      code: sourceBundledCode(props.entry, extraFiles),
     });
   }
 }
@@ -159,32 +144,31 @@ const validateExtraFiles = (files: Readonly<Record<string, string>>): Readonly<R
 };
 
 /**
- * Writes the generated files once per content into the cloud assembly (`cdk.out/extra-files.<hash>`,
- * beside the assets, never the system temp directory) and copies them next to the bundled handler
- * after esbuild ran, so they are part of the asset hash and nothing is left outside the assembly.
+ * Local esbuild bundling of one handler (lib/lambda-bundling.ts; no Docker). Its fields are part of
+ * CDK's bundling cache key, so two functions never share a bundle by mistake. The extra files are
+ * written next to `index.js`, so they are part of the asset hash.
  */
-const extraFilesHooks = (
-  scope: Construct,
-  files: Readonly<Record<string, string>>,
-): nodejs.ICommandHooks | undefined => {
-  const names = Object.keys(files).sort();
-  if (names.length === 0) return undefined;
-  const stage = Stage.of(scope);
-  if (!stage) throw new Error('WatcherFunction with extraFiles must be inside an App or Stage');
-  const hash = createHash('sha256');
-  for (const name of names)
-    hash
-      .update(name)
-      .update('\0')
-      .update(files[name] ?? '')
-      .update('\0');
-  const dir = path.join(stage.assetOutdir, `extra-files.${hash.digest('hex').slice(0, 16)}`);
-  mkdirSync(dir, { recursive: true });
-  for (const name of names) writeFileSync(path.join(dir, name), files[name] ?? '');
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir: string, outputDir: string) =>
-      names.map((name) => `cp "${path.join(dir, name)}" "${path.join(outputDir, name)}"`),
-  };
-};
+class LocalLambdaBundling implements ILocalBundling {
+  constructor(
+    readonly entry: string,
+    readonly extraFiles: Readonly<Record<string, string>>,
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    bundleLambda(this.entry, outputDir);
+    for (const [name, content] of Object.entries(this.extraFiles))
+      writeFileSync(path.join(outputDir, name), content);
+    return true;
+  }
+}
+
+/** The handler bundled from its TypeScript entry at synth time; the asset is hashed on the output. */
+const sourceBundledCode = (entry: string, extraFiles: Readonly<Record<string, string>>): lambda.Code =>
+  lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: local bundling always succeeds or throws.
+      image: DockerImage.fromRegistry('local-esbuild-only'),
+      local: new LocalLambdaBundling(entry, extraFiles),
+    },
+  });

@@ -5,7 +5,7 @@
  * endpoint dispatcher and prober, the alert fan-out, the webhook notifier and the ticket function.
  * Reports each function's bundle size and its module-load time in a fresh Node process (median of
  * several runs: wall clock and CPU), i.e. the init cost a cold start pays for our code. A bundle over
- * the budget (#11: 500 KiB) is rebuilt from its entry with the same esbuild settings and a metafile,
+ * the budget (#11: 500 KiB) is rebuilt from its entry with the same esbuild options and a metafile,
  * which names its largest modules.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { lambdaEsbuildOptions } from '../lib/lambda-bundling';
 
 /** Issue #11: no bundle over 500 KiB. */
 export const BUNDLE_BUDGET_BYTES = 500 * 1024;
@@ -84,21 +85,11 @@ const entryOf = (mapFile: string): string => {
   return roots.find((r) => sources.includes(r)) ?? '?';
 };
 
-/** The same esbuild settings WatcherFunction gives NodejsFunction (lib/watcher-function.ts), with a metafile. */
+/** The bundle rebuilt with WatcherFunction's own esbuild options (lib/lambda-bundling.ts) and a metafile. */
 const largestModules = async (entry: string, top = 12) => {
   const out = await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
+    ...lambdaEsbuildOptions(entry, join(tmpdir(), 'cew-bench-rebuild')),
     write: false,
-    outfile: join(tmpdir(), 'cew-bench-rebuild', 'index.js'),
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    tsconfig: join(ROOT, 'tsconfig.json'),
     metafile: true,
     logLevel: 'silent',
   });

@@ -1,15 +1,17 @@
 /** Lambda entry for the scheduled endpoint dispatcher. */
+
+import { METRICS_NAMESPACE_ENV, WATCHER_ID_ENV } from '../contracts/env-names';
 import { jsonLogger } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { SqsBatchSender } from '../sinks/queue/sqs-batch-sender';
 import { dispatchConfigFromEnv, makeDispatchHandler } from './make-dispatch-handler';
 
 const config = dispatchConfigFromEnv(process.env);
-const watcherId = process.env.WATCHER_ID ?? 'default';
+const watcherId = process.env[WATCHER_ID_ENV] ?? 'default';
 
 export const handler = makeDispatchHandler({
   config,
   sender: new SqsBatchSender({ queueUrl: config.queueUrl }),
   logger: jsonLogger({ watcher: watcherId }),
-  metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+  metrics: emfMetrics(process.env[METRICS_NAMESPACE_ENV] ?? 'CertExpiryWatcher', { Watcher: watcherId }),
 });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENDPOINTS_FILE_ENV, PROBE_BATCH_SIZE_ENV, PROBE_QUEUE_URL_ENV } from '../contracts/env-names';
 import { splitIntoBatches } from '../core/endpoint-batch';
 import type { Logger } from '../core/ports';
 import { ConfigurationError, type Env, numberEnv, requireEnv } from '../shared/env';
@@ -50,7 +51,7 @@ export const readEndpointsFile = (
   env: Env,
   read = (p: string) => readFileSync(p, 'utf8'),
 ): EndpointTarget[] => {
-  const file = env.ENDPOINTS_FILE?.trim() || join(env.LAMBDA_TASK_ROOT ?? __dirname, 'endpoints.json');
+  const file = env[ENDPOINTS_FILE_ENV]?.trim() || join(env.LAMBDA_TASK_ROOT ?? __dirname, 'endpoints.json');
   let text: string;
   try {
     text = read(file);
@@ -67,13 +68,13 @@ export const dispatchConfigFromEnv = (
   read = (p: string) => readFileSync(p, 'utf8'),
 ): DispatchConfig => {
   const targets = readEndpointsFile(env, read);
-  const batchSize = numberEnv(env, 'PROBE_BATCH_SIZE');
+  const batchSize = numberEnv(env, PROBE_BATCH_SIZE_ENV);
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new ConfigurationError(
       `environment variable PROBE_BATCH_SIZE must be a positive integer, got ${batchSize}`,
     );
   }
-  return { queueUrl: requireEnv(env, 'PROBE_QUEUE_URL'), batchSize, targets };
+  return { queueUrl: requireEnv(env, PROBE_QUEUE_URL_ENV), batchSize, targets };
 };
 
 export interface DispatchDeps {

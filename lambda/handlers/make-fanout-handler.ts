@@ -21,8 +21,8 @@ import { TOPIC_MESSAGES } from '../channels/format';
 import { toView, type WatcherEvent } from '../channels/format/view';
 import { type OwnerRules, ownerOf, ownerRulesFromEnv } from '../channels/owners';
 import { CHANNELS, type Channel, type Routing, routesFor, routingFromEnv } from '../channels/routing';
-import { topicArnEnv } from '../contracts/channels';
-import { OWNER_ATTRIBUTE } from '../contracts/owners';
+import { ROUTING_ENV, topicArnEnv } from '../contracts/channels';
+import { OWNER_ATTRIBUTE, OWNERS_ENV } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
@@ -39,8 +39,8 @@ export const fanoutConfigFromEnv = (env: Env): FanoutConfig => ({
     Channel,
     string
   >,
-  routing: routingFromEnv(env.ROUTING),
-  owners: ownerRulesFromEnv(env.OWNERS),
+  routing: routingFromEnv(env[ROUTING_ENV]),
+  owners: ownerRulesFromEnv(env[OWNERS_ENV]),
 });
 
 export class InvalidFanoutEventError extends Error {

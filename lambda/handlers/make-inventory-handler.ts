@@ -4,6 +4,14 @@
  * both build it here; the sources come from the registry (lambda/sources/registry.ts).
  */
 import { randomUUID } from 'node:crypto';
+import {
+  CRITICAL_DAYS_ENV,
+  EVENT_BUS_NAME_ENV,
+  EVENT_SOURCE_ENV,
+  METRICS_NAMESPACE_ENV,
+  TIERS_DAYS_ENV,
+  WATCHER_ID_ENV,
+} from '../contracts/env-names';
 import { ACCOUNT_ENV, parseSourceSettings, SOURCES_ENV, type SourceSetting } from '../contracts/sources';
 import { addCounts, heartbeatsForPeriod, type ScopeOutcome, ZERO_COUNTS } from '../core/coverage';
 import type { Thresholds } from '../core/evaluate';
@@ -28,16 +36,18 @@ export interface InventoryConfig {
 }
 
 export const inventoryConfigFromEnv = (env: Env): InventoryConfig => ({
-  busName: requireEnv(env, 'EVENT_BUS_NAME'),
-  eventSource: env.EVENT_SOURCE?.trim() || DEFAULT_EVENT_SOURCE,
+  busName: requireEnv(env, EVENT_BUS_NAME_ENV),
+  eventSource: env[EVENT_SOURCE_ENV]?.trim() || DEFAULT_EVENT_SOURCE,
   account: requireEnv(env, ACCOUNT_ENV),
   sources: parseSourceSettings(requireEnv(env, SOURCES_ENV)),
   thresholds: validateThresholds({
-    tiersDays: env.TIERS_DAYS ? numberListEnv(env, 'TIERS_DAYS') : DEFAULT_THRESHOLDS.tiersDays,
-    criticalDays: env.CRITICAL_DAYS ? numberEnv(env, 'CRITICAL_DAYS') : DEFAULT_THRESHOLDS.criticalDays,
+    tiersDays: env[TIERS_DAYS_ENV] ? numberListEnv(env, TIERS_DAYS_ENV) : DEFAULT_THRESHOLDS.tiersDays,
+    criticalDays: env[CRITICAL_DAYS_ENV]
+      ? numberEnv(env, CRITICAL_DAYS_ENV)
+      : DEFAULT_THRESHOLDS.criticalDays,
   }),
-  metricsNamespace: env.METRICS_NAMESPACE?.trim() || 'CertExpiryWatcher',
-  watcherId: env.WATCHER_ID?.trim() || 'default',
+  metricsNamespace: env[METRICS_NAMESPACE_ENV]?.trim() || 'CertExpiryWatcher',
+  watcherId: env[WATCHER_ID_ENV]?.trim() || 'default',
 });
 
 export type { LifecycleWiring, Publisher };

@@ -23,7 +23,12 @@ import type { WatcherEvent } from '../channels/format/view';
 import { type OwnerRules, ownerOf, ownerRulesFromEnv } from '../channels/owners';
 import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
 import { WEBHOOK_DESTINATIONS_ENV } from '../contracts/channels';
-import { checkOwnerDestinations, destinationTakes } from '../contracts/owners';
+import {
+  SECRET_CACHE_TTL_MS_ENV,
+  WEBHOOK_MAX_ATTEMPTS_ENV,
+  WEBHOOK_TIMEOUT_MS_ENV,
+} from '../contracts/env-names';
+import { checkOwnerDestinations, destinationTakes, OWNERS_ENV } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import { withLogKeys } from '../shared/logger';
@@ -52,7 +57,7 @@ export const notifyConfigFromEnv = (
   formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
 ): NotifyConfig => {
   const destinations = destinationsFromEnv(requireEnv(env, WEBHOOK_DESTINATIONS_ENV), formatters);
-  const owners = ownerRulesFromEnv(env.OWNERS);
+  const owners = ownerRulesFromEnv(env[OWNERS_ENV]);
   if (owners)
     checkOwnerDestinations(
       owners,
@@ -61,9 +66,9 @@ export const notifyConfigFromEnv = (
     );
   return {
     destinations,
-    timeoutMs: positiveIntEnv(env, 'WEBHOOK_TIMEOUT_MS', 5000),
-    maxAttempts: positiveIntEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 3),
-    secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
+    timeoutMs: positiveIntEnv(env, WEBHOOK_TIMEOUT_MS_ENV, 5000),
+    maxAttempts: positiveIntEnv(env, WEBHOOK_MAX_ATTEMPTS_ENV, 3),
+    secretCacheTtlMs: positiveIntEnv(env, SECRET_CACHE_TTL_MS_ENV, 300_000),
     ...(owners ? { owners } : {}),
   };
 };

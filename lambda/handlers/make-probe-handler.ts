@@ -7,6 +7,18 @@ import { readFileSync } from 'node:fs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { targetKey } from '../contracts/endpoints';
+import {
+  ALLOW_LINK_LOCAL_ENV,
+  CA_FILE_ENV,
+  CRITICAL_DAYS_ENV,
+  EVENT_BUS_NAME_ENV,
+  EVENT_SOURCE_ENV,
+  FETCH_MISSING_ISSUERS_ENV,
+  PROBE_CONCURRENCY_ENV,
+  PROBE_DUAL_CERTIFICATES_ENV,
+  PROBE_TIMEOUT_MS_ENV,
+  TIERS_DAYS_ENV,
+} from '../contracts/env-names';
 import { type EndpointBatchMessage, parseBatchMessage } from '../core/endpoint-batch';
 import {
   DEFAULT_THRESHOLDS,
@@ -73,7 +85,7 @@ const dualEnv = (value: string | undefined): boolean => {
 
 export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
   let caPems: string[] = [];
-  const caFile = env.CA_FILE?.trim();
+  const caFile = env[CA_FILE_ENV]?.trim();
   if (caFile) {
     try {
       const bundle = read(caFile);
@@ -86,18 +98,20 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     }
   }
   return {
-    busName: requireEnv(env, 'EVENT_BUS_NAME'),
-    eventSource: env.EVENT_SOURCE?.trim() || DEFAULT_EVENT_SOURCE,
+    busName: requireEnv(env, EVENT_BUS_NAME_ENV),
+    eventSource: env[EVENT_SOURCE_ENV]?.trim() || DEFAULT_EVENT_SOURCE,
     thresholds: validateThresholds({
-      tiersDays: env.TIERS_DAYS ? numberListEnv(env, 'TIERS_DAYS') : DEFAULT_THRESHOLDS.tiersDays,
-      criticalDays: env.CRITICAL_DAYS ? numberEnv(env, 'CRITICAL_DAYS') : DEFAULT_THRESHOLDS.criticalDays,
+      tiersDays: env[TIERS_DAYS_ENV] ? numberListEnv(env, TIERS_DAYS_ENV) : DEFAULT_THRESHOLDS.tiersDays,
+      criticalDays: env[CRITICAL_DAYS_ENV]
+        ? numberEnv(env, CRITICAL_DAYS_ENV)
+        : DEFAULT_THRESHOLDS.criticalDays,
     }),
-    timeoutMs: positiveIntEnv(env, 'PROBE_TIMEOUT_MS'),
-    concurrency: positiveIntEnv(env, 'PROBE_CONCURRENCY'),
+    timeoutMs: positiveIntEnv(env, PROBE_TIMEOUT_MS_ENV),
+    concurrency: positiveIntEnv(env, PROBE_CONCURRENCY_ENV),
     caPems,
-    fetchMissingIssuers: env.FETCH_MISSING_ISSUERS?.trim() === 'true',
-    dualCertificates: dualEnv(env.PROBE_DUAL_CERTIFICATES),
-    allowLinkLocal: env.ALLOW_LINK_LOCAL?.trim() === 'true',
+    fetchMissingIssuers: env[FETCH_MISSING_ISSUERS_ENV]?.trim() === 'true',
+    dualCertificates: dualEnv(env[PROBE_DUAL_CERTIFICATES_ENV]),
+    allowLinkLocal: env[ALLOW_LINK_LOCAL_ENV]?.trim() === 'true',
     targets: readEndpointsFile(env, read),
   };
 };

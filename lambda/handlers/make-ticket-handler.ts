@@ -35,7 +35,14 @@ import {
   type TicketLifecycleDeps,
   type TicketOutcome,
 } from '../channels/tickets/ticket-lifecycle';
-import { checkOwnerDestinations, connectorForProject, ownersNaming } from '../contracts/owners';
+import {
+  SECRET_CACHE_TTL_MS_ENV,
+  TICKET_CLAIM_LEASE_MS_ENV,
+  TICKET_CONNECTORS_ENV,
+  TICKET_MAX_ATTEMPTS_ENV,
+  TICKET_TIMEOUT_MS_ENV,
+} from '../contracts/env-names';
+import { checkOwnerDestinations, connectorForProject, OWNERS_ENV, ownersNaming } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import { withLogKeys } from '../shared/logger';
@@ -71,15 +78,15 @@ export interface TicketConfig {
 
 /** Fails at init on a bad connector, or an owner naming a connector (or project) that cannot be. */
 export const ticketConfigFromEnv = (env: Env): TicketConfig => {
-  const connectors = parseConnectors(requireEnv(env, 'TICKET_CONNECTORS'));
-  const owners = ownerRulesFromEnv(env.OWNERS);
+  const connectors = parseConnectors(requireEnv(env, TICKET_CONNECTORS_ENV));
+  const owners = ownerRulesFromEnv(env[OWNERS_ENV]);
   if (owners) checkOwnerDestinations(owners, { connectors }, 'environment variable OWNERS');
   return {
     connectors,
-    timeoutMs: positiveIntEnv(env, 'TICKET_TIMEOUT_MS', 5000),
-    maxAttempts: positiveIntEnv(env, 'TICKET_MAX_ATTEMPTS', 3),
-    secretCacheTtlMs: positiveIntEnv(env, 'SECRET_CACHE_TTL_MS', 300_000),
-    claimLeaseMs: positiveIntEnv(env, 'TICKET_CLAIM_LEASE_MS', 60_000),
+    timeoutMs: positiveIntEnv(env, TICKET_TIMEOUT_MS_ENV, 5000),
+    maxAttempts: positiveIntEnv(env, TICKET_MAX_ATTEMPTS_ENV, 3),
+    secretCacheTtlMs: positiveIntEnv(env, SECRET_CACHE_TTL_MS_ENV, 300_000),
+    claimLeaseMs: positiveIntEnv(env, TICKET_CLAIM_LEASE_MS_ENV, 60_000),
     ...(owners ? { owners } : {}),
   };
 };

@@ -1,12 +1,13 @@
 /** Lambda entry for the webhook notifier (SQS event source with partial batch responses). */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { METRICS_NAMESPACE_ENV, WATCHER_ID_ENV } from '../contracts/env-names';
 import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { SecretsManagerReader } from '../sinks/secrets/secrets-manager-reader';
 import { makeNotifyHandler, notifyConfigFromEnv } from './make-notify-handler';
 
 const config = notifyConfigFromEnv(process.env);
-const watcherId = process.env.WATCHER_ID ?? 'default';
+const watcherId = process.env[WATCHER_ID_ENV] ?? 'default';
 const logger = createLogger({ keys: { watcher: watcherId, component: 'notifier' } });
 
 export const handler = withLambdaContext(
@@ -15,6 +16,6 @@ export const handler = withLambdaContext(
     config,
     secrets: new SecretsManagerReader(new SecretsManagerClient({}), config.secretCacheTtlMs),
     logger,
-    metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+    metrics: emfMetrics(process.env[METRICS_NAMESPACE_ENV] ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   }),
 );

@@ -1,5 +1,6 @@
 /** Lambda entry of the scan planner (run by the schedule): accounts → scan units on each source's queue. */
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STATE_TABLE_NAME_ENV } from '../contracts/env-names';
 import { isJsonObject } from '../contracts/json';
 import {
   ACCOUNTS_ENV,
@@ -41,7 +42,7 @@ export const handler = withLambdaContext(
         throw new ConfigurationError(`${SCAN_QUEUES_ENV} has no queue for source kind "${kind}"`);
       await new SqsBatchSender({ queueUrl }, sqs).send(units.map((u) => JSON.stringify(u)));
     },
-    coverage: new DynamoDbCoverageStore({ tableName: requireEnv(env, 'STATE_TABLE_NAME') }),
+    coverage: new DynamoDbCoverageStore({ tableName: requireEnv(env, STATE_TABLE_NAME_ENV) }),
     gapPeriods: positiveIntEnv(env, COVERAGE_GAP_PERIODS_ENV, DEFAULT_COVERAGE_GAP_PERIODS),
     publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
     logger,

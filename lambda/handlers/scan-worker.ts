@@ -2,6 +2,8 @@
  * Wiring of a scan worker Lambda: real adapters for the source plugins it is given. Each entry in
  * scan-workers/ passes exactly one plugin, so a worker's bundle holds one source's SDK client.
  */
+
+import { STATE_TABLE_NAME_ENV } from '../contracts/env-names';
 import {
   COVERAGE_GAP_PERIODS_ENV,
   DEFAULT_MEMBER_ROLE_NAME,
@@ -24,7 +26,7 @@ import { makeScanWorkerHandler } from './make-scan-worker-handler';
 export const scanWorkerEntry = (plugins: SourceRegistry) => {
   const env = process.env;
   const config = inventoryConfigFromEnv(env);
-  const tableName = requireEnv(env, 'STATE_TABLE_NAME');
+  const tableName = requireEnv(env, STATE_TABLE_NAME_ENV);
   const logger = createLogger({
     keys: { watcher: config.watcherId, component: `scan-${Object.keys(plugins).join('-')}` },
   });

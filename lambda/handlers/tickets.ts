@@ -2,6 +2,7 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { METRICS_NAMESPACE_ENV, STATE_TABLE_NAME_ENV, WATCHER_ID_ENV } from '../contracts/env-names';
 import { requireEnv } from '../shared/env';
 import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
@@ -10,8 +11,8 @@ import { DynamoDbTicketRefStore } from '../sinks/state/ticket-ref-store';
 import { makeTicketHandler, ticketConfigFromEnv } from './make-ticket-handler';
 
 const config = ticketConfigFromEnv(process.env);
-const tableName = requireEnv(process.env, 'STATE_TABLE_NAME');
-const watcherId = process.env.WATCHER_ID ?? 'default';
+const tableName = requireEnv(process.env, STATE_TABLE_NAME_ENV);
+const watcherId = process.env[WATCHER_ID_ENV] ?? 'default';
 const dynamodb = new DynamoDBClient({});
 const logger = createLogger({ keys: { watcher: watcherId, component: 'tickets' } });
 
@@ -23,6 +24,6 @@ export const handler = withLambdaContext(
     refStore: (_c, i, store) =>
       new DynamoDbTicketRefStore({ tableName, connector: store, mirrorTicket: i === 0 }, dynamodb),
     logger,
-    metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+    metrics: emfMetrics(process.env[METRICS_NAMESPACE_ENV] ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   }),
 );

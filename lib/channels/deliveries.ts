@@ -8,6 +8,13 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type Channel, parseDestinations, WEBHOOK_DESTINATIONS_ENV } from '../../lambda/contracts/channels';
+import {
+  METRICS_NAMESPACE_ENV,
+  STATE_TABLE_NAME_ENV,
+  TICKET_CLAIM_LEASE_MS_ENV,
+  TICKET_CONNECTORS_ENV,
+  WATCHER_ID_ENV,
+} from '../../lambda/contracts/env-names';
 import { parseConnectors, searchLagMsOf } from '../../lambda/contracts/ticket-connectors';
 import { deadLetterAlarm } from '../ops-alarms';
 import type { StateTable } from '../state-table';
@@ -100,9 +107,9 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
       props.stateTable.grantTicketReferences(fn);
       return {
         environment: {
-          TICKET_CONNECTORS: json,
-          STATE_TABLE_NAME: props.stateTable.table.tableName,
-          TICKET_CLAIM_LEASE_MS: String(timings.claimLeaseMs),
+          [TICKET_CONNECTORS_ENV]: json,
+          [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName,
+          [TICKET_CLAIM_LEASE_MS_ENV]: String(timings.claimLeaseMs),
         },
         maxReceiveCount: timings.maxReceiveCount,
       };
@@ -130,7 +137,7 @@ export const deliveryFunction = (
     description: spec.description,
     timeout: DELIVERY_TIMEOUT,
     logRetention: props.logRetention,
-    environment: { WATCHER_ID: props.watcherId, METRICS_NAMESPACE },
+    environment: { [WATCHER_ID_ENV]: props.watcherId, [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE },
   });
 };
 
