@@ -91,6 +91,7 @@ const pausingAfterFirstLoad = (store: LifecycleStore, meet: () => Promise<void>)
     claimOutbox: (...a) => store.claimOutbox(...a),
     clearOutbox: (...a) => store.clearOutbox(...a),
     releaseOutbox: (...a) => store.releaseOutbox(...a),
+    retainOutbox: (...a) => store.retainOutbox(...a),
   };
 };
 

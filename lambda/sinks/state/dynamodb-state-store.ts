@@ -316,6 +316,21 @@ export class DynamoDbStateStore implements LifecycleStore {
     });
   }
 
+  async retainOutbox(location: string, owner: string, events: readonly BusEvent[]): Promise<void> {
+    await this.update({
+      Key: { pk: { S: location } },
+      UpdateExpression: 'SET outbox = :events, outboxPending = :n, #v = #v + :one REMOVE outboxOwner',
+      ConditionExpression: 'outboxOwner = :me',
+      ExpressionAttributeNames: { '#v': 'version' },
+      ExpressionAttributeValues: {
+        ':me': { S: owner },
+        ':one': { N: '1' },
+        ':events': { S: JSON.stringify(events) },
+        ':n': { N: String(events.length) },
+      },
+    });
+  }
+
   /** One location's state (strongly consistent); null when never tracked. */
   async get(location: string): Promise<{ state: TrackedState; outbox: Outbox | null } | null> {
     const res = await this.dynamodb.send(
