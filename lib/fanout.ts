@@ -164,6 +164,11 @@ export class AlertFanout extends Construct {
       },
     });
     this.function = fanout;
+    if (props.stateTable) {
+      // Each channel takes an event id once (the delivery ledger): retries resend only what failed.
+      props.stateTable.grantDeliveryLedger(fanout);
+      fanout.addEnvironment('STATE_TABLE_NAME', props.stateTable.table.tableName);
+    }
     // topic.grantPublish would add kms:GenerateDataKey* (a wildcard action); SNS needs exactly
     // GenerateDataKey and Decrypt from the publisher of an encrypted topic. The key policy trusts
     // the account, so this identity-policy grant is all the key needs.

@@ -2,6 +2,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { jsonLogger } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
+import { deliveryLedgerFromEnv } from '../sinks/state/delivery-ledger';
 import { fanoutConfigFromEnv, makeFanoutHandler } from './make-fanout-handler';
 
 const config = fanoutConfigFromEnv(process.env);
@@ -10,6 +11,7 @@ const watcherId = process.env.WATCHER_ID ?? 'default';
 export const handler = makeFanoutHandler({
   config,
   sns: new SNSClient({}),
+  ledger: deliveryLedgerFromEnv(process.env),
   logger: jsonLogger({ watcher: watcherId, component: 'fanout' }),
   metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
 });

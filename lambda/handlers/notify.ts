@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { SecretsManagerReader } from '../sinks/secrets/secrets-manager-reader';
+import { deliveryLedgerFromEnv } from '../sinks/state/delivery-ledger';
 import { makeNotifyHandler, notifyConfigFromEnv } from './make-notify-handler';
 
 const config = notifyConfigFromEnv(process.env);
@@ -15,6 +16,7 @@ export const handler = withLambdaContext(
     config,
     secrets: new SecretsManagerReader(new SecretsManagerClient({}), config.secretCacheTtlMs),
     logger,
+    ledger: deliveryLedgerFromEnv(process.env),
     metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   }),
 );
