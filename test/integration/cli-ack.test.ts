@@ -46,6 +46,14 @@ const capture = () => {
   return { stream, text: () => text };
 };
 
+/** What the scans see: one certificate expired two days ago, one with 200 days left. */
+const observationsOf = () =>
+  [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
+    location: r.id,
+    scope: testScopeOf(r),
+    record: r,
+  }));
+
 let moto: Moto;
 /** This test's own table: the ack tests change what the status tests read. */
 let table: string;
@@ -75,11 +83,7 @@ afterAll(async () => moto?.stop());
 beforeEach(async () => {
   table = `cli-state-${randomUUID()}`;
   await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), table);
-  const observations = [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
-    location: r.id,
-    scope: testScopeOf(r),
-    record: r,
-  }));
+  const observations = observationsOf();
   await processScan(
     {
       store: store(),
@@ -188,11 +192,7 @@ describe('an acknowledgement stored before its limits existed', () => {
     ).toBeLessThan(1_000);
 
     const published: BusEvent[] = [];
-    const observations = [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
-      location: r.id,
-      scope: testScopeOf(r),
-      record: r,
-    }));
+    const observations = observationsOf();
     await processScan(
       {
         store: store(),

@@ -977,15 +977,15 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
     });
   });
 
-  it('with the delivery ledger, a redelivered event makes no ticket API call at all (not even the search)', async () => {
-    await track(LOCATION);
+  /** The ticket handler on this test's table, with one GitHub connector (and a ledger when given). */
+  const githubHandler = (ledger?: DynamoDbDeliveryLedger) => {
     const s = servers.github;
     const connectors = parseConnectors(
       JSON.stringify([
         { name: 'github-main', kind: 'github', secretId: 'gh', baseUrl: s.baseUrl, ...s.connectorFields },
       ]),
     );
-    const handler = makeTicketHandler({
+    return makeTicketHandler({
       config: {
         connectors,
         timeoutMs: 20_000,
@@ -996,10 +996,16 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
       secrets: { get: async () => JSON.stringify(s.secret) },
       refStore: (c, i) =>
         new DynamoDbTicketRefStore({ tableName: table, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
-      ledger: new DynamoDbDeliveryLedger({ tableName: table }, dynamodb),
+      ...(ledger ? { ledger } : {}),
       logger: jsonLogger({}, () => {}),
       sleep: async () => {},
     });
+  };
+
+  it('with the delivery ledger, a redelivered event makes no ticket API call at all (not even the search)', async () => {
+    await track(LOCATION);
+    const s = servers.github;
+    const handler = githubHandler(new DynamoDbDeliveryLedger({ tableName: table }, dynamodb));
     await handler(sqs(sqsRecord('w1', snsBody(events.warning))));
     await handler(sqs(sqsRecord('r1', snsBody(events.renewed))));
     expect(s.tickets[0]!.open).toBe(false);
@@ -1015,25 +1021,7 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
   it('drives the handler: concurrent deliveries and a redelivery still open one GitHub issue', async () => {
     await track(LOCATION);
     const s = servers.github;
-    const connectors = parseConnectors(
-      JSON.stringify([
-        { name: 'github-main', kind: 'github', secretId: 'gh', baseUrl: s.baseUrl, ...s.connectorFields },
-      ]),
-    );
-    const handler = makeTicketHandler({
-      config: {
-        connectors,
-        timeoutMs: 20_000,
-        maxAttempts: 3,
-        secretCacheTtlMs: 60_000,
-        claimLeaseMs: LEASE_MS,
-      },
-      secrets: { get: async () => JSON.stringify(s.secret) },
-      refStore: (c, i) =>
-        new DynamoDbTicketRefStore({ tableName: table, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
-      logger: jsonLogger({}, () => {}),
-      sleep: async () => {},
-    });
+    const handler = githubHandler();
     const body = snsBody(events.warning);
     const [a, b] = await Promise.all([
       handler(sqs(sqsRecord('c1', body))),
