@@ -111,16 +111,24 @@ export const makeFanoutHandler = (deps: FanoutDeps) => {
       channels,
       ...(owner ? { owner } : {}),
     };
+    const ledgerError = (channel: Channel) => (error: unknown) =>
+      logger.warn('delivery ledger unavailable; published without deduplication', { ...log, channel, error });
     const detailId = (event.detail as { eventId?: unknown } | undefined)?.eventId;
     const eventId = typeof detailId === 'string' ? detailId : (event.id ?? '');
     const results = await Promise.allSettled(
       channels.map((channel) =>
-        deliverOnce(deps.ledger, `sns:${channel}`, eventId, async () => {
-          await sns.send(
-            new PublishCommand(publishInputFor(channel, config.topicArns[channel], event, owner)),
-          );
-          return true;
-        }),
+        deliverOnce(
+          deps.ledger,
+          `sns:${channel}`,
+          eventId,
+          async () => {
+            await sns.send(
+              new PublishCommand(publishInputFor(channel, config.topicArns[channel], event, owner)),
+            );
+            return true;
+          },
+          ledgerError(channel),
+        ),
       ),
     );
     const skipped = channels.filter((_, i) => {

@@ -282,8 +282,13 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
           }
           let result: 'sent' | 'skipped' | 'failed';
           try {
-            result = await deliverOnce(deps.ledger, `webhook:${d.name}`, eventKey, () =>
-              postTo(d, watcherEvent, log),
+            result = await deliverOnce(
+              deps.ledger,
+              `webhook:${d.name}`,
+              eventKey,
+              () => postTo(d, watcherEvent, log),
+              (error) =>
+                logger.warn('delivery ledger unavailable; posted without deduplication', { ...log, error }),
             );
           } catch (error) {
             if (!(error instanceof DeliveryInProgressError)) throw error;

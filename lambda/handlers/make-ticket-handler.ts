@@ -244,6 +244,8 @@ export const makeTicketHandler = (deps: TicketDeps) => {
                   logger.info(`ticket ${outcome}`, { ...log, connector: c.name, target: t.store });
                   return true;
                 },
+                (error) =>
+                  logger.warn('delivery ledger unavailable; acted without deduplication', { ...log, error }),
               );
               if (sent === 'skipped')
                 logger.info('this target already acted on this event; skipped', { ...log, target: t.store });

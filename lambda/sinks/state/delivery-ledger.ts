@@ -158,15 +158,25 @@ export class DeliveryInProgressError extends Error {
  * Sends to one destination once per event id: skips a destination that has it, claims, sends,
  * records. `send` returns true when the destination accepted the event. Without a ledger it just
  * sends. Throws DeliveryInProgressError when another delivery holds the claim.
+ *
+ * The ledger never stops an alert: when it cannot be read or written (table throttled, access
+ * denied), the event is sent anyway and `onLedgerError` is told (at-least-once, never lost).
  */
 export const deliverOnce = async (
   ledger: DeliveryLedger | undefined,
   destination: string,
   eventId: string,
   send: () => Promise<boolean>,
+  onLedgerError: (error: unknown) => void = () => {},
 ): Promise<'sent' | 'skipped' | 'failed'> => {
   if (!ledger || !eventId) return (await send()) ? 'sent' : 'failed';
-  const claim = await ledger.begin(destination, eventId);
+  let claim: DeliveryClaim;
+  try {
+    claim = await ledger.begin(destination, eventId);
+  } catch (error) {
+    onLedgerError(error);
+    return (await send()) ? 'sent' : 'failed';
+  }
   if (claim === 'delivered') return 'skipped';
   if (claim === 'busy')
     throw new DeliveryInProgressError(
@@ -176,8 +186,9 @@ export const deliverOnce = async (
   try {
     ok = await send();
   } finally {
-    if (ok) await ledger.complete(destination, eventId);
-    else await ledger.abandon(destination, eventId);
+    await (ok ? ledger.complete(destination, eventId) : ledger.abandon(destination, eventId)).catch(
+      onLedgerError,
+    );
   }
   return ok ? 'sent' : 'failed';
 };
