@@ -17,7 +17,7 @@ import {
   topicArnEnv,
   validateRouting,
 } from '../lambda/contracts/channels';
-import { METRICS_NAMESPACE_ENV, WATCHER_ID_ENV } from '../lambda/contracts/env-names';
+import { METRICS_NAMESPACE_ENV, STATE_TABLE_NAME_ENV, WATCHER_ID_ENV } from '../lambda/contracts/env-names';
 import { OWNERS_ENV, type OwnerRules, ownersNaming } from '../lambda/contracts/owners';
 import {
   type AlertFanoutSettings,
@@ -166,6 +166,11 @@ export class AlertFanout extends Construct {
       },
     });
     this.function = fanout;
+    if (props.stateTable) {
+      // Each channel takes an event id once (the delivery ledger): retries resend only what failed.
+      props.stateTable.grantDeliveryLedger(fanout);
+      fanout.addEnvironment(STATE_TABLE_NAME_ENV, props.stateTable.table.tableName);
+    }
     // topic.grantPublish would add kms:GenerateDataKey* (a wildcard action); SNS needs exactly
     // GenerateDataKey and Decrypt from the publisher of an encrypted topic. The key policy trusts
     // the account, so this identity-policy grant is all the key needs.

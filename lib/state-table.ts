@@ -8,7 +8,7 @@ import {
   type LifecycleConfig,
   lifecycleConfig,
 } from '../lambda/contracts/lifecycle-config';
-import { STATE_TABLE_SCHEMA } from '../lambda/contracts/state-table';
+import { DELIVERY_ITEM_PREFIX, STATE_TABLE_SCHEMA } from '../lambda/contracts/state-table';
 import { InvalidWatcherConfigError, type LifecycleSettings } from './config';
 
 /**
@@ -74,6 +74,21 @@ export class StateTable extends Construct {
       grantee,
       actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
+    });
+  }
+
+  /**
+   * A delivery Lambda's ledger of event ids it delivered (lambda/sinks/state/delivery-ledger.ts):
+   * GetItem and UpdateItem on the `delivered#` items only (the `dynamodb:LeadingKeys` condition).
+   */
+  grantDeliveryLedger(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DELIVERY_ITEM_PREFIX}*`] },
+      },
     });
   }
 

@@ -12,6 +12,7 @@ import {
   InvalidAckError,
   type LifecycleConfig,
   lifecycleConfig,
+  MAX_ACK_REASON_CHARS,
   type TrackedState,
   validateAck,
 } from '../../lambda/lifecycle/model';
@@ -302,7 +303,7 @@ export const runStatus = async (argv: string[], io: CliIo, options: AckOptions =
       describeState(r, config),
       r.lastTransition ? `${r.lastTransition} ${r.lastEmittedAt?.slice(0, 10) ?? ''}`.trim() : '-',
       r.acked
-        ? `until ${r.ack?.until?.slice(0, 10) ?? 'renewal'}${r.ack?.reason ? `: ${r.ack.reason}` : ''}`
+        ? `until ${r.ack?.until?.slice(0, 10) ?? 'renewal'}${r.ack?.reason ? `: ${r.ack.reason.slice(0, MAX_ACK_REASON_CHARS)}` : ''}`
         : '-',
     ]),
   );

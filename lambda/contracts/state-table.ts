@@ -14,6 +14,11 @@ export const TTL_ATTRIBUTE = 'ttl';
  */
 export const TICKET_ITEM_PREFIX = 'ticket#';
 /**
+ * Partition key prefix of the delivery ledger's items (lambda/sinks/state/delivery-ledger.ts):
+ * `delivered#<destination>#<eventId>`, no `scope`, expiring through the TTL.
+ */
+export const DELIVERY_ITEM_PREFIX = 'delivered#';
+/**
  * Partition key prefixes of the coverage items (lambda/sinks/state/coverage-store.ts): one
  * `coverage#<scope key>` per scope ever expected (GSI partition {@link COVERAGE_INDEX_SCOPE}) and
  * one `period#<scan id>` per scan period, with `period#current` naming the latest.
@@ -26,6 +31,7 @@ export const COVERAGE_INDEX_SCOPE = 'coverage#';
 /** Items of the table that are not certificate locations (the CLI's `status` skips them). */
 export const isBookkeepingItem = (pk: string): boolean =>
   pk.startsWith(TICKET_ITEM_PREFIX) ||
+  pk.startsWith(DELIVERY_ITEM_PREFIX) ||
   pk.startsWith(COVERAGE_ITEM_PREFIX) ||
   pk.startsWith(PERIOD_ITEM_PREFIX);
 

@@ -39,13 +39,41 @@ export const MAX_IN_USE_BY_IN_EVENT = 50;
 export const MAX_TEXT_IN_EVENT = 1024;
 /** Tags carried per certificate (ACM allows 50 per certificate, IAM 50, Secrets Manager 50). */
 export const MAX_TAGS_IN_EVENT = 50;
+/** Labels (endpoint configuration) carried per certificate or endpoint, cut like tags. */
+export const MAX_LABELS_IN_EVENT = 50;
+/**
+ * Problems carried per event, the most severe first: a 76-certificate chain once produced 301
+ * problems and a 293 KB event that PutEvents refused (with the rest of its batch).
+ */
+export const MAX_PROBLEMS_IN_EVENT = 25;
+/** EventBridge's limit for one PutEvents entry and for the whole request (AWS EventBridge quotas). */
+export const MAX_EVENT_ENTRY_BYTES = 256 * 1024;
 
-const boundedTags = (tags: Readonly<Record<string, string>>): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(tags)
-      .slice(0, MAX_TAGS_IN_EVENT)
-      .map(([k, v]) => [k.slice(0, 128), v.slice(0, 256)]),
-  );
+/**
+ * The first `max` entries of a map, keys cut to 128 and values to 256 characters (the AWS tag
+ * limits), and how many entries were left out.
+ */
+export const boundedMap = (
+  map: Readonly<Record<string, string>>,
+  max: number,
+): { readonly kept: Record<string, string>; readonly omitted: number } => {
+  const entries = Object.entries(map);
+  return {
+    kept: Object.fromEntries(
+      entries.slice(0, max).map(([k, v]) => [k.slice(0, 128), String(v).slice(0, 256)]),
+    ),
+    omitted: Math.max(0, entries.length - max),
+  };
+};
+
+/** At most `max` items and how many were left out. */
+export const boundedList = <T>(
+  items: readonly T[],
+  max: number,
+): { readonly kept: T[]; readonly omitted: number } => ({
+  kept: items.slice(0, max),
+  omitted: Math.max(0, items.length - max),
+});
 
 export interface Problem {
   readonly code: string;
@@ -60,8 +88,11 @@ export interface CertificateDetail {
   readonly region?: string;
   readonly account?: string;
   readonly domain: string;
+  /** At most {@link MAX_SANS_IN_EVENT}; `sanCount` is the real total. */
   readonly sans: string[];
   readonly sanCount: number;
+  /** Names left out of `sans` (present only when some were). Since 2.3. */
+  readonly sansOmitted?: number;
   readonly subject?: string;
   readonly issuer?: string;
   readonly serialNumber?: string;
@@ -73,14 +104,21 @@ export interface CertificateDetail {
   readonly status?: string;
   readonly inUse?: boolean;
   readonly inUseBy?: string[];
+  /** Entries left out of `inUseBy` (at most {@link MAX_IN_USE_BY_IN_EVENT} are kept). Since 2.3. */
+  readonly inUseByOmitted?: number;
   readonly renewalEligibility?: string;
   readonly renewalStatus?: string;
   readonly renewalReason?: string;
+  /** At most {@link MAX_LABELS_IN_EVENT}, cut like tags. */
   readonly labels?: Record<string, string>;
+  /** Labels left out. Since 2.3. */
+  readonly labelsOmitted?: number;
   readonly accountName?: string;
   readonly ouPath?: string[];
   /** At most {@link MAX_TAGS_IN_EVENT}, keys cut to 128 and values to 256 characters. */
   readonly tags?: Record<string, string>;
+  /** Tags left out. Since 2.3. */
+  readonly tagsOmitted?: number;
   /** The source's own tiers, when it grades by them instead of the watcher's (Private CAs). */
   readonly thresholds?: { readonly tiersDays: number[]; readonly criticalDays: number };
 }
@@ -103,7 +141,10 @@ export interface CertificateEventDetail {
     readonly renewsAutomatically: boolean;
     readonly notYetValid: boolean;
   };
+  /** At most {@link MAX_PROBLEMS_IN_EVENT}, the most severe first. */
   readonly problems: Problem[];
+  /** Problems left out of `problems` (present only when some were). Since 2.3. */
+  readonly problemsOmitted?: number;
 }
 
 export interface ScanCompletedDetail {
@@ -166,15 +207,22 @@ export interface BusEvent<D = unknown> {
 const clip = (s: string | undefined, max = MAX_TEXT_IN_EVENT): string | undefined =>
   s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s;
 
+const omitted = (n: number): number | undefined => (n > 0 ? n : undefined);
+
 export const toCertificateDetail = (r: CertificateRecord): CertificateDetail => {
+  const sans = boundedList(r.sans, MAX_SANS_IN_EVENT);
+  const inUseBy = r.inUseBy ? boundedList(r.inUseBy, MAX_IN_USE_BY_IN_EVENT) : undefined;
+  const labels = r.labels ? boundedMap(r.labels, MAX_LABELS_IN_EVENT) : undefined;
+  const tags = r.tags ? boundedMap(r.tags, MAX_TAGS_IN_EVENT) : undefined;
   const detail: CertificateDetail = {
     source: r.source,
     id: r.id,
     region: r.region,
     account: r.account,
     domain: clip(r.domain) ?? '',
-    sans: r.sans.slice(0, MAX_SANS_IN_EVENT).map((s) => clip(s, 253) ?? ''),
+    sans: sans.kept.map((s) => clip(s, 253) ?? ''),
     sanCount: Math.max(r.sanCount ?? 0, r.sans.length),
+    sansOmitted: omitted(sans.omitted),
     subject: clip(r.subject),
     issuer: clip(r.issuer),
     serialNumber: r.serialNumber,
@@ -185,20 +233,41 @@ export const toCertificateDetail = (r: CertificateRecord): CertificateDetail => 
     type: r.type,
     status: r.status,
     inUse: r.inUse,
-    inUseBy: r.inUseBy?.slice(0, MAX_IN_USE_BY_IN_EVENT),
+    inUseBy: inUseBy?.kept.map((a) => clip(a, 2048) ?? ''),
+    inUseByOmitted: omitted(inUseBy?.omitted ?? 0),
     renewalEligibility: r.renewalEligibility,
     renewalStatus: r.renewalStatus,
     renewalReason: clip(r.renewalReason),
-    labels: r.labels ? { ...r.labels } : undefined,
+    labels: labels?.kept,
+    labelsOmitted: omitted(labels?.omitted ?? 0),
     accountName: r.accountName?.slice(0, 50),
     ouPath: r.ouPath?.slice(0, 20).map((p) => p.slice(0, 128)),
-    tags: r.tags ? boundedTags(r.tags) : undefined,
+    tags: tags?.kept,
+    tagsOmitted: omitted(tags?.omitted ?? 0),
     thresholds: r.thresholds
       ? { tiersDays: [...r.thresholds.tiersDays], criticalDays: r.thresholds.criticalDays }
       : undefined,
   };
   // Drop undefined keys so the JSON stays minimal and schema-valid.
   return Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)) as CertificateDetail;
+};
+
+const PROBLEM_RANK: Record<string, number> = { critical: 0, warning: 1, info: 3 };
+
+/**
+ * At most {@link MAX_PROBLEMS_IN_EVENT} problems, the most severe first (unrated ones between
+ * warning and info), and how many were left out. Order is kept when nothing is cut.
+ */
+export const boundedProblems = (
+  problems: readonly Problem[],
+): { readonly kept: Problem[]; readonly omitted: number } => {
+  if (problems.length <= MAX_PROBLEMS_IN_EVENT) return { kept: [...problems], omitted: 0 };
+  const rank = (p: Problem) => PROBLEM_RANK[p.severity ?? ''] ?? 2;
+  // Array.prototype.sort is stable: problems of one rank keep their order.
+  return boundedList(
+    [...problems].sort((a, b) => rank(a) - rank(b)),
+    MAX_PROBLEMS_IN_EVENT,
+  );
 };
 
 export const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
@@ -221,8 +290,9 @@ export const certificateEvent = (
 ): BusEvent<CertificateEventDetail> => {
   const detailType =
     ctx.detailType ?? (evaluation.severity === 'expired' ? DetailType.Expired : DetailType.Expiring);
-  const problems = (ctx.problems ?? []).map((p) => ({
-    code: p.code,
+  const { kept, omitted: problemsOmitted } = boundedProblems(ctx.problems ?? []);
+  const problems = kept.map((p) => ({
+    code: clip(p.code, 64) ?? '',
     message: clip(p.message) ?? '',
     ...(p.severity ? { severity: p.severity } : {}),
   }));
@@ -253,6 +323,7 @@ export const certificateEvent = (
         notYetValid: evaluation.notYetValid,
       },
       problems,
+      ...(problemsOmitted > 0 ? { problemsOmitted } : {}),
     },
   };
 };
@@ -312,8 +383,11 @@ export const endpointCheckFailedEvent = (
     scanId: ctx.scanId,
     observedAt: ctx.now.toISOString(),
     endpoint: Object.fromEntries(
-      Object.entries(endpoint).filter(([, v]) => v !== undefined),
-    ) as EndpointDetail,
+      Object.entries({
+        ...endpoint,
+        labels: endpoint.labels ? boundedMap(endpoint.labels, MAX_LABELS_IN_EVENT).kept : undefined,
+      }).filter(([, v]) => v !== undefined),
+    ) as unknown as EndpointDetail,
     error: { code: error.code, message: clip(error.message) ?? '' },
   },
 });

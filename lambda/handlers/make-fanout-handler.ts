@@ -13,8 +13,8 @@
  * owner, on which each owner's SMS subscriptions filter.
  *
  * A failed publish throws: Lambda retries the invocation (twice) and then sends it to
- * the dead-letter queue. A retry may publish again to channels that already took the event, so
- * delivery is at-least-once (the chat thread and the ticket key are per certificate).
+ * the dead-letter queue. With a delivery ledger (the state table) each channel takes an event id
+ * once: a retry publishes only to the channels that failed, and a redelivered event is dropped.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { TOPIC_MESSAGES } from '../channels/format';
@@ -26,6 +26,7 @@ import { OWNER_ATTRIBUTE, OWNERS_ENV } from '../contracts/owners';
 import type { Logger } from '../core/ports';
 import { type Env, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
+import { type DeliveryLedger, deliverOnce } from '../sinks/state/delivery-ledger';
 
 export interface FanoutConfig {
   readonly topicArns: Readonly<Record<Channel, string>>;
@@ -56,10 +57,14 @@ export interface FanoutDeps {
   readonly sns: Pick<SNSClient, 'send'>;
   readonly logger: Logger;
   readonly metrics?: MetricsSink;
+  /** Remembers which channel took which event id. @default none: every invocation publishes */
+  readonly ledger?: DeliveryLedger;
 }
 
 export interface FanoutResult {
   readonly channels: Channel[];
+  /** Channels that already had this event id (a retry or a redelivery): not published again. */
+  readonly skipped?: Channel[];
   /** The event's owner, with owner rules. */
   readonly owner?: string;
 }
@@ -106,14 +111,32 @@ export const makeFanoutHandler = (deps: FanoutDeps) => {
       channels,
       ...(owner ? { owner } : {}),
     };
+    const ledgerError = (channel: Channel) => (error: unknown) =>
+      logger.warn('delivery ledger unavailable; published without deduplication', { ...log, channel, error });
+    const detailId = (event.detail as { eventId?: unknown } | undefined)?.eventId;
+    const eventId = typeof detailId === 'string' ? detailId : (event.id ?? '');
     const results = await Promise.allSettled(
-      channels.map(async (channel) => {
-        const out = await sns.send(
-          new PublishCommand(publishInputFor(channel, config.topicArns[channel], event, owner)),
-        );
-        return { channel, messageId: out.MessageId };
-      }),
+      channels.map((channel) =>
+        deliverOnce(
+          deps.ledger,
+          `sns:${channel}`,
+          eventId,
+          async () => {
+            await sns.send(
+              new PublishCommand(publishInputFor(channel, config.topicArns[channel], event, owner)),
+            );
+            return true;
+          },
+          ledgerError(channel),
+        ),
+      ),
     );
+    const skipped = channels.filter((_, i) => {
+      const r = results[i];
+      return r?.status === 'fulfilled' && r.value === 'skipped';
+    });
+    if (skipped.length > 0)
+      logger.info('channels already had this event; not published again', { ...log, skipped });
     const failed: Channel[] = [];
     results.forEach((r, i) => {
       const channel = channels[i];
@@ -122,11 +145,15 @@ export const makeFanoutHandler = (deps: FanoutDeps) => {
         logger.error('publish to the channel topic failed', { ...log, channel, error: r.reason });
       }
     });
-    deps.metrics?.({ FanoutPublished: channels.length - failed.length, FanoutFailed: failed.length });
+    deps.metrics?.({
+      FanoutPublished: channels.length - failed.length - skipped.length,
+      FanoutFailed: failed.length,
+      FanoutDuplicatesDropped: skipped.length,
+    });
     if (failed.length > 0) {
       throw new FanoutPublishError(`publishing ${event['detail-type']} failed for ${failed.join(', ')}`);
     }
     logger.info('event fanned out', log);
-    return { channels, ...(owner ? { owner } : {}) };
+    return { channels, ...(owner ? { owner } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
   };
 };

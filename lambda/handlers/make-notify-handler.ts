@@ -3,8 +3,8 @@
  * generic webhooks. Each SQS message is one watcher event; it is posted to every destination that
  * wants it: its detail-types, and with owner rules (env OWNERS, docs/routing.md) the event's owner's
  * destinations plus those no owner names. A message any destination could not take is reported in `batchItemFailures`, so SQS
- * redelivers it and finally moves it to the DLQ; destinations that already took it are not posted
- * again by this container (see `delivered`). A 4xx other than 429 is not retried in the
+ * redelivers it and finally moves it to the DLQ; destinations that already took its event id are
+ * not posted again (the delivery ledger in the state table, and this container's memory). A 4xx other than 429 is not retried in the
  * invocation: it fails the message at once, and after the queue's maxReceiveCount it rests in
  * the DLQ, to be redriven once the URL or payload is fixed. Webhook URLs are never logged.
  */
@@ -35,6 +35,7 @@ import { withLogKeys } from '../shared/logger';
 import type { MetricsSink } from '../shared/metrics';
 import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
+import { DeliveryInProgressError, type DeliveryLedger, deliverOnce } from '../sinks/state/delivery-ledger';
 
 export interface NotifyConfig {
   readonly destinations: readonly WebhookDestination[];
@@ -156,6 +157,11 @@ export interface NotifyDeps {
   readonly safetyMarginMs?: number;
   /** Budget when no Lambda context is given (tests, local runs). @default 30000 */
   readonly defaultBudgetMs?: number;
+  /**
+   * Remembers which webhook took which event id across containers and redeliveries.
+   * @default none: only this container's memory
+   */
+  readonly ledger?: DeliveryLedger;
 }
 
 interface LambdaContextLike {
@@ -227,6 +233,42 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
     let deliveredCount = 0;
     let failedCount = 0;
 
+    /** Formats and posts one event to one destination, logging the outcome; true when it took it. */
+    const postTo = async (
+      d: WebhookDestination,
+      watcherEvent: WatcherEvent,
+      log: Record<string, unknown>,
+    ): Promise<boolean> => {
+      let body: string;
+      try {
+        body = JSON.stringify(payloadFor(d.kind, watcherEvent, formatters));
+      } catch (error) {
+        logger.error('could not format the event for this destination', {
+          ...log,
+          error: (error as Error).message,
+        });
+        return false;
+      }
+      const outcome = await toDestination(d, body, remainingMs, log);
+      if (outcome.outcome === 'delivered') {
+        logger.info('webhook delivered', { ...log, status: outcome.status, attempts: outcome.attempts });
+        return true;
+      }
+      logger.error(
+        outcome.outcome === 'permanent'
+          ? 'webhook rejected the message (not retried in this invocation; SQS redelivers, then the DLQ keeps it)'
+          : 'webhook delivery failed; SQS will redeliver',
+        {
+          ...log,
+          outcome: outcome.outcome,
+          status: outcome.status,
+          attempts: outcome.attempts,
+          reason: outcome.reason,
+        },
+      );
+      return false;
+    };
+
     const deliver = async (message: SQSRecord, watcherEvent: WatcherEvent, eventKey: string) => {
       const targets = destinationsFor(config, watcherEvent);
       const results = await Promise.all(
@@ -243,35 +285,25 @@ export const makeNotifyHandler = (deps: NotifyDeps) => {
             logger.info('webhook already delivered by this container; skipped', log);
             return true;
           }
-          let body: string;
+          let result: 'sent' | 'skipped' | 'failed';
           try {
-            body = JSON.stringify(payloadFor(d.kind, watcherEvent, formatters));
+            result = await deliverOnce(
+              deps.ledger,
+              `webhook:${d.name}`,
+              eventKey,
+              () => postTo(d, watcherEvent, log),
+              (error) =>
+                logger.warn('delivery ledger unavailable; posted without deduplication', { ...log, error }),
+            );
           } catch (error) {
-            logger.error('could not format the event for this destination', {
-              ...log,
-              error: (error as Error).message,
-            });
+            if (!(error instanceof DeliveryInProgressError)) throw error;
+            logger.warn('another invocation is posting this event to this webhook; SQS will redeliver', log);
             return false;
           }
-          const outcome = await toDestination(d, body, remainingMs, log);
-          if (outcome.outcome === 'delivered') {
-            remember(key);
-            logger.info('webhook delivered', { ...log, status: outcome.status, attempts: outcome.attempts });
-            return true;
-          }
-          logger.error(
-            outcome.outcome === 'permanent'
-              ? 'webhook rejected the message (not retried in this invocation; SQS redelivers, then the DLQ keeps it)'
-              : 'webhook delivery failed; SQS will redeliver',
-            {
-              ...log,
-              outcome: outcome.outcome,
-              status: outcome.status,
-              attempts: outcome.attempts,
-              reason: outcome.reason,
-            },
-          );
-          return false;
+          if (result === 'skipped') logger.info('webhook already had this event; not posted again', log);
+          if (result === 'failed') return false;
+          remember(key);
+          return true;
         }),
       );
       const failed = results.filter((ok) => !ok).length;

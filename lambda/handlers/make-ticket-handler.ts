@@ -49,6 +49,7 @@ import { withLogKeys } from '../shared/logger';
 import type { MetricsSink } from '../shared/metrics';
 import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
 import type { InvalidatingSecretReader, SecretReader } from '../sinks/secrets/secret-reader';
+import { DeliveryInProgressError, type DeliveryLedger, deliverOnce } from '../sinks/state/delivery-ledger';
 import type { TicketRefStore } from '../sinks/state/ticket-ref-store';
 import { watcherEventOf } from './make-notify-handler';
 
@@ -139,6 +140,8 @@ export interface TicketDeps {
   readonly refStore: (connector: ConnectorConfig, index: number, store: string) => TicketRefStore;
   readonly logger: Logger;
   readonly metrics?: MetricsSink;
+  /** Remembers which ticket target acted on which event id. @default none */
+  readonly ledger?: DeliveryLedger;
   readonly fetch?: TicketFetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -233,12 +236,26 @@ export const makeTicketHandler = (deps: TicketDeps) => {
           chosen.map(async ({ t, d }) => {
             const c = d.connector;
             try {
-              const outcome =
-                subject.action === 'raise'
-                  ? await raiseTicket(d, location, dedupKey, view, owner)
-                  : await closeTicket(d, location, dedupKey, view);
-              counts[outcome]++;
-              logger.info(`ticket ${outcome}`, { ...log, connector: c.name, target: t.store });
+              // Once per event id and target: a redelivered event, or a retry after another
+              // target failed, does not act on this target again.
+              const sent = await deliverOnce(
+                deps.ledger,
+                `ticket:${t.store}`,
+                view.eventId ?? '',
+                async () => {
+                  const outcome =
+                    subject.action === 'raise'
+                      ? await raiseTicket(d, location, dedupKey, view, owner)
+                      : await closeTicket(d, location, dedupKey, view);
+                  counts[outcome]++;
+                  logger.info(`ticket ${outcome}`, { ...log, connector: c.name, target: t.store });
+                  return true;
+                },
+                (error) =>
+                  logger.warn('delivery ledger unavailable; acted without deduplication', { ...log, error }),
+              );
+              if (sent === 'skipped')
+                logger.info('this target already acted on this event; skipped', { ...log, target: t.store });
               return true;
             } catch (error) {
               counts.failed++;
@@ -246,16 +263,14 @@ export const makeTicketHandler = (deps: TicketDeps) => {
                 deps.secrets.invalidate(t.connector.secretId); // rotated credentials: read again next time
               }
               const e = error instanceof Error ? error : new Error(String(error));
-              logger[error instanceof TicketBusyError ? 'warn' : 'error'](
-                'ticket action failed; SQS will redeliver',
-                {
-                  ...log,
-                  connector: c.name,
-                  target: t.store,
-                  error: { name: e.name, message: e.message },
-                  status: error instanceof TicketApiError ? error.status : undefined,
-                },
-              );
+              const busy = error instanceof TicketBusyError || error instanceof DeliveryInProgressError;
+              logger[busy ? 'warn' : 'error']('ticket action failed; SQS will redeliver', {
+                ...log,
+                connector: c.name,
+                target: t.store,
+                error: { name: e.name, message: e.message },
+                status: error instanceof TicketApiError ? error.status : undefined,
+              });
               return false;
             }
           }),

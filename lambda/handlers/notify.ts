@@ -4,6 +4,7 @@ import { METRICS_NAMESPACE_ENV, WATCHER_ID_ENV } from '../contracts/env-names';
 import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { SecretsManagerReader } from '../sinks/secrets/secrets-manager-reader';
+import { deliveryLedgerFromEnv } from '../sinks/state/delivery-ledger';
 import { makeNotifyHandler, notifyConfigFromEnv } from './make-notify-handler';
 
 const config = notifyConfigFromEnv(process.env);
@@ -16,6 +17,7 @@ export const handler = withLambdaContext(
     config,
     secrets: new SecretsManagerReader(new SecretsManagerClient({}), config.secretCacheTtlMs),
     logger,
+    ledger: deliveryLedgerFromEnv(process.env),
     metrics: emfMetrics(process.env[METRICS_NAMESPACE_ENV] ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   }),
 );

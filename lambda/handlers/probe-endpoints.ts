@@ -19,7 +19,13 @@ export const handler = withLambdaContext(
   makeProbeHandler({
     config,
     probe: probeAll,
-    publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
+    publisher: new EventBusPublisher({
+      busName: config.busName,
+      source: config.eventSource,
+      logger,
+      // Undeliverable events are counted apart from the handler's own metrics document.
+      metrics: emfMetrics(process.env[METRICS_NAMESPACE_ENV] ?? 'CertExpiryWatcher', { Watcher: watcherId }),
+    }),
     lifecycle: {
       store: new DynamoDbStateStore({ tableName: requireEnv(process.env, STATE_TABLE_NAME_ENV) }),
       config: lifecycleConfigFromEnv(process.env, config.thresholds),

@@ -49,7 +49,13 @@ export const scanWorkerEntry = (plugins: SourceRegistry) => {
       },
       coverage: new DynamoDbCoverageStore({ tableName }),
       gapPeriods: positiveIntEnv(env, COVERAGE_GAP_PERIODS_ENV, DEFAULT_COVERAGE_GAP_PERIODS),
-      publisher: new EventBusPublisher({ busName: config.busName, source: config.eventSource }),
+      publisher: new EventBusPublisher({
+        busName: config.busName,
+        source: config.eventSource,
+        logger,
+        // Undeliverable events are counted apart from the handler's own metrics document.
+        metrics: emfMetrics(config.metricsNamespace, { Watcher: config.watcherId }),
+      }),
       logger,
       metrics: emfMetrics(config.metricsNamespace, { Watcher: config.watcherId }),
     }),

@@ -7,6 +7,7 @@ import { requireEnv } from '../shared/env';
 import { createLogger, withLambdaContext } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { SecretsManagerReader } from '../sinks/secrets/secrets-manager-reader';
+import { DynamoDbDeliveryLedger } from '../sinks/state/delivery-ledger';
 import { DynamoDbTicketRefStore } from '../sinks/state/ticket-ref-store';
 import { makeTicketHandler, ticketConfigFromEnv } from './make-ticket-handler';
 
@@ -24,6 +25,7 @@ export const handler = withLambdaContext(
     refStore: (_c, i, store) =>
       new DynamoDbTicketRefStore({ tableName, connector: store, mirrorTicket: i === 0 }, dynamodb),
     logger,
+    ledger: new DynamoDbDeliveryLedger({ tableName }, dynamodb),
     metrics: emfMetrics(process.env[METRICS_NAMESPACE_ENV] ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   }),
 );

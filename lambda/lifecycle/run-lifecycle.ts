@@ -2,13 +2,15 @@
  * The lifecycle as one step of a scan: load states → applyScan → write each changed state with its
  * pending events (the outbox) in one conditional write → publish → clear the outbox.
  *
- * At-least-once: an event is on the bus only after it is durably in an outbox, and an outbox is
- * cleared only after PutEvents succeeded. A run that fails to publish hands its outboxes back; one
- * that dies keeps them claimed until the lease runs out. Any later run whose scopes include the
- * location publishes leftovers. Duplicates (a dead run's partial publish) carry the same event id.
+ * At-least-once: an event is on the bus only after it is durably in an outbox, and an outbox
+ * keeps exactly the events not yet on the bus. A run whose publish fails in part clears what went
+ * out (and what can never go out: undeliverable events, reported by the publisher) and hands the
+ * rest back; the next run publishes only that. A run that dies keeps its outboxes claimed: the
+ * retry of the same unit (same scan id and scopes, hence the same run id) publishes them at once,
+ * any other run once the lease has run out. Duplicates (a dead run's partial publish, two
+ * deliveries of one unit at once) carry the same event id; consumers drop ids they delivered.
  */
-import { randomUUID } from 'node:crypto';
-import type { BusEvent } from '../core/events';
+import { type BusEvent, eventIdOf } from '../core/events';
 import { type Logger, silentLogger } from '../core/ports';
 import type { ScanResult } from '../core/scan';
 import { applyScan } from './apply-scan';
@@ -51,11 +53,37 @@ export interface LifecycleStore {
   clearOutbox(location: string, owner: string): Promise<boolean>;
   /** Hands the outbox back (owner null) so the next run publishes it without waiting for the lease. */
   releaseOutbox(location: string, owner: string): Promise<void>;
+  /** Replaces the outbox `owner` holds by `events` (the ones not published) and hands it back. */
+  retainOutbox(location: string, owner: string, events: readonly BusEvent[]): Promise<void>;
 }
 
 export interface Publisher {
   publish(events: readonly BusEvent[]): Promise<{ published: number }>;
 }
+
+/**
+ * What a publisher's error says about a publish that failed in part (EventBusPublisher's
+ * PublishFailedError): the ids now on the bus, and those that can never be put.
+ */
+export interface PartialPublishFailure {
+  readonly publishedIds: ReadonlySet<string>;
+  readonly undeliverable: ReadonlyArray<{ readonly eventId: string }>;
+}
+
+const partialOf = (error: unknown): PartialPublishFailure | null =>
+  error instanceof Error &&
+  (error as Partial<PartialPublishFailure>).publishedIds instanceof Set &&
+  Array.isArray((error as Partial<PartialPublishFailure>).undeliverable)
+    ? (error as unknown as PartialPublishFailure)
+    : null;
+
+/**
+ * The run id of one unit of work: the same for every delivery of the unit (its scan id and
+ * scopes), so the SQS or Lambda retry of a unit whose process died after its state write owns the
+ * outboxes it left and publishes them at once, instead of waiting for the lease.
+ */
+export const unitRunId = (scanId: string, scopes: readonly string[]): string =>
+  `unit-${eventIdOf(scanId, ...[...scopes].sort())}`;
 
 export interface LifecycleDeps {
   readonly store: LifecycleStore;
@@ -65,7 +93,7 @@ export interface LifecycleDeps {
   readonly config: LifecycleConfig;
   /** Wall clock for outbox leases. @default () => new Date() */
   readonly clock?: () => Date;
-  /** @default a random UUID */
+  /** @default {@link unitRunId} of the scan's id and scopes */
   readonly runId?: string;
   /** A claimed outbox whose run has not cleared it after this long is taken over. @default 900000 (Lambda's maximum timeout) */
   readonly outboxLeaseMs?: number;
@@ -121,6 +149,48 @@ const mapLimit = async <T>(items: readonly T[], limit: number, fn: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 };
 
+/**
+ * Publishes the run's outboxes and leaves in each exactly what is not on the bus: all cleared on
+ * success; on a partial failure the published and undeliverable events removed and the rest
+ * handed back; on any other failure everything handed back. Rethrows the publisher's error.
+ */
+const publishOwned = async (
+  store: LifecycleStore,
+  publisher: Publisher,
+  owned: ReadonlyMap<string, readonly BusEvent[]>,
+  events: readonly BusEvent[],
+  runId: string,
+  logger: Logger,
+): Promise<void> => {
+  try {
+    await publisher.publish(events);
+  } catch (error) {
+    const partial = partialOf(error);
+    const done = new Set([
+      ...(partial?.publishedIds ?? []),
+      ...(partial?.undeliverable ?? []).map((u) => u.eventId),
+    ]);
+    logger.error('publishing lifecycle events failed; the outboxes keep only what was not sent', {
+      runId,
+      sent: done.size,
+      kept: events.length - done.size,
+      error,
+    });
+    await Promise.allSettled(
+      [...owned].map(([location, evs]) => {
+        const rest = evs.filter((e) => !done.has(idOf(e)));
+        if (rest.length === 0) return store.clearOutbox(location, runId);
+        if (rest.length === evs.length) return store.releaseOutbox(location, runId);
+        return store.retainOutbox(location, runId, rest);
+      }),
+    );
+    throw error;
+  }
+  await mapLimit([...owned.keys()], 16, async (l) => {
+    await store.clearOutbox(l, runId);
+  });
+};
+
 /** Runs the lifecycle for one scan (an inventory ScanResult or a prepared LifecycleScan). */
 export const processScan = async (
   deps: LifecycleDeps,
@@ -128,12 +198,12 @@ export const processScan = async (
 ): Promise<LifecycleSummary> => {
   const scan = isScanResult(input) ? lifecycleScanFromInventory(input) : input;
   const clock = deps.clock ?? (() => new Date());
-  const runId = deps.runId ?? randomUUID();
   const lease = deps.outboxLeaseMs ?? 900_000;
   const maxAttempts = deps.maxAttempts ?? 5;
   const logger = deps.logger ?? silentLogger;
   const locations = [...new Set(scan.observations.map((o) => o.location))];
   const scopes = scopesOf(scan);
+  const runId = deps.runId ?? unitRunId(scan.scanId, scopes);
 
   /** Outboxes this run holds: location → events. */
   const owned = new Map<string, readonly BusEvent[]>();
@@ -192,11 +262,13 @@ export const processScan = async (
         lost++;
       }
     });
-    // Leftovers: outboxes handed back, or claimed by a run that outlived its lease (it died).
+    // Leftovers: outboxes handed back, claimed by a run that outlived its lease (it died), or
+    // claimed by an earlier delivery of this very unit (it died: this is its retry).
     for (const [location, entry] of entries) {
       const outbox = entry.outbox;
-      if (!outbox || changed.has(location) || owned.has(location) || outbox.owner === runId) continue;
-      const expired = outbox.owner === null || outbox.claimedAt + lease <= clock().getTime();
+      if (!outbox || changed.has(location) || owned.has(location)) continue;
+      const expired =
+        outbox.owner === null || outbox.owner === runId || outbox.claimedAt + lease <= clock().getTime();
       if (!expired) continue;
       if (await deps.store.claimOutbox(location, outbox, runId, clock().getTime())) {
         owned.set(location, outbox.events);
@@ -212,21 +284,7 @@ export const processScan = async (
   } while (lost > 0 && attempt < maxAttempts);
 
   const events = dedupe([...owned.values()].flat());
-  if (events.length > 0) {
-    try {
-      await deps.publisher.publish(events);
-    } catch (error) {
-      logger.error('publishing lifecycle events failed; handing the outboxes back for the next run', {
-        runId,
-        error,
-      });
-      await Promise.allSettled([...owned.keys()].map((l) => deps.store.releaseOutbox(l, runId)));
-      throw error;
-    }
-    await mapLimit([...owned.keys()], 16, async (l) => {
-      await deps.store.clearOutbox(l, runId);
-    });
-  }
+  if (events.length > 0) await publishOwned(deps.store, deps.publisher, owned, events, runId, logger);
   if (lost > 0) {
     throw new LifecycleConflictError(
       `${lost} state write(s) still conflicted after ${attempt} attempts; their events are not lost (the next run re-applies)`,

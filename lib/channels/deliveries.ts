@@ -79,11 +79,16 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
     description: 'Posts watcher alerts to Slack, Teams, Google Chat and webhooks',
     what: 'A chat notification could not be posted to a webhook',
     fix: 'fix the destination (URL secret, payload)',
-    configure: (settings) => {
+    configure: (settings, fn, props) => {
       const json = JSON.stringify(settings);
       // Names unique across every webhook channel, as the notifier checks at init.
       asConfigError(() => parseDestinations(json, 'webhook channels'));
-      return { environment: { [WEBHOOK_DESTINATIONS_ENV]: json } };
+      // Each webhook takes an event id once (the delivery ledger in the state table).
+      props.stateTable?.grantDeliveryLedger(fn);
+      const ledger: Record<string, string> = props.stateTable
+        ? { [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName }
+        : {};
+      return { environment: { [WEBHOOK_DESTINATIONS_ENV]: json, ...ledger } };
     },
   },
   tickets: {

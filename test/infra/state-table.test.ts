@@ -43,13 +43,40 @@ describe('the lifecycle state table', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment: { Variables: Record<string, unknown> } };
     }[];
-    const withTable = fns.filter((f) => f.Properties.Environment.Variables.STATE_TABLE_NAME !== undefined);
+    // The fan-out has the table too, for its delivery ledger only (below).
+    const withTable = fns.filter(
+      (f) =>
+        f.Properties.Environment.Variables.STATE_TABLE_NAME !== undefined &&
+        f.Properties.Environment.Variables.CHAT_TOPIC_ARN === undefined,
+    );
     expect(withTable).toHaveLength(3);
     for (const f of withTable) {
       expect(f.Properties.Environment.Variables).toMatchObject({
         REMOVE_AFTER_MISSING_SCANS: '5',
         CRITICAL_REMINDER_INTERVAL_DAYS: '2',
       });
+    }
+  });
+
+  it('gives the fan-out the table for its delivery ledger: GetItem and UpdateItem on `delivered#` items only', () => {
+    type Fn = { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const fanout = (Object.values(template.findResources('AWS::Lambda::Function')) as Fn[]).find(
+      (f) => f.Properties.Environment.Variables.CHAT_TOPIC_ARN !== undefined,
+    );
+    const vars = fanout?.Properties.Environment.Variables ?? {};
+    expect(vars.STATE_TABLE_NAME).toBeDefined();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const ledger = statements.filter((s) =>
+      JSON.stringify(s.Condition ?? {}).includes('dynamodb:LeadingKeys'),
+    );
+    expect(ledger.length).toBeGreaterThan(0);
+    for (const s of ledger) {
+      expect(s.Action).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      expect(s.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['delivered#*'] } });
     }
   });
 

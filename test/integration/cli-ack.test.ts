@@ -4,14 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAck, runStatus, runUnack } from '../../bin/cli/ack';
 import { UsageError } from '../../bin/cli/exit-codes';
 import type { CliIo } from '../../bin/cli/io';
 import type { CertificateRecord } from '../../lambda/core/certificate';
+import type { BusEvent } from '../../lambda/core/events';
 import { MS_PER_DAY } from '../../lambda/core/time';
-import { lifecycleConfig } from '../../lambda/lifecycle/model';
+import { lifecycleConfig, MAX_ACK_REASON_CHARS } from '../../lambda/lifecycle/model';
 import { processScan } from '../../lambda/lifecycle/run-lifecycle';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
 import { DynamoDbStateAdmin } from '../../lambda/sinks/state/state-admin';
@@ -44,6 +46,14 @@ const capture = () => {
   return { stream, text: () => text };
 };
 
+/** What the scans see: one certificate expired two days ago, one with 200 days left. */
+const observationsOf = () =>
+  [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
+    location: r.id,
+    scope: testScopeOf(r),
+    record: r,
+  }));
+
 let moto: Moto;
 /** This test's own table: the ack tests change what the status tests read. */
 let table: string;
@@ -73,11 +83,7 @@ afterAll(async () => moto?.stop());
 beforeEach(async () => {
   table = `cli-state-${randomUUID()}`;
   await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), table);
-  const observations = [record(ARN, at(-2)), record(OK_ARN, at(200))].map((r) => ({
-    location: r.id,
-    scope: testScopeOf(r),
-    record: r,
-  }));
+  const observations = observationsOf();
   await processScan(
     {
       store: store(),
@@ -155,5 +161,62 @@ describe('cert-watch ack / unack', () => {
 
   it('requires a table name', async () => {
     await expect(runStatus([], io({ CERT_WATCH_TABLE: '' }).io, options)).rejects.toThrow(/CERT_WATCH_TABLE/);
+  });
+});
+
+describe('an acknowledgement stored before its limits existed', () => {
+  it('a 131,000-character reason: status prints at most 500, the next scan succeeds and stores it cut to 500, unack clears it', async () => {
+    const ddb = new DynamoDBClient(moto.clientConfig(REGION));
+    // Written by a version without the limit (the CLI and the state admin refuse it now).
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: OK_ARN } },
+        UpdateExpression: 'SET #a = :a, #v = #v + :one',
+        ExpressionAttributeNames: { '#a': 'ack', '#v': 'version' },
+        ExpressionAttributeValues: {
+          ':a': { M: marshall({ at: NOW.toISOString(), reason: 'r'.repeat(131_000), by: 'old-cli' }) },
+          ':one': { N: '1' },
+        },
+      }),
+    );
+    const s = io();
+    await runStatus([], s.io, options);
+    expect(
+      Math.max(
+        ...s
+          .out()
+          .split('\n')
+          .map((l) => l.length),
+      ),
+    ).toBeLessThan(1_000);
+
+    const published: BusEvent[] = [];
+    const observations = observationsOf();
+    await processScan(
+      {
+        store: store(),
+        publisher: {
+          publish: async (e) => {
+            published.push(...e);
+            return { published: e.length };
+          },
+        },
+        // The certificate enters its 30-day tier: announced (marked acked) and its state written.
+        now: at(171),
+        config: lifecycleConfig(),
+      },
+      { scanId: 's-later', observations, completeScopes: [`acm#${REGION}`] },
+    );
+    const entered = published.find(
+      (e) => (e.detail as { certificate: { id: string } }).certificate.id === OK_ARN,
+    );
+    expect(
+      (entered?.detail as { lifecycle?: { ackReason?: string } } | undefined)?.lifecycle?.ackReason,
+    ).toHaveLength(MAX_ACK_REASON_CHARS);
+    expect((await store().get(OK_ARN))?.state.ack?.reason).toHaveLength(MAX_ACK_REASON_CHARS);
+
+    expect(await runUnack([OK_ARN], io().io, options)).toBe(0);
+    expect((await store().get(OK_ARN))?.state.ack).toBeNull();
   });
 });

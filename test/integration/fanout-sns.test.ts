@@ -4,12 +4,14 @@
  * stack and its users do (the notifier's queue on chat, not raw; raw queues standing in for an
  * SMS phone and a ticket connector; queues with the filter policies docs/chat.md documents), and
  * an HTTP subscription on the chat topic stands in for Amazon Q Developer in chat applications,
- * which subscribes over HTTPS and so receives the `default` variant.
+ * which subscribes over HTTPS and so receives the `default` variant. With the delivery ledger
+ * (the state table on moto) one failing topic is retried alone and a redelivered event is dropped.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, type PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -22,8 +24,10 @@ import { gsmSeptets, SMS_MAX_SEPTETS } from '../../lambda/channels/format/sms';
 import type { WatcherEvent } from '../../lambda/channels/format/view';
 import { DEFAULT_ROUTING } from '../../lambda/channels/routing';
 import { silentLogger } from '../../lambda/core/ports';
-import { makeFanoutHandler } from '../../lambda/handlers/make-fanout-handler';
+import { FanoutPublishError, makeFanoutHandler } from '../../lambda/handlers/make-fanout-handler';
 import { eventFromSqsBody } from '../../lambda/handlers/make-notify-handler';
+import { DynamoDbDeliveryLedger, deliveryItemKey } from '../../lambda/sinks/state/delivery-ledger';
+import { createStateTable } from '../../lambda/sinks/state/dynamodb-state-store';
 import { type Moto, startMoto } from '../support/moto';
 import { sampleEvents } from '../support/webhook-receivers';
 
@@ -224,5 +228,58 @@ describe('fan-out on SNS (moto)', () => {
     ]);
     const chatbotTypes = chatbotBodies.map((b) => JSON.parse(JSON.parse(b).Message).metadata.eventType);
     expect(chatbotTypes).toEqual(['Certificate Expired', 'Certificate Renewed']);
+  });
+});
+
+describe('fan-out with the delivery ledger (the state table on moto)', () => {
+  it('one topic failing: the retries publish only to it, each channel gets one copy; a redelivery is dropped', async () => {
+    const dynamodb = new DynamoDBClient(moto.clientConfig(REGION));
+    const table = `delivery-${randomUUID()}`;
+    await createStateTable(dynamodb, table);
+    // SMS's topic refuses the first two publishes (the Lambda's own two retries), then recovers.
+    let smsFailures = 2;
+    const flaky = {
+      send: async (command: PublishCommand) => {
+        if (command.input.TopicArn === topics.sms && smsFailures-- > 0)
+          throw Object.assign(new Error('topic unavailable'), { name: 'InternalErrorException' });
+        return sns.send(command);
+      },
+    } as unknown as SNSClient;
+    const metrics: Record<string, number>[] = [];
+    // Every invocation is a new container with its own client: nothing is remembered in memory.
+    const invoke = (event: WatcherEvent) =>
+      makeFanoutHandler({
+        config: { topicArns: topics, routing: DEFAULT_ROUTING },
+        sns: flaky,
+        logger: silentLogger,
+        metrics: (m) => metrics.push(m),
+        ledger: new DynamoDbDeliveryLedger(
+          { tableName: table },
+          new DynamoDBClient(moto.clientConfig(REGION)),
+        ),
+      })(event);
+
+    const event = sampleEvents.expired();
+    await expect(invoke(event)).rejects.toBeInstanceOf(FanoutPublishError);
+    await expect(invoke(event)).rejects.toBeInstanceOf(FanoutPublishError);
+    expect((await invoke(event)).skipped?.sort()).toEqual(['chat', 'tickets']);
+    // The same event again (an archive replay, a duplicate on the bus): dropped everywhere.
+    expect((await invoke(event)).skipped?.sort()).toEqual(['chat', 'sms', 'tickets']);
+
+    expect({
+      chat: (await drain(queues.chat)).length,
+      sms: (await drain(queues.sms)).length,
+      tickets: (await drain(queues.tickets)).length,
+    }).toEqual({ chat: 1, sms: 1, tickets: 1 });
+    expect(chatbotBodies).toHaveLength(1);
+    expect(metrics.at(-1)).toEqual({ FanoutPublished: 0, FanoutFailed: 0, FanoutDuplicatesDropped: 3 });
+
+    const eventId = (event.detail as { eventId: string }).eventId;
+    const item = await dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: deliveryItemKey('sns:sms', eventId) } } }),
+    );
+    expect(item.Item?.status?.S).toBe('delivered');
+    // Expires through the table's TTL (14 days), so the table does not grow forever.
+    expect(Number(item.Item?.ttl?.N)).toBeGreaterThan(Date.now() / 1000 + 13 * 86_400);
   });
 });

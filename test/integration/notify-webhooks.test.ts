@@ -3,7 +3,10 @@
  * notifications of EventBridge events → real HTTP POSTs to local receivers that answer as Slack,
  * Teams workflows and Google Chat do. Webhook URLs live in Secrets Manager (moto), read through
  * the real adapter. Sleeps are recorded instead of waited, so Retry-After costs no test time.
+ * The delivery ledger runs on the state table on moto: a redelivery posts only where it failed.
  */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -25,6 +28,8 @@ import { ConfigurationError } from '../../lambda/shared/env';
 import { jsonLogger } from '../../lambda/shared/logger';
 import { CachedSecretReader } from '../../lambda/sinks/secrets/secret-reader';
 import { SecretsManagerReader } from '../../lambda/sinks/secrets/secrets-manager-reader';
+import { type DeliveryLedger, DynamoDbDeliveryLedger } from '../../lambda/sinks/state/delivery-ledger';
+import { createStateTable } from '../../lambda/sinks/state/dynamodb-state-store';
 import { localHttpsFetch } from '../support/local-https';
 import { type Moto, startMoto } from '../support/moto';
 import { refusedUrl, sampleEvents, startReceiver, type WebhookReceiver } from '../support/webhook-receivers';
@@ -99,7 +104,7 @@ beforeEach(() => {
 
 const setup = (
   destinations: WebhookDestination[],
-  overrides: { remainingMs?: number; timeoutMs?: number } = {},
+  overrides: { remainingMs?: number; timeoutMs?: number; ledger?: DeliveryLedger } = {},
 ) => {
   const lines: string[] = [];
   const sleeps: number[] = [];
@@ -117,6 +122,7 @@ const setup = (
       sleeps.push(ms);
     },
     random: () => 0.5,
+    ledger: overrides.ledger,
   });
   const context = { getRemainingTimeInMillis: () => overrides.remainingMs ?? 60_000 };
   return { handler: (e: SQSEvent) => handler(e, context), lines, sleeps };
@@ -449,5 +455,32 @@ describe('notifier configuration', () => {
     const event = sampleEvents.renewed();
     expect(eventFromSqsBody(snsBody(event))).toEqual(event);
     expect(eventFromSqsBody(JSON.stringify(event))).toEqual(event);
+  });
+});
+
+describe('webhook notifier with the delivery ledger (the state table on moto)', () => {
+  it('a redelivery in a new container posts only to the webhook that failed', async () => {
+    const dynamodb = new DynamoDBClient(moto.clientConfig('eu-west-1'));
+    const tableName = `delivery-${++secretCounter}`;
+    await createStateTable(dynamodb, tableName);
+    const destinations: WebhookDestination[] = [
+      { name: 'team-slack', kind: 'slack', secretId: await storeUrl(slack.url) },
+      { name: 'team-hook', kind: 'webhook', secretId: await storeUrl(hook.url) },
+    ];
+    // Each container has its own client and no memory of the other's deliveries.
+    const container = () =>
+      setup(destinations, {
+        ledger: new DynamoDbDeliveryLedger({ tableName }, new DynamoDBClient(moto.clientConfig('eu-west-1'))),
+      });
+    const message = record('m-1', snsBody(sampleEvents.expiring()));
+    hook.script.push({ status: 503 }, { status: 503 }, { status: 503 });
+
+    expect(await container().handler(sqs(message))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-1' }],
+    });
+    expect(await container().handler(sqs(message))).toEqual({ batchItemFailures: [] });
+
+    expect(slack.requests).toHaveLength(1);
+    expect(hook.requests.map((r) => r.status)).toEqual([503, 503, 503, 200]);
   });
 });

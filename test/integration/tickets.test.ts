@@ -19,6 +19,7 @@ import { type LifecycleInfo, lifecycleEvent } from '../../lambda/lifecycle/lifec
 import { ConfigurationError } from '../../lambda/shared/env';
 import { jsonLogger } from '../../lambda/shared/logger';
 import { CachedSecretReader, type SecretReader } from '../../lambda/sinks/secrets/secret-reader';
+import { DynamoDbDeliveryLedger } from '../../lambda/sinks/state/delivery-ledger';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
 import { DynamoDbStateAdmin } from '../../lambda/sinks/state/state-admin';
 import {
@@ -979,15 +980,15 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
     });
   });
 
-  it('drives the handler: concurrent deliveries and a redelivery still open one GitHub issue', async () => {
-    await track(LOCATION);
+  /** The ticket handler on this test's table, with one GitHub connector (and a ledger when given). */
+  const githubHandler = (ledger?: DynamoDbDeliveryLedger) => {
     const s = servers.github;
     const connectors = parseConnectors(
       JSON.stringify([
         { name: 'github-main', kind: 'github', secretId: 'gh', baseUrl: s.baseUrl, ...s.connectorFields },
       ]),
     );
-    const handler = makeTicketHandler({
+    return makeTicketHandler({
       config: {
         connectors,
         timeoutMs: 20_000,
@@ -999,9 +1000,32 @@ describe('DynamoDbTicketRefStore on the state table (moto)', () => {
       fetch: localHttpsFetch,
       refStore: (c, i) =>
         new DynamoDbTicketRefStore({ tableName: table, connector: c.name, mirrorTicket: i === 0 }, dynamodb),
+      ...(ledger ? { ledger } : {}),
       logger: jsonLogger({}, () => {}),
       sleep: async () => {},
     });
+  };
+
+  it('with the delivery ledger, a redelivered event makes no ticket API call at all (not even the search)', async () => {
+    await track(LOCATION);
+    const s = servers.github;
+    const handler = githubHandler(new DynamoDbDeliveryLedger({ tableName: table }, dynamodb));
+    await handler(sqs(sqsRecord('w1', snsBody(events.warning))));
+    await handler(sqs(sqsRecord('r1', snsBody(events.renewed))));
+    expect(s.tickets[0]!.open).toBe(false);
+    s.requests.length = 0;
+    // SQS redelivers both (e.g. a DLQ redrive): the target already acted on each event id.
+    expect(
+      await handler(sqs(sqsRecord('w1', snsBody(events.warning)), sqsRecord('r1', snsBody(events.renewed)))),
+    ).toEqual({ batchItemFailures: [] });
+    expect(s.requests).toEqual([]);
+    expect(s.tickets).toHaveLength(1);
+  });
+
+  it('drives the handler: concurrent deliveries and a redelivery still open one GitHub issue', async () => {
+    await track(LOCATION);
+    const s = servers.github;
+    const handler = githubHandler();
     const body = snsBody(events.warning);
     const [a, b] = await Promise.all([
       handler(sqs(sqsRecord('c1', body))),

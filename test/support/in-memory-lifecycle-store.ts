@@ -8,6 +8,7 @@
  * runs interleave between their reads and writes as they do against a real table; a seeded
  * `turns` replays the same interleavings on every run.
  */
+import type { BusEvent } from '../../lambda/core/events';
 import type { Ack, TrackedState } from '../../lambda/lifecycle/model';
 import type { LifecycleStore, Outbox, StoredEntry } from '../../lambda/lifecycle/run-lifecycle';
 
@@ -115,6 +116,17 @@ export class InMemoryLifecycleStore implements LifecycleStore {
       return;
     }
     item.outbox = { ...item.outbox, owner: null };
+    this.bump(item);
+  }
+
+  async retainOutbox(location: string, owner: string, events: readonly BusEvent[]): Promise<void> {
+    await this.settle();
+    const item = this.items.get(location);
+    if (!item?.outbox || item.outbox.owner !== owner) {
+      this.refuse();
+      return;
+    }
+    item.outbox = { ...item.outbox, events: structuredClone([...events]), owner: null };
     this.bump(item);
   }
 

@@ -19,7 +19,7 @@ afterEach(() => ebMock.restore());
 
 const event = (i: number, pad = 0): BusEvent => ({
   detailType: DetailType.Expiring,
-  detail: { n: i, pad: 'x'.repeat(pad) },
+  detail: { eventId: `evt-${i}`, n: i, pad: 'x'.repeat(pad) },
   resources: [`arn:aws:acm:eu-west-1:111122223333:certificate/${i}`],
   time: new Date('2026-06-15T12:00:00Z'),
 });
@@ -62,7 +62,7 @@ describe('EventBusPublisher.publish', () => {
       Entries: input.Entries.map((_, i) => ({ EventId: `id-${i}` })),
     }));
     const report = await publisher().publish(Array.from({ length: 12 }, (_, i) => event(i)));
-    expect(report).toEqual({ published: 12, calls: 2, retriedEntries: 0 });
+    expect(report).toMatchObject({ published: 12, calls: 2, retriedEntries: 0, undeliverable: [] });
     const first = ebMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
     expect(first).toMatchObject({
       EventBusName: 'watcher-bus',
@@ -86,7 +86,7 @@ describe('EventBusPublisher.publish', () => {
       };
     });
     const report = await publisher().publish(Array.from({ length: 5 }, (_, i) => event(i)));
-    expect(report).toEqual({ published: 5, calls: 2, retriedEntries: 2 });
+    expect(report).toMatchObject({ published: 5, calls: 2, retriedEntries: 2 });
     const retried = ebMock.commandCalls(PutEventsCommand)[1]?.args[0].input.Entries ?? [];
     expect(retried.map(detailN)).toEqual([1, 3]);
   });
@@ -105,8 +105,9 @@ describe('EventBusPublisher.publish', () => {
     const error = await p.publish(Array.from({ length: 4 }, (_, i) => event(i))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishFailedError);
     expect((error as PublishFailedError).published).toBe(3);
+    expect([...(error as PublishFailedError).publishedIds].sort()).toEqual(['evt-0', 'evt-1', 'evt-3']);
     expect((error as PublishFailedError).failures).toEqual([
-      { detailType: 'Certificate Expiring', code: 'InternalFailure', message: 'boom' },
+      { eventId: 'evt-2', detailType: 'Certificate Expiring', code: 'InternalFailure', message: 'boom' },
     ]);
     expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(3);
   });
@@ -131,5 +132,65 @@ describe('EventBusPublisher.publish', () => {
     expect(error.failures).toHaveLength(10);
     expect(error.message).toMatch(/10 event\(s\).*ResourceNotFoundException/);
     expect(call).toBe(3);
+  });
+});
+
+describe('one event never blocks the others', () => {
+  const recordingLogger = () => {
+    const errors: Record<string, unknown>[] = [];
+    return {
+      errors,
+      logger: {
+        info: () => {},
+        warn: () => {},
+        error: (_m: string, f?: Record<string, unknown>) => errors.push(f ?? {}),
+      },
+    };
+  };
+  const accepting = () =>
+    ebMock.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((e) => ({ EventId: `id-${detailN(e)}` })),
+    }));
+
+  it('an event above 256 KiB is reported on its own (log with its id, EventsUndeliverable) and the other 13 go out', async () => {
+    accepting();
+    const { errors, logger } = recordingLogger();
+    const metrics: Record<string, number>[] = [];
+    const p = new EventBusPublisher(
+      { busName: 'b', sleep: noSleep, logger, metrics: (m) => metrics.push(m) },
+      new EventBridgeClient({}),
+    );
+    const events = Array.from({ length: 14 }, (_, i) => event(i, i === 6 ? 300_000 : 0));
+    const report = await p.publish(events);
+    expect(report.published).toBe(13);
+    expect(report.publishedIds.has('evt-6')).toBe(false);
+    expect(report.undeliverable).toEqual([
+      expect.objectContaining({
+        eventId: 'evt-6',
+        detailType: 'Certificate Expiring',
+        code: 'EntryTooLarge',
+      }),
+    ]);
+    const sent = ebMock.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(sent.map(detailN).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13]);
+    expect(errors).toEqual([expect.objectContaining({ eventId: 'evt-6', code: 'EntryTooLarge' })]);
+    // The log names the event, never its detail.
+    expect(JSON.stringify(errors)).not.toContain('xxxx');
+    expect(metrics).toEqual([{ EventsUndeliverable: 1 }]);
+  });
+
+  it('an entry refused for its content (MalformedDetail) is not retried and does not fail the others', async () => {
+    ebMock.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
+      FailedEntryCount: 1,
+      Entries: input.Entries.map((e) =>
+        detailN(e) === 3
+          ? { ErrorCode: 'MalformedDetail', ErrorMessage: 'bad json' }
+          : { EventId: `id-${detailN(e)}` },
+      ),
+    }));
+    const report = await publisher().publish(Array.from({ length: 5 }, (_, i) => event(i)));
+    expect(report).toMatchObject({ published: 4, calls: 1, retriedEntries: 0 });
+    expect(report.undeliverable.map((u) => [u.eventId, u.code])).toEqual([['evt-3', 'MalformedDetail']]);
   });
 });

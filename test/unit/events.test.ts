@@ -4,6 +4,9 @@ import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
 import {
   certificateEvent,
   DetailType,
+  endpointCheckFailedEvent,
+  MAX_EVENT_ENTRY_BYTES,
+  MAX_PROBLEMS_IN_EVENT,
   MAX_SANS_IN_EVENT,
   scanCompletedEvent,
 } from '../../lambda/core/events';
@@ -105,6 +108,66 @@ describe('certificate events', () => {
     assertValidEvent(e.detailType, e.detail);
     const size = entrySize(new EventBusPublisher({ busName: 'b' }).toEntry(e));
     expect(size).toBeLessThan(64 * 1024);
+  });
+
+  it('counts what it cut: sansOmitted, inUseByOmitted, labelsOmitted, tagsOmitted, problemsOmitted (critical kept)', () => {
+    const many = (n: number, p: string) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${p}${i}`, 'v'.repeat(400)]));
+    const r = record({
+      sans: Array.from({ length: 250 }, (_, i) => `h${i}.example.com`),
+      inUseBy: Array.from(
+        { length: 80 },
+        (_, i) => `arn:aws:elasticloadbalancing:eu-west-1:111122223333:lb/${i}`,
+      ),
+      labels: many(300, 'label'),
+      tags: many(120, 'tag'),
+    });
+    const problems = Array.from({ length: 301 }, (_, i) => ({
+      code: 'CHAIN_EXPIRING',
+      message: `intermediate ${i} ${'z'.repeat(1200)}`,
+      severity: i >= 298 ? ('critical' as const) : ('warning' as const),
+    }));
+    const e = certificateEvent(r, evaluate(r, NOW, DEFAULT_THRESHOLDS), { scanId: 's', now: NOW, problems });
+    const c = e.detail.certificate;
+    expect([c.sansOmitted, c.inUseByOmitted, c.labelsOmitted, c.tagsOmitted]).toEqual([150, 30, 250, 70]);
+    expect(Object.keys(c.labels ?? {})).toHaveLength(50);
+    expect(Object.values(c.labels ?? {}).every((v) => v.length === 256)).toBe(true);
+    expect(e.detail.problems).toHaveLength(MAX_PROBLEMS_IN_EVENT);
+    expect(e.detail.problemsOmitted).toBe(276);
+    expect(e.detail.problems.slice(0, 3).map((p) => p.severity)).toEqual([
+      'critical',
+      'critical',
+      'critical',
+    ]);
+    expect(e.detail.evaluation.severity).toBe('critical');
+    assertValidEvent(e.detailType, e.detail);
+    expect(entrySize(new EventBusPublisher({ busName: 'b' }).toEntry(e))).toBeLessThan(
+      MAX_EVENT_ENTRY_BYTES / 2,
+    );
+    // Nothing cut, nothing said.
+    const plain = build(record());
+    expect(plain.detail).not.toHaveProperty('problemsOmitted');
+    expect(plain.detail.certificate).not.toHaveProperty('sansOmitted');
+  });
+
+  it('an "Endpoint Check Failed" event keeps at most 50 labels', () => {
+    const labels = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'.repeat(1000)]));
+    const e = endpointCheckFailedEvent(
+      {
+        target: 'a.test:443',
+        host: 'a.test',
+        port: 443,
+        address: null,
+        servername: null,
+        starttls: null,
+        labels,
+      },
+      { code: 'TIMEOUT', message: 'timed out' },
+      { scanId: 's', now: NOW },
+    );
+    expect(Object.keys(e.detail.endpoint.labels ?? {})).toHaveLength(50);
+    expect(JSON.stringify(e.detail).length).toBeLessThan(20_000);
+    assertValidEvent(e.detailType, e.detail);
   });
 
   it('the schema rejects an event that breaks the contract', () => {

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
   makeFanoutHandler,
 } from '../../lambda/handlers/make-fanout-handler';
 import { ConfigurationError } from '../../lambda/shared/env';
+import { DynamoDbDeliveryLedger } from '../../lambda/sinks/state/delivery-ledger';
 import { sampleEvents } from '../support/webhook-receivers';
 
 const TOPICS = {
@@ -138,5 +140,27 @@ describe('fan-out configuration', () => {
     expect(() => fanoutConfigFromEnv({ CHAT_TOPIC_ARN: TOPICS.chat, SMS_TOPIC_ARN: TOPICS.sms })).toThrow(
       new ConfigurationError('environment variable TICKETS_TOPIC_ARN is required but not set'),
     );
+  });
+});
+
+describe('the delivery ledger never stops an alert', () => {
+  it('with the state table unavailable the fan-out still publishes to every channel and warns', async () => {
+    const ddbMock = mockClient(DynamoDBClient);
+    ddbMock
+      .onAnyCommand()
+      .rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+    const { logger, lines } = recordingLogger();
+    const handler = makeFanoutHandler({
+      config: { topicArns: TOPICS, routing: DEFAULT_ROUTING },
+      sns: new SNSClient({}),
+      logger,
+      ledger: new DynamoDbDeliveryLedger({ tableName: 'state' }, new DynamoDBClient({})),
+    });
+    const result = await handler(sampleEvents.expired());
+    expect(result.channels.sort()).toEqual(['chat', 'sms', 'tickets']);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(3);
+    expect(lines.filter((l) => l.message.startsWith('delivery ledger unavailable'))).toHaveLength(3);
+    ddbMock.restore();
   });
 });

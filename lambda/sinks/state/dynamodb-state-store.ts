@@ -33,7 +33,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { SCOPE_INDEX, STATE_TABLE_SCHEMA, TTL_ATTRIBUTE } from '../../contracts/state-table';
 import type { BusEvent } from '../../core/events';
-import type { TrackedState } from '../../lifecycle/model';
+import { type Ack, MAX_ACK_BY_CHARS, MAX_ACK_REASON_CHARS, type TrackedState } from '../../lifecycle/model';
 import type { LifecycleStore, Outbox, StoredEntry } from '../../lifecycle/run-lifecycle';
 import { UNTOUCHED_TRACKING } from '../../lifecycle/tracked-state';
 
@@ -94,6 +94,15 @@ const outboxFromItem = (item: Record<string, unknown>): Outbox | null => {
     claimedAt: typeof item.outboxClaimedAt === 'number' ? item.outboxClaimedAt : 0,
   };
 };
+
+const boundedAck = (ack: Ack | null): Ack | null =>
+  ack && ((ack.reason?.length ?? 0) > MAX_ACK_REASON_CHARS || (ack.by?.length ?? 0) > MAX_ACK_BY_CHARS)
+    ? {
+        ...ack,
+        ...(ack.reason === undefined ? {} : { reason: ack.reason.slice(0, MAX_ACK_REASON_CHARS) }),
+        ...(ack.by === undefined ? {} : { by: ack.by.slice(0, MAX_ACK_BY_CHARS) }),
+      }
+    : ack;
 
 export class DynamoDbStateStore implements LifecycleStore {
   readonly stats: StoreStats = { calls: 0, readCapacityUnits: 0, writeCapacityUnits: 0, byOperation: {} };
@@ -226,8 +235,10 @@ export class DynamoDbStateStore implements LifecycleStore {
   }
 
   async write(state: TrackedState, previousVersion: number | null, outbox: Outbox | null): Promise<boolean> {
-    const { location, ...rest } = state;
-    const item: Record<string, unknown> = { pk: location, ...rest };
+    const { location, ack, ...rest } = state;
+    // An acknowledgement stored before its limits existed (a 131,000-character reason) is cut on
+    // the next write, so it can never push the item towards DynamoDB's 400 KB item limit.
+    const item: Record<string, unknown> = { pk: location, ...rest, ack: boundedAck(ack) };
     if (state.purgeAt) item[TTL_ATTRIBUTE] = Math.floor(Date.parse(state.purgeAt) / 1000);
     if (outbox && outbox.events.length > 0) {
       item.outbox = JSON.stringify(outbox.events);
@@ -313,6 +324,21 @@ export class DynamoDbStateStore implements LifecycleStore {
       ConditionExpression: 'outboxOwner = :me',
       ExpressionAttributeNames: { '#v': 'version' },
       ExpressionAttributeValues: { ':me': { S: owner }, ':one': { N: '1' } },
+    });
+  }
+
+  async retainOutbox(location: string, owner: string, events: readonly BusEvent[]): Promise<void> {
+    await this.update({
+      Key: { pk: { S: location } },
+      UpdateExpression: 'SET outbox = :events, outboxPending = :n, #v = #v + :one REMOVE outboxOwner',
+      ConditionExpression: 'outboxOwner = :me',
+      ExpressionAttributeNames: { '#v': 'version' },
+      ExpressionAttributeValues: {
+        ':me': { S: owner },
+        ':one': { N: '1' },
+        ':events': { S: JSON.stringify(events) },
+        ':n': { N: String(events.length) },
+      },
     });
   }
 
