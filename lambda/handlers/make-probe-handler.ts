@@ -99,17 +99,21 @@ const evaluationOf = (r: ProbeResult, now: Date, policy: Thresholds | VerdictPol
   r.evaluation ?? evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, now, policy);
 
 /**
- * Bus events for one batch's results: check failed, misconfigured, and (without a lifecycle,
- * which then owns them) expiring/expired.
+ * Bus events for one batch's results without a lifecycle (which then owns all of them but an
+ * intermediate expiring first): check failed, misconfigured, expiring/expired. With a lifecycle
+ * (`{ expiry: false, problems: false }`) failed checks and rejected certificates are its
+ * transitions (lambda/lifecycle/endpoint-problems.ts): said once, not at every scan.
  */
 export const eventsForProbeResults = (
   results: readonly ProbeResult[],
   ctx: { scanId: string; now: Date; thresholds: Thresholds | VerdictPolicy },
-  options: { expiry: boolean } = { expiry: true },
+  options: { expiry: boolean; problems?: boolean } = { expiry: true },
 ): BusEvent[] => {
   const events: BusEvent[] = [];
+  const problemEvents = options.problems ?? true;
   for (const r of results) {
     if (r.status === 'error' || !r.record || !r.notAfter) {
+      if (!problemEvents) continue;
       const error = r.error ?? { code: 'HANDSHAKE_FAILED', message: 'no certificate was read' };
       events.push(
         endpointCheckFailedEvent(
@@ -137,7 +141,7 @@ export const eventsForProbeResults = (
       const chainFirst = r.earliestExpiry !== null && r.earliestExpiry.role !== 'leaf';
       if (options.expiry || chainFirst)
         events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
-    } else if (r.problems.some(isCritical)) {
+    } else if (problemEvents && r.problems.some(isCritical)) {
       events.push(
         certificateEvent(r.record, evaluation, {
           ...ctx,
@@ -183,7 +187,10 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
     });
     const finishedAt = clock();
     const ctx = { scanId: batch.scanId, now: startedAt, thresholds: policy };
-    const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
+    const events = eventsForProbeResults(results, ctx, {
+      expiry: !deps.lifecycle,
+      problems: !deps.lifecycle,
+    });
     const read = results.filter((r) => r.status !== 'error' && r.record);
     const failed = results.length - read.length;
     const counts = countSeverities(read.map((r) => ({ evaluation: evaluationOf(r, startedAt, policy) })));

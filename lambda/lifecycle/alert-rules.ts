@@ -108,6 +108,57 @@ export const criticalReminderRule = (f: AlertFacts): AlertDecision | null => {
   };
 };
 
+/**
+ * A notBefore in the future: clients reject the certificate now (RFC 5280 §4.1.2.5), so it is said
+ * once when first seen and reminded on the critical schedule while it lasts, unless acknowledged.
+ */
+export const notYetValidRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert, config, now } = f;
+  if (!alert.notYetValid) {
+    const next: AlertState = {
+      ...alert,
+      notYetValid: true,
+      lastTransition: 'not-yet-valid',
+      lastEmittedAt: now.toISOString(),
+      reminderCount: 0,
+    };
+    return { transition: 'not-yet-valid', next, extra: {}, idParts: [] };
+  }
+  const period = periodOf(now, config.criticalReminderIntervalDays);
+  if (f.acked || !reminderDue(alert.lastEmittedAt, period, config.criticalReminderIntervalDays)) return null;
+  const next: AlertState = {
+    ...alert,
+    lastTransition: 'not-yet-valid-reminder',
+    lastEmittedAt: now.toISOString(),
+    reminderCount: alert.reminderCount + 1,
+  };
+  return { transition: 'not-yet-valid-reminder', next, extra: {}, idParts: [period] };
+};
+
+/**
+ * The certificate announced as not yet valid reached its notBefore: resolved once. The expiry
+ * rules then start from nothing announced, so its tiers are said as for a new certificate.
+ */
+export const nowValidRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert, now } = f;
+  if (!alert.notYetValid || f.evaluation.notYetValid) return null;
+  const next: AlertState = {
+    tierDays: null,
+    expired: false,
+    lastTransition: 'now-valid',
+    // Reminder periods of the tiers start with their own entry.
+    lastEmittedAt: null,
+    reminderCount: 0,
+    risk: alert.risk,
+  };
+  return {
+    transition: 'now-valid',
+    next,
+    extra: { resolves: alert.lastTransition ?? undefined, reminderCount: alert.reminderCount },
+    idParts: [],
+  };
+};
+
 /** A renewal risk is announced once per risk, whatever the tier. */
 export const renewalRiskRule = (f: AlertFacts): AlertDecision | null => {
   const { alert } = f;
@@ -140,37 +191,49 @@ export const alertRules = (
 ): LifecycleEvent[] => {
   const { now, config } = ctx;
   const evaluation = evaluate(record, now, config, state.lifetimeDays);
-  const alert = state.alert;
-  const facts: AlertFacts = {
-    alert,
+  const identity = stateIdentity(state);
+  const events: LifecycleEvent[] = [];
+  const facts = (): AlertFacts => ({
+    alert: state.alert,
     evaluation,
     criticalDays: evaluation.thresholds.criticalDays,
     acked: isAcked(state, now),
     now,
     config,
+  });
+  const announce = (decision: AlertDecision) => {
+    state.alert = decision.next;
+    events.push(
+      lifecycleEvent({
+        record,
+        evaluation,
+        lifecycle: lifecycleInfo(state, decision.transition, evaluation.basis, now, decision.extra),
+        scanId: ctx.scan.scanId,
+        now,
+        problems,
+        idParts: decision.idParts,
+        location: state.location,
+        identity,
+      }),
+    );
   };
+  // Valid now after 'Certificate Not Yet Valid': resolved first, then the expiry rules as for a new certificate.
+  const resolved = nowValidRule(facts());
+  if (resolved) announce(resolved);
   // An expired certificate only gets the expiry rules: tiers and risk belong to the time before.
+  // One not yet valid only gets its own rule: clients reject it whatever its days left.
+  const f = facts();
   const decision =
     evaluation.severity === 'expired' && record.notAfter
-      ? expiryRule(facts, record.notAfter)
-      : (tierEntryRule(facts) ?? criticalReminderRule(facts) ?? renewalRiskRule(facts));
+      ? expiryRule(f, record.notAfter)
+      : evaluation.notYetValid
+        ? notYetValidRule(f)
+        : (tierEntryRule(f) ?? criticalReminderRule(f) ?? renewalRiskRule(f));
   if (decision === null) {
-    if (alert.risk !== evaluation.renewalRisk) state.alert = { ...alert, risk: evaluation.renewalRisk };
-    return [];
+    if (state.alert.risk !== evaluation.renewalRisk)
+      state.alert = { ...state.alert, risk: evaluation.renewalRisk };
+    return events;
   }
-  const identity = stateIdentity(state);
-  state.alert = decision.next;
-  return [
-    lifecycleEvent({
-      record,
-      evaluation,
-      lifecycle: lifecycleInfo(state, decision.transition, evaluation.basis, now, decision.extra),
-      scanId: ctx.scan.scanId,
-      now,
-      problems,
-      idParts: decision.idParts,
-      location: state.location,
-      identity,
-    }),
-  ];
+  announce(decision);
+  return events;
 };

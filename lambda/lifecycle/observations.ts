@@ -5,6 +5,7 @@
  * Only complete scopes may count a tracked location as missing.
  */
 import type { SourceKind } from '../core/certificate';
+import type { EndpointDetail } from '../core/events';
 import type { ScanResult } from '../core/scan';
 import type { ProbeResult } from '../sources/endpoint/types';
 import type { LifecycleScan, Observation } from './model';
@@ -26,10 +27,24 @@ export const lifecycleScanFromInventory = (result: ScanResult): LifecycleScan =>
   })),
 });
 
+/** The endpoint a probe result names, as 'Endpoint Check Failed' reports it. */
+export const endpointDetailOf = (r: ProbeResult): EndpointDetail => ({
+  target: r.target,
+  host: r.host,
+  port: r.port,
+  address: r.address,
+  servername: r.servername,
+  starttls: r.starttls,
+  ...(r.labels ? { labels: { ...r.labels } } : {}),
+  ...(r.owner !== undefined ? { owner: r.owner } : {}),
+});
+
 /**
  * One batch of endpoint probes. A host:port whose name resolved is a complete scope (its addresses
  * are all probed); one whose name did not resolve is a failed scope, so its tracked certificates
- * are still judged (never silent) and never counted missing.
+ * are still judged (never silent) and never counted missing. The name itself is then observed at
+ * `host:port@` (no address) with the error, so a lasting resolution failure is announced once
+ * like any failed check, and resolved when the name resolves again.
  */
 export const lifecycleScanFromProbeResults = (
   scanId: string,
@@ -43,6 +58,12 @@ export const lifecycleScanFromProbeResults = (
     const scope = scopeKey('endpoint', group);
     if (r.address === null) {
       unresolved.set(scope, r.error ? `${r.error.code}: ${r.error.message}` : 'name did not resolve');
+      observations.push({
+        location: `${group}@`,
+        scope,
+        error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
+        endpoint: endpointDetailOf(r),
+      });
       continue;
     }
     resolved.add(scope);
@@ -53,6 +74,7 @@ export const lifecycleScanFromProbeResults = (
       record: r.status === 'error' ? undefined : r.record,
       problems: r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity })),
       error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
+      endpoint: endpointDetailOf(r),
     });
   }
   return {

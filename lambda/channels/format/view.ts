@@ -28,6 +28,9 @@ export type AlertKind =
   | 'check-failed'
   | 'renewed'
   | 'removed'
+  | 'not-yet-valid'
+  | 'now-valid'
+  | 'recovered'
   | 'scan-completed'
   | 'group'
   | 'unknown';
@@ -57,6 +60,8 @@ export interface AlertView {
   /** Short "where" for people: `ACM eu-west-1`, `192.0.2.10:443`, `file`. */
   readonly where: string;
   readonly notAfter?: string;
+  /** The certificate's notBefore ('Certificate Not Yet Valid': from when clients accept it). */
+  readonly notBefore?: string;
   readonly daysRemaining?: number | null;
   readonly tierDays?: number | null;
   readonly sans: readonly string[];
@@ -73,6 +78,8 @@ export interface AlertView {
   readonly reminderCount?: number;
   readonly acked?: boolean;
   readonly previousNotAfter?: string;
+  /** 'Endpoint Recovered': the problem that ended (`check-failed` or `misconfigured`) and what was wrong. */
+  readonly resolved?: { readonly kind: string; readonly problems: readonly ProblemView[] };
   readonly resources: readonly string[];
   readonly observedAt?: string;
   /** Stable per certificate location: every message about it joins one thread. */
@@ -112,6 +119,9 @@ const KIND_BY_DETAIL_TYPE: Record<string, AlertKind> = {
   'Endpoint Check Failed': 'check-failed',
   'Certificate Renewed': 'renewed',
   'Certificate Removed': 'removed',
+  'Certificate Not Yet Valid': 'not-yet-valid',
+  'Certificate Now Valid': 'now-valid',
+  'Endpoint Recovered': 'recovered',
   'Scan Completed': 'scan-completed',
   'Certificate Group': 'group',
 };
@@ -194,6 +204,9 @@ export const toView = (event: WatcherEvent): AlertView => {
         return 'expired';
       case 'expiring':
         return known ?? 'warning';
+      case 'not-yet-valid':
+        // Clients reject it now (RFC 5280 §4.1.2.5): critical whatever its days left.
+        return known === 'expired' ? 'expired' : 'critical';
       case 'group':
         // A group says what its members say: expiring and expired alert, renewals are news.
         return group?.memberKind === 'renewed'
@@ -204,7 +217,7 @@ export const toView = (event: WatcherEvent): AlertView => {
       case 'unknown':
         return known ?? 'info';
       default:
-        // Renewed, removed, heartbeats: news, not alarms, whatever the old evaluation said.
+        // Renewed, removed, now valid, recovered, heartbeats: news, not alarms, whatever the old evaluation said.
         return 'info';
     }
   })();
@@ -253,6 +266,16 @@ export const toView = (event: WatcherEvent): AlertView => {
     reminderCount: num(lifecycle.reminderCount),
     acked: typeof lifecycle.acked === 'boolean' ? lifecycle.acked : undefined,
     previousNotAfter: str(previous.notAfter),
+    notBefore: str(cert.notBefore),
+    resolved:
+      kind === 'recovered'
+        ? {
+            kind: str(lifecycle.resolves) ?? 'problem',
+            problems: Array.isArray(lifecycle.resolvedProblems)
+              ? lifecycle.resolvedProblems.map(problem).filter((p): p is ProblemView => p !== undefined)
+              : [],
+          }
+        : undefined,
     resources,
     observedAt: str(detail.observedAt) ?? str(event.time),
     threadKey: threadKeyOf(location ?? `${detailType}|${str(detail.scanId) ?? ''}`),
@@ -302,6 +325,14 @@ export const headline = (v: AlertView): string => {
       return 'Certificate renewed';
     case 'removed':
       return 'Certificate removed';
+    case 'not-yet-valid':
+      return 'Certificate not yet valid';
+    case 'now-valid':
+      return 'Certificate now valid';
+    case 'recovered':
+      return v.resolved?.kind === 'check-failed'
+        ? 'Endpoint check works again'
+        : 'Endpoint certificate accepted again';
     case 'scan-completed':
       return 'Certificate scan completed';
     case 'group': {
@@ -353,6 +384,15 @@ export const nextSteps = (v: AlertView): string[] => {
       break;
     case 'removed':
       steps.push('Nothing to do if the removal was intended; otherwise check where it went.');
+      break;
+    case 'not-yet-valid':
+      steps.push(
+        'Clients reject this certificate until its notBefore: serve the previous certificate until then, or check the clock of the issuing system.',
+      );
+      break;
+    case 'now-valid':
+    case 'recovered':
+      steps.push('Nothing to do: the alert for this certificate is resolved.');
       break;
     case 'group':
       if (v.group?.memberKind === 'renewed')
