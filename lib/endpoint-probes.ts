@@ -199,10 +199,13 @@ export class EndpointProbes extends Construct {
         PROBE_BATCH_SIZE: String(targetsPerBatch),
         METRICS_NAMESPACE,
         WATCHER_ID: props.watcherId,
+        // Endpoints removed from the configuration are retired through the prober's lifecycle.
+        STATE_TABLE_NAME: props.stateTable.table.tableName,
       },
       ...network,
     });
     this.queue.grantSendMessages(dispatcher);
+    props.stateTable.grantScopeListing(dispatcher);
     this.dispatcherFunction = dispatcher;
 
     const prober = new WatcherFunction(this, 'Prober', {

@@ -199,7 +199,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
     if (deps.lifecycle) {
       const summary = await processScan(
         { ...deps.lifecycle, publisher: deps.publisher, now: startedAt, clock, logger: deps.logger },
-        lifecycleScanFromProbeResults(batch.scanId, results),
+        lifecycleScanFromProbeResults(batch.scanId, results, batch.retiredScopes),
       );
       transitions = summary.eventsPublished;
     }

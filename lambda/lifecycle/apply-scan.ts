@@ -10,7 +10,7 @@ import { type Problem, toCertificateDetail } from '../core/events';
 import { MS_PER_DAY } from '../core/time';
 import { alertRules } from './alert-rules';
 import { announceBackends, type GroupPlan, planGroups } from './endpoint-groups';
-import { endpointProblemRules, placeholderGone } from './endpoint-problems';
+import { endpointProblemRules, problemGone } from './endpoint-problems';
 import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { LifecycleConfig, LifecycleScan, Observation, TrackedState } from './model';
 import { effectiveThresholds } from './thresholds';
@@ -222,7 +222,7 @@ const judgeUnobserved = (
     const draft: Mutable<TrackedState> = { ...stored, problem: undefined, failing: undefined };
     draft.removedAt = now.toISOString();
     draft.purgeAt = new Date(now.getTime() + config.removedRetentionDays * MS_PER_DAY).toISOString();
-    return { draft, events: placeholderGone(stored, ctx) };
+    return { draft, events: problemGone(stored, ctx) };
   }
   if (scopeError) {
     const draft: Mutable<TrackedState> = { ...stored };
@@ -235,10 +235,13 @@ const judgeUnobserved = (
     missingScanId: scan.scanId,
   };
   if (draft.missingScans >= config.removeAfterMissingScans) {
-    const event = removedEvent(stored, draft, ctx);
+    // An endpoint problem announced there ends with it (its ticket closes).
+    const events = [removedEvent(stored, draft, ctx), ...problemGone(stored, ctx)];
     draft.removedAt = now.toISOString();
     draft.purgeAt = new Date(now.getTime() + config.removedRetentionDays * MS_PER_DAY).toISOString();
-    return { draft, events: [event] };
+    draft.problem = undefined;
+    draft.failing = undefined;
+    return { draft, events };
   }
   const notSeen: Problem = {
     code: 'NOT_OBSERVED',

@@ -213,11 +213,11 @@ export const endpointProblemRules = (
 };
 
 /**
- * A location with no certificate ever read (an endpoint that failed from its first probe, or whose
- * name does not resolve) that the scan no longer probes: its problem ended for clients, so it is
- * resolved, and the location is dropped without a removal (nothing was ever there).
+ * A location no longer probed (its name resolves elsewhere, or the endpoint left the configuration)
+ * whose problem was announced: the problem ended for clients, so it is resolved. A location with no
+ * certificate ever read is then dropped without a removal (nothing was ever there).
  */
-export const placeholderGone = (stored: TrackedState, ctx: RuleContext): LifecycleEvent[] => {
+export const problemGone = (stored: TrackedState, ctx: RuleContext): LifecycleEvent[] => {
   const before = stored.problem;
   if (!before) return [];
   const record = recordFromDetail(stored.certificate);

@@ -49,6 +49,8 @@ export const endpointDetailOf = (r: ProbeResult): EndpointDetail => ({
 export const lifecycleScanFromProbeResults = (
   scanId: string,
   results: readonly ProbeResult[],
+  /** Scopes no longer configured (the dispatcher's `retiredScopes`). */
+  retiredScopes: readonly string[] = [],
 ): LifecycleScan => {
   const observations: Observation[] = [];
   const resolved = new Set<string>();
@@ -84,5 +86,6 @@ export const lifecycleScanFromProbeResults = (
     failedScopes: [...unresolved]
       .filter(([scope]) => !resolved.has(scope))
       .map(([scope, message]) => ({ scope, error: { code: 'NAME_NOT_RESOLVED', message } })),
+    ...(retiredScopes.length > 0 ? { retiredScopes: retiredScopes.filter((s) => !resolved.has(s)) } : {}),
   };
 };

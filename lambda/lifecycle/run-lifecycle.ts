@@ -97,6 +97,7 @@ const scopesOf = (scan: LifecycleScan): string[] => [
   ...new Set([
     ...scan.completeScopes,
     ...(scan.failedScopes ?? []).map((f) => f.scope),
+    ...(scan.retiredScopes ?? []),
     ...scan.observations.map((o) => o.scope),
   ]),
 ];

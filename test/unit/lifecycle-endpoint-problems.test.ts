@@ -195,4 +195,16 @@ describe('endpoints removed from the configuration (retired scopes)', () => {
     });
     expect(h.scan(day(4), [], retired)).toEqual([]);
   });
+
+  it('a rejected endpoint removed from the configuration: "Certificate Removed" and "Endpoint Recovered" close both tickets', () => {
+    const h = new Harness();
+    expect(types(h.scan(day(0), [readable([MISMATCH])]))).toEqual(['Endpoint Misconfigured']);
+    const retired = { completeScopes: [], retiredScopes: [SCOPE] };
+    h.scan(day(1), [], retired);
+    h.scan(day(2), [], retired);
+    const last = h.scan(day(3), [], retired);
+    expect(types(last)).toEqual(['Certificate Removed', 'Endpoint Recovered']);
+    expect(last[1]!.detail.problems).toEqual([expect.objectContaining({ code: 'NOT_PROBED' })]);
+    expect(h.states.get(LOCATION)?.problem).toBeUndefined();
+  });
 });
