@@ -292,6 +292,99 @@ export const sampleEvents = {
       }),
     );
   },
+  notYetValid: () => {
+    const record = acmRecord({
+      notBefore: new Date(NOW.getTime() + 2 * DAY),
+      notAfter: new Date(NOW.getTime() + 397 * DAY),
+    });
+    return envelope(
+      lifecycleEvent({
+        record,
+        evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
+        lifecycle: {
+          transition: 'not-yet-valid',
+          tierDays: null,
+          previousTierDays: null,
+          reminderCount: 0,
+          acked: false,
+          thresholdBasis: 'days',
+          firstSeenAt: NOW.toISOString(),
+        },
+        scanId: 'scan-5',
+        now: NOW,
+        problems: [],
+        idParts: [],
+        location: ACM_ARN,
+        identity: 'serial-3',
+      }),
+    );
+  },
+  nowValid: () => {
+    // The certificate of `notYetValid`, valid since an hour.
+    const record = acmRecord({
+      notBefore: new Date(NOW.getTime() - 3_600_000),
+      notAfter: new Date(NOW.getTime() + 397 * DAY),
+    });
+    return envelope(
+      lifecycleEvent({
+        record,
+        evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
+        lifecycle: {
+          transition: 'now-valid',
+          tierDays: null,
+          previousTierDays: null,
+          reminderCount: 1,
+          acked: false,
+          thresholdBasis: 'days',
+          firstSeenAt: '2026-11-23T12:00:00.000Z',
+          resolves: 'not-yet-valid-reminder',
+        },
+        scanId: 'scan-6',
+        now: NOW,
+        problems: [],
+        idParts: [],
+        location: ACM_ARN,
+        identity: 'serial-3',
+      }),
+    );
+  },
+  recovered: () => {
+    const record = endpointRecord({
+      domain: 'www.example.org',
+      id: 'www.example.org:443@198.51.100.7',
+      sans: ['www.example.org'],
+      notAfter: new Date(NOW.getTime() + 200 * DAY),
+    });
+    return envelope(
+      lifecycleEvent({
+        record,
+        evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
+        lifecycle: {
+          transition: 'recovered',
+          tierDays: null,
+          previousTierDays: null,
+          reminderCount: 2,
+          acked: false,
+          thresholdBasis: 'days',
+          firstSeenAt: '2026-10-01T12:00:00.000Z',
+          resolves: 'misconfigured',
+          problemSince: '2026-11-23T12:00:00.000Z',
+          resolvedProblems: [
+            {
+              code: 'HOSTNAME_MISMATCH',
+              message: 'certificate is valid for example.org, not www.example.org',
+            },
+          ],
+        },
+        scanId: 'scan-7',
+        now: NOW,
+        problems: [],
+        idParts: ['recovered'],
+        location: 'www.example.org:443@198.51.100.7',
+        identity: '',
+      }),
+    );
+  },
   scanCompleted: () =>
     envelope(
       scanCompletedEvent({
