@@ -137,10 +137,8 @@ export const eventsForProbeResults = (
     const evaluation = evaluationOf(r, ctx.now, ctx.thresholds);
     const problems = r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity }));
     if (evaluation.severity !== 'ok') {
-      // The lifecycle tracks the leaf; an intermediate that expires first is reported here in any case.
-      const chainFirst = r.earliestExpiry !== null && r.earliestExpiry.role !== 'leaf';
-      if (options.expiry || chainFirst)
-        events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
+      // With a lifecycle, the leaf and the path's first expiry (`host:port#chain@address`) are its transitions.
+      if (options.expiry) events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
     } else if (problemEvents && r.problems.some(isCritical)) {
       events.push(
         certificateEvent(r.record, evaluation, {

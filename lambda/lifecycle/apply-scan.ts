@@ -13,6 +13,7 @@ import { announceBackends, type GroupPlan, planGroups } from './endpoint-groups'
 import { endpointProblemRules, problemGone } from './endpoint-problems';
 import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { LifecycleConfig, LifecycleScan, Observation, TrackedState } from './model';
+import { isChainLocation } from './observations';
 import { effectiveThresholds } from './thresholds';
 import {
   EMPTY_ALERT,
@@ -148,7 +149,8 @@ const judgeTracked = (
 
 /** An endpoint location: its problems (failed checks, rejected certificates) go through the lifecycle too. */
 const isEndpoint = (obs: Observation, stored: TrackedState | undefined): boolean =>
-  obs.endpoint !== undefined || obs.record?.source === 'endpoint' || stored?.source === 'endpoint';
+  !isChainLocation(obs.location) &&
+  (obs.endpoint !== undefined || obs.record?.source === 'endpoint' || stored?.source === 'endpoint');
 
 /** What names an endpoint whose certificate was never read: the state exists to carry its problem. */
 const placeholderRecord = (obs: Observation): CertificateRecord => ({

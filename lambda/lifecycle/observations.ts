@@ -4,7 +4,7 @@
  * lambda/contracts/sources.ts) and `endpoint#<host:port>` (every address one name resolved to).
  * Only complete scopes may count a tracked location as missing.
  */
-import type { SourceKind } from '../core/certificate';
+import type { CertificateRecord, SourceKind } from '../core/certificate';
 import type { EndpointDetail } from '../core/events';
 import type { ScanResult } from '../core/scan';
 import type { ProbeResult } from '../sources/endpoint/types';
@@ -26,6 +26,40 @@ export const lifecycleScanFromInventory = (result: ScanResult): LifecycleScan =>
     error: { code: 'SCOPE_NOT_LISTED', message: `${f.scope.label}: ${f.code}: ${f.message}` },
   })),
 });
+
+/** Where the certificate of a path that expires first is tracked: `host:port#chain@address`. */
+export const chainLocationOf = (leafLocation: string): string => {
+  const at = leafLocation.lastIndexOf('@');
+  return `${leafLocation.slice(0, at)}#chain${leafLocation.slice(at)}`;
+};
+
+export const isChainLocation = (location: string): boolean => /#chain@[^@]*$/.test(location);
+
+/**
+ * The certificate on the verified path, other than the leaf, that expires first (an intermediate
+ * or the trust anchor): clients stop trusting the endpoint when it expires, so the lifecycle tracks
+ * it at its own location with the expiry rules (tiers, expiry, its renewal when the server sends a
+ * later one). Named like the endpoint (domain, names, labels) so routing and owners find it.
+ */
+const chainRecord = (r: ProbeResult, leaf: CertificateRecord): CertificateRecord | undefined => {
+  const first = (r.path ?? [])
+    .filter((c) => c.role !== 'leaf')
+    .sort((a, b) => Date.parse(a.notAfter) - Date.parse(b.notAfter))[0];
+  if (!first) return undefined;
+  return {
+    source: 'endpoint',
+    id: chainLocationOf(leaf.id),
+    domain: leaf.domain,
+    sans: leaf.sans,
+    subject: first.subject,
+    issuer: first.issuer,
+    fingerprintSha256: first.fingerprintSha256,
+    notBefore: new Date(first.notBefore),
+    notAfter: new Date(first.notAfter),
+    type: 'UNMANAGED',
+    ...(leaf.labels ? { labels: leaf.labels } : {}),
+  };
+};
 
 /** The endpoint a probe result names, as 'Endpoint Check Failed' reports it. */
 export const endpointDetailOf = (r: ProbeResult): EndpointDetail => ({
@@ -78,6 +112,18 @@ export const lifecycleScanFromProbeResults = (
       error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
       endpoint: endpointDetailOf(r),
     });
+    // The path's first expiry (an intermediate, the anchor) at its own location; unreadable now:
+    // judged on what was last read there, like the leaf.
+    const chain = r.status === 'error' || !r.record ? undefined : chainRecord(r, r.record);
+    const chainError = r.error ? { code: r.error.code, message: r.error.message } : undefined;
+    if (chain || chainError)
+      observations.push({
+        location: chainLocationOf(location),
+        scope,
+        record: chain,
+        problems: [],
+        error: chain ? undefined : chainError,
+      });
   }
   return {
     scanId,

@@ -72,14 +72,15 @@ const scanAt = async (hours: number, scanId: string): Promise<BusEvent[]> => {
 
 const portOf = (e: BusEvent): number => {
   const d = e.detail as { certificate?: { id: string }; endpoint?: { port: number } };
-  return d.endpoint?.port ?? Number(d.certificate?.id.split('@')[0]?.split(':').pop());
+  // `localhost:PORT@address`, or `localhost:PORT#chain@address` for the path's first expiry.
+  return d.endpoint?.port ?? Number(d.certificate?.id.split('@')[0]?.split('#')[0]?.split(':').pop());
 };
 const named = (events: BusEvent[]) =>
   events.map((e) => `${Object.entries(ports).find(([, p]) => p === portOf(e))?.[0]}:${e.detailType}`).sort();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cew-problems-'));
-  const chain = (name: string, notBefore: number, notAfter: number) =>
+  const chain = (name: string, notBefore: number, notAfter: number, intermediateDays?: number) =>
     createChain({
       now: DAY0,
       leaf: {
@@ -88,12 +89,15 @@ beforeAll(async () => {
         notBefore: daysFrom(DAY0, notBefore),
         notAfter: daysFrom(DAY0, notAfter),
       },
+      ...(intermediateDays ? { intermediate: { notAfter: daysFrom(DAY0, intermediateDays) } } : {}),
     });
   chains.good = await chain('localhost', -80, 200);
   chains.wrongHost = await chain('other.example.com', -80, 200);
   chains.notYetValid = await chain('localhost', 3, 300);
+  // The intermediate expires in 10 days, the leaf in 200: the path's first expiry drives the alert.
+  chains.chainFirst = await chain('localhost', -80, 200, 10);
   writeFileSync(join(dir, 'ca.pem'), pemChain(...Object.values(chains).map((c) => c.root.certPem)));
-  for (const name of ['good', 'wrongHost', 'notYetValid']) {
+  for (const name of ['good', 'wrongHost', 'notYetValid', 'chainFirst']) {
     const s = await serve(chains[name]!);
     servers.push(s);
     ports[name] = s.port;
@@ -107,7 +111,7 @@ afterAll(async () => {
 });
 
 describe('endpoint problems through the prober and its lifecycle', () => {
-  it('four scans in one day: each problem said once (a refused port after its second failure)', async () => {
+  it('four scans in one day: each problem said once (a refused port after its second failure), the expiring intermediate too', async () => {
     const day = [
       ...(await scanAt(0, 'scan-1')),
       ...(await scanAt(4, 'scan-2')),
@@ -116,10 +120,18 @@ describe('endpoint problems through the prober and its lifecycle', () => {
     ];
     for (const e of day) assertValidEvent(e.detailType, e.detail);
     expect(named(day)).toEqual([
+      'chainFirst:Certificate Expiring',
       'notYetValid:Certificate Not Yet Valid',
       'refused:Endpoint Check Failed',
       'wrongHost:Endpoint Misconfigured',
     ]);
+    const chain = day.find((e) => e.detailType === 'Certificate Expiring')!.detail as {
+      certificate: { id: string; subject: string };
+      lifecycle: { tierDays: number };
+    };
+    expect(chain.certificate.id).toBe(`localhost:${ports.chainFirst}#chain@127.0.0.1`);
+    expect(chain.certificate.subject).toContain('Test Intermediate CA');
+    expect(chain.lifecycle.tierDays).toBe(14);
     const nyv = day.find((e) => e.detailType === 'Certificate Not Yet Valid')!;
     expect(nyv.detail).toMatchObject({ evaluation: { severity: 'critical', notYetValid: true } });
   });
@@ -137,17 +149,25 @@ describe('endpoint problems through the prober and its lifecycle', () => {
     ).toEqual(['check-failed-reminder', 'misconfigured-reminder', 'not-yet-valid-reminder']);
   });
 
-  it('fixed: "Endpoint Recovered" once for each, with what was wrong', async () => {
-    const wrong = servers.find((s) => s.port === ports.wrongHost)!;
-    await wrong.close();
-    servers.push(await serve(chains.good!, ports.wrongHost), await serve(chains.good!, ports.refused));
+  it('fixed: "Endpoint Recovered" once for each, with what was wrong; a later intermediate renews the path', async () => {
+    for (const name of ['wrongHost', 'chainFirst'])
+      await servers.find((s) => s.port === ports[name])!.close();
+    servers.push(
+      await serve(chains.good!, ports.wrongHost),
+      await serve(chains.good!, ports.refused),
+      await serve(chains.good!, ports.chainFirst),
+    );
     const fixed = await scanAt(28, 'scan-6');
     for (const e of fixed) assertValidEvent(e.detailType, e.detail);
-    expect(named(fixed)).toEqual(['refused:Endpoint Recovered', 'wrongHost:Endpoint Recovered']);
+    expect(named(fixed)).toEqual([
+      'chainFirst:Certificate Renewed',
+      'refused:Endpoint Recovered',
+      'wrongHost:Endpoint Recovered',
+    ]);
     const resolves = fixed
       .map((e) => (e.detail as { lifecycle: { resolves: string } }).lifecycle.resolves)
       .sort();
-    expect(resolves).toEqual(['check-failed', 'misconfigured']);
+    expect(resolves).toEqual(['check-failed', 'misconfigured', 'tier-entered']);
     expect(await scanAt(32, 'scan-7')).toEqual([]);
   });
 

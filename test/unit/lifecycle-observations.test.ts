@@ -107,6 +107,14 @@ describe('observations', () => {
         error: { code: 'HANDSHAKE_FAILED', message: 'alert 40' },
         endpoint: endpoint('10.0.0.2'),
       },
+      // The path's first expiry tracked there (if any) is judged on what was last read.
+      {
+        location: 'www.example:443#chain@10.0.0.2',
+        scope: 'endpoint#www.example:443',
+        record: undefined,
+        problems: [],
+        error: { code: 'HANDSHAKE_FAILED', message: 'alert 40' },
+      },
       {
         location: 'gone.example:443@',
         scope: 'endpoint#gone.example:443',
