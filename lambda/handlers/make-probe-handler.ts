@@ -25,7 +25,7 @@ import {
 } from '../core/events';
 import type { Logger } from '../core/ports';
 import { countSeverities } from '../core/scan';
-import { lifecycleScanFromProbeResults } from '../lifecycle/observations';
+import { endpointDetailOf, lifecycleScanFromProbeResults } from '../lifecycle/observations';
 import { processScan } from '../lifecycle/run-lifecycle';
 import {
   ConfigurationError,
@@ -115,22 +115,7 @@ export const eventsForProbeResults = (
     if (r.status === 'error' || !r.record || !r.notAfter) {
       if (!problemEvents) continue;
       const error = r.error ?? { code: 'HANDSHAKE_FAILED', message: 'no certificate was read' };
-      events.push(
-        endpointCheckFailedEvent(
-          {
-            target: r.target,
-            host: r.host,
-            port: r.port,
-            address: r.address,
-            servername: r.servername,
-            starttls: r.starttls,
-            labels: r.labels ? { ...r.labels } : undefined,
-            owner: r.owner,
-          },
-          error,
-          ctx,
-        ),
-      );
+      events.push(endpointCheckFailedEvent(endpointDetailOf(r), error, ctx));
       continue;
     }
     // The earliest expiry in the chain is what breaks clients; the event still describes the leaf.

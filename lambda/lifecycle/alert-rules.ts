@@ -39,6 +39,29 @@ export interface AlertDecision {
 const reminderDue = (lastEmittedAt: string | null, period: number, intervalDays: number): boolean =>
   lastEmittedAt === null || period > periodOf(new Date(lastEmittedAt), intervalDays);
 
+/**
+ * A reminder of what is announced, once per period of `intervalDays` and never while acknowledged;
+ * its id holds `idPrefix` and the period.
+ */
+const reminder = (
+  f: AlertFacts,
+  transition: Transition,
+  intervalDays: number,
+  extra: Partial<LifecycleInfo>,
+  idPrefix: (string | number | null)[] = [],
+): AlertDecision | null => {
+  const period = periodOf(f.now, intervalDays);
+  if (f.acked || !reminderDue(f.alert.lastEmittedAt, period, intervalDays)) return null;
+  const next: AlertState = {
+    ...f.alert,
+    lastTransition: transition,
+    lastEmittedAt: f.now.toISOString(),
+    reminderCount: f.alert.reminderCount + 1,
+    risk: f.evaluation.renewalRisk,
+  };
+  return { transition, next, extra, idParts: [...idPrefix, period] };
+};
+
 /** 'Certificate Expired' once, then a reminder per period unless acknowledged. */
 export const expiryRule = (f: AlertFacts, notAfter: Date): AlertDecision | null => {
   const { alert, now, config } = f;
@@ -56,16 +79,7 @@ export const expiryRule = (f: AlertFacts, notAfter: Date): AlertDecision | null 
     };
     return { transition: 'expired', next, extra, idParts: [] };
   }
-  const period = periodOf(now, config.expiredReminderIntervalDays);
-  if (f.acked || !reminderDue(alert.lastEmittedAt, period, config.expiredReminderIntervalDays)) return null;
-  const next: AlertState = {
-    ...alert,
-    lastTransition: 'expired-reminder',
-    lastEmittedAt: now.toISOString(),
-    reminderCount: alert.reminderCount + 1,
-    risk,
-  };
-  return { transition: 'expired-reminder', next, extra, idParts: [period] };
+  return reminder(f, 'expired-reminder', config.expiredReminderIntervalDays, extra);
 };
 
 /** A tier is announced when first reached and only upwards (a smaller day count), never again. */
@@ -90,22 +104,14 @@ export const criticalReminderRule = (f: AlertFacts): AlertDecision | null => {
   const { alert, config } = f;
   const tier = f.evaluation.tierDays;
   const critical = tier !== null && tier <= f.criticalDays && alert.tierDays !== null && !alert.expired;
-  if (!critical || f.acked) return null;
-  const period = periodOf(f.now, config.criticalReminderIntervalDays);
-  if (!reminderDue(alert.lastEmittedAt, period, config.criticalReminderIntervalDays)) return null;
-  const next: AlertState = {
-    ...alert,
-    lastTransition: 'tier-reminder',
-    lastEmittedAt: f.now.toISOString(),
-    reminderCount: alert.reminderCount + 1,
-    risk: f.evaluation.renewalRisk,
-  };
-  return {
-    transition: 'tier-reminder',
-    next,
-    extra: { previousTierDays: alert.tierDays },
-    idParts: [alert.tierDays, period],
-  };
+  if (!critical) return null;
+  return reminder(
+    f,
+    'tier-reminder',
+    config.criticalReminderIntervalDays,
+    { previousTierDays: alert.tierDays },
+    [alert.tierDays],
+  );
 };
 
 /**
@@ -124,15 +130,7 @@ export const notYetValidRule = (f: AlertFacts): AlertDecision | null => {
     };
     return { transition: 'not-yet-valid', next, extra: {}, idParts: [] };
   }
-  const period = periodOf(now, config.criticalReminderIntervalDays);
-  if (f.acked || !reminderDue(alert.lastEmittedAt, period, config.criticalReminderIntervalDays)) return null;
-  const next: AlertState = {
-    ...alert,
-    lastTransition: 'not-yet-valid-reminder',
-    lastEmittedAt: now.toISOString(),
-    reminderCount: alert.reminderCount + 1,
-  };
-  return { transition: 'not-yet-valid-reminder', next, extra: {}, idParts: [period] };
+  return reminder(f, 'not-yet-valid-reminder', config.criticalReminderIntervalDays, {});
 };
 
 /**

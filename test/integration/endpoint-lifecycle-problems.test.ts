@@ -6,15 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../lambda/core/events';
-import { silentLogger } from '../../lambda/core/ports';
-import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
-import { lifecycleConfig } from '../../lambda/lifecycle/model';
-import { probeAll } from '../../lambda/sources/endpoint/probe';
 import { createChain, daysFrom, type GeneratedChain } from '../support/certs';
 import { InMemoryLifecycleStore } from '../support/in-memory-lifecycle-store';
+import { loopbackProber, sqsEventOf } from '../support/lifecycle-run';
+import { RecordingPublisher } from '../support/lifecycle-timeline';
 import { assertValidEvent } from '../support/schemas';
 import { closedPort, pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
 
@@ -22,41 +19,22 @@ const HOUR = 3_600_000;
 // 06:00 UTC today: scans at +0, 4, 8 and 12 hours fall on one UTC day.
 const DAY0 = new Date(`${new Date().toISOString().slice(0, 10)}T06:00:00.000Z`);
 const at = (hours: number) => new Date(DAY0.getTime() + hours * HOUR);
-const loopbackOnly = async () => [{ address: '127.0.0.1', family: 4 as const }];
+const _loopbackOnly = async () => [{ address: '127.0.0.1', family: 4 as const }];
 
 let dir: string;
 const chains: Record<string, GeneratedChain> = {};
 const servers: RunningServer[] = [];
 const ports: Record<string, number> = {};
 const store = new InMemoryLifecycleStore();
-const published: BusEvent[] = [];
+const publisher = new RecordingPublisher();
 
 const serve = (c: GeneratedChain, port?: number) =>
   startTlsServer({ key: c.leaf.keyPem, cert: pemChain(c.leaf.certPem, c.intermediate.certPem), port });
 
 const scanAt = async (hours: number, scanId: string): Promise<BusEvent[]> => {
   const now = at(hours);
-  const handler = makeProbeHandler({
-    config: probeConfigFromEnv({
-      EVENT_BUS_NAME: 'bus',
-      PROBE_TIMEOUT_MS: '3000',
-      PROBE_CONCURRENCY: '4',
-      CA_FILE: join(dir, 'ca.pem'),
-      PROBE_DUAL_CERTIFICATES: 'false',
-    }),
-    lifecycle: { store, config: lifecycleConfig() },
-    probe: (targets, options) => probeAll(targets, { ...options, resolve: loopbackOnly }),
-    publisher: {
-      publish: async (events) => {
-        published.push(...events);
-        return { published: events.length };
-      },
-    },
-    logger: silentLogger,
-    metrics: () => {},
-    clock: () => now,
-  });
-  const before = published.length;
+  const handler = loopbackProber({ store, now, publisher, caFile: join(dir, 'ca.pem') });
+  const before = publisher.events.length;
   const body = JSON.stringify({
     schemaVersion: '1.0',
     scanId,
@@ -65,10 +43,15 @@ const scanAt = async (hours: number, scanId: string): Promise<BusEvent[]> => {
     scheduledAt: now.toISOString(),
     targets: Object.values(ports).map((port) => ({ host: 'localhost', port })),
   });
-  const response = await handler({ Records: [{ messageId: scanId, body }] as SQSEvent['Records'] });
-  expect(response.batchItemFailures).toEqual([]);
-  return published.slice(before).filter((e) => e.detailType !== 'Scan Completed');
+  expect((await handler(sqsEventOf([body]))).batchItemFailures).toEqual([]);
+  const events = publisher.events.slice(before);
+  for (const e of events) assertValidEvent(e.detailType, e.detail);
+  return events.filter((e) => e.detailType !== 'Scan Completed');
 };
+
+/** One `lifecycle` field of each event, sorted. */
+const lifecycleField = (events: BusEvent[], field: 'transition' | 'resolves') =>
+  events.map((e) => (e.detail as { lifecycle: Record<string, string> }).lifecycle[field]).sort();
 
 const portOf = (e: BusEvent): number => {
   const d = e.detail as { certificate?: { id: string }; endpoint?: { port: number } };
@@ -118,7 +101,6 @@ describe('endpoint problems through the prober and its lifecycle', () => {
       ...(await scanAt(8, 'scan-3')),
       ...(await scanAt(12, 'scan-4')),
     ];
-    for (const e of day) assertValidEvent(e.detailType, e.detail);
     expect(named(day)).toEqual([
       'chainFirst:Certificate Expiring',
       'notYetValid:Certificate Not Yet Valid',
@@ -138,15 +120,16 @@ describe('endpoint problems through the prober and its lifecycle', () => {
 
   it('the next day: one reminder each, nothing for the healthy endpoint', async () => {
     const next = await scanAt(24, 'scan-5');
-    for (const e of next) assertValidEvent(e.detailType, e.detail);
     expect(named(next)).toEqual([
       'notYetValid:Certificate Not Yet Valid',
       'refused:Endpoint Check Failed',
       'wrongHost:Endpoint Misconfigured',
     ]);
-    expect(
-      next.map((e) => (e.detail as { lifecycle: { transition: string } }).lifecycle.transition).sort(),
-    ).toEqual(['check-failed-reminder', 'misconfigured-reminder', 'not-yet-valid-reminder']);
+    expect(lifecycleField(next, 'transition')).toEqual([
+      'check-failed-reminder',
+      'misconfigured-reminder',
+      'not-yet-valid-reminder',
+    ]);
   });
 
   it('fixed: "Endpoint Recovered" once for each, with what was wrong; a later intermediate renews the path', async () => {
@@ -158,23 +141,18 @@ describe('endpoint problems through the prober and its lifecycle', () => {
       await serve(chains.good!, ports.chainFirst),
     );
     const fixed = await scanAt(28, 'scan-6');
-    for (const e of fixed) assertValidEvent(e.detailType, e.detail);
     expect(named(fixed)).toEqual([
       'chainFirst:Certificate Renewed',
       'refused:Endpoint Recovered',
       'wrongHost:Endpoint Recovered',
     ]);
-    const resolves = fixed
-      .map((e) => (e.detail as { lifecycle: { resolves: string } }).lifecycle.resolves)
-      .sort();
-    expect(resolves).toEqual(['check-failed', 'misconfigured', 'tier-entered']);
+    expect(lifecycleField(fixed, 'resolves')).toEqual(['check-failed', 'misconfigured', 'tier-entered']);
     expect(await scanAt(32, 'scan-7')).toEqual([]);
   });
 
   it('the not-yet-valid certificate reaches its notBefore: "Certificate Now Valid" once', async () => {
     const valid = await scanAt(3 * 24 + 1, 'scan-8');
     expect(named(valid)).toEqual(['notYetValid:Certificate Now Valid']);
-    assertValidEvent(valid[0]!.detailType, valid[0]!.detail);
     expect(await scanAt(3 * 24 + 5, 'scan-9')).toEqual([]);
   });
 });

@@ -9,17 +9,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../lambda/core/events';
 import { silentLogger } from '../../lambda/core/ports';
 import { endpointScopeOf, makeDispatchHandler } from '../../lambda/handlers/make-dispatch-handler';
-import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
-import { lifecycleConfig } from '../../lambda/lifecycle/model';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
-import { probeAll } from '../../lambda/sources/endpoint/probe';
 import type { EndpointTarget } from '../../lambda/sources/endpoint/types';
 import { createChain, daysFrom } from '../support/certs';
+import { loopbackProber, sqsEventOf } from '../support/lifecycle-run';
+import { RecordingPublisher } from '../support/lifecycle-timeline';
 import { type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
 import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
@@ -27,7 +25,7 @@ import { pemChain, type RunningServer, startTlsServer } from '../support/tls-ser
 const REGION = 'eu-west-1';
 const DAY_MS = 86_400_000;
 const NOW = new Date(`${new Date().toISOString().slice(0, 10)}T06:00:00.000Z`);
-const loopbackOnly = async () => [{ address: '127.0.0.1', family: 4 as const }];
+const _loopbackOnly = async () => [{ address: '127.0.0.1', family: 4 as const }];
 
 let moto: Moto;
 let dir: string;
@@ -37,53 +35,42 @@ let kept: EndpointTarget;
 let removed: EndpointTarget;
 
 /** One period: the dispatcher's messages, each handed to the prober as its SQS record. */
+/** The dispatcher's messages, recorded instead of queued. */
+const recordingSender = () => {
+  const bodies: string[] = [];
+  return {
+    bodies,
+    send: async (b: readonly string[]) => {
+      bodies.push(...b);
+      return { sent: b.length };
+    },
+  };
+};
+
+/** One period: the dispatcher's messages, each handed to the prober as its SQS record. */
 const period = async (
   d: number,
   targets: EndpointTarget[],
 ): Promise<{ events: BusEvent[]; retired?: number }> => {
   const now = new Date(NOW.getTime() + d * DAY_MS);
-  const bodies: string[] = [];
+  const sender = recordingSender();
   const dispatch = makeDispatchHandler({
     config: { queueUrl: 'q', batchSize: 10, targets },
-    sender: {
-      send: async (b) => {
-        bodies.push(...b);
-        return { sent: b.length };
-      },
-    },
+    sender,
     logger: silentLogger,
     metrics: () => {},
     clock: () => now,
     trackedScopes: (prefix) => store.trackedScopes(prefix),
   });
   const summary = await dispatch({ id: `scan-${d}` });
-  const events: BusEvent[] = [];
-  const probe = makeProbeHandler({
-    config: probeConfigFromEnv({
-      EVENT_BUS_NAME: 'bus',
-      PROBE_TIMEOUT_MS: '3000',
-      PROBE_CONCURRENCY: '4',
-      PROBE_DUAL_CERTIFICATES: 'false',
-      CA_FILE: join(dir, 'ca.pem'),
-    }),
-    lifecycle: { store, config: lifecycleConfig() },
-    probe: (t, options) => probeAll(t, { ...options, resolve: loopbackOnly, useSystemRoots: false }),
-    publisher: {
-      publish: async (e) => {
-        events.push(...e);
-        return { published: e.length };
-      },
-    },
-    logger: silentLogger,
-    metrics: () => {},
-    clock: () => now,
-  });
-  const response = await probe({
-    Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) as SQSEvent['Records'],
-  });
-  expect(response.batchItemFailures).toEqual([]);
-  for (const e of events) assertValidEvent(e.detailType, e.detail);
-  return { events: events.filter((e) => e.detailType !== 'Scan Completed'), retired: summary.retired };
+  const publisher = new RecordingPublisher();
+  const probe = loopbackProber({ store, now, publisher, caFile: join(dir, 'ca.pem') });
+  expect((await probe(sqsEventOf(sender.bodies))).batchItemFailures).toEqual([]);
+  for (const e of publisher.events) assertValidEvent(e.detailType, e.detail);
+  return {
+    events: publisher.events.filter((e) => e.detailType !== 'Scan Completed'),
+    retired: summary.retired,
+  };
 };
 
 const about = (events: BusEvent[], target: EndpointTarget) =>
@@ -154,21 +141,16 @@ describe('an endpoint removed from the configuration', () => {
   });
 
   it('when nothing is configured any more, the dispatcher still sends one batch to retire the rest', async () => {
-    const bodies: string[] = [];
+    const sender = recordingSender();
     const dispatch = makeDispatchHandler({
       config: { queueUrl: 'q', batchSize: 10, targets: [] },
-      sender: {
-        send: async (b) => {
-          bodies.push(...b);
-          return { sent: b.length };
-        },
-      },
+      sender,
       logger: silentLogger,
       metrics: () => {},
       trackedScopes: async () => ['endpoint#old.example:443'],
     });
     expect(await dispatch({ id: 's' })).toMatchObject({ batches: 1, targets: 0, retired: 1 });
-    expect(JSON.parse(bodies[0]!)).toMatchObject({
+    expect(JSON.parse(sender.bodies[0]!)).toMatchObject({
       targets: [],
       retiredScopes: ['endpoint#old.example:443'],
     });

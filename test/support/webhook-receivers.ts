@@ -22,7 +22,7 @@ import {
   endpointCheckFailedEvent,
   scanCompletedEvent,
 } from '../../lambda/core/events';
-import { lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
+import { type LifecycleInfo, lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
 
 export type ReceiverKind = 'slack' | 'teams' | 'google-chat' | 'webhook';
 
@@ -200,6 +200,34 @@ export const endpointRecord = (over: Partial<CertificateRecord> = {}): Certifica
 const certEvent = (r: CertificateRecord, ctx: Partial<Parameters<typeof certificateEvent>[2]> = {}) =>
   certificateEvent(r, evaluate(r, NOW, DEFAULT_THRESHOLDS), { scanId: 'scan-1', now: NOW, ...ctx });
 
+/** A lifecycle event of `record` at NOW, evaluated with the default thresholds. */
+const lifecycleSample = (
+  record: CertificateRecord,
+  lifecycle: Partial<LifecycleInfo> & Pick<LifecycleInfo, 'transition'>,
+  o: { scanId: string; idParts: (string | number)[]; location: string; identity: string },
+) =>
+  envelope(
+    lifecycleEvent({
+      record,
+      evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
+      lifecycle: {
+        tierDays: null,
+        previousTierDays: null,
+        reminderCount: 0,
+        acked: false,
+        thresholdBasis: 'days',
+        firstSeenAt: NOW.toISOString(),
+        ...lifecycle,
+      },
+      scanId: o.scanId,
+      now: NOW,
+      problems: [],
+      idParts: o.idParts,
+      location: o.location,
+      identity: o.identity,
+    }),
+  );
+
 export const sampleEvents = {
   expiring: () => envelope(certEvent(acmRecord())),
   expired: () => envelope(certEvent(endpointRecord())),
@@ -292,99 +320,55 @@ export const sampleEvents = {
       }),
     );
   },
-  notYetValid: () => {
-    const record = acmRecord({
-      notBefore: new Date(NOW.getTime() + 2 * DAY),
-      notAfter: new Date(NOW.getTime() + 397 * DAY),
-    });
-    return envelope(
-      lifecycleEvent({
-        record,
-        evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
-        lifecycle: {
-          transition: 'not-yet-valid',
-          tierDays: null,
-          previousTierDays: null,
-          reminderCount: 0,
-          acked: false,
-          thresholdBasis: 'days',
-          firstSeenAt: NOW.toISOString(),
-        },
-        scanId: 'scan-5',
-        now: NOW,
-        problems: [],
-        idParts: [],
-        location: ACM_ARN,
-        identity: 'serial-3',
+  notYetValid: () =>
+    lifecycleSample(
+      acmRecord({
+        notBefore: new Date(NOW.getTime() + 2 * DAY),
+        notAfter: new Date(NOW.getTime() + 397 * DAY),
       }),
-    );
-  },
-  nowValid: () => {
-    // The certificate of `notYetValid`, valid since an hour.
-    const record = acmRecord({
-      notBefore: new Date(NOW.getTime() - 3_600_000),
-      notAfter: new Date(NOW.getTime() + 397 * DAY),
-    });
-    return envelope(
-      lifecycleEvent({
-        record,
-        evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
-        lifecycle: {
-          transition: 'now-valid',
-          tierDays: null,
-          previousTierDays: null,
-          reminderCount: 1,
-          acked: false,
-          thresholdBasis: 'days',
-          firstSeenAt: '2026-11-23T12:00:00.000Z',
-          resolves: 'not-yet-valid-reminder',
-        },
-        scanId: 'scan-6',
-        now: NOW,
-        problems: [],
-        idParts: [],
-        location: ACM_ARN,
-        identity: 'serial-3',
+      { transition: 'not-yet-valid' },
+      { scanId: 'scan-5', idParts: [], location: ACM_ARN, identity: 'serial-3' },
+    ),
+  // The certificate of `notYetValid`, valid since an hour.
+  nowValid: () =>
+    lifecycleSample(
+      acmRecord({
+        notBefore: new Date(NOW.getTime() - 3_600_000),
+        notAfter: new Date(NOW.getTime() + 397 * DAY),
       }),
-    );
-  },
-  recovered: () => {
-    const record = endpointRecord({
-      domain: 'www.example.org',
-      id: 'www.example.org:443@198.51.100.7',
-      sans: ['www.example.org'],
-      notAfter: new Date(NOW.getTime() + 200 * DAY),
-    });
-    return envelope(
-      lifecycleEvent({
-        record,
-        evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
-        lifecycle: {
-          transition: 'recovered',
-          tierDays: null,
-          previousTierDays: null,
-          reminderCount: 2,
-          acked: false,
-          thresholdBasis: 'days',
-          firstSeenAt: '2026-10-01T12:00:00.000Z',
-          resolves: 'misconfigured',
-          problemSince: '2026-11-23T12:00:00.000Z',
-          resolvedProblems: [
-            {
-              code: 'HOSTNAME_MISMATCH',
-              message: 'certificate is valid for example.org, not www.example.org',
-            },
-          ],
-        },
+      {
+        transition: 'now-valid',
+        reminderCount: 1,
+        firstSeenAt: '2026-11-23T12:00:00.000Z',
+        resolves: 'not-yet-valid-reminder',
+      },
+      { scanId: 'scan-6', idParts: [], location: ACM_ARN, identity: 'serial-3' },
+    ),
+  recovered: () =>
+    lifecycleSample(
+      endpointRecord({
+        domain: 'www.example.org',
+        id: 'www.example.org:443@198.51.100.7',
+        sans: ['www.example.org'],
+        notAfter: new Date(NOW.getTime() + 200 * DAY),
+      }),
+      {
+        transition: 'recovered',
+        reminderCount: 2,
+        firstSeenAt: '2026-10-01T12:00:00.000Z',
+        resolves: 'misconfigured',
+        problemSince: '2026-11-23T12:00:00.000Z',
+        resolvedProblems: [
+          { code: 'HOSTNAME_MISMATCH', message: 'certificate is valid for example.org, not www.example.org' },
+        ],
+      },
+      {
         scanId: 'scan-7',
-        now: NOW,
-        problems: [],
         idParts: ['recovered'],
         location: 'www.example.org:443@198.51.100.7',
         identity: '',
-      }),
-    );
-  },
+      },
+    ),
   scanCompleted: () =>
     envelope(
       scanCompletedEvent({
