@@ -2,13 +2,12 @@
 import { jsonLogger } from '../shared/logger';
 import { emfMetrics } from '../shared/metrics';
 import { SqsBatchSender } from '../sinks/queue/sqs-batch-sender';
-import { DynamoDbStateStore } from '../sinks/state/dynamodb-state-store';
+import { trackedScopes } from '../sinks/state/tracked-scopes';
 import { dispatchConfigFromEnv, makeDispatchHandler } from './make-dispatch-handler';
 
 const config = dispatchConfigFromEnv(process.env);
 const watcherId = process.env.WATCHER_ID ?? 'default';
 const tableName = process.env.STATE_TABLE_NAME?.trim();
-const state = tableName ? new DynamoDbStateStore({ tableName }) : undefined;
 
 export const handler = makeDispatchHandler({
   config,
@@ -16,5 +15,5 @@ export const handler = makeDispatchHandler({
   logger: jsonLogger({ watcher: watcherId }),
   metrics: emfMetrics(process.env.METRICS_NAMESPACE ?? 'CertExpiryWatcher', { Watcher: watcherId }),
   // Endpoints removed from the configuration are retired through the prober's lifecycle.
-  ...(state ? { trackedScopes: (prefix: string) => state.trackedScopes(prefix) } : {}),
+  ...(tableName ? { trackedScopes: (prefix: string) => trackedScopes(tableName, prefix) } : {}),
 });

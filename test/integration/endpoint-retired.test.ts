@@ -14,6 +14,7 @@ import type { BusEvent } from '../../lambda/core/events';
 import { silentLogger } from '../../lambda/core/ports';
 import { endpointScopeOf, makeDispatchHandler } from '../../lambda/handlers/make-dispatch-handler';
 import { createStateTable, DynamoDbStateStore } from '../../lambda/sinks/state/dynamodb-state-store';
+import { trackedScopes } from '../../lambda/sinks/state/tracked-scopes';
 import type { EndpointTarget } from '../../lambda/sources/endpoint/types';
 import { createChain, daysFrom } from '../support/certs';
 import { loopbackProber, sqsEventOf } from '../support/lifecycle-run';
@@ -30,6 +31,8 @@ const _loopbackOnly = async () => [{ address: '127.0.0.1', family: 4 as const }]
 let moto: Moto;
 let dir: string;
 let store: DynamoDbStateStore;
+let table: string;
+let client: DynamoDBClient;
 const servers: RunningServer[] = [];
 let kept: EndpointTarget;
 let removed: EndpointTarget;
@@ -60,7 +63,7 @@ const period = async (
     logger: silentLogger,
     metrics: () => {},
     clock: () => now,
-    trackedScopes: (prefix) => store.trackedScopes(prefix),
+    trackedScopes: (prefix) => trackedScopes(table, prefix, client),
   });
   const summary = await dispatch({ id: `scan-${d}` });
   const publisher = new RecordingPublisher();
@@ -84,9 +87,10 @@ const about = (events: BusEvent[], target: EndpointTarget) =>
 
 beforeAll(async () => {
   moto = await startMoto({ serialized: true });
-  const table = `retired-${randomUUID()}`;
-  await createStateTable(new DynamoDBClient(moto.clientConfig(REGION)), table);
-  store = new DynamoDbStateStore({ tableName: table }, new DynamoDBClient(moto.clientConfig(REGION)));
+  table = `retired-${randomUUID()}`;
+  client = new DynamoDBClient(moto.clientConfig(REGION));
+  await createStateTable(client, table);
+  store = new DynamoDbStateStore({ tableName: table }, client);
   const chain = (notAfterDays: number) =>
     createChain({
       now: NOW,
@@ -119,7 +123,7 @@ describe('an endpoint removed from the configuration', () => {
   it('is retired: its expiry reminders go on, then "Certificate Removed" once, and nothing after', async () => {
     const first = await period(0, [kept, removed]);
     expect(about(first.events, removed)).toEqual(['Certificate Expired|expired']);
-    expect(await store.trackedScopes('endpoint#')).toEqual(
+    expect(await trackedScopes(table, 'endpoint#', client)).toEqual(
       [endpointScopeOf(kept), endpointScopeOf(removed)].sort(),
     );
 
@@ -137,7 +141,7 @@ describe('an endpoint removed from the configuration', () => {
     const after = await period(4, [kept]);
     expect(after.retired).toBeUndefined();
     expect(after.events).toEqual([]);
-    expect(await store.trackedScopes('endpoint#')).toEqual([endpointScopeOf(kept)]);
+    expect(await trackedScopes(table, 'endpoint#', client)).toEqual([endpointScopeOf(kept)]);
   });
 
   it('when nothing is configured any more, the dispatcher still sends one batch to retire the rest', async () => {

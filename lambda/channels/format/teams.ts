@@ -5,8 +5,9 @@
  * Teams rejects messages over about 28 KB, so the card is measured and trimmed to fit.
  */
 import { emojiFor, facts, isResolution, SANS_SHOWN } from './common';
+import { nextSteps } from './next-steps';
 import { byteLength, plain, sanSummary, truncate } from './text';
-import { headline, nextSteps, toView, type WatcherEvent } from './view';
+import { headline, toView, type WatcherEvent } from './view';
 
 export const TEAMS_LIMITS = {
   /** Teams' message size limit is ~28 KB; leave room for the HTTP envelope. */

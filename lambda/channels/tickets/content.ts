@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { facts } from '../format/common';
+import { nextSteps } from '../format/next-steps';
 import { plain, truncate } from '../format/text';
-import { type AlertView, headline, nextSteps, type WatcherEvent } from '../format/view';
+import { type AlertView, headline, type WatcherEvent } from '../format/view';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

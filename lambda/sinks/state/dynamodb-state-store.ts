@@ -27,7 +27,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ScanCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -152,37 +151,6 @@ export class DynamoDbStateStore implements LifecycleStore {
       start = res.LastEvaluatedKey;
     } while (start);
     return out;
-  }
-
-  /**
-   * Scopes whose key starts with `prefix` that still track a location (not removed): one Scan of
-   * the `by-scope` index (keys and `removedAt` only, about 100 bytes a location, eventually
-   * consistent). The endpoint dispatcher calls it once per period to find endpoints no longer
-   * configured.
-   */
-  async trackedScopes(prefix: string): Promise<string[]> {
-    const scopes = new Set<string>();
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const res = await this.dynamodb.send(
-        new ScanCommand({
-          TableName: this.options.tableName,
-          IndexName: SCOPE_INDEX,
-          ProjectionExpression: '#s, removedAt',
-          FilterExpression: 'begins_with(#s, :p)',
-          ExpressionAttributeNames: { '#s': 'scope' },
-          ExpressionAttributeValues: { ':p': { S: prefix } },
-          ExclusiveStartKey: start,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      this.count('Scan', res.ConsumedCapacity);
-      for (const item of res.Items ?? []) {
-        if (item.scope?.S && item.removedAt?.S === undefined) scopes.add(item.scope.S);
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return [...scopes].sort();
   }
 
   /**
