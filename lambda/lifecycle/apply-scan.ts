@@ -165,7 +165,13 @@ const placeholderRecord = (obs: Observation): CertificateRecord => ({
 /** An endpoint never read: a placeholder state, or the first certificate after one (its problem carried over). */
 const judgeNeverRead = (obs: Observation, stored: TrackedState | undefined, ctx: ScanContext): Judgement => {
   const carried = stored?.placeholder && stored.removedAt === null ? stored : undefined;
-  const keep = { problem: carried?.problem, failing: carried?.failing };
+  // What people did about the problem (an acknowledgement, its ticket) stays with it.
+  const keep = {
+    problem: carried?.problem,
+    failing: carried?.failing,
+    ack: carried?.ack ?? null,
+    ticket: carried?.ticket ?? null,
+  };
   if (!obs.record) {
     const draft: Mutable<TrackedState> = {
       ...newState(obs, placeholderRecord(obs), ctx.now, stored),

@@ -118,6 +118,31 @@ describe('endpoint problems through the lifecycle', () => {
     expect(back[0]!.detail.certificate.id).toBe(LOCATION);
   });
 
+  it('an endpoint failing from its first probe is tracked as a placeholder; its acknowledgement and ticket stay when a certificate is read', () => {
+    const h = new Harness();
+    h.scan(at(0, 0), [refused]);
+    expect(types(h.scan(at(0, 4), [refused]))).toEqual(['Endpoint Check Failed']);
+    const placeholder = h.states.get(LOCATION)!;
+    expect(placeholder).toMatchObject({
+      placeholder: true,
+      notAfter: null,
+      problem: { kind: 'check-failed' },
+    });
+    const ack = { at: at(0, 5).toISOString(), reason: 'firewall change pending' };
+    const ticket = { system: 'jira', key: 'OPS-1' };
+    h.states.set(LOCATION, { ...placeholder, ack, ticket });
+    expect(h.scan(at(1, 0), [refused])).toEqual([]);
+    const back = h.scan(at(1, 4), [readable()]);
+    expect(types(back)).toEqual(['Endpoint Recovered']);
+    expect(back[0]!.detail.lifecycle).toMatchObject({ acked: true, ticket });
+    expect(h.states.get(LOCATION)).toMatchObject({
+      placeholder: undefined,
+      ack,
+      ticket,
+      firstSeenAt: at(0, 0).toISOString(),
+    });
+  });
+
   it('a flaky host (every other probe fails) pages no one', () => {
     const h = new Harness();
     const out = [0, 6, 12, 18, 24, 30].flatMap((hours, i) =>
