@@ -216,10 +216,13 @@ export class EndpointProbes extends Construct {
         [PROBE_BATCH_SIZE_ENV]: String(targetsPerBatch),
         [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE,
         [WATCHER_ID_ENV]: props.watcherId,
+        // Endpoints removed from the configuration are retired through the prober's lifecycle.
+        [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName,
       },
       ...network,
     });
     this.queue.grantSendMessages(dispatcher);
+    props.stateTable.grantScopeListing(dispatcher);
     this.dispatcherFunction = dispatcher;
 
     const prober = new WatcherFunction(this, 'Prober', {

@@ -92,6 +92,18 @@ export class StateTable extends Construct {
     });
   }
 
+  /**
+   * `dynamodb:Scan` on the `by-scope` index only (keys and `removedAt`): which scopes still track
+   * locations. The endpoint dispatcher retires endpoints removed from the configuration with it.
+   */
+  grantScopeListing(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Scan'],
+      resourceArns: [`${this.table.tableArn}/index/${STATE_TABLE_SCHEMA.scopeIndex.indexName}`],
+    });
+  }
+
   grantLifecycle(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,

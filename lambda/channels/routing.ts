@@ -4,8 +4,8 @@
  * lambda/contracts/channels.ts, shared with the construct (rule pattern, synth-time validation).
  * The severity a rule matches is the one every channel shows (`toView`): `Endpoint Misconfigured`
  * carries its overall verdict (schema 2.2: critical for what clients reject, warning for e.g.
- * BACKENDS_DIFFER alone), `Endpoint Check Failed` is critical, `Certificate Expired` is expired,
- * renewed and removed are `info`.
+ * BACKENDS_DIFFER alone), `Endpoint Check Failed` and `Certificate Not Yet Valid` are critical,
+ * `Certificate Expired` is expired; renewed, removed, now valid and recovered are `info`.
  */
 import { CHANNELS, type Channel, DEFAULT_ROUTING, type RouteRule, type Routing } from '../contracts/channels';
 import { type Severity, toView, type WatcherEvent } from './format/view';

@@ -38,18 +38,40 @@ const RENEWED = 'Certificate Renewed';
 const REMOVED = 'Certificate Removed';
 const MISCONFIGURED = 'Endpoint Misconfigured';
 const CHECK_FAILED = 'Endpoint Check Failed';
+const RECOVERED = 'Endpoint Recovered';
+const NOT_YET_VALID = 'Certificate Not Yet Valid';
+const NOW_VALID = 'Certificate Now Valid';
 
 /**
  * Chat: every lifecycle event (not `Scan Completed`). SMS: only what cannot wait (critical
- * expiring, expired). Tickets: warning and above, plus renewed/removed so the ticket closes;
- * `Endpoint Check Failed` is left out of tickets because no event ever resolves it.
+ * expiring, expired, a certificate clients reject because it is not valid yet). Tickets: warning
+ * and above, plus what resolves them so the ticket closes: renewed/removed for expiry tickets,
+ * `Certificate Now Valid` for a not-yet-valid one, `Endpoint Recovered` for a failed check or a
+ * rejected endpoint certificate (schema 2.3: both go through the lifecycle, said once, resolved).
  */
 export const DEFAULT_ROUTING: Routing = {
-  chat: [{ detailTypes: [EXPIRING, EXPIRED, RENEWED, REMOVED, MISCONFIGURED, CHECK_FAILED] }],
-  sms: [{ detailTypes: [EXPIRING, EXPIRED], severities: ['critical', 'expired'] }],
+  chat: [
+    {
+      detailTypes: [
+        EXPIRING,
+        EXPIRED,
+        RENEWED,
+        REMOVED,
+        NOT_YET_VALID,
+        NOW_VALID,
+        MISCONFIGURED,
+        CHECK_FAILED,
+        RECOVERED,
+      ],
+    },
+  ],
+  sms: [{ detailTypes: [EXPIRING, EXPIRED, NOT_YET_VALID], severities: ['critical', 'expired'] }],
   tickets: [
-    { detailTypes: [EXPIRING, EXPIRED, MISCONFIGURED], severities: ['warning', 'critical', 'expired'] },
-    { detailTypes: [RENEWED, REMOVED] },
+    {
+      detailTypes: [EXPIRING, EXPIRED, NOT_YET_VALID, MISCONFIGURED, CHECK_FAILED],
+      severities: ['warning', 'critical', 'expired'],
+    },
+    { detailTypes: [RENEWED, REMOVED, NOW_VALID, RECOVERED] },
   ],
 };
 

@@ -41,6 +41,12 @@ export interface LifecycleConfig {
    * 0 never groups. @default 10
    */
   readonly groupAlertsAbove: number;
+  /**
+   * An endpoint address whose probe fails this many scans in a row is announced as 'Endpoint Check
+   * Failed' (docs/lifecycle.md, "Endpoint problems"): one failed probe of a flaky host pages no one.
+   * @default 2
+   */
+  readonly checkFailedAfterScans: number;
 }
 
 export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
@@ -55,6 +61,7 @@ export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
   removedRetentionDays: 30,
   lastSeenRefreshDays: 7,
   groupAlertsAbove: 10,
+  checkFailedAfterScans: 2,
 };
 
 export class InvalidLifecycleConfigError extends Error {
@@ -80,6 +87,7 @@ export const lifecycleConfig = (partial: Partial<LifecycleConfig> = {}): Lifecyc
   positive('criticalReminderIntervalDays');
   positive('expiredReminderIntervalDays');
   positive('removeAfterMissingScans', true);
+  positive('checkFailedAfterScans', true);
   positive('shortLivedMaxDays');
   positive('removedRetentionDays');
   positive('lastSeenRefreshDays');
@@ -118,4 +126,5 @@ export const LIFECYCLE_ENV = {
   REMOVED_RETENTION_DAYS: 'removedRetentionDays',
   LAST_SEEN_REFRESH_DAYS: 'lastSeenRefreshDays',
   GROUP_ALERTS_ABOVE: 'groupAlertsAbove',
+  CHECK_FAILED_AFTER_SCANS: 'checkFailedAfterScans',
 } as const satisfies Record<string, keyof LifecycleConfig>;

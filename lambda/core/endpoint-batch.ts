@@ -10,6 +10,12 @@ export interface EndpointBatchMessage<T = unknown> {
   readonly batchCount: number;
   readonly scheduledAt: string;
   readonly targets: readonly T[];
+  /**
+   * Endpoint scopes (`endpoint#host:port`) the state table still tracks but the configuration no
+   * longer names: the prober's lifecycle counts their locations missing, then removes them
+   * ('Certificate Removed'). Sent with the first batch of a period.
+   */
+  readonly retiredScopes?: readonly string[];
 }
 
 export class InvalidBatchMessageError extends Error {
@@ -47,7 +53,9 @@ export const parseBatchMessage = (body: string): EndpointBatchMessage => {
     typeof m.scanId !== 'string' ||
     !Number.isInteger(m.batchIndex) ||
     !Number.isInteger(m.batchCount) ||
-    !Array.isArray(m.targets)
+    !Array.isArray(m.targets) ||
+    (m.retiredScopes !== undefined &&
+      (!Array.isArray(m.retiredScopes) || m.retiredScopes.some((x) => typeof x !== 'string')))
   ) {
     throw new InvalidBatchMessageError(
       'message is not an endpoint batch (schemaVersion 1.0 with scanId, batchIndex, batchCount, targets)',

@@ -13,8 +13,11 @@ import { type Evaluation, overallSeverity, type ProblemSeverity, type Severity }
  * 2.2: `evaluation.severity` is the overall verdict (raised by problems: an "Endpoint Misconfigured"
  * event is critical, not ok); the expiry-only value is `evaluation.expirySeverity`; problems carry
  * their `severity`.
+ * 2.3 (additive): the detail-types 'Certificate Not Yet Valid', 'Certificate Now Valid' and
+ * 'Endpoint Recovered'; 'Endpoint Check Failed' and 'Endpoint Misconfigured' go through the
+ * lifecycle and carry `lifecycle` (said once, reminded while critical, resolved).
  */
-export const SCHEMA_VERSION = '2.2';
+export const SCHEMA_VERSION = '2.3';
 export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
 
 export const DetailType = {
@@ -25,6 +28,12 @@ export const DetailType = {
   EndpointCheckFailed: 'Endpoint Check Failed',
   /** A certificate that is not expiring soon but that clients reject now (wrong host, untrusted, ...). */
   EndpointMisconfigured: 'Endpoint Misconfigured',
+  /** An endpoint problem announced before ('Endpoint Check Failed' / 'Misconfigured') ended. Since 2.3. */
+  EndpointRecovered: 'Endpoint Recovered',
+  /** A certificate whose notBefore is in the future: clients reject it (RFC 5280 §4.1.2.5). Since 2.3. */
+  NotYetValid: 'Certificate Not Yet Valid',
+  /** A certificate announced as not yet valid reached its notBefore. Since 2.3. */
+  NowValid: 'Certificate Now Valid',
   ScanCompleted: 'Scan Completed',
   /** Many certificates of one scope made the same transition in one scan (lambda/lifecycle/fleet-groups.ts). */
   CertificateGroup: 'Certificate Group',

@@ -6,11 +6,33 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENDPOINTS_FILE_ENV, PROBE_BATCH_SIZE_ENV, PROBE_QUEUE_URL_ENV } from '../contracts/env-names';
-import { splitIntoBatches } from '../core/endpoint-batch';
+import { type EndpointBatchMessage, splitIntoBatches } from '../core/endpoint-batch';
 import type { Logger } from '../core/ports';
 import { ConfigurationError, type Env, numberEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
+import { toALabels } from '../sources/endpoint/idn';
+import { DEFAULT_PORT } from '../sources/endpoint/probe';
 import type { EndpointTarget } from '../sources/endpoint/types';
+
+/** Retired scopes sent per period (about 60 bytes each, far below SQS's 256 KiB); more wait for the next period. */
+export const MAX_RETIRED_SCOPES_PER_PERIOD = 1000;
+
+/** The lifecycle scope of a configured target: what the prober's results are tracked under. */
+export const endpointScopeOf = (t: EndpointTarget): string => {
+  let host = t.host;
+  try {
+    host = toALabels(t.host);
+  } catch {
+    // The prober refuses such a target; its scope can only be the name as written.
+  }
+  return `endpoint#${host}:${t.port ?? DEFAULT_PORT}`;
+};
+
+/** Tracked endpoint scopes the configuration no longer names, sorted and capped. */
+export const retiredScopesOf = (tracked: readonly string[], targets: readonly EndpointTarget[]): string[] => {
+  const configured = new Set(targets.map(endpointScopeOf));
+  return tracked.filter((s) => !configured.has(s)).slice(0, MAX_RETIRED_SCOPES_PER_PERIOD);
+};
 
 export interface DispatchConfig {
   readonly queueUrl: string;
@@ -83,28 +105,59 @@ export interface DispatchDeps {
   readonly logger: Logger;
   readonly metrics: MetricsSink;
   readonly clock?: () => Date;
+  /**
+   * Scopes the state table still tracks with this prefix (DynamoDbStateStore.trackedScopes): those
+   * the configuration no longer names are retired. @default none (removed endpoints are not retired)
+   */
+  readonly trackedScopes?: (prefix: string) => Promise<string[]>;
 }
 
 export interface DispatchSummary {
   readonly scanId: string;
   readonly batches: number;
   readonly targets: number;
+  /** Endpoint scopes sent for retirement (no longer configured). */
+  readonly retired?: number;
 }
 
 export const makeDispatchHandler = (deps: DispatchDeps) => {
   const clock = deps.clock ?? (() => new Date());
   return async (event?: { id?: string }): Promise<DispatchSummary> => {
     const scanId = event?.id ?? randomUUID();
-    const batches = splitIntoBatches(deps.config.targets, deps.config.batchSize, {
+    const scheduledAt = clock();
+    const batches: EndpointBatchMessage[] = splitIntoBatches(deps.config.targets, deps.config.batchSize, {
       scanId,
-      scheduledAt: clock(),
+      scheduledAt,
     });
+    const retired = deps.trackedScopes
+      ? retiredScopesOf(await deps.trackedScopes('endpoint#'), deps.config.targets)
+      : [];
+    if (retired.length > 0) {
+      // With the first batch; a lone batch without targets when nothing is configured any more.
+      const [first] = batches;
+      if (first) batches[0] = { ...first, retiredScopes: retired };
+      else
+        batches.push({
+          schemaVersion: '1.0',
+          scanId,
+          batchIndex: 1,
+          batchCount: 1,
+          scheduledAt: scheduledAt.toISOString(),
+          targets: [],
+          retiredScopes: retired,
+        });
+    }
     await deps.sender.send(batches.map((b) => JSON.stringify(b)));
     deps.metrics({
       EndpointBatchesDispatched: batches.length,
       EndpointsDispatched: deps.config.targets.length,
     });
-    const summary = { scanId, batches: batches.length, targets: deps.config.targets.length };
+    const summary = {
+      scanId,
+      batches: batches.length,
+      targets: deps.config.targets.length,
+      ...(retired.length > 0 ? { retired: retired.length } : {}),
+    };
     deps.logger.info('endpoint scan dispatched', { ...summary });
     return summary;
   };

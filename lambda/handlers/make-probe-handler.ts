@@ -38,7 +38,7 @@ import {
 } from '../core/events';
 import type { Logger } from '../core/ports';
 import { countSeverities } from '../core/scan';
-import { lifecycleScanFromProbeResults } from '../lifecycle/observations';
+import { endpointDetailOf, lifecycleScanFromProbeResults } from '../lifecycle/observations';
 import { processScan } from '../lifecycle/run-lifecycle';
 import {
   ConfigurationError,
@@ -124,45 +124,32 @@ const evaluationOf = (r: ProbeResult, now: Date, policy: Thresholds | VerdictPol
   r.evaluation ?? evaluate({ ...r.record!, notAfter: new Date(r.notAfter!) }, now, policy);
 
 /**
- * Bus events for one batch's results: check failed, misconfigured, and (without a lifecycle,
- * which then owns them) expiring/expired.
+ * Bus events for one batch's results without a lifecycle (which then owns all of them but an
+ * intermediate expiring first): check failed, misconfigured, expiring/expired. With a lifecycle
+ * (`{ expiry: false, problems: false }`) failed checks and rejected certificates are its
+ * transitions (lambda/lifecycle/endpoint-problems.ts): said once, not at every scan.
  */
 export const eventsForProbeResults = (
   results: readonly ProbeResult[],
   ctx: { scanId: string; now: Date; thresholds: Thresholds | VerdictPolicy },
-  options: { expiry: boolean } = { expiry: true },
+  options: { expiry: boolean; problems?: boolean } = { expiry: true },
 ): BusEvent[] => {
   const events: BusEvent[] = [];
+  const problemEvents = options.problems ?? true;
   for (const r of results) {
     if (r.status === 'error' || !r.record || !r.notAfter) {
+      if (!problemEvents) continue;
       const error = r.error ?? { code: 'HANDSHAKE_FAILED', message: 'no certificate was read' };
-      events.push(
-        endpointCheckFailedEvent(
-          {
-            target: r.target,
-            host: r.host,
-            port: r.port,
-            address: r.address,
-            servername: r.servername,
-            starttls: r.starttls,
-            labels: r.labels ? { ...r.labels } : undefined,
-            owner: r.owner,
-          },
-          error,
-          ctx,
-        ),
-      );
+      events.push(endpointCheckFailedEvent(endpointDetailOf(r), error, ctx));
       continue;
     }
     // The earliest expiry in the chain is what breaks clients; the event still describes the leaf.
     const evaluation = evaluationOf(r, ctx.now, ctx.thresholds);
     const problems = r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity }));
     if (evaluation.severity !== 'ok') {
-      // The lifecycle tracks the leaf; an intermediate that expires first is reported here in any case.
-      const chainFirst = r.earliestExpiry !== null && r.earliestExpiry.role !== 'leaf';
-      if (options.expiry || chainFirst)
-        events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
-    } else if (r.problems.some(isCritical)) {
+      // With a lifecycle, the leaf and the path's first expiry (`host:port#chain@address`) are its transitions.
+      if (options.expiry) events.push(certificateEvent(r.record, evaluation, { ...ctx, problems }));
+    } else if (problemEvents && r.problems.some(isCritical)) {
       events.push(
         certificateEvent(r.record, evaluation, {
           ...ctx,
@@ -238,7 +225,10 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
     });
     const finishedAt = clock();
     const ctx = { scanId: batch.scanId, now: startedAt, thresholds: policy };
-    const events = eventsForProbeResults(results, ctx, { expiry: !deps.lifecycle });
+    const events = eventsForProbeResults(results, ctx, {
+      expiry: !deps.lifecycle,
+      problems: !deps.lifecycle,
+    });
     const read = results.filter((r) => r.status !== 'error' && r.record);
     const failed = results.length - read.length;
     const counts = countSeverities(read.map((r) => ({ evaluation: evaluationOf(r, startedAt, policy) })));
@@ -247,7 +237,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
     if (deps.lifecycle) {
       const summary = await processScan(
         { ...deps.lifecycle, publisher: deps.publisher, now: startedAt, clock, logger: deps.logger },
-        lifecycleScanFromProbeResults(batch.scanId, results),
+        lifecycleScanFromProbeResults(batch.scanId, results, batch.retiredScopes),
       );
       transitions = summary.eventsPublished;
     }

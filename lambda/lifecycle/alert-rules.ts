@@ -39,6 +39,29 @@ export interface AlertDecision {
 const reminderDue = (lastEmittedAt: string | null, period: number, intervalDays: number): boolean =>
   lastEmittedAt === null || period > periodOf(new Date(lastEmittedAt), intervalDays);
 
+/**
+ * A reminder of what is announced, once per period of `intervalDays` and never while acknowledged;
+ * its id holds `idPrefix` and the period.
+ */
+const reminder = (
+  f: AlertFacts,
+  transition: Transition,
+  intervalDays: number,
+  extra: Partial<LifecycleInfo>,
+  idPrefix: (string | number | null)[] = [],
+): AlertDecision | null => {
+  const period = periodOf(f.now, intervalDays);
+  if (f.acked || !reminderDue(f.alert.lastEmittedAt, period, intervalDays)) return null;
+  const next: AlertState = {
+    ...f.alert,
+    lastTransition: transition,
+    lastEmittedAt: f.now.toISOString(),
+    reminderCount: f.alert.reminderCount + 1,
+    risk: f.evaluation.renewalRisk,
+  };
+  return { transition, next, extra, idParts: [...idPrefix, period] };
+};
+
 /** 'Certificate Expired' once, then a reminder per period unless acknowledged. */
 export const expiryRule = (f: AlertFacts, notAfter: Date): AlertDecision | null => {
   const { alert, now, config } = f;
@@ -56,16 +79,7 @@ export const expiryRule = (f: AlertFacts, notAfter: Date): AlertDecision | null 
     };
     return { transition: 'expired', next, extra, idParts: [] };
   }
-  const period = periodOf(now, config.expiredReminderIntervalDays);
-  if (f.acked || !reminderDue(alert.lastEmittedAt, period, config.expiredReminderIntervalDays)) return null;
-  const next: AlertState = {
-    ...alert,
-    lastTransition: 'expired-reminder',
-    lastEmittedAt: now.toISOString(),
-    reminderCount: alert.reminderCount + 1,
-    risk,
-  };
-  return { transition: 'expired-reminder', next, extra, idParts: [period] };
+  return reminder(f, 'expired-reminder', config.expiredReminderIntervalDays, extra);
 };
 
 /** A tier is announced when first reached and only upwards (a smaller day count), never again. */
@@ -90,21 +104,56 @@ export const criticalReminderRule = (f: AlertFacts): AlertDecision | null => {
   const { alert, config } = f;
   const tier = f.evaluation.tierDays;
   const critical = tier !== null && tier <= f.criticalDays && alert.tierDays !== null && !alert.expired;
-  if (!critical || f.acked) return null;
-  const period = periodOf(f.now, config.criticalReminderIntervalDays);
-  if (!reminderDue(alert.lastEmittedAt, period, config.criticalReminderIntervalDays)) return null;
+  if (!critical) return null;
+  return reminder(
+    f,
+    'tier-reminder',
+    config.criticalReminderIntervalDays,
+    { previousTierDays: alert.tierDays },
+    [alert.tierDays],
+  );
+};
+
+/**
+ * A notBefore in the future: clients reject the certificate now (RFC 5280 §4.1.2.5), so it is said
+ * once when first seen and reminded on the critical schedule while it lasts, unless acknowledged.
+ */
+export const notYetValidRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert, config, now } = f;
+  if (!alert.notYetValid) {
+    const next: AlertState = {
+      ...alert,
+      notYetValid: true,
+      lastTransition: 'not-yet-valid',
+      lastEmittedAt: now.toISOString(),
+      reminderCount: 0,
+    };
+    return { transition: 'not-yet-valid', next, extra: {}, idParts: [] };
+  }
+  return reminder(f, 'not-yet-valid-reminder', config.criticalReminderIntervalDays, {});
+};
+
+/**
+ * The certificate announced as not yet valid reached its notBefore: resolved once. The expiry
+ * rules then start from nothing announced, so its tiers are said as for a new certificate.
+ */
+export const nowValidRule = (f: AlertFacts): AlertDecision | null => {
+  const { alert, now } = f;
+  if (!alert.notYetValid || f.evaluation.notYetValid) return null;
   const next: AlertState = {
-    ...alert,
-    lastTransition: 'tier-reminder',
-    lastEmittedAt: f.now.toISOString(),
-    reminderCount: alert.reminderCount + 1,
-    risk: f.evaluation.renewalRisk,
+    tierDays: null,
+    expired: false,
+    lastTransition: 'now-valid',
+    // Reminder periods of the tiers start with their own entry.
+    lastEmittedAt: null,
+    reminderCount: 0,
+    risk: alert.risk,
   };
   return {
-    transition: 'tier-reminder',
+    transition: 'now-valid',
     next,
-    extra: { previousTierDays: alert.tierDays },
-    idParts: [alert.tierDays, period],
+    extra: { resolves: alert.lastTransition ?? undefined, reminderCount: alert.reminderCount },
+    idParts: [],
   };
 };
 
@@ -140,37 +189,49 @@ export const alertRules = (
 ): LifecycleEvent[] => {
   const { now, config } = ctx;
   const evaluation = evaluate(record, now, config, state.lifetimeDays);
-  const alert = state.alert;
-  const facts: AlertFacts = {
-    alert,
+  const identity = stateIdentity(state);
+  const events: LifecycleEvent[] = [];
+  const facts = (): AlertFacts => ({
+    alert: state.alert,
     evaluation,
     criticalDays: evaluation.thresholds.criticalDays,
     acked: isAcked(state, now),
     now,
     config,
+  });
+  const announce = (decision: AlertDecision) => {
+    state.alert = decision.next;
+    events.push(
+      lifecycleEvent({
+        record,
+        evaluation,
+        lifecycle: lifecycleInfo(state, decision.transition, evaluation.basis, now, decision.extra),
+        scanId: ctx.scan.scanId,
+        now,
+        problems,
+        idParts: decision.idParts,
+        location: state.location,
+        identity,
+      }),
+    );
   };
+  // Valid now after 'Certificate Not Yet Valid': resolved first, then the expiry rules as for a new certificate.
+  const resolved = nowValidRule(facts());
+  if (resolved) announce(resolved);
   // An expired certificate only gets the expiry rules: tiers and risk belong to the time before.
+  // One not yet valid only gets its own rule: clients reject it whatever its days left.
+  const f = facts();
   const decision =
     evaluation.severity === 'expired' && record.notAfter
-      ? expiryRule(facts, record.notAfter)
-      : (tierEntryRule(facts) ?? criticalReminderRule(facts) ?? renewalRiskRule(facts));
+      ? expiryRule(f, record.notAfter)
+      : evaluation.notYetValid
+        ? notYetValidRule(f)
+        : (tierEntryRule(f) ?? criticalReminderRule(f) ?? renewalRiskRule(f));
   if (decision === null) {
-    if (alert.risk !== evaluation.renewalRisk) state.alert = { ...alert, risk: evaluation.renewalRisk };
-    return [];
+    if (state.alert.risk !== evaluation.renewalRisk)
+      state.alert = { ...state.alert, risk: evaluation.renewalRisk };
+    return events;
   }
-  const identity = stateIdentity(state);
-  state.alert = decision.next;
-  return [
-    lifecycleEvent({
-      record,
-      evaluation,
-      lifecycle: lifecycleInfo(state, decision.transition, evaluation.basis, now, decision.extra),
-      scanId: ctx.scan.scanId,
-      now,
-      problems,
-      idParts: decision.idParts,
-      location: state.location,
-      identity,
-    }),
-  ];
+  announce(decision);
+  return events;
 };

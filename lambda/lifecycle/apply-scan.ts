@@ -10,8 +10,10 @@ import { type Problem, toCertificateDetail } from '../core/events';
 import { MS_PER_DAY } from '../core/time';
 import { alertRules } from './alert-rules';
 import { announceBackends, type GroupPlan, planGroups } from './endpoint-groups';
+import { endpointProblemRules, problemGone } from './endpoint-problems';
 import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { LifecycleConfig, LifecycleScan, Observation, TrackedState } from './model';
+import { isChainLocation } from './observations';
 import { effectiveThresholds } from './thresholds';
 import {
   EMPTY_ALERT,
@@ -145,17 +147,69 @@ const judgeTracked = (
   return { draft, events };
 };
 
+/** An endpoint location: its problems (failed checks, rejected certificates) go through the lifecycle too. */
+const isEndpoint = (obs: Observation, stored: TrackedState | undefined): boolean =>
+  !isChainLocation(obs.location) &&
+  (obs.endpoint !== undefined || obs.record?.source === 'endpoint' || stored?.source === 'endpoint');
+
+/** What names an endpoint whose certificate was never read: the state exists to carry its problem. */
+const placeholderRecord = (obs: Observation): CertificateRecord => ({
+  source: 'endpoint',
+  id: obs.location,
+  domain: obs.endpoint?.host ?? obs.location,
+  sans: [],
+  type: 'UNMANAGED',
+  ...(obs.endpoint?.labels ? { labels: { ...obs.endpoint.labels } } : {}),
+});
+
+/** An endpoint never read: a placeholder state, or the first certificate after one (its problem carried over). */
+const judgeNeverRead = (obs: Observation, stored: TrackedState | undefined, ctx: ScanContext): Judgement => {
+  const carried = stored?.placeholder && stored.removedAt === null ? stored : undefined;
+  // What people did about the problem (an acknowledgement, its ticket) stays with it.
+  const keep = {
+    problem: carried?.problem,
+    failing: carried?.failing,
+    ack: carried?.ack ?? null,
+    ticket: carried?.ticket ?? null,
+  };
+  if (!obs.record) {
+    const draft: Mutable<TrackedState> = {
+      ...newState(obs, placeholderRecord(obs), ctx.now, stored),
+      ...(carried ?? {}),
+      placeholder: true,
+    };
+    return { draft, events: endpointProblemRules(draft, obs, undefined, ctx) };
+  }
+  const { draft, events } = startTracking(obs, obs.record, stored, [...(obs.problems ?? [])], ctx);
+  Object.assign(draft, keep, {
+    placeholder: undefined,
+    firstSeenAt: carried?.firstSeenAt ?? draft.firstSeenAt,
+  });
+  events.push(...endpointProblemRules(draft, obs, obs.record, ctx));
+  return { draft, events };
+};
+
 /** One observation; null when there is nothing to judge (unreadable and never tracked). */
 const judgeObservation = (
   obs: Observation,
   stored: TrackedState | undefined,
   ctx: ScanContext,
 ): Judgement | null => {
-  const tracked = stored && stored.removedAt === null ? stored : undefined;
+  const tracked = stored && stored.removedAt === null && !stored.placeholder ? stored : undefined;
   const problems = [...(obs.problems ?? []), ...(obs.error ? [obs.error] : [])];
-  if (!obs.record) return tracked ? judgeUnreadable(tracked, problems, ctx) : null;
-  if (!tracked) return startTracking(obs, obs.record, stored, problems, ctx);
-  return judgeTracked(obs, obs.record, tracked, problems, ctx);
+  const endpoint = isEndpoint(obs, stored);
+  if (!tracked && endpoint) return judgeNeverRead(obs, stored, ctx);
+  if (!obs.record) {
+    if (!tracked) return null;
+    const judged = judgeUnreadable(tracked, problems, ctx);
+    if (endpoint) judged.events.push(...endpointProblemRules(judged.draft, obs, undefined, ctx));
+    return judged;
+  }
+  const judged = tracked
+    ? judgeTracked(obs, obs.record, tracked, problems, ctx)
+    : startTracking(obs, obs.record, stored, problems, ctx);
+  if (endpoint) judged.events.push(...endpointProblemRules(judged.draft, obs, obs.record, ctx));
+  return judged;
 };
 
 /**
@@ -170,6 +224,14 @@ const judgeUnobserved = (
 ): Judgement | null => {
   const { scan, now, config } = ctx;
   const scopeError = failed.get(stored.scope);
+  if (stored.placeholder) {
+    // Never read, no longer probed: its problem is over for clients, and nothing was there to remove.
+    if (scopeError || !complete.has(stored.scope)) return null;
+    const draft: Mutable<TrackedState> = { ...stored, problem: undefined, failing: undefined };
+    draft.removedAt = now.toISOString();
+    draft.purgeAt = new Date(now.getTime() + config.removedRetentionDays * MS_PER_DAY).toISOString();
+    return { draft, events: problemGone(stored, ctx) };
+  }
   if (scopeError) {
     const draft: Mutable<TrackedState> = { ...stored };
     return { draft, events: alertRules(draft, recordFromDetail(stored.certificate), [scopeError], ctx) };
@@ -181,10 +243,13 @@ const judgeUnobserved = (
     missingScanId: scan.scanId,
   };
   if (draft.missingScans >= config.removeAfterMissingScans) {
-    const event = removedEvent(stored, draft, ctx);
+    // An endpoint problem announced there ends with it (its ticket closes).
+    const events = [removedEvent(stored, draft, ctx), ...problemGone(stored, ctx)];
     draft.removedAt = now.toISOString();
     draft.purgeAt = new Date(now.getTime() + config.removedRetentionDays * MS_PER_DAY).toISOString();
-    return { draft, events: [event] };
+    draft.problem = undefined;
+    draft.failing = undefined;
+    return { draft, events };
   }
   const notSeen: Problem = {
     code: 'NOT_OBSERVED',
@@ -242,7 +307,8 @@ export const applyScan = (
   }
   const observed = new Set(scan.observations.map((o) => o.location));
   const failed = new Map((scan.failedScopes ?? []).map((f) => [f.scope, f.error]));
-  const complete = new Set(scan.completeScopes);
+  // A scope no longer configured is seen complete and empty: its locations count missing, then are removed.
+  const complete = new Set([...scan.completeScopes, ...(scan.retiredScopes ?? [])]);
   for (const stored of byLocation(prev.values())) {
     if (observed.has(stored.location) || stored.removedAt !== null) continue;
     keep(stored, judgeUnobserved(stored, failed, complete, ctx));

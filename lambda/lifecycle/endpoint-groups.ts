@@ -27,7 +27,8 @@ export interface GroupPlan {
 const endpointGroups = (observations: readonly Observation[]): Map<string, Observation[]> => {
   const groups = new Map<string, Observation[]>();
   for (const o of observations) {
-    if (o.record?.source !== 'endpoint') continue;
+    // The path's first expiry is tracked beside the leaf; rollouts are judged on the leaves.
+    if (o.record?.source !== 'endpoint' || /#chain@[^@]*$/.test(o.location)) continue;
     const g = endpointGroupOf(o.location);
     if (g === null) continue;
     groups.set(g, [...(groups.get(g) ?? []), o]);

@@ -40,8 +40,14 @@ export interface LifecycleInfo {
     readonly serialNumber?: string;
     readonly notAfter?: string;
   };
-  /** What a 'renewed' or 'removed' event resolves: the last transition announced before it. */
+  /** What a 'renewed', 'removed', 'now-valid' or 'recovered' event resolves: the last transition announced before it. */
   readonly resolves?: Transition;
+  /** Endpoint problems: consecutive failed checks ('check-failed'). */
+  readonly failedScans?: number;
+  /** Endpoint problems: since when it has lasted (the first scan that saw it). */
+  readonly problemSince?: string;
+  /** 'recovered': what was wrong before. */
+  readonly resolvedProblems?: readonly Problem[];
   readonly ticket?: TicketRef;
   /** Member of a fleet announced as one "Certificate Group" event: for automation, not for people. */
   readonly group?: { readonly id: string; readonly count: number };
@@ -59,6 +65,14 @@ const DETAIL_TYPE: Record<Transition, DetailType> = {
   renewed: DetailType.Renewed,
   removed: DetailType.Removed,
   'backends-differ': DetailType.EndpointMisconfigured,
+  'not-yet-valid': DetailType.NotYetValid,
+  'not-yet-valid-reminder': DetailType.NotYetValid,
+  'now-valid': DetailType.NowValid,
+  'check-failed': DetailType.EndpointCheckFailed,
+  'check-failed-reminder': DetailType.EndpointCheckFailed,
+  misconfigured: DetailType.EndpointMisconfigured,
+  'misconfigured-reminder': DetailType.EndpointMisconfigured,
+  recovered: DetailType.EndpointRecovered,
 };
 
 export const detailTypeOf = (t: Transition): DetailType => DETAIL_TYPE[t];

@@ -12,7 +12,7 @@ import {
 } from '../contracts/lifecycle-config';
 import type { CertificateRecord, SourceKind } from '../core/certificate';
 import type { RenewalRisk } from '../core/evaluate';
-import type { CertificateDetail, Problem } from '../core/events';
+import type { CertificateDetail, EndpointDetail, Problem } from '../core/events';
 
 export { DEFAULT_LIFECYCLE_CONFIG, InvalidLifecycleConfigError, type LifecycleConfig, lifecycleConfig };
 
@@ -24,7 +24,17 @@ export type Transition =
   | 'renewal-at-risk'
   | 'renewed'
   | 'removed'
-  | 'backends-differ';
+  | 'backends-differ'
+  // A notBefore in the future (RFC 5280 §4.1.2.5: clients reject it): said, reminded, resolved.
+  | 'not-yet-valid'
+  | 'not-yet-valid-reminder'
+  | 'now-valid'
+  // Endpoint problems (endpoint-problems.ts): said once, reminded while critical, resolved.
+  | 'check-failed'
+  | 'check-failed-reminder'
+  | 'misconfigured'
+  | 'misconfigured-reminder'
+  | 'recovered';
 
 export interface Ack {
   /** ISO instant; reminders resume after it. Absent: until renewal or `unack`. */
@@ -79,6 +89,27 @@ export interface AlertState {
   readonly reminderCount: number;
   /** Renewal risk last announced, so it is announced once per risk. */
   readonly risk: RenewalRisk | null;
+  /** 'Certificate Not Yet Valid' was announced and not yet resolved (absent: false). */
+  readonly notYetValid?: boolean;
+}
+
+/**
+ * An endpoint problem announced to people and not yet resolved: a check that failed
+ * `checkFailedAfterScans` times in a row, or a certificate clients reject now for a reason other
+ * than time (HOSTNAME_MISMATCH, UNTRUSTED, ...). Its kind and codes are its identity: a different
+ * set is a new problem.
+ */
+export interface EndpointProblem {
+  readonly kind: 'check-failed' | 'misconfigured';
+  /** Sorted problem codes. */
+  readonly codes: readonly string[];
+  /** What was wrong (at most 10, messages cut): the recovery event says it. */
+  readonly problems: readonly Problem[];
+  /** First scan that saw it (for check failures: the first failure in the row). */
+  readonly since: string;
+  readonly lastEmittedAt: string;
+  /** Reminders since it was announced. */
+  readonly reminderCount: number;
 }
 
 export interface TrackedState {
@@ -108,6 +139,21 @@ export interface TrackedState {
   readonly ticket: TicketRef | null;
   /** Endpoint group (`host:port`) served different certificates at the last scan: announced once. */
   readonly backendsDiffer: boolean;
+  /** Endpoint problem announced and not yet resolved (absent: none). */
+  readonly problem?: EndpointProblem;
+  /** Failed probes of this endpoint location in a row (absent: the last probe read a certificate). */
+  readonly failing?: {
+    readonly scans: number;
+    /** First failure of the row. */
+    readonly since: string;
+    /** Scan that last counted: a re-applied scan never counts twice. */
+    readonly scanId: string;
+  };
+  /**
+   * No certificate was ever read here (an endpoint whose first probes failed): the state exists to
+   * carry the problem, and `certificate` only names the endpoint.
+   */
+  readonly placeholder?: boolean;
   /** Optimistic concurrency: every write sets version + 1 on condition of the version read. */
   readonly version: number;
 }
@@ -121,6 +167,8 @@ export interface Observation {
   readonly problems?: readonly Problem[];
   /** Why the certificate could not be read. */
   readonly error?: Problem;
+  /** The endpoint probed (endpoint observations): what an 'Endpoint Check Failed' event names. */
+  readonly endpoint?: EndpointDetail;
 }
 
 export interface LifecycleScan {
@@ -130,4 +178,10 @@ export interface LifecycleScan {
   readonly completeScopes: readonly string[];
   /** Scopes that could not be listed: their tracked certificates keep being evaluated (never silent). */
   readonly failedScopes?: readonly { readonly scope: string; readonly error: Problem }[];
+  /**
+   * Scopes no longer configured (an endpoint removed from the configuration): nothing will be
+   * observed there again, so their tracked locations count as missing exactly as in a complete
+   * scope, and end with 'Certificate Removed' after `removeAfterMissingScans` scans.
+   */
+  readonly retiredScopes?: readonly string[];
 }

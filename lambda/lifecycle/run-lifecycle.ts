@@ -125,6 +125,7 @@ const scopesOf = (scan: LifecycleScan): string[] => [
   ...new Set([
     ...scan.completeScopes,
     ...(scan.failedScopes ?? []).map((f) => f.scope),
+    ...(scan.retiredScopes ?? []),
     ...scan.observations.map((o) => o.scope),
   ]),
 ];

@@ -43,7 +43,8 @@ export const lifecycleInfo = (
   // Bounded even for a reason stored before the limit existed: it rides on every event.
   ackReason: s.ack?.reason?.slice(0, MAX_ACK_REASON_CHARS),
   thresholdBasis: basis,
-  lifetimeDays: s.lifetimeDays === null ? undefined : round2(s.lifetimeDays),
+  // A notBefore after the notAfter (a broken certificate) has no lifetime to report.
+  lifetimeDays: s.lifetimeDays === null || s.lifetimeDays < 0 ? undefined : round2(s.lifetimeDays),
   firstSeenAt: s.firstSeenAt,
   ticket: s.ticket ?? undefined,
   ...extra,

@@ -18,10 +18,13 @@ const ALERT_TYPES = [
   'Certificate Expired',
   'Certificate Expiring',
   'Certificate Group',
+  'Certificate Not Yet Valid',
+  'Certificate Now Valid',
   'Certificate Removed',
   'Certificate Renewed',
   'Endpoint Check Failed',
   'Endpoint Misconfigured',
+  'Endpoint Recovered',
 ];
 
 const FULL: CertificateExpiryWatcherProps = {

@@ -39,7 +39,7 @@ describe('the lifecycle state table', () => {
     expect(watcher.stateTable).toBeDefined();
   });
 
-  it('passes its name and the lifecycle settings to the scan planner, the scan worker and the prober', () => {
+  it('passes its name and the lifecycle settings to the scan planner, the scan worker and the prober (its name alone to the endpoint dispatcher)', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment: { Variables: Record<string, unknown> } };
     }[];
@@ -49,8 +49,12 @@ describe('the lifecycle state table', () => {
         f.Properties.Environment.Variables.STATE_TABLE_NAME !== undefined &&
         f.Properties.Environment.Variables.CHAT_TOPIC_ARN === undefined,
     );
-    expect(withTable).toHaveLength(3);
-    for (const f of withTable) {
+    const dispatchers = withTable.filter(
+      (f) => f.Properties.Environment.Variables.PROBE_BATCH_SIZE !== undefined,
+    );
+    expect(withTable).toHaveLength(4);
+    expect(dispatchers).toHaveLength(1);
+    for (const f of withTable.filter((x) => !dispatchers.includes(x))) {
       expect(f.Properties.Environment.Variables).toMatchObject({
         REMOVE_AFTER_MISSING_SCANS: '5',
         CRITICAL_REMINDER_INTERVAL_DAYS: '2',
@@ -80,12 +84,21 @@ describe('the lifecycle state table', () => {
     }
   });
 
-  it('grants the scan functions only batched reads, conditional writes and the named index, never Scan or DeleteItem', () => {
-    const text = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+  it('grants the scan functions only batched reads, conditional writes and the named index, never DeleteItem; Scan only on the index, alone', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } };
+    }[];
+    const text = JSON.stringify(policies);
     expect(text).toContain('/index/by-scope');
     expect(text).not.toContain('index/*');
-    expect(text).not.toContain('dynamodb:Scan');
     expect(text).not.toContain('dynamodb:DeleteItem');
+    // The endpoint dispatcher lists the tracked scopes to retire removed endpoints: the index, nothing else.
+    const scans = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().includes('dynamodb:Scan'));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.Action).toBe('dynamodb:Scan');
+    expect(JSON.stringify(scans[0]!.Resource)).toMatch(/\/index\/by-scope"/);
   });
 
   it('rejects lifecycle settings the Lambdas would reject, at synth', () => {

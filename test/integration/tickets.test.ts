@@ -16,6 +16,7 @@ import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
 import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/events';
 import { makeTicketHandler, ticketConfigFromEnv } from '../../lambda/handlers/make-ticket-handler';
 import { type LifecycleInfo, lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
+import { lifecycleConfig } from '../../lambda/lifecycle/model';
 import { ConfigurationError } from '../../lambda/shared/env';
 import { jsonLogger } from '../../lambda/shared/logger';
 import { CachedSecretReader, type SecretReader } from '../../lambda/sinks/secrets/secret-reader';
@@ -31,6 +32,7 @@ import { certInfo } from '../../lambda/sources/endpoint/cert-info';
 import { recordFromCertInfo } from '../../lambda/sources/x509-record';
 import { createCertificate, DAY_MS, daysFrom } from '../support/certs';
 import { InMemoryTicketRefStore } from '../support/in-memory-ticket-store';
+import { Harness as LifecycleHarness } from '../support/lifecycle-harness';
 import { localHttpsFetch } from '../support/local-https';
 import { type Moto, startMoto } from '../support/moto';
 import { startTicketServer, type TicketServer, type TicketSystem } from '../support/ticket-servers';
@@ -519,6 +521,35 @@ describe('removal and several connectors', () => {
     expect(servers.github.tickets[0]!.open).toBe(false);
     expect((servers.github.requests.at(-1)!.json as Record<string, unknown>).state).toBe('closed');
     expect(await h.store.get(LOCATION)).toBeNull();
+  });
+
+  it('an endpoint problem said by the lifecycle opens its own ticket, and "Endpoint Recovered" closes it, not the expiry ticket', async () => {
+    const h = harness('github');
+    await deliver(h, events.warning);
+    const lifecycle = new LifecycleHarness(lifecycleConfig({ checkFailedAfterScans: 1 }));
+    const at = { location: LOCATION, scope: 'endpoint#api.example.com:443' };
+    const endpoint = {
+      target: 'api.example.com:443',
+      host: 'api.example.com',
+      port: 443,
+      address: '192.0.2.10',
+      servername: 'api.example.com',
+      starttls: null,
+    };
+    lifecycle.scan(T0, [{ ...at, record: oldCert, problems: [], endpoint }]);
+    const [failed] = lifecycle
+      .scan(daysFrom(T0, 0.25), [
+        { ...at, problems: [], error: { code: 'CONNECTION_REFUSED', message: 'refused' }, endpoint },
+      ])
+      .filter((e) => e.detailType === 'Endpoint Check Failed');
+    const [recovered] = lifecycle.scan(daysFrom(T0, 0.5), [
+      { ...at, record: oldCert, problems: [], endpoint },
+    ]);
+    expect(await deliver(h, envelope(failed!))).toEqual({ batchItemFailures: [] });
+    expect(servers.github.tickets).toHaveLength(2);
+    expect(await deliver(h, envelope(recovered!))).toEqual({ batchItemFailures: [] });
+    expect(recovered!.detailType).toBe('Endpoint Recovered');
+    expect(servers.github.tickets.map((t) => t.open)).toEqual([true, false]);
   });
 
   it('each connector gets its ticket; one failing fails the message and the retry duplicates nothing', async () => {

@@ -23,7 +23,7 @@ import {
   endpointCheckFailedEvent,
   scanCompletedEvent,
 } from '../../lambda/core/events';
-import { lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
+import { type LifecycleInfo, lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';
 import { localTls } from './local-https';
 
 export type ReceiverKind = 'slack' | 'teams' | 'google-chat' | 'webhook';
@@ -203,6 +203,34 @@ export const endpointRecord = (over: Partial<CertificateRecord> = {}): Certifica
 const certEvent = (r: CertificateRecord, ctx: Partial<Parameters<typeof certificateEvent>[2]> = {}) =>
   certificateEvent(r, evaluate(r, NOW, DEFAULT_THRESHOLDS), { scanId: 'scan-1', now: NOW, ...ctx });
 
+/** A lifecycle event of `record` at NOW, evaluated with the default thresholds. */
+const lifecycleSample = (
+  record: CertificateRecord,
+  lifecycle: Partial<LifecycleInfo> & Pick<LifecycleInfo, 'transition'>,
+  o: { scanId: string; idParts: (string | number)[]; location: string; identity: string },
+) =>
+  envelope(
+    lifecycleEvent({
+      record,
+      evaluation: evaluate(record, NOW, DEFAULT_THRESHOLDS),
+      lifecycle: {
+        tierDays: null,
+        previousTierDays: null,
+        reminderCount: 0,
+        acked: false,
+        thresholdBasis: 'days',
+        firstSeenAt: NOW.toISOString(),
+        ...lifecycle,
+      },
+      scanId: o.scanId,
+      now: NOW,
+      problems: [],
+      idParts: o.idParts,
+      location: o.location,
+      identity: o.identity,
+    }),
+  );
+
 export const sampleEvents = {
   expiring: () => envelope(certEvent(acmRecord())),
   expired: () => envelope(certEvent(endpointRecord())),
@@ -295,6 +323,55 @@ export const sampleEvents = {
       }),
     );
   },
+  notYetValid: () =>
+    lifecycleSample(
+      acmRecord({
+        notBefore: new Date(NOW.getTime() + 2 * DAY),
+        notAfter: new Date(NOW.getTime() + 397 * DAY),
+      }),
+      { transition: 'not-yet-valid' },
+      { scanId: 'scan-5', idParts: [], location: ACM_ARN, identity: 'serial-3' },
+    ),
+  // The certificate of `notYetValid`, valid since an hour.
+  nowValid: () =>
+    lifecycleSample(
+      acmRecord({
+        notBefore: new Date(NOW.getTime() - 3_600_000),
+        notAfter: new Date(NOW.getTime() + 397 * DAY),
+      }),
+      {
+        transition: 'now-valid',
+        reminderCount: 1,
+        firstSeenAt: '2026-11-23T12:00:00.000Z',
+        resolves: 'not-yet-valid-reminder',
+      },
+      { scanId: 'scan-6', idParts: [], location: ACM_ARN, identity: 'serial-3' },
+    ),
+  recovered: () =>
+    lifecycleSample(
+      endpointRecord({
+        domain: 'www.example.org',
+        id: 'www.example.org:443@198.51.100.7',
+        sans: ['www.example.org'],
+        notAfter: new Date(NOW.getTime() + 200 * DAY),
+      }),
+      {
+        transition: 'recovered',
+        reminderCount: 2,
+        firstSeenAt: '2026-10-01T12:00:00.000Z',
+        resolves: 'misconfigured',
+        problemSince: '2026-11-23T12:00:00.000Z',
+        resolvedProblems: [
+          { code: 'HOSTNAME_MISMATCH', message: 'certificate is valid for example.org, not www.example.org' },
+        ],
+      },
+      {
+        scanId: 'scan-7',
+        idParts: ['recovered'],
+        location: 'www.example.org:443@198.51.100.7',
+        identity: '',
+      },
+    ),
   scanCompleted: () =>
     envelope(
       scanCompletedEvent({

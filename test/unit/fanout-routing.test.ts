@@ -39,8 +39,8 @@ describe('routesFor with the default routing', () => {
     expect(routesFor(sampleEvents.misconfigured())).toEqual(['chat', 'tickets']);
   });
 
-  it('sends a failed endpoint check to chat only (no event would ever close its ticket)', () => {
-    expect(routesFor(sampleEvents.checkFailed())).toEqual(['chat']);
+  it('sends a failed endpoint check to chat and tickets: "Endpoint Recovered" closes its ticket (2.3)', () => {
+    expect(routesFor(sampleEvents.checkFailed())).toEqual(['chat', 'tickets']);
   });
 
   it('sends Scan Completed and unknown detail-types nowhere', () => {
@@ -70,10 +70,13 @@ describe('routedDetailTypes', () => {
       'Certificate Expired',
       'Certificate Expiring',
       'Certificate Group',
+      'Certificate Not Yet Valid',
+      'Certificate Now Valid',
       'Certificate Removed',
       'Certificate Renewed',
       'Endpoint Check Failed',
       'Endpoint Misconfigured',
+      'Endpoint Recovered',
     ]);
   });
 });

@@ -71,7 +71,7 @@ describe('observations', () => {
     });
   });
 
-  it('maps probe results: failed handshakes are unreadable observations, unresolved names failed scopes', () => {
+  it('maps probe results: failed handshakes are unreadable observations, unresolved names failed scopes observed at host:port@', () => {
     const record = { ...acm, source: 'endpoint' as const, id: 'www.example:443@10.0.0.1' };
     const scan = lifecycleScanFromProbeResults('s', [
       probe({ record }),
@@ -88,14 +88,38 @@ describe('observations', () => {
         error: { code: 'DNS_FAILURE', message: 'ENOTFOUND' },
       }),
     ] as ProbeResult[]);
+    const endpoint = (address: string | null, host = 'www.example') =>
+      expect.objectContaining({ target: `${host}:443`, host, port: 443, address });
     expect(scan.observations).toEqual([
-      { location: record.id, scope: 'endpoint#www.example:443', record, problems: [], error: undefined },
+      {
+        location: record.id,
+        scope: 'endpoint#www.example:443',
+        record,
+        problems: [],
+        error: undefined,
+        endpoint: endpoint('10.0.0.1'),
+      },
       {
         location: 'www.example:443@10.0.0.2',
         scope: 'endpoint#www.example:443',
         record: undefined,
         problems: [],
         error: { code: 'HANDSHAKE_FAILED', message: 'alert 40' },
+        endpoint: endpoint('10.0.0.2'),
+      },
+      // The path's first expiry tracked there (if any) is judged on what was last read.
+      {
+        location: 'www.example:443#chain@10.0.0.2',
+        scope: 'endpoint#www.example:443',
+        record: undefined,
+        problems: [],
+        error: { code: 'HANDSHAKE_FAILED', message: 'alert 40' },
+      },
+      {
+        location: 'gone.example:443@',
+        scope: 'endpoint#gone.example:443',
+        error: { code: 'DNS_FAILURE', message: 'ENOTFOUND' },
+        endpoint: endpoint(null, 'gone.example'),
       },
     ]);
     expect(scan.completeScopes).toEqual(['endpoint#www.example:443']);

@@ -7,8 +7,9 @@
  * markdown (Slack or Teams), so untrusted values go in markup-neutral code spans (text.ts).
  */
 import { emojiFor, facts, SANS_SHOWN } from './common';
+import { nextSteps } from './next-steps';
 import { fitLines, neutralCode, plain, sanSummary, truncate } from './text';
-import { type AlertView, consoleLink, headline, nextSteps, toView, type WatcherEvent } from './view';
+import { type AlertView, consoleLink, headline, toView, type WatcherEvent } from './view';
 
 export interface ChatbotNotification {
   readonly version: '1.0';

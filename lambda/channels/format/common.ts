@@ -12,7 +12,11 @@ export const SEVERITY_EMOJI: Record<AlertView['severity'], string> = {
   info: 'ℹ️',
 };
 
-export const emojiFor = (v: AlertView): string => (v.kind === 'renewed' ? '✅' : SEVERITY_EMOJI[v.severity]);
+/** Resolutions: a renewal, a certificate valid at last, an endpoint recovered. */
+export const isResolution = (v: AlertView): boolean =>
+  v.kind === 'renewed' || v.kind === 'now-valid' || v.kind === 'recovered';
+
+export const emojiFor = (v: AlertView): string => (isResolution(v) ? '✅' : SEVERITY_EMOJI[v.severity]);
 
 /** How many SANs a chat message lists before "+N more". */
 export const SANS_SHOWN = 10;
@@ -82,9 +86,16 @@ export const facts = (v: AlertView): Fact[] => {
     add('Valid until', v.notAfter ? time(v.notAfter) : undefined, true);
     add('Previous expiry', v.previousNotAfter ? time(v.previousNotAfter) : undefined, true);
   } else {
+    if (v.kind === 'not-yet-valid') add('Valid from', v.notBefore ? time(v.notBefore) : undefined, true);
     add('Expires', whenText(v), true);
   }
-  if (v.kind !== 'renewed' && v.kind !== 'removed' && v.kind !== 'unknown') {
+  if (v.resolved) {
+    add(
+      'Was',
+      `${v.resolved.kind}${v.resolved.problems.length ? `: ${v.resolved.problems.map((p) => `${p.code} (${p.message})`).join('; ')}` : ''}`,
+    );
+  }
+  if (!isResolution(v) && v.kind !== 'removed' && v.kind !== 'unknown') {
     add(
       'Severity',
       `${v.severity}${typeof v.tierDays === 'number' ? ` (tier ${v.tierDays} days)` : ''}${v.acked ? ', acknowledged' : ''}`,

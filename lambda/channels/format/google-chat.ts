@@ -6,8 +6,9 @@
  * adds it). Google Chat rejects messages over 32,000 bytes; the card is measured and trimmed.
  */
 import { emojiFor, facts, SANS_SHOWN } from './common';
+import { nextSteps } from './next-steps';
 import { byteLength, escapeHtml, plain, sanSummary, truncate } from './text';
-import { headline, nextSteps, toView, type WatcherEvent } from './view';
+import { headline, toView, type WatcherEvent } from './view';
 
 export const GOOGLE_CHAT_LIMITS = {
   /** Google Chat API: maximum message size, text and cards included, is 32,000 bytes. */

@@ -6,8 +6,9 @@
  * API's `thread_ts`), so each event is its own message.
  */
 import { emojiFor, facts, SANS_SHOWN } from './common';
+import { nextSteps } from './next-steps';
 import { charLength, escapeSlack, fitLines, sanSummary, slackCode, truncate } from './text';
-import { headline, nextSteps, toView, type WatcherEvent } from './view';
+import { headline, toView, type WatcherEvent } from './view';
 
 /** Slack Block Kit limits (api.slack.com/reference/block-kit). */
 export const SLACK_LIMITS = {

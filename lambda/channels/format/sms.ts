@@ -115,6 +115,12 @@ const what = (v: AlertView): string => {
       return 'CERT RENEWED';
     case 'removed':
       return 'CERT REMOVED';
+    case 'not-yet-valid':
+      return 'CERT NOT YET VALID';
+    case 'now-valid':
+      return 'CERT NOW VALID';
+    case 'recovered':
+      return v.resolved?.kind === 'check-failed' ? 'TLS CHECK OK AGAIN' : 'CERT ACCEPTED AGAIN';
     case 'scan-completed':
       return 'CERT SCAN DONE';
     case 'group': {

@@ -4,9 +4,10 @@
  * FactSet values would be read as markdown); our own words use the same runs for a uniform look.
  * Teams rejects messages over about 28 KB, so the card is measured and trimmed to fit.
  */
-import { emojiFor, facts, SANS_SHOWN } from './common';
+import { emojiFor, facts, isResolution, SANS_SHOWN } from './common';
+import { nextSteps } from './next-steps';
 import { byteLength, plain, sanSummary, truncate } from './text';
-import { headline, nextSteps, toView, type WatcherEvent } from './view';
+import { headline, toView, type WatcherEvent } from './view';
 
 export const TEAMS_LIMITS = {
   /** Teams' message size limit is ~28 KB; leave room for the HTTP envelope. */
@@ -89,7 +90,7 @@ export const formatTeams = (event: WatcherEvent): TeamsMessage => {
       run(plain(truncate(`${emojiFor(v)} ${headline(v)}${withName ? `: ${v.name}` : ''}`, 200)), {
         weight: 'Bolder',
         size: 'Medium',
-        color: v.kind === 'renewed' ? 'Good' : COLOR[v.severity],
+        color: isResolution(v) ? 'Good' : COLOR[v.severity],
       }),
     ]),
   ];

@@ -28,6 +28,9 @@ export type AlertKind =
   | 'check-failed'
   | 'renewed'
   | 'removed'
+  | 'not-yet-valid'
+  | 'now-valid'
+  | 'recovered'
   | 'scan-completed'
   | 'group'
   | 'unknown';
@@ -57,6 +60,8 @@ export interface AlertView {
   /** Short "where" for people: `ACM eu-west-1`, `192.0.2.10:443`, `file`. */
   readonly where: string;
   readonly notAfter?: string;
+  /** The certificate's notBefore ('Certificate Not Yet Valid': from when clients accept it). */
+  readonly notBefore?: string;
   readonly daysRemaining?: number | null;
   readonly tierDays?: number | null;
   readonly sans: readonly string[];
@@ -73,6 +78,8 @@ export interface AlertView {
   readonly reminderCount?: number;
   readonly acked?: boolean;
   readonly previousNotAfter?: string;
+  /** 'Endpoint Recovered': the problem that ended (`check-failed` or `misconfigured`) and what was wrong. */
+  readonly resolved?: { readonly kind: string; readonly problems: readonly ProblemView[] };
   readonly resources: readonly string[];
   readonly observedAt?: string;
   /** Stable per certificate location: every message about it joins one thread. */
@@ -112,6 +119,9 @@ const KIND_BY_DETAIL_TYPE: Record<string, AlertKind> = {
   'Endpoint Check Failed': 'check-failed',
   'Certificate Renewed': 'renewed',
   'Certificate Removed': 'removed',
+  'Certificate Not Yet Valid': 'not-yet-valid',
+  'Certificate Now Valid': 'now-valid',
+  'Endpoint Recovered': 'recovered',
   'Scan Completed': 'scan-completed',
   'Certificate Group': 'group',
 };
@@ -194,6 +204,9 @@ export const toView = (event: WatcherEvent): AlertView => {
         return 'expired';
       case 'expiring':
         return known ?? 'warning';
+      case 'not-yet-valid':
+        // Clients reject it now (RFC 5280 §4.1.2.5): critical whatever its days left.
+        return known === 'expired' ? 'expired' : 'critical';
       case 'group':
         // A group says what its members say: expiring and expired alert, renewals are news.
         return group?.memberKind === 'renewed'
@@ -204,7 +217,7 @@ export const toView = (event: WatcherEvent): AlertView => {
       case 'unknown':
         return known ?? 'info';
       default:
-        // Renewed, removed, heartbeats: news, not alarms, whatever the old evaluation said.
+        // Renewed, removed, now valid, recovered, heartbeats: news, not alarms, whatever the old evaluation said.
         return 'info';
     }
   })();
@@ -253,6 +266,16 @@ export const toView = (event: WatcherEvent): AlertView => {
     reminderCount: num(lifecycle.reminderCount),
     acked: typeof lifecycle.acked === 'boolean' ? lifecycle.acked : undefined,
     previousNotAfter: str(previous.notAfter),
+    notBefore: str(cert.notBefore),
+    resolved:
+      kind === 'recovered'
+        ? {
+            kind: str(lifecycle.resolves) ?? 'problem',
+            problems: Array.isArray(lifecycle.resolvedProblems)
+              ? lifecycle.resolvedProblems.map(problem).filter((p): p is ProblemView => p !== undefined)
+              : [],
+          }
+        : undefined,
     resources,
     observedAt: str(detail.observedAt) ?? str(event.time),
     threadKey: threadKeyOf(location ?? `${detailType}|${str(detail.scanId) ?? ''}`),
@@ -302,6 +325,14 @@ export const headline = (v: AlertView): string => {
       return 'Certificate renewed';
     case 'removed':
       return 'Certificate removed';
+    case 'not-yet-valid':
+      return 'Certificate not yet valid';
+    case 'now-valid':
+      return 'Certificate now valid';
+    case 'recovered':
+      return v.resolved?.kind === 'check-failed'
+        ? 'Endpoint check works again'
+        : 'Endpoint certificate accepted again';
     case 'scan-completed':
       return 'Certificate scan completed';
     case 'group': {
@@ -325,46 +356,4 @@ export const consoleLink = (v: AlertView): string | undefined => {
   const m = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/([0-9a-f-]{36})$/.exec(v.location ?? '');
   if (!m) return undefined;
   return `https://console.aws.amazon.com/acm/home?region=${m[1]}#/certificates/${m[3]}`;
-};
-
-/** What to do next, in plain words (channels escape nothing here: it is our own text). */
-export const nextSteps = (v: AlertView): string[] => {
-  const steps: string[] = [];
-  switch (v.kind) {
-    case 'expiring':
-    case 'expired':
-      if (v.certificateType === 'AMAZON_ISSUED' || v.certificateType === 'PRIVATE') {
-        steps.push('Check the ACM renewal status and complete any pending domain validation.');
-      } else if (v.certificateType === 'IMPORTED') {
-        steps.push('Issue a new certificate and re-import it into ACM under the same ARN.');
-      } else {
-        steps.push('Renew the certificate and deploy it on every server behind this name.');
-      }
-      if (v.kind === 'expired') steps.push('Clients already reject this certificate: treat it as an outage.');
-      break;
-    case 'misconfigured':
-      steps.push('Fix the problems listed: serve the full chain, with a name and issuer clients trust.');
-      break;
-    case 'check-failed':
-      steps.push('Check that the endpoint is reachable from the watcher and still serves TLS.');
-      break;
-    case 'renewed':
-      steps.push('Nothing to do: the alerts for this certificate are resolved.');
-      break;
-    case 'removed':
-      steps.push('Nothing to do if the removal was intended; otherwise check where it went.');
-      break;
-    case 'group':
-      if (v.group?.memberKind === 'renewed')
-        steps.push('Nothing to do: the alerts for these certificates are resolved.');
-      else steps.push('Renew the fleet: every member has its own event on the bus for automation.');
-      if (v.group?.listCommand) steps.push(`List them all: ${v.group.listCommand}`);
-      break;
-    default:
-      break;
-  }
-  if (v.kind === 'expiring' || v.kind === 'expired') {
-    steps.push('Run cert-watch ack with the location to pause reminders until renewal.');
-  }
-  return steps;
 };

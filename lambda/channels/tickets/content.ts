@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { facts } from '../format/common';
+import { nextSteps } from '../format/next-steps';
 import { plain, truncate } from '../format/text';
-import { type AlertView, headline, nextSteps, type WatcherEvent } from '../format/view';
+import { type AlertView, headline, type WatcherEvent } from '../format/view';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -29,6 +30,24 @@ const identityOf = (c: Obj): string | undefined =>
   str(c.fingerprintSha256) ?? str(c.serialNumber) ?? str(c.notAfter);
 
 export type TicketAction = 'raise' | 'close' | 'ignore';
+
+/** Identity part of an endpoint problem's dedup key: its ticket is not the certificate's expiry ticket. */
+const ENDPOINT_PROBLEM = 'endpoint-problem';
+
+/**
+ * A failed check or a rejected certificate said by the lifecycle (schema 2.3), or its recovery.
+ * 'Endpoint Misconfigured' for a rollout (`backends-differ`) and events of a prober without a
+ * lifecycle keep the certificate's ticket, as before 2.3.
+ */
+const isEndpointProblem = (view: AlertView, lifecycle: Obj): boolean => {
+  if (view.kind === 'recovered') return true;
+  const t = str(lifecycle.transition);
+  return (
+    (view.kind === 'check-failed' || view.kind === 'misconfigured') &&
+    t !== undefined &&
+    t !== 'backends-differ'
+  );
+};
 
 export interface TicketSubject {
   readonly action: TicketAction;
@@ -57,12 +76,24 @@ export const subjectOf = (event: WatcherEvent, view: AlertView): TicketSubject =
       dedupKey: dedupKeyOf(view.location, 'fleet'),
     };
   }
+  if (isEndpointProblem(view, lifecycle)) {
+    // One ticket per endpoint location's problem, whatever its codes, until 'Endpoint Recovered'.
+    if (!view.location) return { action: 'ignore' };
+    return {
+      action: view.kind === 'recovered' ? 'close' : 'raise',
+      location: view.location,
+      dedupKey: dedupKeyOf(view.location, ENDPOINT_PROBLEM),
+    };
+  }
   const action: TicketAction =
-    view.kind === 'expiring' || view.kind === 'expired' || view.kind === 'misconfigured'
+    view.kind === 'expiring' ||
+    view.kind === 'expired' ||
+    view.kind === 'misconfigured' ||
+    view.kind === 'not-yet-valid'
       ? view.severity === 'ok'
         ? 'ignore'
         : 'raise'
-      : view.kind === 'renewed' || view.kind === 'removed'
+      : view.kind === 'renewed' || view.kind === 'removed' || view.kind === 'now-valid'
         ? 'close'
         : 'ignore';
   const identity = view.kind === 'renewed' ? identityOf(previous) : identityOf(cert);

@@ -1,12 +1,15 @@
 /**
  * One ticket per certificate lifecycle and connector, whatever the interleaving of deliveries:
  *
- * - raise (Expiring / Expired / Endpoint Misconfigured): a recorded ticket gets a comment only
+ * - raise (Expiring / Expired / Not Yet Valid / Endpoint Misconfigured / Endpoint Check Failed):
+ *   a recorded ticket gets a comment only
  *   when the alert escalated (higher severity or a smaller tier). Otherwise the delivery claims the
  *   lifecycle (conditional write), looks the ticket up by its dedup key, opens it if absent and
  *   records it.
- * - close (Renewed / Removed): resolves the recorded ticket (or the one found by its dedup key)
- *   and clears the record.
+ * - close (Renewed / Removed / Now Valid / Endpoint Recovered): resolves the recorded ticket (or
+ *   the one found by its dedup key) and clears the record. Which lifecycle (dedup key) an event
+ *   belongs to is `subjectOf` (content.ts): an endpoint problem has its own, apart from the
+ *   certificate's expiry ticket.
  *
  * Why no interleaving opens a second ticket:
  * 1. Only the holder of the claim creates. A claim is respected for `claimLeaseMs` (longer than
