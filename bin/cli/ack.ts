@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { evaluate, type Severity } from '../../lambda/core/evaluate';
+import { parseIsoInstant } from '../../lambda/core/time';
 import { recordFromDetail } from '../../lambda/lifecycle/lifecycle-events';
 import {
   type Ack,
@@ -68,38 +69,20 @@ export const tableOf = (io: CliIo, flag: string | undefined): string => {
   return table;
 };
 
-/** RFC 3339 / ISO 8601: a date, or a date-time with seconds optional and a zone required. */
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 /**
  * `--until`: `YYYY-MM-DD` (midnight UTC) or an ISO date-time with its zone (`2027-01-01T09:00Z`,
- * `2027-01-01T09:00:00+02:00`). Anything else, a date that is not on the calendar (2027-02-29) or a
- * time out of range, is refused: `Date.parse` alone accepts `2027-01-01junk` and rolls Feb 29 over.
+ * `2027-01-01T09:00:00+02:00`), strictly (`parseIsoInstant`: `2027-01-01junk` and 2027-02-29 are
+ * refused), and in the future.
  */
 export const parseUntil = (raw: string, now: Date): Date => {
-  const bad = (why: string) =>
-    new UsageError(
-      `--until must be a date (YYYY-MM-DD) or an ISO date-time with a zone: ${why}, got "${raw}"`,
+  let parsed: Date;
+  try {
+    parsed = parseIsoInstant(raw);
+  } catch (error) {
+    throw new UsageError(
+      `--until must be a date (YYYY-MM-DD) or an ISO date-time with a zone: ${(error as Error).message}, got "${raw}"`,
     );
-  const m = ISO_INSTANT.exec(raw.trim());
-  if (!m) throw bad('not in that form');
-  const [, y, mo, d, h = '00', mi = '00', sec = '00', zone] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  if (
-    calendar.getUTCFullYear() !== year ||
-    calendar.getUTCMonth() !== month - 1 ||
-    calendar.getUTCDate() !== day
-  )
-    throw bad(`${y}-${mo}-${d} is not a calendar date`);
-  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) throw bad('the time is out of range');
-  if (zone && zone !== 'Z' && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59))
-    throw bad('the zone offset is out of range');
-  const parsed = new Date(m[4] === undefined ? `${y}-${mo}-${d}T00:00:00.000Z` : raw.trim());
-  if (Number.isNaN(parsed.getTime())) throw bad('not a valid instant');
+  }
   if (parsed.getTime() <= now.getTime()) {
     throw new UsageError(`--until must be in the future, got ${parsed.toISOString()}`);
   }

@@ -60,3 +60,35 @@ export const compactRemaining = (notAfter: Date, now: Date): string => {
   const r = remaining(notAfter, now);
   return `${r.value}${r.unit === 'hour' ? 'h' : 'd'}`;
 };
+
+/** RFC 3339 / ISO 8601: a date, or a date-time with seconds optional and a zone required. */
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * An instant written by a person or read back from state: `YYYY-MM-DD` (midnight UTC) or an ISO
+ * 8601 / RFC 3339 date-time with its zone (`2027-01-01T09:00Z`, `2027-01-01T09:00:00+02:00`).
+ * Throws a `RangeError` saying why for anything else: `Date.parse` alone accepts `2027-01-01junk`
+ * and rolls `2027-02-29` over to March 1st; here a date must be on the calendar and a time in range.
+ */
+export const parseIsoInstant = (raw: string): Date => {
+  const m = ISO_INSTANT.exec(raw.trim());
+  if (!m) throw new RangeError('not a date (YYYY-MM-DD) or an ISO date-time with a zone');
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    calendar.getUTCFullYear() !== year ||
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day
+  )
+    throw new RangeError(`${y}-${mo}-${d} is not a calendar date`);
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) throw new RangeError('the time is out of range');
+  if (zone && zone !== 'Z' && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59))
+    throw new RangeError('the zone offset is out of range');
+  const parsed = new Date(m[4] === undefined ? `${y}-${mo}-${d}T00:00:00.000Z` : raw.trim());
+  if (Number.isNaN(parsed.getTime())) throw new RangeError('not a valid instant');
+  return parsed;
+};

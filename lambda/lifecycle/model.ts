@@ -13,6 +13,7 @@ import {
 import type { CertificateRecord, SourceKind } from '../core/certificate';
 import type { RenewalRisk } from '../core/evaluate';
 import type { CertificateDetail, EndpointDetail, Problem } from '../core/events';
+import { parseIsoInstant } from '../core/time';
 
 export { DEFAULT_LIFECYCLE_CONFIG, InvalidLifecycleConfigError, type LifecycleConfig, lifecycleConfig };
 
@@ -66,8 +67,15 @@ export const validateAck = (ack: Ack): Ack => {
   };
   text('reason', ack.reason, MAX_ACK_REASON_CHARS);
   text('by', ack.by, MAX_ACK_BY_CHARS);
-  if (ack.until !== undefined && Number.isNaN(Date.parse(ack.until)))
-    throw new InvalidAckError(`until must be an ISO instant, got "${ack.until}"`);
+  if (ack.until !== undefined) {
+    try {
+      parseIsoInstant(ack.until);
+    } catch (error) {
+      throw new InvalidAckError(
+        `until must be an ISO instant: ${(error as Error).message}, got "${ack.until}"`,
+      );
+    }
+  }
   return ack;
 };
 

@@ -25,14 +25,14 @@ describe('ack --until: strict ISO 8601', () => {
   });
 
   it.each([
-    ['2027-01-01junk', 'not in that form'],
+    ['2027-01-01junk', 'not a date (YYYY-MM-DD)'],
     ['2027-02-29', 'not a calendar date'],
     ['2027-04-31', 'not a calendar date'],
     ['2027-13-01', 'not a calendar date'],
     ['2027-01-01T25:00Z', 'out of range'],
-    ['2027-01-01T09:00', 'not in that form'], // no zone: ambiguous
-    ['next friday', 'not in that form'],
-    ['1735689600', 'not in that form'],
+    ['2027-01-01T09:00', 'not a date (YYYY-MM-DD)'], // no zone: ambiguous
+    ['next friday', 'not a date (YYYY-MM-DD)'],
+    ['1735689600', 'not a date (YYYY-MM-DD)'],
   ])('refuses %s (%s) instead of guessing', (raw, why) => {
     expect(() => parseUntil(raw, NOW)).toThrow(UsageError);
     expect(() => parseUntil(raw, NOW)).toThrow(why);
@@ -56,6 +56,10 @@ describe('acknowledgement limits', () => {
     expect(() => validateAck({ at, reason: 'line\nbreak' })).toThrow(/control characters/);
     expect(() => validateAck({ at, by: 'b'.repeat(201) })).toThrow(/by must be at most 200/);
     expect(() => validateAck({ at, until: 'soon' })).toThrow(/until must be an ISO instant/);
+    // The state admin takes the same strict instants as the CLI: no roll-over, no trailing junk.
+    expect(() => validateAck({ at, until: '2027-02-29' })).toThrow(/not a calendar date/);
+    expect(() => validateAck({ at, until: '2027-01-01junk' })).toThrow(/until must be an ISO instant/);
+    expect(validateAck({ at, until: '2027-03-01T00:00:00.000Z' }).until).toBe('2027-03-01T00:00:00.000Z');
   });
 });
 
