@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stage } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { prebundledCode, writeAssemblyFiles } from './bundled-assets';
 
 /** The repository root: bundling resolves entries, tsconfig and the lock file from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -108,10 +107,14 @@ export class WatcherFunction extends nodejs.NodejsFunction {
       path: props.rolePath,
     });
     logGroup.grantWrite(role);
+    // Installed from npm: the handler bundled by `npm run build` (lib/bundled-assets.ts); in a clone: esbuild.
+    const code = prebundledCode(scope, PROJECT_ROOT, props.entry, extraFiles);
+    const handler = props.handler ?? 'handler';
 
     super(scope, id, {
+      code,
       entry: path.resolve(PROJECT_ROOT, props.entry),
-      handler: props.handler ?? 'handler',
+      handler: code ? `index.${handler}` : handler,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -142,7 +145,7 @@ export class WatcherFunction extends nodejs.NodejsFunction {
         // Bundle everything, the AWS SDK v3 included: the runtime's SDK version drifts.
         externalModules: [],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
-        commandHooks: extraFilesHooks(scope, extraFiles),
+        commandHooks: code ? undefined : extraFilesHooks(scope, extraFiles),
       },
     });
   }
@@ -169,18 +172,7 @@ const extraFilesHooks = (
 ): nodejs.ICommandHooks | undefined => {
   const names = Object.keys(files).sort();
   if (names.length === 0) return undefined;
-  const stage = Stage.of(scope);
-  if (!stage) throw new Error('WatcherFunction with extraFiles must be inside an App or Stage');
-  const hash = createHash('sha256');
-  for (const name of names)
-    hash
-      .update(name)
-      .update('\0')
-      .update(files[name] ?? '')
-      .update('\0');
-  const dir = path.join(stage.assetOutdir, `extra-files.${hash.digest('hex').slice(0, 16)}`);
-  mkdirSync(dir, { recursive: true });
-  for (const name of names) writeFileSync(path.join(dir, name), files[name] ?? '');
+  const dir = writeAssemblyFiles(scope, 'extra-files', files);
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
