@@ -21,7 +21,7 @@ import {
 import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
-import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
+import { ExitCode, exitCodeFor, UsageError, usageMessageOf } from './exit-codes';
 import { daysCell, renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
@@ -158,7 +158,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
   try {
     parsed = parse(argv);
   } catch (err) {
-    return fail((err as Error).message);
+    return fail(usageMessageOf(err, 'cert-watch check') ?? (err as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
