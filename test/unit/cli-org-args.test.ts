@@ -90,7 +90,6 @@ describe('cert-watch coverage: argument errors', () => {
   it.each([
     [['--bogus'], 'unknown option --bogus'],
     [['extra'], 'unexpected argument "extra"'],
-    [[], 'the state table is required: pass --table <name> or set CERT_WATCH_TABLE'],
   ])('coverage %j is refused: %s', async (args, message) => {
     const r = await run(['coverage', ...args]);
     expect(r.code).toBe(3);
