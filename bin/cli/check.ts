@@ -10,7 +10,6 @@ import {
   type TargetDefaults,
   TargetParseError,
 } from '../../lambda/contracts/endpoints';
-import { parseTargetsFile } from '../../lambda/contracts/endpoints-file';
 import { InvalidThresholdsError, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import {
   DEFAULT_CONCURRENCY,
@@ -173,7 +172,14 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     };
     const targets: EndpointTarget[] = positionals.map((p) => parseTargetSpec(p, defaults));
     if (values.file !== undefined)
-      targets.push(...parseTargetsFile(readText(values.file, '--file'), values.file, defaults));
+      // Loaded only for --file: its YAML parser is a third of check's start-up (docs/benchmarks.md).
+      targets.push(
+        ...(await import('../../lambda/contracts/endpoints-file')).parseTargetsFile(
+          readText(values.file, '--file'),
+          values.file,
+          defaults,
+        ),
+      );
     if (targets.length === 0) throw new UsageError('no targets: give host[:port] arguments or --file');
 
     const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);
