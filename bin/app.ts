@@ -17,8 +17,9 @@ try {
   process.exit(1);
 }
 
-// Account and region come from the CLI's profile when there is one; without it the stack is
-// environment-agnostic and resolves both at deploy time.
+// Account and region as the CDK CLI resolves them: the account needs credentials, the region does not
+// (AWS_REGION, the profile's, else the CLI's us-east-1); run without the CLI, the stack is
+// environment-agnostic and resolves both at deploy time (docs/configuration.md).
 const stack = new Stack(app, config.stackName, {
   description: 'cert-expiry-watcher: ACM certificate expiry events, with alarms on the watcher itself',
   env: {

@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
   CRITICAL_DAYS_ENV,
@@ -48,6 +49,7 @@ import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
 import type { IWatcherSource } from './sources/source';
 import { lifecycleEnvironment, StateTable } from './state-table';
+import { publishWatcherConfig } from './watcher-config';
 
 /** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
 export type WatcherMetricName =
@@ -108,6 +110,8 @@ export class CertificateExpiryWatcher extends Construct {
   readonly smsTopic: sns.ITopic;
   /** The raw event, for ticket connectors. */
   readonly ticketsTopic: sns.ITopic;
+  /** `/cert-expiry-watcher/<stack>/<path>/config`: where the CLI finds the state table, bus and topics. */
+  readonly configParameter: ssm.IStringParameter;
 
   constructor(scope: Construct, id: string, props: CertificateExpiryWatcherProps = {}) {
     super(scope, id);
@@ -262,6 +266,8 @@ export class CertificateExpiryWatcher extends Construct {
     this.chatTopic = this.alertFanout.chatTopic;
     this.smsTopic = this.alertFanout.smsTopic;
     this.ticketsTopic = this.alertFanout.ticketsTopic;
+    // Stack outputs and the SSM parameter cert-watch finds the state table by (lib/watcher-config.ts).
+    this.configParameter = publishWatcherConfig(this, this);
   }
 
   /** A metric the inventory handler emits for this watcher. */

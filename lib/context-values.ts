@@ -20,25 +20,31 @@ export const show = (value: unknown): string => JSON.stringify(value) ?? String(
 export const isBlank = (value: unknown): boolean =>
   value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
-export const stringList = (key: string, value: unknown): string[] => {
-  if (typeof value === 'string') {
-    return value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-  }
-  if (Array.isArray(value)) {
-    return value.map((item, i) => {
-      if (typeof item !== 'string' || item.trim() === '') {
-        throw new InvalidContextError(key, `item ${i} must be a non-empty string, got ${show(item)}`);
-      }
-      return item.trim();
-    });
-  }
+/**
+ * A list from cdk.json (an array), or from `-c` as a JSON array (`["eu-west-1","us-east-1"]`) or a
+ * comma-separated string (`eu-west-1,us-east-1`).
+ */
+export const listValue = (key: string, value: unknown, what = 'strings'): unknown[] => {
+  if (typeof value === 'string' && value.trim().startsWith('['))
+    return jsonValue(key, value, 'array') as unknown[];
+  if (typeof value === 'string') return value.split(',');
+  if (Array.isArray(value)) return value;
   throw new InvalidContextError(
     key,
-    `must be a list of strings or a comma-separated string, got ${show(value)}`,
+    `must be a list of ${what}: a JSON array or a comma-separated string, got ${show(value)}`,
   );
+};
+
+export const stringList = (key: string, value: unknown): string[] => {
+  const items = listValue(key, value);
+  if (typeof value === 'string' && !value.trim().startsWith('['))
+    return items.map((s) => String(s).trim()).filter((s) => s !== '');
+  return items.map((item, i) => {
+    if (typeof item !== 'string' || item.trim() === '') {
+      throw new InvalidContextError(key, `item ${i} must be a non-empty string, got ${show(item)}`);
+    }
+    return item.trim();
+  });
 };
 
 export const toNumber = (key: string, value: unknown, what: string): number => {
@@ -49,16 +55,8 @@ export const toNumber = (key: string, value: unknown, what: string): number => {
   return n;
 };
 
-export const numberList = (key: string, value: unknown): number[] => {
-  const items = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(items)) {
-    throw new InvalidContextError(
-      key,
-      `must be a list of numbers or a comma-separated string, got ${show(value)}`,
-    );
-  }
-  return items.map((item, i) => toNumber(key, item, `item ${i}`));
-};
+export const numberList = (key: string, value: unknown): number[] =>
+  listValue(key, value, 'numbers').map((item, i) => toNumber(key, item, `item ${i}`));
 
 export const integer = (key: string, value: unknown, min: number): number => {
   const n = toNumber(key, value, 'the value');

@@ -10,6 +10,7 @@ import {
   DEFAULT_CRITICAL_DAYS,
   DEFAULT_TIERS_DAYS,
   type EndpointProbeSettings,
+  InvalidWatcherConfigError,
   validateArchiveRetention,
   validateEmailAddresses,
   validateEventSource,
@@ -25,6 +26,7 @@ import {
   integer,
   isBlank,
   jsonValue,
+  listValue,
   nonEmptyString,
   numberList,
   show,
@@ -172,10 +174,17 @@ export const parseWatcherContext = (
   if (rawCritical !== undefined)
     props.criticalDays = toNumber('watcher:criticalDays', rawCritical, 'the value');
   if (props.tiersDays !== undefined || props.criticalDays !== undefined) {
-    const key: ContextKey = props.tiersDays !== undefined ? 'watcher:tiersDays' : 'watcher:criticalDays';
-    checked(key, () =>
-      validateTiers(props.tiersDays ?? DEFAULT_TIERS_DAYS, props.criticalDays ?? DEFAULT_CRITICAL_DAYS),
-    );
+    try {
+      validateTiers(props.tiersDays ?? DEFAULT_TIERS_DAYS, props.criticalDays ?? DEFAULT_CRITICAL_DAYS);
+    } catch (error) {
+      if (!(error instanceof InvalidWatcherConfigError)) throw error;
+      // Blame the key the message is about: a criticalDays error under watcher:criticalDays.
+      const key: ContextKey =
+        props.tiersDays === undefined || error.message.startsWith('criticalDays')
+          ? 'watcher:criticalDays'
+          : 'watcher:tiersDays';
+      throw new InvalidContextError(key, error.message, { cause: error });
+    }
   }
 
   const rawSource = get('watcher:eventSource');
@@ -235,7 +244,7 @@ export const parseWatcherContext = (
   const rawEndpoints = get('watcher:endpoints');
   if (rawEndpoints !== undefined) {
     const list =
-      typeof rawEndpoints === 'string' ? stringList('watcher:endpoints', rawEndpoints) : rawEndpoints;
+      typeof rawEndpoints === 'string' ? listValue('watcher:endpoints', rawEndpoints) : rawEndpoints;
     endpoints.push(...targetsFrom('watcher:endpoints', () => parseTargetList(list, 'watcher:endpoints', {})));
   }
   const rawEndpointsFile = get('watcher:endpointsFile');

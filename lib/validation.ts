@@ -1,5 +1,6 @@
 /** The watcher's defaults and the synth-time checks of its props; each error names the bad value. */
 import { Duration, Token } from 'aws-cdk-lib';
+import { isRegionName } from '../lambda/contracts/regions';
 import { DEFAULT_TIERS_DAYS, validateThresholds } from '../lambda/contracts/thresholds';
 
 export const DEFAULT_SCAN_INTERVAL = Duration.hours(6);
@@ -24,10 +25,6 @@ export class InvalidWatcherConfigError extends Error {
   override readonly name = 'InvalidWatcherConfigError';
 }
 
-// Every partition's shape (us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1);
-// the direction word is spelled out so a typo such as eu-wst-1 fails at synth, not at scan time.
-const REGION_PATTERN =
-  /^[a-z]{2,4}(-[a-z]{2,})*-(east|west|north|south|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 // EventBridge limits Source to 256 characters; `aws.` sources are reserved for AWS services.
 const EVENT_SOURCE_PATTERN = /^[A-Za-z0-9._\-/]{1,256}$/;
 // Deliberately loose: SNS validates the address; this only catches obvious paste errors.
@@ -40,7 +37,7 @@ export const validateRegions = (regions: readonly string[]): readonly string[] =
   const seen = new Set<string>();
   regions.forEach((region, i) => {
     if (Token.isUnresolved(region)) return;
-    if (!REGION_PATTERN.test(region)) {
+    if (!isRegionName(region)) {
       throw new InvalidWatcherConfigError(
         `regions[${i}] is not an AWS region name (like eu-west-1 or us-gov-west-1), got '${region}'`,
       );

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { prebundledCode } from './bundled-assets';
 import { bundleLambda } from './lambda-bundling';
 
 /** The repository root: handler entries are relative to it. */
@@ -109,9 +110,12 @@ export class WatcherFunction extends nodejs.NodejsFunction {
       path: props.rolePath,
     });
     logGroup.grantWrite(role);
+    // Installed from npm: the handler bundled by `npm run build` (lib/bundled-assets.ts); in a clone: esbuild.
+    const code = prebundledCode(scope, PROJECT_ROOT, props.entry, extraFiles);
+    const handler = props.handler ?? 'handler';
 
     super(scope, id, {
-      handler: `index.${props.handler ?? 'handler'}`,
+      handler: `index.${handler}`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -128,7 +132,7 @@ export class WatcherFunction extends nodejs.NodejsFunction {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      code: sourceBundledCode(props.entry, extraFiles),
+      code: code ?? sourceBundledCode(props.entry, extraFiles),
     });
   }
 }

@@ -20,27 +20,30 @@ import {
 import { isAcked } from '../../lambda/lifecycle/tracked-state';
 import { DynamoDbStateAdmin, NotTrackedError } from '../../lambda/sinks/state/state-admin';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
+import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
 import type { CliIo } from './io';
 import { renderTable } from './table';
 
-export const ACK_USAGE = `Usage: cert-watch ack <location> [--until <date>] [--reason <text>] [--by <name>] [--table <name>]
+export const ACK_USAGE = `Usage: cert-watch ack <location> [--until <date>] [--reason <text>] [--by <name>] [--table <name> | --stack <name>]
 
 Stops the lifecycle's reminders for the certificate at <location> (ACM ARN or host:port@address)
 until <date> (YYYY-MM-DD or an ISO date-time), or until the certificate is renewed.
 Entries into a higher tier and the expiry itself are still announced, marked acked.
-  --table <name>     state table (default: CERT_WATCH_TABLE)
+${WATCHER_HELP}
 Exit codes: 0 OK, 3 UNKNOWN (usage error, unknown location, AWS error).`;
 
-export const UNACK_USAGE = `Usage: cert-watch unack <location> [--table <name>]
+export const UNACK_USAGE = `Usage: cert-watch unack <location> [--table <name> | --stack <name>]
 
 Removes the acknowledgement: reminders resume with the next scan.
+${WATCHER_HELP}
 Exit codes: 0 OK, 3 UNKNOWN (usage error, unknown location, AWS error).`;
 
-export const STATUS_USAGE = `Usage: cert-watch status [--json] [--all] [--table <name>]
+export const STATUS_USAGE = `Usage: cert-watch status [--json] [--all] [--table <name> | --stack <name>]
 
 Lists the certificates the watcher tracks, with what it last announced.
   --all      include removed entries (kept for 30 days)
   --json     machine-readable output
+${WATCHER_HELP}
 Exit codes from the certificates not acknowledged: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN.`;
 
 /** What the commands need from the table (DynamoDbStateAdmin; tests may inject one on moto). */
@@ -52,6 +55,8 @@ export interface AckStore {
 export interface AckOptions {
   readonly storeFor?: (tableName: string) => AckStore;
   readonly config?: LifecycleConfig;
+  /** Lists the SSM parameters the watcher is found by (tests); defaults to SSM in AWS_REGION. */
+  readonly parameters?: ParameterLister;
 }
 
 /** The state table's client: the standard credential chain in AWS_REGION (AWS_ENDPOINT_URL honoured). */
@@ -60,14 +65,6 @@ export const stateTableClient = (io: CliIo): DynamoDBClient =>
 
 const defaultStore = (io: CliIo) => (tableName: string) =>
   new DynamoDbStateAdmin({ tableName }, stateTableClient(io));
-
-/** The deployed watcher's state table: `--table`, else CERT_WATCH_TABLE. */
-export const tableOf = (io: CliIo, flag: string | undefined): string => {
-  const table = flag ?? io.env.CERT_WATCH_TABLE?.trim();
-  if (!table)
-    throw new UsageError('the state table is required: pass --table <name> or set CERT_WATCH_TABLE');
-  return table;
-};
 
 /**
  * `--until`: `YYYY-MM-DD` (midnight UTC) or an ISO date-time with its zone (`2027-01-01T09:00Z`,
@@ -112,7 +109,7 @@ export const runAck = async (argv: string[], io: CliIo, options: AckOptions = {}
       until: { type: 'string' },
       reason: { type: 'string' },
       by: { type: 'string' },
-      table: { type: 'string' },
+      ...WATCHER_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,7 +119,7 @@ export const runAck = async (argv: string[], io: CliIo, options: AckOptions = {}
   }
   const now = io.now?.() ?? new Date();
   const location = oneLocation(positionals, ACK_USAGE);
-  const table = tableOf(io, values.table);
+  const table = await stateTableOf(io, values, options.parameters);
   const until = values.until === undefined ? undefined : parseUntil(values.until, now);
   const ack: Ack = {
     until: until?.toISOString(),
@@ -152,14 +149,14 @@ export const runUnack = async (argv: string[], io: CliIo, options: AckOptions = 
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { table: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...WATCHER_OPTIONS, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.stdout.write(`${UNACK_USAGE}\n`);
     return ExitCode.OK;
   }
   const location = oneLocation(positionals, UNACK_USAGE);
-  const store = (options.storeFor ?? defaultStore(io))(tableOf(io, values.table));
+  const store = (options.storeFor ?? defaultStore(io))(await stateTableOf(io, values, options.parameters));
   try {
     await store.setAck(location, null);
   } catch (error) {
@@ -249,7 +246,7 @@ export const runStatus = async (argv: string[], io: CliIo, options: AckOptions =
     options: {
       json: { type: 'boolean' },
       all: { type: 'boolean' },
-      table: { type: 'string' },
+      ...WATCHER_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -261,7 +258,7 @@ export const runStatus = async (argv: string[], io: CliIo, options: AckOptions =
     throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${STATUS_USAGE}`);
   const config = options.config ?? lifecycleConfig();
   const now = io.now?.() ?? new Date();
-  const store = (options.storeFor ?? defaultStore(io))(tableOf(io, values.table));
+  const store = (options.storeFor ?? defaultStore(io))(await stateTableOf(io, values, options.parameters));
   const rows = (await store.list())
     .filter((s) => values.all || s.removedAt === null)
     .map((s) => statusRow(s, now, config));

@@ -9,7 +9,6 @@ import {
   type TargetDefaults,
   TargetParseError,
 } from '../../lambda/contracts/endpoints';
-import { parseTargetsFile } from '../../lambda/contracts/endpoints-file';
 import { InvalidThresholdsError, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import {
   DEFAULT_CONCURRENCY,
@@ -21,7 +20,7 @@ import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpo
 import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { InputFileError, readTextBounded } from '../../lambda/sources/file/bounded-read';
-import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
+import { ExitCode, exitCodeFor, UsageError, usageMessageOf } from './exit-codes';
 import { daysCell, renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
@@ -161,7 +160,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
   try {
     parsed = parse(argv);
   } catch (err) {
-    return fail((err as Error).message);
+    return fail(usageMessageOf(err, 'cert-watch check') ?? (err as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -176,7 +175,14 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     };
     const targets: EndpointTarget[] = positionals.map((p) => parseTargetSpec(p, defaults));
     if (values.file !== undefined)
-      targets.push(...parseTargetsFile(await readText(values.file, '--file'), values.file, defaults));
+      // Loaded only for --file: its YAML parser is a third of check's start-up (docs/benchmarks.md).
+      targets.push(
+        ...(await import('../../lambda/contracts/endpoints-file')).parseTargetsFile(
+          await readText(values.file, '--file'),
+          values.file,
+          defaults,
+        ),
+      );
     if (targets.length === 0) throw new UsageError('no targets: give host[:port] arguments or --file');
 
     const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);

@@ -11,12 +11,13 @@ import {
   DynamoDbCoverageStore,
   type PeriodRecord,
 } from '../../lambda/sinks/state/coverage-store';
-import { stateTableClient, tableOf } from './ack';
+import { stateTableClient } from './ack';
 import { ExitCode, UsageError } from './exit-codes';
+import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
 import type { CliIo } from './io';
 import { renderTable } from './table';
 
-export const COVERAGE_USAGE = `Usage: cert-watch coverage [--gaps] [--json] [--table <name>]
+export const COVERAGE_USAGE = `Usage: cert-watch coverage [--gaps] [--json] [--table <name> | --stack <name>]
 
 What the deployed watcher's latest scan period covered: its scan id, when it ran, the scopes
 (source x account x region) it expected, scanned, failed and skipped, whether it is finalized or
@@ -24,7 +25,7 @@ still running; then every scope's record (account, region, status, reason, last 
 consecutive periods missed), failures first.
   --gaps             only scopes with at least one period missed
   --json             machine-readable output
-  --table <name>     state table (default: CERT_WATCH_TABLE)
+${WATCHER_HELP}
 Exit codes: 0 every scope of the latest period scanned or skipped so far, 1 WARNING a scope of it
 has missed a period, 3 UNKNOWN (no period recorded yet, AWS error, usage error).`;
 
@@ -33,6 +34,8 @@ export type CoverageReader = Pick<DynamoDbCoverageStore, 'currentPeriod' | 'list
 
 export interface CoverageOptions {
   readonly storeFor?: (tableName: string) => CoverageReader;
+  /** Lists the SSM parameters the watcher is found by (tests); defaults to SSM in AWS_REGION. */
+  readonly parameters?: ParameterLister;
 }
 
 /** A scope's status as of the latest period: `pending` when the period expects it and has no outcome yet. */
@@ -151,7 +154,7 @@ export const runCoverage = async (
     options: {
       gaps: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
-      table: { type: 'string' },
+      ...WATCHER_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -160,7 +163,7 @@ export const runCoverage = async (
     return ExitCode.OK;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const table = tableOf(io, values.table);
+  const table = await stateTableOf(io, values, options.parameters);
   const store =
     options.storeFor?.(table) ?? new DynamoDbCoverageStore({ tableName: table }, stateTableClient(io));
   const [period, records] = await Promise.all([store.currentPeriod(), store.listCoverage()]);

@@ -27,3 +27,25 @@ export const exitCodeFor = (severities: Iterable<Severity | 'error'>): ExitCode 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+const ORG_OPTIONS = ['--org', '--accounts', '--ou', '--exclude', '--role-name'];
+
+/**
+ * A usage mistake in words (`undefined` for other failures): node:util parseArgs' errors
+ * (`ERR_PARSE_ARGS_*`) lose their advice about positionals, which does not apply here.
+ */
+export const usageMessageOf = (error: unknown, command: string): string | undefined => {
+  if (error instanceof UsageError) return error.message;
+  const code = (error as { code?: string } | null)?.code ?? '';
+  if (!code.startsWith('ERR_PARSE_ARGS')) return undefined;
+  const text = error instanceof Error ? error.message : String(error);
+  const option = /^Unknown option '([^']+)'/.exec(text)?.[1];
+  if (option && command === 'cert-watch scan file' && ORG_OPTIONS.includes(option))
+    return `${option} does not apply to scan file: it reads local files (organization options are for scan <source>)`;
+  if (option) return `unknown option ${option}`;
+  const missing = /^Option '([^' ]+)[^']*' argument missing/.exec(text)?.[1];
+  if (missing) return `${missing} needs a value`;
+  const positional = /^Unexpected argument '([^']+)'/.exec(text)?.[1];
+  if (positional) return `unexpected argument "${positional}"`;
+  return text;
+};

@@ -2,6 +2,8 @@
  * The options of `cert-watch scan <source>|all`, for one account or an organization: regions,
  * source options and the grading window, checked and turned into source settings.
  */
+
+import { isRegionName } from '../../lambda/contracts/regions';
 import {
   InvalidSourceSettingError,
   SOURCE_OPTION_KEYS,
@@ -11,8 +13,6 @@ import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluat
 import { buildSources, type SourceContext, type SourceRegistry } from '../../lambda/sources/registry';
 import { UsageError } from './exit-codes';
 import type { CliIo } from './io';
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
   if (raw === undefined) return fallback;
@@ -49,7 +49,8 @@ const regionsOf = (raw: string | undefined, io: CliIo): string[] => {
     ),
   ];
   for (const r of regions)
-    if (!REGION.test(r)) throw new UsageError(`"${r}" is not an AWS region name (e.g. eu-west-1)`);
+    if (!isRegionName(r))
+      throw new UsageError(`"${r}" is not an AWS region name (like eu-west-1 or us-gov-west-1)`);
   return regions;
 };
 

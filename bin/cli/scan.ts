@@ -120,6 +120,9 @@ export const toJson = (result: ScanResult) => ({
 
 const SEVERITY_LABEL = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', expired: 'EXPIRED' } as const;
 
+/** Columns only some stores fill in. */
+const STORE_COLUMNS = new Set(['REGION', 'IN USE', 'STATUS']);
+
 /** A certificate's account, for the ACCOUNT columns of an organization scan. */
 export type AccountOfCertificate = (c: ScannedCertificate) => { readonly id: string; readonly name?: string };
 
@@ -148,26 +151,23 @@ export const certificateLines = (
       r.source === 'acm' ? r.id.replace(/^arn:[^:]+:acm:[^:]+:\d+:certificate\//, '') : r.id,
     ];
   });
-  const lines = [
-    rows.length === 0
-      ? 'No certificates found.'
-      : renderTable(
-          [
-            'SEVERITY',
-            'DAYS',
-            'NOT AFTER (UTC)',
-            'DOMAIN',
-            'TYPE',
-            'KEY',
-            ...(accountOf ? ['ACCOUNT', 'ACCOUNT NAME'] : []),
-            'REGION',
-            'IN USE',
-            'STATUS',
-            'ID',
-          ],
-          rows,
-        ),
+  const header = [
+    'SEVERITY',
+    'DAYS',
+    'NOT AFTER (UTC)',
+    'DOMAIN',
+    'TYPE',
+    'KEY',
+    ...(accountOf ? ['ACCOUNT', 'ACCOUNT NAME'] : []),
+    'REGION',
+    'IN USE',
+    'STATUS',
+    'ID',
   ];
+  // Columns a store does not have (files: no region, use or status) are left out rather than all '-'.
+  const shown = header.map((h, i) => !STORE_COLUMNS.has(h) || rows.some((row) => row[i] !== '-'));
+  const pick = <T>(cells: readonly T[]): T[] => cells.filter((_, i) => shown[i]);
+  const lines = [rows.length === 0 ? 'No certificates found.' : renderTable(pick(header), rows.map(pick))];
   const risky = certificates.filter((c) => c.evaluation.renewalRisk);
   if (risky.length > 0) {
     lines.push('', '* managed renewal at risk:');

@@ -125,10 +125,21 @@ export const targetKey = (t: Pick<EndpointTarget, 'host' | 'port' | 'servername'
 const defaultPort = (starttls: StarttlsOption | undefined): number =>
   starttls && starttls !== 'none' ? STARTTLS_DEFAULT_PORTS[starttls] : 443;
 
-/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 literal. */
+/** `https://host[:port][/]` gives `host[:port]`; any other URL is refused with what to write instead. */
+const fromUrl = (spec: string, text: string): string => {
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(\/?)$/.exec(text);
+  if (url && url[1]!.toLowerCase() === 'https' && url[2]) return url[2];
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(text)?.[1] || 'example.com';
+  throw new TargetParseError(
+    `'${spec}' is a URL: give host[:port] (e.g. ${authority}); a probe checks the certificate a host serves, not a page`,
+  );
+};
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port`, a bare IPv6 literal, or `https://host[:port]/`. */
 export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): EndpointTarget => {
-  const text = spec.trim();
-  if (!text) throw new TargetParseError('empty target');
+  const trimmed = spec.trim();
+  if (!trimmed) throw new TargetParseError('empty target');
+  const text = trimmed.includes('://') ? fromUrl(spec, trimmed) : trimmed;
   let host: string;
   let port: number | undefined;
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);

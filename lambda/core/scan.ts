@@ -63,7 +63,20 @@ export interface ScanOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * The HTTP status of an answer the AWS SDK could not parse (a proxy's or an emulator's error page
+ * for a call it does not implement): smithy attaches the raw `$response` to such an error, which
+ * is no service exception (those carry `$fault`). `undefined` for other errors.
+ */
+const unparsedResponseStatus = (error: unknown): number | 'unknown' | undefined => {
+  if (!error || typeof error !== 'object' || '$fault' in error) return undefined;
+  const response = (error as { $response?: { statusCode?: unknown } }).$response;
+  if (!response) return undefined;
+  return typeof response.statusCode === 'number' ? response.statusCode : 'unknown';
+};
+
 export const errorCode = (error: unknown): string => {
+  if (unparsedResponseStatus(error) !== undefined) return 'UnexpectedResponse';
   if (error && typeof error === 'object') {
     const e = error as { name?: unknown; code?: unknown };
     if (typeof e.code === 'string' && e.code) return e.code;
@@ -71,8 +84,15 @@ export const errorCode = (error: unknown): string => {
   }
   return 'Error';
 };
-export const errorMessage = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+export const errorMessage = (error: unknown): string => {
+  const status = unparsedResponseStatus(error);
+  if (status !== undefined)
+    return (
+      `the endpoint's answer (HTTP ${status}) is not an AWS API response: the endpoint does not implement ` +
+      'this call (e.g. a local emulator), or a proxy answered instead of AWS'
+    );
+  return error instanceof Error ? error.message : String(error);
+};
 
 /** Needs attention: the overall verdict (a certificate not valid yet counts, whatever its expiry) is not ok. */
 export const isReported = (e: Evaluation): boolean => overallSeverity(e) !== 'ok';

@@ -49,8 +49,8 @@ export class WebhookChannel implements IWatcherChannel {
   }
 }
 
-/** A WebhookChannel of one kind. */
-const ofKind = (kind: string) =>
+/** A WebhookChannel of one kind (typed as a constructor so the package's declarations can name it). */
+const ofKind = (kind: string): (new (props: WebhookChannelProps, where?: string) => WebhookChannel) =>
   class extends WebhookChannel {
     constructor(props: WebhookChannelProps, where?: string) {
       super(kind, props, where);

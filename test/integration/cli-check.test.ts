@@ -209,7 +209,7 @@ describe('cert-watch check', () => {
       ['--ca-file', '/nonexistent/ca.pem', '127.0.0.1:443'],
       /cannot read --ca-file \/nonexistent\/ca\.pem: ENOENT/,
     ],
-    [['--bogus', '127.0.0.1'], /Unknown option '--bogus'/],
+    [['--bogus', '127.0.0.1'], /unknown option --bogus/],
     [[], /no targets/],
     [['--timeout', 'soon', '127.0.0.1'], /--timeout must be a positive whole number/],
     [['--starttls', 'gopher', '127.0.0.1'], /unknown STARTTLS protocol 'gopher'/],

@@ -103,15 +103,21 @@ export const certInfo = (x509: X509Certificate): CertInfo => {
   }
   const subject = oneLine(x509.subject);
   const issuer = oneLine(x509.issuer);
-  let selfSigned = false;
-  if (subject === issuer) {
-    try {
-      // Not checkIssued(self): it also demands keyCertSign, which self-signed leaves lack.
-      selfSigned = x509.verify(publicKeyOf());
-    } catch {
-      selfSigned = false;
+  // Checked when first asked: a trust store's system roots (about 140, one signature check each) mostly never are.
+  let selfSigned: boolean | undefined;
+  const selfSignedOf = (): boolean => {
+    if (selfSigned !== undefined) return selfSigned;
+    selfSigned = false;
+    if (subject === issuer) {
+      try {
+        // Not checkIssued(self): it also demands keyCertSign, which self-signed leaves lack.
+        selfSigned = x509.verify(publicKeyOf());
+      } catch {
+        selfSigned = false;
+      }
     }
-  }
+    return selfSigned;
+  };
   const info: CertInfo = {
     x509,
     fingerprintSha256,
@@ -124,7 +130,9 @@ export const certInfo = (x509: X509Certificate): CertInfo => {
     isCa: x509.ca,
     ...(facts ?? keyFacts(publicKeyOf())),
     signatureAlgorithm,
-    selfSigned,
+    get selfSigned() {
+      return selfSignedOf();
+    },
     caIssuers: parseCaIssuers(x509.infoAccess),
     get publicKey() {
       return publicKeyOf();

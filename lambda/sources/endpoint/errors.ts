@@ -79,8 +79,14 @@ export const classifyError = (err: unknown, handshakeStarted: boolean): ProbeErr
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code === 'ECONNREFUSED') return new ConnectionRefusedError(message, { cause: err });
   if (code === 'ETIMEDOUT') return new ProbeTimeoutError(message, { cause: err });
-  if (NOT_TLS_SSL_CODES.has(code))
-    return new NotTlsProbeError(`peer did not speak TLS: ${message}`, { cause: err });
+  if (NOT_TLS_SSL_CODES.has(code)) {
+    // OpenSSL's message is its internals (error queue, source file and line); its reason is enough.
+    const reason = e.reason ? ` (OpenSSL: ${e.reason})` : '';
+    return new NotTlsProbeError(
+      `the peer answered with something other than TLS${reason}: a plain-text port (e.g. HTTP), or a protocol that needs STARTTLS first`,
+      { cause: err },
+    );
+  }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_OSSL_') || code === 'EPROTO') {
     return new HandshakeFailedError(message, { cause: err });
   }
