@@ -17,7 +17,7 @@ export const PREBUNDLED_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
  * TypeScript file and esbuild are both there (a clone of the repository), pre-bundled otherwise (the
  * package installed from npm, which ships no TypeScript and needs no esbuild).
  */
-export const BUNDLING_ENV = 'CERT_WATCHER_BUNDLING';
+export const BUNDLING_SWITCH = 'CERT_WATCHER_BUNDLING';
 
 /** The asset folder name of a handler entry: `lambda/handlers/scan-workers/acm.ts` → `scan-workers-acm`. */
 export const prebundledAssetName = (entry: string): string =>
@@ -36,7 +36,7 @@ export interface BundlingModeInput {
   readonly assetsDir: string;
   /** The entry's asset folder name ({@link prebundledAssetName}). */
   readonly assetName: string;
-  /** Value of {@link BUNDLING_ENV}, if set. */
+  /** Value of {@link BUNDLING_SWITCH}, if set. */
   readonly switchValue?: string;
   /** Whether esbuild can be loaded from the project. */
   readonly esbuildAvailable: () => boolean;
@@ -52,10 +52,10 @@ export const chooseBundlingMode = (input: BundlingModeInput): BundlingMode => {
   if (value === 'source') return 'source';
   if (value === 'prebundled') {
     if (!existsSync(asset))
-      throw new Error(`${BUNDLING_ENV}=prebundled but ${asset} is missing: run "npm run build" first`);
+      throw new Error(`${BUNDLING_SWITCH}=prebundled but ${asset} is missing: run "npm run build" first`);
     return 'prebundled';
   }
-  if (value) throw new Error(`${BUNDLING_ENV} must be "source" or "prebundled", got "${value}"`);
+  if (value) throw new Error(`${BUNDLING_SWITCH} must be "source" or "prebundled", got "${value}"`);
   if (existsSync(input.entryPath) && input.esbuildAvailable()) return 'source';
   return existsSync(asset) ? 'prebundled' : 'source';
 };
@@ -118,7 +118,7 @@ export const prebundledCode = (
     entryPath: path.resolve(projectRoot, entry),
     assetsDir,
     assetName,
-    switchValue: process.env[BUNDLING_ENV],
+    switchValue: process.env[BUNDLING_SWITCH],
     esbuildAvailable: esbuildFrom(projectRoot),
   });
   if (mode === 'source') return undefined;

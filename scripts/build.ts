@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { BUNDLING_ENV, prebundledAssetName } from '../lib/bundled-assets';
+import { BUNDLING_SWITCH, prebundledAssetName } from '../lib/bundled-assets';
 import { PROJECT_ROOT, WatcherFunction } from '../lib/watcher-function';
 
 const DIST = path.join(PROJECT_ROOT, 'dist');
@@ -37,8 +37,8 @@ const compile = (): void => {
 /** Bundles each handler through WatcherFunction in a throw-away app and copies its asset folder. */
 const bundleHandlers = (entries: readonly string[]): void => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'cert-watcher-build-'));
-  const previous = process.env[BUNDLING_ENV];
-  process.env[BUNDLING_ENV] = 'source';
+  const previous = process.env[BUNDLING_SWITCH];
+  process.env[BUNDLING_SWITCH] = 'source';
   try {
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
     const stack = new Stack(app, 'Build');
@@ -52,8 +52,8 @@ const bundleHandlers = (entries: readonly string[]): void => {
       console.log(`bundled ${entry} → dist/assets/${name}`);
     }
   } finally {
-    if (previous === undefined) delete process.env[BUNDLING_ENV];
-    else process.env[BUNDLING_ENV] = previous;
+    if (previous === undefined) delete process.env[BUNDLING_SWITCH];
+    else process.env[BUNDLING_SWITCH] = previous;
     rmSync(outdir, { recursive: true, force: true });
   }
 };

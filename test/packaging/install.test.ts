@@ -256,9 +256,10 @@ describe('the npm package in a CDK app of its own', () => {
       expect(asset).toBeDefined();
       expect(existsSync(path.join(app, 'cdk.out', asset!, 'index.js'))).toBe(true);
     }
-    // The endpoint list is written beside the dispatcher's pre-bundled handler.
+    // The endpoint list is written beside the dispatcher's and the prober's pre-bundled handlers
+    // (the prober probes only configured targets).
     const withEndpoints = assets.filter((a) => existsSync(path.join(app, 'cdk.out', a!, 'endpoints.json')));
-    expect(withEndpoints).toHaveLength(1);
+    expect(withEndpoints).toHaveLength(2);
     expect(readFileSync(path.join(app, 'cdk.out', withEndpoints[0]!, 'endpoints.json'), 'utf8')).toContain(
       'api.example.com',
     );
