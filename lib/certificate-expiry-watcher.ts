@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, type Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_ENV, SOURCE_KIND_PATTERN } from '../lambda/contracts/sources';
 import {
@@ -35,6 +35,7 @@ import {
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
 import { deadLetterAlarm, notifyOps } from './ops-alarms';
+import { deadLetterQueue as newDeadLetterQueue } from './queues';
 import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
 import type { IWatcherSource } from './sources/source';
@@ -140,11 +141,7 @@ export class CertificateExpiryWatcher extends Construct {
     const state = new StateTable(this, 'State');
     this.stateTable = state.table;
 
-    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const deadLetterQueue = newDeadLetterQueue(this, 'DeadLetterQueue');
     this.deadLetterQueue = deadLetterQueue;
 
     const scan = new ScanFanout(this, 'Scan', {

@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   type EndpointTarget,
@@ -17,6 +17,7 @@ import {
   STARTTLS_PROTOCOLS,
   TargetParseError,
 } from '../lambda/contracts/endpoints';
+import { queueTiming, WORK_RECEIVES } from '../lambda/contracts/timing';
 import {
   type EndpointProbeSettings,
   heartbeatPeriod,
@@ -24,6 +25,7 @@ import {
   METRICS_NAMESPACE,
 } from './config';
 import { deadLetterAlarm, functionErrorsAlarm, notifyOps } from './ops-alarms';
+import { deadLetterQueue, timingOf, workQueue } from './queues';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
@@ -171,20 +173,12 @@ export class EndpointProbes extends Construct {
     const memorySizeMb = integerIn('endpointProbes.memorySizeMb', props.memorySizeMb ?? 512, 128, 10240);
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
 
-    this.queueDeadLetters = new sqs.Queue(this, 'ProbeDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new sqs.Queue(this, 'ProbeQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's guidance for Lambda consumers: at least 6 x the function timeout.
-      visibilityTimeout: Duration.seconds(proberTimeout.toSeconds() * 6),
-      // A batch older than one period is stale: the next dispatch covers the same endpoints.
-      retentionPeriod: Duration.seconds(Math.max(60, props.scanInterval.toSeconds())),
-      deadLetterQueue: { queue: this.queueDeadLetters, maxReceiveCount: 3 },
-    });
+    this.queueDeadLetters = deadLetterQueue(this, 'ProbeDeadLetterQueue');
+    // Visibility 6 × the prober's timeout, 3 receives, then the DLQ; kept well past the receive
+    // window, so no batch expires unseen: one the prober cannot reach in time shows in the queue's
+    // age alarm instead (lambda/contracts/timing.ts).
+    const timing = timingOf('endpointProbes', () => queueTiming(proberTimeout.toSeconds(), WORK_RECEIVES));
+    this.queue = workQueue(this, 'ProbeQueue', timing, this.queueDeadLetters);
 
     const dispatcher = new WatcherFunction(this, 'Dispatcher', {
       entry: 'lambda/handlers/dispatch-endpoints.ts',

@@ -32,7 +32,7 @@ import type { StateTable } from './state-table';
 import { InvalidWatcherConfigError, METRICS_NAMESPACE } from './validation';
 import { WatcherFunction } from './watcher-function';
 
-export { ticketTimings, validateTicketConnectors } from './channels';
+export { validateTicketConnectors } from './channels';
 
 export interface AlertFanoutProps extends AlertFanoutSettings {
   /** The watcher's bus; the fan-out rule listens on it. */

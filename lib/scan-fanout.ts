@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WATCHER_ROLE_PATH } from '../lambda/contracts/member-role';
 import {
@@ -22,9 +22,11 @@ import {
   SELF_ACCOUNTS,
 } from '../lambda/contracts/organization';
 import { SOURCES_ENV } from '../lambda/contracts/sources';
+import { queueTiming, WORK_RECEIVES } from '../lambda/contracts/timing';
 import { InvalidWatcherConfigError } from './config';
 import { functionErrorsAlarm } from './ops-alarms';
 import type { OrganizationScanProps } from './organization-scan-props';
+import { timingOf, workQueue } from './queues';
 import type { IWatcherSource } from './sources/source';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
@@ -88,6 +90,7 @@ export class ScanFanout extends Construct {
     const workers: Record<string, lambda.IFunction> = {};
     const queues: Record<string, sqs.IQueue> = {};
     const settings = [];
+    const timing = timingOf('inventoryTimeout', () => queueTiming(props.timeout.toSeconds(), WORK_RECEIVES));
     for (const source of props.sources) {
       const name = pascal(source.kind);
       const worker = new WatcherFunction(this, `${name}Worker`, {
@@ -105,14 +108,8 @@ export class ScanFanout extends Construct {
       props.stateTable.grantLifecycle(worker);
       props.bus.grantPutEventsTo(worker);
       if (crossAccount) this.grantMemberAccess(worker, props.memberRoleName);
-      const queue = new sqs.Queue(this, `${name}Queue`, {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        // Six times the worker's timeout, as Lambda's SQS event source mapping recommends.
-        visibilityTimeout: Duration.seconds(props.timeout.toSeconds() * 6),
-        retentionPeriod: Duration.days(1),
-        deadLetterQueue: { queue: props.deadLetterQueue, maxReceiveCount: 3 },
-      });
+      // Visibility 6 × the worker's timeout, 3 receives, then the watcher's DLQ (lambda/contracts/timing.ts).
+      const queue = workQueue(this, `${name}Queue`, timing, props.deadLetterQueue);
       worker.addEventSource(
         new lambdaEventSources.SqsEventSource(queue, {
           batchSize: 1,
