@@ -11,6 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ACCOUNT_ENV, SOURCE_KIND_PATTERN } from '../lambda/contracts/sources';
+import { AlarmReminder, validateReminderInterval } from './alarm-reminder';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_ARCHIVE_RETENTION,
@@ -18,6 +19,7 @@ import {
   DEFAULT_EVENT_SOURCE,
   DEFAULT_INVENTORY_MEMORY_MB,
   DEFAULT_INVENTORY_TIMEOUT,
+  DEFAULT_REMINDER_INTERVAL,
   DEFAULT_SCAN_INTERVAL,
   DEFAULT_TIERS_DAYS,
   heartbeatPeriod,
@@ -34,7 +36,7 @@ import {
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
-import { deadLetterAlarm, notifyOps } from './ops-alarms';
+import { checkOpsSubscribers, deadLetterAlarm, notifyOps } from './ops-alarms';
 import { deadLetterQueue as newDeadLetterQueue } from './queues';
 import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
@@ -68,8 +70,10 @@ export class CertificateExpiryWatcher extends Construct {
   readonly bus: events.EventBus;
   /** Archive of the watcher's events on {@link bus}, for replay. */
   readonly archive: events.Archive;
-  /** Receives the watcher's health alarms. */
+  /** Receives the watcher's health alarms (docs/operations.md). */
   readonly opsTopic: sns.ITopic;
+  /** Repeats the notification of each watcher alarm still in ALARM (`opsAlarms.reminderInterval`). */
+  readonly alarmReminder: AlarmReminder;
   /** The scan fan-out: the planner, and a queue and worker per source kind (docs/organizations.md). */
   readonly scan: ScanFanout;
   /** The scheduled scan planner (`scan.planner`); the scopes are listed by `scan.workers`. */
@@ -122,6 +126,10 @@ export class CertificateExpiryWatcher extends Construct {
     validateAlertFanoutSettings(props);
     const sources = validateSources(props.sources ?? [new AcmSource()]);
     const organization = resolveOrganizationScan(props);
+    const opsAlarms = props.opsAlarms ?? {};
+    const reminderInterval = validateReminderInterval(
+      opsAlarms.reminderInterval ?? DEFAULT_REMINDER_INTERVAL,
+    );
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -166,6 +174,8 @@ export class CertificateExpiryWatcher extends Construct {
       stateTable: state,
       deadLetterQueue,
       opsTopic: this.opsTopic,
+      scanInterval: this.scanInterval,
+      watcherId: this.watcherId,
     });
     this.scan = scan;
     this.inventoryFunction = scan.planner;
@@ -246,10 +256,23 @@ export class CertificateExpiryWatcher extends Construct {
       opsTopic: this.opsTopic,
       watcherId: this.watcherId,
       logRetention: props.logRetention,
+      opsToChatChannels: opsAlarms.toChatChannels,
     });
     this.chatTopic = this.alertFanout.chatTopic;
     this.smsTopic = this.alertFanout.smsTopic;
     this.ticketsTopic = this.alertFanout.ticketsTopic;
+
+    this.alarmReminder = new AlarmReminder(this, 'AlarmReminder', {
+      alarms: this.node.findAll().filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm),
+      opsTopic: this.opsTopic,
+      interval: reminderInterval,
+      deadLetterQueue,
+    });
+    // At synth, so subscriptions added to `opsTopic` after construction count.
+    const ownTopic = props.opsTopic === undefined;
+    this.node.addValidation({
+      validate: () => (ownTopic ? checkOpsSubscribers(this, opsAlarms.acknowledgeNoSubscriber === true) : []),
+    });
   }
 
   /** A metric the inventory handler emits for this watcher. */
@@ -294,13 +317,20 @@ export class CertificateExpiryWatcher extends Construct {
       enableKeyRotation: true,
     });
     // CloudWatch calls KMS itself when an alarm publishes to an encrypted topic; without this
-    // statement alarm notifications are dropped (visible only in the alarm history).
+    // statement alarm notifications are dropped (visible only in the alarm history). Only alarms of
+    // this account and region may use it: the confused-deputy conditions the CloudWatch and SNS
+    // docs give for a service principal.
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+    };
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToUseTheKey',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: fromOwnAlarms,
       }),
     );
     const topic = new sns.Topic(this, 'OpsTopic', {
@@ -315,12 +345,7 @@ export class CertificateExpiryWatcher extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: {
-            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
-          },
-        },
+        conditions: fromOwnAlarms,
       }),
     );
     return topic;

@@ -24,7 +24,13 @@ import {
   InvalidWatcherConfigError,
   METRICS_NAMESPACE,
 } from './config';
-import { deadLetterAlarm, functionErrorsAlarm, notifyOps } from './ops-alarms';
+import {
+  deadLetterAlarm,
+  failureMetricAlarm,
+  functionErrorsAlarm,
+  notifyOps,
+  queueAgeAlarm,
+} from './ops-alarms';
 import { deadLetterQueue, timingOf, workQueue } from './queues';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
@@ -134,6 +140,10 @@ export class EndpointProbes extends Construct {
   readonly heartbeatAlarm: cloudwatch.Alarm;
   readonly proberErrorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** ALARM when endpoints could not be probed (EndpointsFailed). */
+  readonly endpointsFailedAlarm: cloudwatch.Alarm;
+  /** ALARM when a batch waited longer than a scan interval. */
+  readonly queueAgeAlarm: cloudwatch.Alarm;
   readonly endpointCount: number;
 
   constructor(scope: Construct, id: string, props: EndpointProbesProps) {
@@ -270,6 +280,11 @@ export class EndpointProbes extends Construct {
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.queueDeadLetters, {
       opsTopic: props.opsTopic,
       description: 'A batch of endpoint probes failed three deliveries and was dead-lettered.',
+    });
+    this.endpointsFailedAlarm = failureMetricAlarm(this, 'EndpointsFailed', props.watcherId, props.opsTopic);
+    this.queueAgeAlarm = queueAgeAlarm(this, 'QueueAgeAlarm', this.queue, props.scanInterval, {
+      opsTopic: props.opsTopic,
+      description: `A batch of endpoint probes has waited longer than the ${props.scanInterval.toHumanString()} scan interval: the prober is not running or not keeping up (maxConcurrency, throttling). See docs/operations.md.`,
     });
     notifyOps(props.opsTopic, this.heartbeatAlarm);
   }

@@ -16,7 +16,13 @@ import {
   queueTiming,
   ticketQueueTiming,
 } from '../../lambda/contracts/timing';
-import { deadLetterAlarm } from '../ops-alarms';
+import {
+  deadLetterAlarm,
+  type FailureMetric,
+  failureMetricAlarm,
+  functionErrorsAlarm,
+  queueAgeAlarm,
+} from '../ops-alarms';
 import { deadLetterQueue, timingOf, workQueue } from '../queues';
 import type { StateTable } from '../state-table';
 import { InvalidWatcherConfigError, METRICS_NAMESPACE } from '../validation';
@@ -42,6 +48,8 @@ interface DeliverySpec {
   readonly description: string;
   /** The DLQ alarm's description: what failed, and what to fix before redriving. */
   readonly what: string;
+  /** The failure counter the Lambda emits (alarmed on the ops topic). */
+  readonly failureMetric: FailureMetric;
   readonly fix: string;
   /** Checks the settings together (the Lambda's own parser) and wires what they need. */
   readonly configure: (
@@ -58,6 +66,7 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
     entry: 'lambda/handlers/notify.ts',
     description: 'Posts watcher alerts to Slack, Teams, Google Chat and webhooks',
     what: 'A chat notification could not be posted to a webhook',
+    failureMetric: 'WebhookFailures',
     fix: 'fix the destination (URL secret, payload)',
     configure: (settings) => {
       const json = JSON.stringify(settings);
@@ -72,6 +81,7 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
     entry: 'lambda/handlers/tickets.ts',
     description: 'Opens, updates and resolves one ticket per certificate lifecycle',
     what: 'A ticket could not be opened, updated or resolved',
+    failureMetric: 'TicketFailures',
     fix: 'fix the connector (credentials secret, project, permissions)',
     configure: (settings, fn, props) => {
       if (!props.stateTable)
@@ -102,7 +112,10 @@ export interface Delivery {
   readonly fn: lambda.IFunction;
   readonly queue: sqs.IQueue;
   readonly dlq: sqs.IQueue;
+  /** ALARM while the DLQ holds a message. */
   readonly alarm: cloudwatch.Alarm;
+  /** ALARM when the Lambda failed, when its failure metric counted one, when a message waits too long. */
+  readonly healthAlarms: readonly cloudwatch.Alarm[];
 }
 
 /** Creates a delivery's Lambda (channels grant it their secrets while binding). */
@@ -156,5 +169,23 @@ export const finishDelivery = (
     opsTopic: props.opsTopic,
     description: `${spec.what} after ${maxReceiveCount} receives and was dead-lettered; ${spec.fix} and redrive the queue.`,
   });
-  return { fn, queue, dlq, alarm };
+  const ops = { opsTopic: props.opsTopic };
+  const healthAlarms = [
+    functionErrorsAlarm(
+      scope,
+      `${spec.id}ErrorsAlarm`,
+      { [spec.id]: fn },
+      {
+        ...ops,
+        description: `The ${spec.id} Lambda failed (${spec.description.toLowerCase()}); its messages are retried, then dead-lettered. See docs/operations.md.`,
+      },
+    ),
+    failureMetricAlarm(scope, spec.failureMetric, props.watcherId, props.opsTopic),
+    // A message is received at most maxReceiveCount times, one visibility apart: older means stuck.
+    queueAgeAlarm(scope, `${spec.id}QueueAgeAlarm`, queue, Duration.seconds(timing.receiveWindowSeconds), {
+      ...ops,
+      description: `A message has waited in the ${spec.id} queue longer than its receive window: the Lambda is not running or not keeping up. See docs/operations.md.`,
+    }),
+  ];
+  return { fn, queue, dlq, alarm, healthAlarms };
 };
