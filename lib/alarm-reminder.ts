@@ -63,24 +63,29 @@ export class AlarmReminder extends Construct {
         AlarmTypes: ['MetricAlarm'],
       },
       iamResources: props.alarms.map((a) => a.alarmArn),
-      outputs: '{% $states.result.MetricAlarms %}',
+      // An object, never undefined (which Step Functions refuses): `alarms` is left out when none is in ALARM.
+      outputs: '{% {"alarms": $states.result.MetricAlarms} %}',
     });
-    // JSONata: one line per alarm still in ALARM, with its description (what to do) and reason.
+    // JSONata: one paragraph per alarm still in ALARM, with its description (what to do) and reason.
+    // `&` reads an absent field as ''; $map and $count take one alarm as a list of one.
     const lines =
-      '$join($map($states.input, function($a) { "- " & $a.AlarmName & " (in ALARM since " & $a.StateUpdatedTimestamp & ")\\n  " & $a.AlarmDescription & "\\n  Reason: " & $a.StateReason }), "\\n\\n")';
-    const title = `"Certificate expiry watcher: " & $string($count($states.input)) & " alarm(s) still in ALARM"`;
+      '$join($map($states.input.alarms, function($a) { "- " & $a.AlarmName & " (in ALARM since " & $a.StateUpdatedTimestamp & ")\\n  " & $a.AlarmDescription & "\\n  Reason: " & $a.StateReason }), "\\n\\n")';
+    const title =
+      '"Certificate expiry watcher: " & $string($count($states.input.alarms)) & " alarm(s) still in ALARM"';
+    const chatbotNotification = `$string({"version": "1.0", "source": "custom", "content": {"title": ${title}, "description": ${lines}}})`;
+    const emailText = `${title} & " (repeated every ${every} until each is fixed; see docs/operations.md)\\n\\n" & ${lines}`;
     const publish = tasks.SnsPublish.jsonata(this, 'RemindOps', {
       topic: props.opsTopic,
       subject: `{% ${title} %}`,
+      // MessageStructure json: the message is a JSON string with one text per protocol.
       messagePerSubscriptionType: true,
-      message: sfn.TaskInput.fromObject({
-        default: `{% $string({"version": "1.0", "source": "custom", "content": {"title": ${title}, "description": ${lines}}}) %}`,
-        email: `{% ${title} & " (reminder every ${every} until each is fixed; docs/operations.md)\\n\\n" & ${lines} %}`,
-      }),
+      message: sfn.TaskInput.fromText(
+        `{% $string({"default": ${chatbotNotification}, "email": ${emailText}}) %}`,
+      ),
     });
     const definition = describe.next(
       sfn.Choice.jsonata(this, 'AnyStillInAlarm')
-        .when(sfn.Condition.jsonata('{% $count($states.input) > 0 %}'), publish)
+        .when(sfn.Condition.jsonata('{% $count($states.input.alarms) > 0 %}'), publish)
         .otherwise(sfn.Succeed.jsonata(this, 'NoneInAlarm')),
     );
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

@@ -47,6 +47,16 @@ export const WORK_RECEIVES = 3;
  */
 export const TICKET_CLAIM_LEASE_MS = (DELIVERY_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS) * 1000;
 
+/** Lambda's longest timeout (Lambda developer guide, quotas). */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/**
+ * The lifecycle outbox lease (lambda/lifecycle/run-lifecycle.ts): a run that claimed an outbox and
+ * died keeps it until then. A run claims after its invocation started, so a lease of at least the
+ * longest timeout of a function that runs the lifecycle (scan workers, prober: at most Lambda's
+ * 15 minutes) ends when its holder is done or dead.
+ */
+export const OUTBOX_LEASE_MS = LAMBDA_MAX_TIMEOUT_SECONDS * 1000;
+
 /** How an SQS queue feeding a Lambda is sized. */
 export interface QueueTiming {
   /** The consumer's timeout. */

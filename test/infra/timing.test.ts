@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DELIVERY_TIMEOUT_SECONDS,
   LEASE_MARGIN_SECONDS,
+  OUTBOX_LEASE_MS,
   queueTiming,
   REDRIVE_WINDOW_SECONDS,
   RETENTION_MARGIN_SECONDS,
@@ -125,6 +126,16 @@ describe('timings on the template (lambda/contracts/timing.ts)', () => {
     expect(visibility * (receives - SPARE_RECEIVES)).toBeGreaterThanOrEqual(leaseS + JIRA_SEARCH_LAG_S);
     // Not the old coincidence: the lease alone never equals the whole receive window.
     expect(leaseS).toBeLessThan(visibility * receives);
+  });
+
+  it('keeps the lifecycle outbox lease at least as long as any function that runs the lifecycle', () => {
+    const lifecycle = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) =>
+        f.Properties.Environment?.Variables?.STATE_TABLE_NAME &&
+        !f.Properties.Environment.Variables.TICKET_CONNECTORS,
+    );
+    expect(lifecycle.length).toBeGreaterThanOrEqual(2);
+    for (const f of lifecycle) expect(f.Properties.Timeout * 1000).toBeLessThanOrEqual(OUTBOX_LEASE_MS);
   });
 
   it('uses the same lease as the ticket handler default', () => {
