@@ -213,7 +213,7 @@ describe('CertificateExpiryWatcher with default props', () => {
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             // Confused deputy: only alarms of this account and region (CloudWatch and SNS docs).
             Condition: {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
