@@ -180,8 +180,15 @@ export const checkOpsSubscribers = (
   watcher: Construct & { readonly opsTopic: sns.ITopic },
   acknowledged: boolean,
 ): string[] => {
-  const arn = JSON.stringify(Stack.of(watcher).resolve(watcher.opsTopic.topicArn));
-  const names = (c: IConstruct, value: unknown) => JSON.stringify(Stack.of(c).resolve(value)).includes(arn);
+  const stack = Stack.of(watcher);
+  const token = watcher.opsTopic.topicArn;
+  const arn = JSON.stringify(stack.resolve(token));
+  const names = (c: IConstruct, value: unknown): boolean => {
+    // The same token, in any stack of the app; in the watcher's stack, the same resolved reference
+    // (a Lazy list such as the Chatbot configuration's topics).
+    if (value === token || (Array.isArray(value) && value.includes(token))) return true;
+    return Stack.of(c) === stack && JSON.stringify(stack.resolve(value)).includes(arn);
+  };
   const reaching = watcher.node.root.node.findAll().some((c) => {
     if (c instanceof CfnSubscription) return names(c, c.topicArn);
     if (

@@ -61,6 +61,16 @@ describe('the ops topic must reach someone', () => {
     );
   });
 
+  it('does not count the subscriber of another watcher in another stack of the app', () => {
+    const app = testApp();
+    new CertificateExpiryWatcher(new Stack(app, 'Heard'), 'Watcher', {
+      opsEmailAddresses: ['ops@example.com'],
+    });
+    const silent = new Stack(app, 'Silent');
+    new CertificateExpiryWatcher(silent, 'Watcher', {});
+    expect(() => Template.fromStack(silent)).toThrow(/\[Silent\/Watcher\] The ops topic has no subscriber/);
+  });
+
   it('synthesizes with an explicit opt-out, and warns', () => {
     const { stack } = bareStack({ opsAlarms: { acknowledgeNoSubscriber: true } });
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no subscriber'));
