@@ -38,3 +38,13 @@ try {
 }
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+
+// The construct's synth-time checks (the ops topic needs a subscriber) name their context keys.
+try {
+  app.synth();
+} catch (error) {
+  const message = (error as Error).message;
+  if (!message.startsWith('Validation failed')) throw error;
+  console.error(`Invalid watcher configuration: ${message}`);
+  process.exit(1);
+}

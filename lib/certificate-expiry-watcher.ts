@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, type Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
@@ -21,6 +21,7 @@ import {
   WATCHER_ID_ENV,
 } from '../lambda/contracts/env-names';
 import { ACCOUNT_ENV, SOURCE_KIND_PATTERN } from '../lambda/contracts/sources';
+import { AlarmReminder, validateReminderInterval } from './alarm-reminder';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_ARCHIVE_RETENTION,
@@ -28,6 +29,7 @@ import {
   DEFAULT_EVENT_SOURCE,
   DEFAULT_INVENTORY_MEMORY_MB,
   DEFAULT_INVENTORY_TIMEOUT,
+  DEFAULT_REMINDER_INTERVAL,
   DEFAULT_SCAN_INTERVAL,
   DEFAULT_TIERS_DAYS,
   heartbeatPeriod,
@@ -44,7 +46,8 @@ import {
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
-import { deadLetterAlarm, notifyOps } from './ops-alarms';
+import { checkOpsSubscribers, deadLetterAlarm, notifyOps } from './ops-alarms';
+import { deadLetterQueue as newDeadLetterQueue } from './queues';
 import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
 import type { IWatcherSource } from './sources/source';
@@ -78,8 +81,10 @@ export class CertificateExpiryWatcher extends Construct {
   readonly bus: events.EventBus;
   /** Archive of the watcher's events on {@link bus}, for replay. */
   readonly archive: events.Archive;
-  /** Receives the watcher's health alarms. */
+  /** Receives the watcher's health alarms (docs/operations.md). */
   readonly opsTopic: sns.ITopic;
+  /** Repeats the notification of each watcher alarm still in ALARM (`opsAlarms.reminderInterval`). */
+  readonly alarmReminder: AlarmReminder;
   /** The scan fan-out: the planner, and a queue and worker per source kind (docs/organizations.md). */
   readonly scan: ScanFanout;
   /** The scheduled scan planner (`scan.planner`); the scopes are listed by `scan.workers`. */
@@ -134,6 +139,10 @@ export class CertificateExpiryWatcher extends Construct {
     validateAlertFanoutSettings(props);
     const sources = validateSources(props.sources ?? [new AcmSource()]);
     const organization = resolveOrganizationScan(props);
+    const opsAlarms = props.opsAlarms ?? {};
+    const reminderInterval = validateReminderInterval(
+      opsAlarms.reminderInterval ?? DEFAULT_REMINDER_INTERVAL,
+    );
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -153,11 +162,7 @@ export class CertificateExpiryWatcher extends Construct {
     const state = new StateTable(this, 'State');
     this.stateTable = state.table;
 
-    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const deadLetterQueue = newDeadLetterQueue(this, 'DeadLetterQueue');
     this.deadLetterQueue = deadLetterQueue;
 
     const scan = new ScanFanout(this, 'Scan', {
@@ -182,6 +187,8 @@ export class CertificateExpiryWatcher extends Construct {
       stateTable: state,
       deadLetterQueue,
       opsTopic: this.opsTopic,
+      scanInterval: this.scanInterval,
+      watcherId: this.watcherId,
     });
     this.scan = scan;
     this.inventoryFunction = scan.planner;
@@ -262,12 +269,25 @@ export class CertificateExpiryWatcher extends Construct {
       opsTopic: this.opsTopic,
       watcherId: this.watcherId,
       logRetention: props.logRetention,
+      opsToChatChannels: opsAlarms.toChatChannels,
     });
     this.chatTopic = this.alertFanout.chatTopic;
     this.smsTopic = this.alertFanout.smsTopic;
     this.ticketsTopic = this.alertFanout.ticketsTopic;
     // Stack outputs and the SSM parameter cert-watch finds the state table by (lib/watcher-config.ts).
     this.configParameter = publishWatcherConfig(this, this);
+
+    this.alarmReminder = new AlarmReminder(this, 'AlarmReminder', {
+      alarms: this.node.findAll().filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm),
+      opsTopic: this.opsTopic,
+      interval: reminderInterval,
+      deadLetterQueue,
+    });
+    // At synth, so subscriptions added to `opsTopic` after construction count.
+    const ownTopic = props.opsTopic === undefined;
+    this.node.addValidation({
+      validate: () => (ownTopic ? checkOpsSubscribers(this, opsAlarms.acknowledgeNoSubscriber === true) : []),
+    });
   }
 
   /** A metric the inventory handler emits for this watcher. */
@@ -312,13 +332,22 @@ export class CertificateExpiryWatcher extends Construct {
       enableKeyRotation: true,
     });
     // CloudWatch calls KMS itself when an alarm publishes to an encrypted topic; without this
-    // statement alarm notifications are dropped (visible only in the alarm history).
+    // statement alarm notifications are dropped (visible only in the alarm history). Only alarms of
+    // this account and region may use it: the confused-deputy conditions the CloudWatch and SNS
+    // docs give for a service principal.
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+    };
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToUseTheKey',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        // The actions exactly as the SNS guide's key policy for CloudWatch alarms gives them: a
+        // notification lost to a missing permission shows only in the alarm history.
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromOwnAlarms,
       }),
     );
     const topic = new sns.Topic(this, 'OpsTopic', {
@@ -333,12 +362,7 @@ export class CertificateExpiryWatcher extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: {
-            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
-          },
-        },
+        conditions: fromOwnAlarms,
       }),
     );
     return topic;

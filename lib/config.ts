@@ -91,6 +91,39 @@ export interface EndpointProbeSettings {
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
+/**
+ * Who hears the watcher's own health alarms, and how often they repeat (docs/operations.md).
+ * Synth fails when the ops topic would have no subscriber, unless {@link acknowledgeNoSubscriber}.
+ */
+export interface OpsAlarmSettings {
+  /**
+   * Synthesize although the ops topic has no subscriber (no `opsEmailAddresses`, no `opsTopic` of
+   * your own, no subscription added to `watcher.opsTopic`, no Chatbot channel with
+   * {@link toChatChannels}): the alarms then reach no one until you subscribe, and synth warns
+   * instead of failing. For a trial stack, or when subscriptions are managed outside this app.
+   *
+   * @default false - synth fails, naming the props (and `watcher:*` context keys) that fix it
+   */
+  readonly acknowledgeNoSubscriber?: boolean;
+  /**
+   * Also deliver the ops topic (alarm notifications and their reminders) to the Amazon Q Developer
+   * in chat applications (Chatbot) channels: `slackChannels`, `teamsChannels`, or
+   * `SlackChatbotChannel` / `TeamsChatbotChannel` in `channels`, which render CloudWatch alarm
+   * notifications natively. A bound Chatbot channel then counts as a subscriber. Webhook channels
+   * get watcher events only.
+   *
+   * @default false - alarms go to the ops topic's own subscribers only
+   */
+  readonly toChatChannels?: boolean;
+  /**
+   * How often an alarm that stays in ALARM is notified again, until it returns to OK: CloudWatch
+   * itself notifies only on state changes. Whole hours, 1 hour to 7 days.
+   *
+   * @default Duration.days(1)
+   */
+  readonly reminderInterval?: Duration;
+}
+
 /** Configuration of one {@link CertificateExpiryWatcher}. Every prop is optional. */
 export interface CertificateExpiryWatcherProps extends AlertFanoutSettings, OrganizationScanProps {
   /**
@@ -158,9 +191,17 @@ export interface CertificateExpiryWatcherProps extends AlertFanoutSettings, Orga
   /**
    * Email addresses subscribed to the ops topic. Each must confirm the subscription email.
    *
-   * @default - no subscriptions
+   * @default - no subscriptions (then synth fails unless another subscriber exists or
+   *   `opsAlarms.acknowledgeNoSubscriber` is set)
    */
   readonly opsEmailAddresses?: readonly string[];
+  /**
+   * Who else hears the health alarms (Chatbot channels), how often one left in ALARM repeats, and
+   * the explicit opt-out from having any subscriber.
+   *
+   * @default - daily reminders; synth fails when the ops topic has no subscriber
+   */
+  readonly opsAlarms?: OpsAlarmSettings;
   /**
    * Retention of the watcher's Lambda log groups.
    *

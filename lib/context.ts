@@ -5,12 +5,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { type EndpointTarget, parseTargetList, TargetParseError } from '../lambda/contracts/endpoints';
 import { parseTargetsFile } from '../lambda/contracts/endpoints-file';
 import { InvalidSourceSettingError, parseSourceSettings } from '../lambda/contracts/sources';
+import { validateReminderInterval } from './alarm-reminder';
 import {
   type CertificateExpiryWatcherProps,
   DEFAULT_CRITICAL_DAYS,
   DEFAULT_TIERS_DAYS,
   type EndpointProbeSettings,
   InvalidWatcherConfigError,
+  type OpsAlarmSettings,
   validateArchiveRetention,
   validateEmailAddresses,
   validateEventSource,
@@ -56,6 +58,9 @@ export const CONTEXT_KEYS = [
   'watcher:eventBusName',
   'watcher:archiveRetentionDays',
   'watcher:opsEmailAddresses',
+  'watcher:opsAlarmsAcknowledgeNoSubscriber',
+  'watcher:opsAlarmsToChatChannels',
+  'watcher:opsAlarmReminderHours',
   'watcher:logRetentionDays',
   'watcher:endpoints',
   'watcher:endpointsFile',
@@ -209,6 +214,25 @@ export const parseWatcherContext = (
     const emails = stringList('watcher:opsEmailAddresses', rawEmails);
     props.opsEmailAddresses = checked('watcher:opsEmailAddresses', () => validateEmailAddresses(emails));
   }
+
+  const opsAlarms: { -readonly [K in keyof OpsAlarmSettings]: OpsAlarmSettings[K] } = {};
+  const rawAcknowledge = get('watcher:opsAlarmsAcknowledgeNoSubscriber');
+  if (rawAcknowledge !== undefined)
+    opsAlarms.acknowledgeNoSubscriber = booleanValue(
+      'watcher:opsAlarmsAcknowledgeNoSubscriber',
+      rawAcknowledge,
+    );
+  const rawToChat = get('watcher:opsAlarmsToChatChannels');
+  if (rawToChat !== undefined)
+    opsAlarms.toChatChannels = booleanValue('watcher:opsAlarmsToChatChannels', rawToChat);
+  const rawReminder = get('watcher:opsAlarmReminderHours');
+  if (rawReminder !== undefined) {
+    const hours = integer('watcher:opsAlarmReminderHours', rawReminder, 1);
+    opsAlarms.reminderInterval = checked('watcher:opsAlarmReminderHours', () =>
+      validateReminderInterval(Duration.hours(hours)),
+    );
+  }
+  if (Object.keys(opsAlarms).length > 0) props.opsAlarms = opsAlarms;
 
   const rawLogRetention = get('watcher:logRetentionDays');
   if (rawLogRetention !== undefined) {

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   type EndpointTarget,
@@ -34,13 +34,21 @@ import {
   TIERS_DAYS_ENV,
   WATCHER_ID_ENV,
 } from '../lambda/contracts/env-names';
+import { queueTiming, WORK_RECEIVES } from '../lambda/contracts/timing';
 import {
   type EndpointProbeSettings,
   heartbeatPeriod,
   InvalidWatcherConfigError,
   METRICS_NAMESPACE,
 } from './config';
-import { deadLetterAlarm, functionErrorsAlarm, notifyOps } from './ops-alarms';
+import {
+  deadLetterAlarm,
+  failureMetricAlarm,
+  functionErrorsAlarm,
+  notifyOps,
+  queueAgeAlarm,
+} from './ops-alarms';
+import { deadLetterQueue, timingOf, workQueue } from './queues';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
 
@@ -149,6 +157,10 @@ export class EndpointProbes extends Construct {
   readonly heartbeatAlarm: cloudwatch.Alarm;
   readonly proberErrorsAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** ALARM when endpoints could not be probed (EndpointsFailed). */
+  readonly endpointsFailedAlarm: cloudwatch.Alarm;
+  /** ALARM when a batch waited longer than a scan interval. */
+  readonly queueAgeAlarm: cloudwatch.Alarm;
   readonly endpointCount: number;
 
   constructor(scope: Construct, id: string, props: EndpointProbesProps) {
@@ -188,20 +200,12 @@ export class EndpointProbes extends Construct {
     const memorySizeMb = integerIn('endpointProbes.memorySizeMb', props.memorySizeMb ?? 512, 128, 10240);
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
 
-    this.queueDeadLetters = new sqs.Queue(this, 'ProbeDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new sqs.Queue(this, 'ProbeQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's guidance for Lambda consumers: at least 6 x the function timeout.
-      visibilityTimeout: Duration.seconds(proberTimeout.toSeconds() * 6),
-      // A batch older than one period is stale: the next dispatch covers the same endpoints.
-      retentionPeriod: Duration.seconds(Math.max(60, props.scanInterval.toSeconds())),
-      deadLetterQueue: { queue: this.queueDeadLetters, maxReceiveCount: 3 },
-    });
+    this.queueDeadLetters = deadLetterQueue(this, 'ProbeDeadLetterQueue');
+    // Visibility 6 × the prober's timeout, 3 receives, then the DLQ; kept well past the receive
+    // window, so no batch expires unseen: one the prober cannot reach in time shows in the queue's
+    // age alarm instead (lambda/contracts/timing.ts).
+    const timing = timingOf('endpointProbes', () => queueTiming(proberTimeout.toSeconds(), WORK_RECEIVES));
+    this.queue = workQueue(this, 'ProbeQueue', timing, this.queueDeadLetters);
 
     const dispatcher = new WatcherFunction(this, 'Dispatcher', {
       entry: 'lambda/handlers/dispatch-endpoints.ts',
@@ -301,6 +305,11 @@ export class EndpointProbes extends Construct {
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.queueDeadLetters, {
       opsTopic: props.opsTopic,
       description: 'A batch of endpoint probes failed three deliveries and was dead-lettered.',
+    });
+    this.endpointsFailedAlarm = failureMetricAlarm(this, 'EndpointsFailed', props.watcherId, props.opsTopic);
+    this.queueAgeAlarm = queueAgeAlarm(this, 'QueueAgeAlarm', this.queue, props.scanInterval, {
+      opsTopic: props.opsTopic,
+      description: `A batch of endpoint probes has waited longer than the ${props.scanInterval.toHumanString()} scan interval: the prober is not running or not keeping up (maxConcurrency, throttling). See docs/operations.md.`,
     });
     notifyOps(props.opsTopic, this.heartbeatAlarm);
   }

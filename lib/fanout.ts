@@ -30,11 +30,12 @@ import {
   ownerRulesOf,
 } from './channels';
 import { type Delivery, deliveryFunction, finishDelivery } from './channels/deliveries';
+import { failureMetricAlarm, functionErrorsAlarm } from './ops-alarms';
 import type { StateTable } from './state-table';
 import { InvalidWatcherConfigError, METRICS_NAMESPACE } from './validation';
 import { WatcherFunction } from './watcher-function';
 
-export { ticketTimings, validateTicketConnectors } from './channels';
+export { validateTicketConnectors } from './channels';
 
 export interface AlertFanoutProps extends AlertFanoutSettings {
   /** The watcher's bus; the fan-out rule listens on it. */
@@ -50,6 +51,11 @@ export interface AlertFanoutProps extends AlertFanoutSettings {
   readonly logRetention?: logs.RetentionDays;
   /** Holds each certificate's ticket reference (the ticket Lambda's claim and record). */
   readonly stateTable?: StateTable;
+  /**
+   * Also send the ops topic's alarm notifications to the Chatbot channels (Slack, Teams).
+   * @default false
+   */
+  readonly opsToChatChannels?: boolean;
 }
 
 /** Each routed channel's topic: its construct id, the prop that brings one, its display name. */
@@ -102,6 +108,10 @@ export class AlertFanout extends Construct {
   /** Encrypts the topics this construct creates (none when you bring all three). */
   readonly topicKey?: kms.IKey;
   readonly function: lambda.IFunction;
+  /** ALARM when the fan-out function failed (it is retried twice, then dead-lettered). */
+  readonly errorsAlarm: cloudwatch.Alarm;
+  /** ALARM when the fan-out could not publish to a channel topic (FanoutFailed). */
+  readonly failedAlarm: cloudwatch.Alarm;
   readonly rule: events.Rule;
   readonly routing: Routing;
   /** Ownership routing (docs/routing.md), when `owners` or `defaultOwner` is set. */
@@ -171,6 +181,17 @@ export class AlertFanout extends Construct {
       props.stateTable.grantDeliveryLedger(fanout);
       fanout.addEnvironment(STATE_TABLE_NAME_ENV, props.stateTable.table.tableName);
     }
+    this.errorsAlarm = functionErrorsAlarm(
+      this,
+      'ErrorsAlarm',
+      { fanout },
+      {
+        opsTopic: props.opsTopic,
+        description:
+          'The alert fan-out function failed: alerts may not have reached chat, SMS or tickets (retried twice, then dead-lettered to the watcher DLQ). See docs/operations.md.',
+      },
+    );
+    this.failedAlarm = failureMetricAlarm(this, 'FanoutFailed', props.watcherId, props.opsTopic);
     // topic.grantPublish would add kms:GenerateDataKey* (a wildcard action); SNS needs exactly
     // GenerateDataKey and Decrypt from the publisher of an encrypted topic. The key policy trusts
     // the account, so this identity-policy grant is all the key needs.
@@ -225,6 +246,7 @@ export class AlertFanout extends Construct {
         return fn;
       },
       ownersNaming: (kind, name) => (owners ? ownersNaming(owners, kind, name) : []),
+      ...(props.opsToChatChannels ? { opsTopic: props.opsTopic } : {}),
     };
     const configs: ChannelConfig[] = this.channels.map((channel) => channel.bind(this, context));
     if (owners) checkOwnerBindings(owners, configs);

@@ -1,3 +1,4 @@
+export * from './alarm-reminder';
 export * from './certificate-expiry-watcher';
 export * from './channels';
 export * from './config';

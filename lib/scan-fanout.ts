@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WATCHER_ROLE_PATH } from '../lambda/contracts/member-role';
 import {
@@ -22,9 +22,11 @@ import {
   SELF_ACCOUNTS,
 } from '../lambda/contracts/organization';
 import { SOURCES_ENV } from '../lambda/contracts/sources';
+import { queueTiming, WORK_RECEIVES } from '../lambda/contracts/timing';
 import { InvalidWatcherConfigError } from './config';
-import { functionErrorsAlarm } from './ops-alarms';
+import { failureMetricAlarm, functionErrorsAlarm, queueAgeAlarm } from './ops-alarms';
 import type { OrganizationScanProps } from './organization-scan-props';
+import { timingOf, workQueue } from './queues';
 import type { IWatcherSource } from './sources/source';
 import type { StateTable } from './state-table';
 import { WatcherFunction } from './watcher-function';
@@ -57,6 +59,10 @@ export interface ScanFanoutProps {
   readonly stateTable: StateTable;
   readonly deadLetterQueue: sqs.IQueue;
   readonly opsTopic: sns.ITopic;
+  /** A unit still queued after one scan interval is stale: its queue's age alarm fires. */
+  readonly scanInterval: Duration;
+  /** The `Watcher` dimension of the metrics the workers emit. */
+  readonly watcherId: string;
 }
 
 /**
@@ -73,6 +79,8 @@ export class ScanFanout extends Construct {
   /** The scan unit queue of each source kind. */
   readonly queues: Readonly<Record<string, sqs.IQueue>>;
   readonly errorsAlarm: cloudwatch.Alarm;
+  /** ALARM when a period could not list a scope completely (ScopesFailed). */
+  readonly scopesFailedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ScanFanoutProps) {
     super(scope, id);
@@ -88,6 +96,7 @@ export class ScanFanout extends Construct {
     const workers: Record<string, lambda.IFunction> = {};
     const queues: Record<string, sqs.IQueue> = {};
     const settings = [];
+    const timing = timingOf('inventoryTimeout', () => queueTiming(props.timeout.toSeconds(), WORK_RECEIVES));
     for (const source of props.sources) {
       const name = pascal(source.kind);
       const worker = new WatcherFunction(this, `${name}Worker`, {
@@ -104,15 +113,9 @@ export class ScanFanout extends Construct {
       worker.addEnvironment(SOURCES_ENV, stack.toJsonString([setting]));
       props.stateTable.grantLifecycle(worker);
       props.bus.grantPutEventsTo(worker);
-      if (crossAccount) this.grantMemberAccess(worker, props.memberRoleName);
-      const queue = new sqs.Queue(this, `${name}Queue`, {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        // Six times the worker's timeout, as Lambda's SQS event source mapping recommends.
-        visibilityTimeout: Duration.seconds(props.timeout.toSeconds() * 6),
-        retentionPeriod: Duration.days(1),
-        deadLetterQueue: { queue: props.deadLetterQueue, maxReceiveCount: 3 },
-      });
+      if (crossAccount) this.grantMemberAccess(worker, props.memberRoleName, props.accounts);
+      // Visibility 6 × the worker's timeout, 3 receives, then the watcher's DLQ (lambda/contracts/timing.ts).
+      const queue = workQueue(this, `${name}Queue`, timing, props.deadLetterQueue);
       worker.addEventSource(
         new lambdaEventSources.SqsEventSource(queue, {
           batchSize: 1,
@@ -122,6 +125,10 @@ export class ScanFanout extends Construct {
       );
       workers[source.kind] = worker;
       queues[source.kind] = queue;
+      queueAgeAlarm(this, `${name}QueueAgeAlarm`, queue, props.scanInterval, {
+        opsTopic: props.opsTopic,
+        description: `A ${source.kind} scan unit has waited longer than the ${props.scanInterval.toHumanString()} scan interval: the worker is not running or not keeping up (concurrency, throttling). See docs/operations.md.`,
+      });
     }
     this.workers = workers;
     this.queues = queues;
@@ -162,15 +169,23 @@ export class ScanFanout extends Construct {
           'The scan planner or a scan worker failed (the planner retries twice; a unit is retried 3 times, then dead-lettered and reported NOT_COMPLETED).',
       },
     );
+    this.scopesFailedAlarm = failureMetricAlarm(this, 'ScopesFailed', props.watcherId, props.opsTopic);
   }
 
-  /** STS AssumeRole on the member role in any account, and the opt-in status of regions. */
-  private grantMemberAccess(worker: lambda.IFunction, roleName: string): void {
+  /**
+   * STS AssumeRole on the member role, and the opt-in status of regions. With a list of accounts
+   * the role is granted in exactly those accounts; for an organization, whose accounts join at any
+   * time, in any account (the member role trusts only this role path in this account).
+   */
+  private grantMemberAccess(worker: lambda.IFunction, roleName: string, accounts: AccountsSetting): void {
+    const listed = accounts.mode === 'list' ? accounts.accounts.map((a) => a.id) : undefined;
     worker.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'AssumeMemberRole',
         actions: ['sts:AssumeRole'],
-        resources: [`arn:${Aws.PARTITION}:iam::*:role/${roleName}`],
+        resources: (listed ?? ['*']).map(
+          (account) => `arn:${Aws.PARTITION}:iam::${account}:role/${roleName}`,
+        ),
       }),
     );
     worker.addToRolePolicy(
@@ -180,19 +195,18 @@ export class ScanFanout extends Construct {
         resources: ['*'],
       }),
     );
-    if (worker.role)
-      Validations.of(worker.role).acknowledge(
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${roleName}]`,
-          reason:
-            'The member role has one fixed name in every account of the organization; the account part is a wildcard because accounts join at any time. The member role trusts only this role path in this account, within the organization.',
-        },
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'account:ListRegions supports no resource-level permissions; read-only opt-in status of regions.',
-        },
-      );
+    if (!worker.role) return;
+    Validations.of(worker.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'account:ListRegions supports no resource-level permissions; read-only opt-in status of regions.',
+    });
+    if (!listed)
+      Validations.of(worker.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${roleName}]`,
+        reason:
+          'The member role has one fixed name in every account of the organization; the account part is a wildcard because accounts join at any time. The member role trusts only this role path in this account, within the organization.',
+      });
   }
 
   /** Read the organization's tree: its root, OUs and their accounts. */

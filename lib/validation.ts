@@ -7,6 +7,7 @@ export const DEFAULT_SCAN_INTERVAL = Duration.hours(6);
 export const DEFAULT_CRITICAL_DAYS = 7;
 export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
 export const DEFAULT_ARCHIVE_RETENTION = Duration.days(365);
+export const DEFAULT_REMINDER_INTERVAL = Duration.days(1);
 export const DEFAULT_INVENTORY_TIMEOUT = Duration.minutes(5);
 export const DEFAULT_INVENTORY_MEMORY_MB = 512;
 export const METRICS_NAMESPACE = 'CertExpiryWatcher';

@@ -43,6 +43,7 @@ import {
   TICKET_TIMEOUT_MS_ENV,
 } from '../contracts/env-names';
 import { checkOwnerDestinations, connectorForProject, OWNERS_ENV, ownersNaming } from '../contracts/owners';
+import { TICKET_CLAIM_LEASE_MS } from '../contracts/timing';
 import type { Logger } from '../core/ports';
 import { type Env, positiveIntEnv, requireEnv } from '../shared/env';
 import { withLogKeys } from '../shared/logger';
@@ -69,8 +70,8 @@ export interface TicketConfig {
   readonly secretCacheTtlMs: number;
   /**
    * How long a delivery's claim on a lifecycle (ticket being opened) keeps other deliveries off
-   * (TICKET_CLAIM_LEASE_MS); longer than the Lambda timeout. The construct derives it from the
-   * function timeout (lib/fanout.ts ticketTimings). @default 60000
+   * (TICKET_CLAIM_LEASE_MS); longer than the Lambda timeout.
+   * @default TICKET_CLAIM_LEASE_MS of lambda/contracts/timing.ts (the timeout + 30 s), as the construct sets it
    */
   readonly claimLeaseMs: number;
   /** Ownership routing (OWNERS). @default none: every connector takes every event */
@@ -87,7 +88,7 @@ export const ticketConfigFromEnv = (env: Env): TicketConfig => {
     timeoutMs: positiveIntEnv(env, TICKET_TIMEOUT_MS_ENV, 5000),
     maxAttempts: positiveIntEnv(env, TICKET_MAX_ATTEMPTS_ENV, 3),
     secretCacheTtlMs: positiveIntEnv(env, SECRET_CACHE_TTL_MS_ENV, 300_000),
-    claimLeaseMs: positiveIntEnv(env, TICKET_CLAIM_LEASE_MS_ENV, 60_000),
+    claimLeaseMs: positiveIntEnv(env, TICKET_CLAIM_LEASE_MS_ENV, TICKET_CLAIM_LEASE_MS),
     ...(owners ? { owners } : {}),
   };
 };

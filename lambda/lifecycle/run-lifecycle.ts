@@ -10,6 +10,7 @@
  * any other run once the lease has run out. Duplicates (a dead run's partial publish, two
  * deliveries of one unit at once) carry the same event id; consumers drop ids they delivered.
  */
+import { OUTBOX_LEASE_MS } from '../contracts/timing';
 import { type BusEvent, eventIdOf } from '../core/events';
 import { type Logger, silentLogger } from '../core/ports';
 import type { ScanResult } from '../core/scan';
@@ -199,7 +200,7 @@ export const processScan = async (
 ): Promise<LifecycleSummary> => {
   const scan = isScanResult(input) ? lifecycleScanFromInventory(input) : input;
   const clock = deps.clock ?? (() => new Date());
-  const lease = deps.outboxLeaseMs ?? 900_000;
+  const lease = deps.outboxLeaseMs ?? OUTBOX_LEASE_MS;
   const maxAttempts = deps.maxAttempts ?? 5;
   const logger = deps.logger ?? silentLogger;
   const locations = [...new Set(scan.observations.map((o) => o.location))];

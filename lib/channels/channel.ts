@@ -18,6 +18,12 @@ export interface ChannelBindContext {
   /** The topic of each routed channel (`chat`, `sms`, `tickets`): subscribe to these. */
   readonly topics: Readonly<Record<Channel, sns.ITopic>>;
   /**
+   * The watcher's ops topic, when its alarm notifications also go to chat channels
+   * (`opsAlarms.toChatChannels`): a channel that can show CloudWatch alarm notifications (Chatbot)
+   * subscribes to it too.
+   */
+  readonly opsTopic?: sns.ITopic;
+  /**
    * The delivery Lambda of a kind, created on first use (its queue and DLQ follow once every
    * channel is bound): grant it what the channel needs, such as read on the channel's secret.
    */

@@ -85,12 +85,14 @@ abstract class ChatbotChannel implements IWatcherChannel {
 
   bind(scope: Construct, context: ChannelBindContext): ChannelConfig {
     claimName(scope, this.configurationName);
-    this.configure(scope, chatbotIdentity(scope), context.topics.chat);
+    // Chatbot renders CloudWatch alarm notifications itself, so the ops topic can feed it directly.
+    const topics = context.opsTopic ? [context.topics.chat, context.opsTopic] : [context.topics.chat];
+    this.configure(scope, chatbotIdentity(scope), topics);
     return {};
   }
 
-  /** Creates the channel configuration, construct id {@link id}, on the chat topic. */
-  protected abstract configure(scope: Construct, identity: ChatbotIdentity, topic: sns.ITopic): void;
+  /** Creates the channel configuration, construct id {@link id}, on the chat topic (and the ops topic). */
+  protected abstract configure(scope: Construct, identity: ChatbotIdentity, topics: sns.ITopic[]): void;
 }
 
 /**
@@ -105,12 +107,12 @@ export class SlackChatbotChannel extends ChatbotChannel {
     super('Slack', settings.configurationName);
   }
 
-  protected configure(scope: Construct, { role, guardrail }: ChatbotIdentity, topic: sns.ITopic): void {
+  protected configure(scope: Construct, { role, guardrail }: ChatbotIdentity, topics: sns.ITopic[]): void {
     new chatbot.SlackChannelConfiguration(scope, this.id, {
       slackChannelConfigurationName: this.settings.configurationName,
       slackWorkspaceId: this.settings.slackWorkspaceId,
       slackChannelId: this.settings.slackChannelId,
-      notificationTopics: [topic],
+      notificationTopics: topics,
       role,
       guardrailPolicies: [guardrail],
     });
@@ -128,7 +130,7 @@ export class TeamsChatbotChannel extends ChatbotChannel {
     super('Teams', settings.configurationName);
   }
 
-  protected configure(scope: Construct, { role, guardrail }: ChatbotIdentity, topic: sns.ITopic): void {
+  protected configure(scope: Construct, { role, guardrail }: ChatbotIdentity, topics: sns.ITopic[]): void {
     new chatbot.CfnMicrosoftTeamsChannelConfiguration(scope, this.id, {
       configurationName: this.settings.configurationName,
       teamId: this.settings.teamId,
@@ -136,7 +138,7 @@ export class TeamsChatbotChannel extends ChatbotChannel {
       teamsChannelId: this.settings.teamsChannelId,
       iamRoleArn: role.roleArn,
       guardrailPolicies: [guardrail.managedPolicyArn],
-      snsTopicArns: [topic.topicArn],
+      snsTopicArns: topics.map((t) => t.topicArn),
     });
   }
 }

@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type Channel, parseDestinations, WEBHOOK_DESTINATIONS_ENV } from '../../lambda/contracts/channels';
 import {
@@ -16,34 +16,27 @@ import {
   WATCHER_ID_ENV,
 } from '../../lambda/contracts/env-names';
 import { parseConnectors, searchLagMsOf } from '../../lambda/contracts/ticket-connectors';
-import { deadLetterAlarm } from '../ops-alarms';
+import {
+  DELIVERY_RECEIVES,
+  DELIVERY_TIMEOUT_SECONDS,
+  type QueueTiming,
+  queueTiming,
+  ticketQueueTiming,
+} from '../../lambda/contracts/timing';
+import {
+  deadLetterAlarm,
+  type FailureMetric,
+  failureMetricAlarm,
+  functionErrorsAlarm,
+  queueAgeAlarm,
+} from '../ops-alarms';
+import { deadLetterQueue, timingOf, workQueue } from '../queues';
 import type { StateTable } from '../state-table';
 import { InvalidWatcherConfigError, METRICS_NAMESPACE } from '../validation';
 import { WatcherFunction } from '../watcher-function';
 import { asConfigError, type ChannelConfig, type DeliveryKind } from './channel';
 
-const DELIVERY_TIMEOUT = Duration.seconds(30);
-/** SQS consumers: AWS's guidance for Lambda event sources is a visibility of at least 6 × the timeout. */
-const CONSUMER_VISIBILITY = Duration.seconds(DELIVERY_TIMEOUT.toSeconds() * 6);
-const DEFAULT_MAX_RECEIVES = 5;
-
-/**
- * The ticket consumer's timings, each derived from the others (docs/tickets.md, "Timings"):
- * - the claim lease outlives the function timeout by 30 s, so a claim's holder is done or dead
- *   when its lease ends (lambda/channels/tickets/ticket-lifecycle.ts);
- * - another delivery may take the claim over after lease + the connector's search lag, and comes
- *   back after each visibility timeout until then;
- * - the receives before the DLQ cover that wait plus three spare receives (failures of their own).
- */
-export const ticketTimings = (
-  timeout: Duration,
-  visibility: Duration,
-  maxSearchLagMs: number,
-): { readonly claimLeaseMs: number; readonly maxReceiveCount: number } => {
-  const claimLeaseMs = (timeout.toSeconds() + 30) * 1000;
-  const waitReceives = Math.ceil((claimLeaseMs + maxSearchLagMs) / visibility.toMilliseconds());
-  return { claimLeaseMs, maxReceiveCount: Math.max(DEFAULT_MAX_RECEIVES, waitReceives + 3) };
-};
+const DELIVERY_TIMEOUT = Duration.seconds(DELIVERY_TIMEOUT_SECONDS);
 
 /** What the fan-out gives the delivery Lambdas. */
 export interface DeliveryProps {
@@ -62,13 +55,15 @@ interface DeliverySpec {
   readonly description: string;
   /** The DLQ alarm's description: what failed, and what to fix before redriving. */
   readonly what: string;
+  /** The failure counter the Lambda emits (alarmed on the ops topic). */
+  readonly failureMetric: FailureMetric;
   readonly fix: string;
   /** Checks the settings together (the Lambda's own parser) and wires what they need. */
   readonly configure: (
     settings: readonly unknown[],
     fn: lambda.IFunction,
     props: DeliveryProps,
-  ) => { readonly environment: Record<string, string>; readonly maxReceiveCount?: number };
+  ) => { readonly environment: Record<string, string>; readonly timing?: QueueTiming };
 }
 
 export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
@@ -78,6 +73,7 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
     entry: 'lambda/handlers/notify.ts',
     description: 'Posts watcher alerts to Slack, Teams, Google Chat and webhooks',
     what: 'A chat notification could not be posted to a webhook',
+    failureMetric: 'WebhookFailures',
     fix: 'fix the destination (URL secret, payload)',
     configure: (settings, fn, props) => {
       const json = JSON.stringify(settings);
@@ -97,6 +93,7 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
     entry: 'lambda/handlers/tickets.ts',
     description: 'Opens, updates and resolves one ticket per certificate lifecycle',
     what: 'A ticket could not be opened, updated or resolved',
+    failureMetric: 'TicketFailures',
     fix: 'fix the connector (credentials secret, project, permissions)',
     configure: (settings, fn, props) => {
       if (!props.stateTable)
@@ -104,19 +101,19 @@ export const DELIVERIES: Readonly<Record<DeliveryKind, DeliverySpec>> = {
       const json = JSON.stringify(settings);
       // Names unique across every ticket channel, as the ticket Lambda checks at init.
       const connectors = asConfigError(() => parseConnectors(json, 'ticket channels'));
-      const timings = ticketTimings(
-        DELIVERY_TIMEOUT,
-        CONSUMER_VISIBILITY,
-        Math.max(...connectors.map(searchLagMsOf)),
+      // The claim lease, and receives that outlast a dead holder's lease plus the search lag
+      // (lambda/contracts/timing.ts; docs/tickets.md, "Timings").
+      const timing = timingOf('ticketConnectors', () =>
+        ticketQueueTiming(Math.max(...connectors.map(searchLagMsOf))),
       );
       props.stateTable.grantTicketReferences(fn);
       return {
         environment: {
           [TICKET_CONNECTORS_ENV]: json,
           [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName,
-          [TICKET_CLAIM_LEASE_MS_ENV]: String(timings.claimLeaseMs),
+          [TICKET_CLAIM_LEASE_MS_ENV]: String(timing.claimLeaseMs),
         },
-        maxReceiveCount: timings.maxReceiveCount,
+        timing,
       };
     },
   },
@@ -127,7 +124,10 @@ export interface Delivery {
   readonly fn: lambda.IFunction;
   readonly queue: sqs.IQueue;
   readonly dlq: sqs.IQueue;
+  /** ALARM while the DLQ holds a message. */
   readonly alarm: cloudwatch.Alarm;
+  /** ALARM when the Lambda failed, when its failure metric counted one, when a message waits too long. */
+  readonly healthAlarms: readonly cloudwatch.Alarm[];
 }
 
 /** Creates a delivery's Lambda (channels grant it their secrets while binding). */
@@ -160,21 +160,17 @@ export const finishDelivery = (
 ): Delivery => {
   const spec = DELIVERIES[kind];
   const settings = configs.flatMap((c) => (c.delivery === kind ? [c.setting] : []));
-  const { environment, maxReceiveCount = DEFAULT_MAX_RECEIVES } = spec.configure(settings, fn, props);
+  const { environment, timing = queueTiming(DELIVERY_TIMEOUT_SECONDS, DELIVERY_RECEIVES) } = spec.configure(
+    settings,
+    fn,
+    props,
+  );
+  const { maxReceiveCount } = timing;
   for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
 
-  const dlq = new sqs.Queue(scope, `${spec.id}DeadLetterQueue`, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
+  const dlq = deadLetterQueue(scope, `${spec.id}DeadLetterQueue`);
   // SSE-SQS, not a customer key: SNS can deliver to it without a key policy.
-  const queue = new sqs.Queue(scope, `${spec.id}Queue`, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    visibilityTimeout: CONSUMER_VISIBILITY,
-    deadLetterQueue: { queue: dlq, maxReceiveCount },
-  });
+  const queue = workQueue(scope, `${spec.id}Queue`, timing, dlq);
   // Not raw: the consumers read the SNS envelope, whose `Message` is the `sqs` variant (the event).
   topics[spec.channel].addSubscription(
     new subscriptions.SqsSubscription(queue, { rawMessageDelivery: false }),
@@ -185,5 +181,23 @@ export const finishDelivery = (
     opsTopic: props.opsTopic,
     description: `${spec.what} after ${maxReceiveCount} receives and was dead-lettered; ${spec.fix} and redrive the queue.`,
   });
-  return { fn, queue, dlq, alarm };
+  const ops = { opsTopic: props.opsTopic };
+  const healthAlarms = [
+    functionErrorsAlarm(
+      scope,
+      `${spec.id}ErrorsAlarm`,
+      { [spec.id]: fn },
+      {
+        ...ops,
+        description: `The ${spec.id} Lambda failed (${spec.description.toLowerCase()}); its messages are retried, then dead-lettered. See docs/operations.md.`,
+      },
+    ),
+    failureMetricAlarm(scope, spec.failureMetric, props.watcherId, props.opsTopic),
+    // A message is received at most maxReceiveCount times, one visibility apart: older means stuck.
+    queueAgeAlarm(scope, `${spec.id}QueueAgeAlarm`, queue, Duration.seconds(timing.receiveWindowSeconds), {
+      ...ops,
+      description: `A message has waited in the ${spec.id} queue longer than its receive window: the Lambda is not running or not keeping up. See docs/operations.md.`,
+    }),
+  ];
+  return { fn, queue, dlq, alarm, healthAlarms };
 };

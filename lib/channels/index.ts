@@ -16,7 +16,6 @@ import { WEBHOOK_CHANNELS } from './webhook';
 
 export * from './channel';
 export * from './chatbot';
-export { ticketTimings } from './deliveries';
 export * from './owners';
 export * from './settings';
 export * from './sms';

@@ -166,7 +166,9 @@ describe('CertificateExpiryWatcher with default props', () => {
   });
 
   it('alarms on scan errors (planner and workers together) and on dead-lettered invocations', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // Besides these: heartbeat, coverage gap, ScopesFailed, scan queue age, fan-out errors,
+    // FanoutFailed, the reminder's failures (test/infra/ops-alarms.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     const errors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
       JSON.stringify(a).includes('"Expression":"planner + acm"'),
     );
@@ -200,7 +202,7 @@ describe('CertificateExpiryWatcher with default props', () => {
     });
   });
 
-  it('encrypts the ops topic with a rotating key that CloudWatch alarms may use', () => {
+  it("encrypts the ops topic with a rotating key that only this account's CloudWatch alarms may use", () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherOpsTopicKey'), 'Arn'] },
     });
@@ -212,6 +214,26 @@ describe('CertificateExpiryWatcher with default props', () => {
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            // Confused deputy: only alarms of this account and region (CloudWatch and SNS docs).
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:*',
+                    ],
+                  ],
+                },
+              },
+            },
           }),
         ]),
       },
@@ -445,7 +467,9 @@ describe('CertificateExpiryWatcher with a topic of your own', () => {
         Properties: { AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:ops'] },
       }),
     );
-    expect(secondAlarms).toHaveLength(4);
+    // Heartbeat, scan errors, ScopesFailed, scan queue age, DLQ, coverage gap, fan-out errors,
+    // FanoutFailed, and the reminder's own failures.
+    expect(secondAlarms).toHaveLength(9);
     // One ops topic and key (the first watcher's); each watcher has its alert topics and key.
     expect(
       Object.keys(template.findResources('AWS::SNS::Topic')).filter((id) => !id.includes('Alerts')),

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CertificateExpiryWatcher, proberTimeoutFor, validateEndpoints } from '../../lib';
-import { CDK_JSON_CONTEXT, testApp, watcherStack } from './stacks';
+import { CDK_JSON_CONTEXT, OPS_OPT_OUT, testApp, watcherStack } from './stacks';
 
 const ENDPOINTS = [
   { host: 'example.com' },
@@ -87,7 +87,12 @@ describe('endpoint probes in the template', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'dispatcher + prober' })]),
       AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    // The watcher's 9 and the probes' heartbeat, errors, dead letters, EndpointsFailed and queue age.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EndpointsFailed',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
+    });
   });
 
   it('grants the prober PutEvents on the bus and the dispatcher SendMessage on the queue, no wildcard actions', () => {
@@ -238,7 +243,7 @@ describe('bundled dispatcher', () => {
   it('ships the validated endpoint list next to the handler', () => {
     const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true } });
     const stack = new Stack(app, 'Bundled');
-    new CertificateExpiryWatcher(stack, 'W', { endpoints: ENDPOINTS });
+    new CertificateExpiryWatcher(stack, 'W', { endpoints: ENDPOINTS, ...OPS_OPT_OUT });
     const assembly = app.synth();
     const template = assembly.getStackByName('Bundled').template as {
       Resources: Record<

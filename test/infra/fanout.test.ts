@@ -10,7 +10,7 @@ import {
   InvalidWatcherConfigError,
 } from '../../lib';
 import { sampleEvents } from '../support/webhook-receivers';
-import { acknowledgments, testApp, watcherStack } from './stacks';
+import { acknowledgments, OPS_OPT_OUT, testApp, watcherStack } from './stacks';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -349,6 +349,7 @@ describe('alert fan-out configuration', () => {
       chatTopic: byo('chat'),
       smsTopic: byo('sms'),
       ticketsTopic: byo('tickets'),
+      ...OPS_OPT_OUT,
     });
     expect(watcher.chatTopic.topicArn).toBe('arn:aws:sns:eu-west-1:111122223333:chat');
     const template = Template.fromStack(stack);

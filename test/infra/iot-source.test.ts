@@ -84,7 +84,10 @@ describe('IoT Core source binding', () => {
       policyDocument: iotPolicy[0]?.[1].Properties.PolicyDocument,
     });
     const findings = new AwsSolutionsChecks().validateScope(probe).violations.map((v) => v.ruleName);
-    const acks = acknowledgments(only);
+    // The source's own, on the scan worker role (the alarm reminder acknowledges its own).
+    const acks = Object.fromEntries(
+      Object.entries(acknowledgments(only)).filter(([k]) => k.includes('/Scan/')),
+    );
     expect(
       Object.keys(acks)
         .map((k) => k.slice(k.indexOf(': ') + 2))

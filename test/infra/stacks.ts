@@ -24,13 +24,24 @@ export const testApp = (options: TestStackOptions = {}): App =>
     context: { ...CDK_JSON_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
 
+/**
+ * Test stacks are never deployed: unless a test says who hears the ops topic, they opt out of the
+ * subscriber check explicitly (synth warns instead of failing).
+ */
+export const OPS_OPT_OUT = { opsAlarms: { acknowledgeNoSubscriber: true } } as const;
+
+const withOpsDefault = (props: CertificateExpiryWatcherProps): CertificateExpiryWatcherProps =>
+  props.opsAlarms || props.opsTopic || props.opsEmailAddresses?.length
+    ? props
+    : { ...props, opsAlarms: OPS_OPT_OUT.opsAlarms };
+
 export const watcherStack = (
   props: CertificateExpiryWatcherProps = {},
   options: TestStackOptions = {},
 ): { app: App; stack: Stack; watcher: CertificateExpiryWatcher } => {
   const app = testApp(options);
   const stack = new Stack(app, options.stackName ?? 'TestStack');
-  const watcher = new CertificateExpiryWatcher(stack, 'Watcher', props);
+  const watcher = new CertificateExpiryWatcher(stack, 'Watcher', withOpsDefault(props));
   return { app, stack, watcher };
 };
 

@@ -1,9 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ticketQueueTiming } from '../../lambda/contracts/timing';
 import { InvalidWatcherConfigError, validateTicketConnectors } from '../../lib';
-import { ticketTimings } from '../../lib/fanout';
 import { watcherStack } from './stacks';
 
 const JIRA = {
@@ -87,9 +86,9 @@ describe('ticket Lambda wiring', () => {
   });
 
   it('adds receives for a connector that declares a long search lag', () => {
-    const short = ticketTimings(Duration.seconds(30), Duration.seconds(180), 0);
-    const long = ticketTimings(Duration.seconds(30), Duration.seconds(180), 600_000);
-    expect(short).toEqual({ claimLeaseMs: 60_000, maxReceiveCount: 5 });
+    const short = ticketQueueTiming(0);
+    const long = ticketQueueTiming(600_000);
+    expect(short).toMatchObject({ claimLeaseMs: 60_000, maxReceiveCount: 5, visibilitySeconds: 180 });
     expect(long.claimLeaseMs).toBe(60_000);
     expect((long.maxReceiveCount - 3) * 180_000).toBeGreaterThanOrEqual(60_000 + 600_000);
   });

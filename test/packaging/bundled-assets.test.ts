@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BUNDLING_ENV,
+  BUNDLING_SWITCH,
   chooseBundlingMode,
   prebundledAssetName,
   prebundledCode,
@@ -68,7 +68,7 @@ describe('chooseBundlingMode', () => {
       chooseBundlingMode({ ...base, assetName: 'tickets', entryPath, switchValue: 'prebundled' }),
     ).toThrow(/tickets.*npm run build/);
     expect(() => chooseBundlingMode({ ...base, entryPath, switchValue: 'docker' })).toThrow(
-      new RegExp(`${BUNDLING_ENV} must be "source" or "prebundled", got "docker"`),
+      new RegExp(`${BUNDLING_SWITCH} must be "source" or "prebundled", got "docker"`),
     );
   });
 });
