@@ -46,7 +46,7 @@ import {
 } from './config';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
-import { checkOpsSubscribers, deadLetterAlarm, notifyOps } from './ops-alarms';
+import { checkOpsSubscribers, deadLetterAlarm, failureMetricAlarm, notifyOps } from './ops-alarms';
 import { deadLetterQueue as newDeadLetterQueue } from './queues';
 import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
@@ -99,6 +99,8 @@ export class CertificateExpiryWatcher extends Construct {
   /** ALARM while a scope has not been scanned successfully for `coverageGapPeriods` periods. */
   readonly coverageGapAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** ALARM when an event could not be put on the bus at all (too big, refused): docs/operations.md. */
+  readonly undeliverableAlarm: cloudwatch.Alarm;
   /** Value of the `Watcher` dimension on the watcher's metrics: `<stack name>/<construct path in the stack>`. */
   readonly watcherId: string;
   readonly eventSource: string;
@@ -230,6 +232,8 @@ export class CertificateExpiryWatcher extends Construct {
       },
     );
     notifyOps(this.opsTopic, this.heartbeatAlarm, this.coverageGapAlarm);
+    // Any function that publishes (scan workers, prober) counts the events the bus can never take.
+    this.undeliverableAlarm = failureMetricAlarm(this, 'EventsUndeliverable', this.watcherId, this.opsTopic);
 
     if (props.endpoints && props.endpoints.length > 0) {
       this.endpointProbes = new EndpointProbes(this, 'EndpointProbes', {

@@ -307,6 +307,7 @@ export class EndpointProbes extends Construct {
       description: 'A batch of endpoint probes failed three deliveries and was dead-lettered.',
     });
     this.endpointsFailedAlarm = failureMetricAlarm(this, 'EndpointsFailed', props.watcherId, props.opsTopic);
+    failureMetricAlarm(this, 'EndpointTargetsRejected', props.watcherId, props.opsTopic);
     this.queueAgeAlarm = queueAgeAlarm(this, 'QueueAgeAlarm', this.queue, props.scanInterval, {
       opsTopic: props.opsTopic,
       description: `A batch of endpoint probes has waited longer than the ${props.scanInterval.toHumanString()} scan interval: the prober is not running or not keeping up (maxConcurrency, throttling). See docs/operations.md.`,

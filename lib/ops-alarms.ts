@@ -118,6 +118,10 @@ export const FAILURE_METRICS = {
     'the notifier could not post an alert to a webhook (the message is retried, then dead-lettered)',
   TicketFailures:
     'the ticket Lambda could not open, update or resolve a ticket (the message is retried, then dead-lettered)',
+  EventsUndeliverable:
+    'an event could not be put on the bus at all (over 256 KB or refused for its content): it is logged by event id and detail-type, and never blocks the others',
+  EndpointTargetsRejected:
+    'the prober dropped a queued target its configuration does not list (a stale or forged probe message): nothing was probed',
 } as const;
 
 export type FailureMetric = keyof typeof FAILURE_METRICS;

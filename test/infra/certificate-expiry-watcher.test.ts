@@ -167,8 +167,8 @@ describe('CertificateExpiryWatcher with default props', () => {
 
   it('alarms on scan errors (planner and workers together) and on dead-lettered invocations', () => {
     // Besides these: heartbeat, coverage gap, ScopesFailed, scan queue age, fan-out errors,
-    // FanoutFailed, the reminder's failures (test/infra/ops-alarms.test.ts).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    // FanoutFailed, EventsUndeliverable, the reminder's failures (test/infra/ops-alarms.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     const errors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
       JSON.stringify(a).includes('"Expression":"planner + acm"'),
     );
@@ -468,8 +468,8 @@ describe('CertificateExpiryWatcher with a topic of your own', () => {
       }),
     );
     // Heartbeat, scan errors, ScopesFailed, scan queue age, DLQ, coverage gap, fan-out errors,
-    // FanoutFailed, and the reminder's own failures.
-    expect(secondAlarms).toHaveLength(9);
+    // FanoutFailed, EventsUndeliverable, and the reminder's own failures.
+    expect(secondAlarms).toHaveLength(10);
     // One ops topic and key (the first watcher's); each watcher has its alert topics and key.
     expect(
       Object.keys(template.findResources('AWS::SNS::Topic')).filter((id) => !id.includes('Alerts')),

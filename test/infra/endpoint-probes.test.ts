@@ -87,8 +87,9 @@ describe('endpoint probes in the template', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'dispatcher + prober' })]),
       AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
     });
-    // The watcher's 9 and the probes' heartbeat, errors, dead letters, EndpointsFailed and queue age.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    // The watcher's 10 and the probes' heartbeat, errors, dead letters, EndpointsFailed,
+    // EndpointTargetsRejected and queue age.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'EndpointsFailed',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],

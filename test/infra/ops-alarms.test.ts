@@ -156,11 +156,17 @@ describe('every failure has an alarm on the ops topic', () => {
   });
 
   it('alarms on every failure metric a handler emits', () => {
-    const failures = [...emittedMetrics()].filter(([name]) => /Fail/.test(name));
+    const failures = [...emittedMetrics()].filter(([name]) => /Fail|Undeliverable|Rejected/.test(name));
     // Emitted only by the in-process inventory handler (tests, benchmarks), which is never deployed.
     const deployed = failures.filter(([, file]) => !file.endsWith('make-inventory-handler.ts'));
     expect(deployed.map(([n]) => n)).toEqual(
-      expect.arrayContaining(['FanoutFailed', 'WebhookFailures', 'TicketFailures']),
+      expect.arrayContaining([
+        'FanoutFailed',
+        'WebhookFailures',
+        'TicketFailures',
+        'EventsUndeliverable',
+        'EndpointTargetsRejected',
+      ]),
     );
     const alarmed = new Set(alarms().map((a) => a.Properties.MetricName));
     for (const [name, file] of deployed) {
