@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  checkEndpointText,
   type EndpointTarget,
   isLinkLocalOrMetadata,
   isStarttlsProtocol,
@@ -121,6 +122,11 @@ export const validateEndpoints = (
       );
     }
     const port = integerIn(`${where}.port`, t.port ?? 443, 1, 65535);
+    try {
+      checkEndpointText(where, t.labels, t.owner);
+    } catch (error) {
+      throw new InvalidWatcherConfigError((error as Error).message);
+    }
     // One name in Unicode or A-labels is one endpoint (UTS-46, as the prober converts it).
     const key = targetKey({ ...t, port });
     if (seen.has(key)) throw new InvalidWatcherConfigError(`${where} repeats ${t.host}:${port}`);

@@ -180,6 +180,43 @@ export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): En
   };
 };
 
+/**
+ * Limits of the free text an endpoint entry carries into every event about it (issue #9: text is
+ * bounded at input, not only when an event is built). The sizes follow AWS resource tags (key 128,
+ * value 256 characters, 50 per resource: IAM User Guide, "Tagging IAM resources").
+ */
+export const ENDPOINT_TEXT_LIMITS = { labels: 50, labelKey: 128, labelValue: 256, owner: 256 } as const;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export const checkEndpointText = (
+  where: string,
+  labels: Readonly<Record<string, string>> | undefined,
+  owner: string | undefined,
+): void => {
+  const limits = ENDPOINT_TEXT_LIMITS;
+  const entries = Object.entries(labels ?? {});
+  if (entries.length > limits.labels)
+    throw new TargetParseError(`${where}: at most ${limits.labels} labels, got ${entries.length}`);
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > limits.labelKey)
+      throw new TargetParseError(
+        `${where}: a label name must be 1-${limits.labelKey} characters, got ${key.length}`,
+      );
+    if (value.length > limits.labelValue)
+      throw new TargetParseError(
+        `${where}: label '${key.slice(0, 40)}' must be at most ${limits.labelValue} characters, got ${value.length}`,
+      );
+    if (CONTROL.test(key) || CONTROL.test(value))
+      throw new TargetParseError(`${where}: label '${key.slice(0, 40)}' must not contain control characters`);
+  }
+  if (owner !== undefined && (owner.length > limits.owner || CONTROL.test(owner)))
+    throw new TargetParseError(
+      `${where}: 'owner' must be at most ${limits.owner} characters without control characters, got ${owner.length}`,
+    );
+};
+
 const targetFromObject = (
   entry: Record<string, unknown>,
   where: string,
@@ -212,6 +249,7 @@ const targetFromObject = (
   }
   if (owner !== undefined && typeof owner !== 'string')
     throw new TargetParseError(`${where}: 'owner' must be a string`);
+  checkEndpointText(where, labels as Record<string, string> | undefined, owner);
   const name = servername ?? defaults.servername;
   return {
     host: base.host,

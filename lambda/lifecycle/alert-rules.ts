@@ -138,7 +138,7 @@ export const notYetValidRule = (f: AlertFacts): AlertDecision | null => {
  * rules then start from nothing announced, so its tiers are said as for a new certificate.
  */
 export const nowValidRule = (f: AlertFacts): AlertDecision | null => {
-  const { alert, now } = f;
+  const { alert } = f;
   if (!alert.notYetValid || f.evaluation.notYetValid) return null;
   const next: AlertState = {
     tierDays: null,

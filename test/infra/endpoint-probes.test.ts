@@ -165,6 +165,14 @@ describe('endpoint configuration errors fail at synth', () => {
       [{ host: 'a.example.com' }, { host: 'A.example.com', port: 443 }],
       /endpoints\[1\] repeats A\.example\.com:443/,
     ],
+    [
+      [{ host: 'a.example.com', labels: { team: 'x'.repeat(131_000) } }],
+      /endpoints\[0\]: label 'team' must be at most 256/,
+    ],
+    [
+      [{ host: 'a.example.com', owner: 'o'.repeat(300) }],
+      /endpoints\[0\]: 'owner' must be at most 256 characters/,
+    ],
   ])('%j', (endpoints, message) => {
     expect(() => validateEndpoints(endpoints as never)).toThrow(message);
   });

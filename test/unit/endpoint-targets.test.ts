@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseTargetSpec, TargetParseError } from '../../lambda/contracts/endpoints';
+import {
+  ENDPOINT_TEXT_LIMITS,
+  parseTargetList,
+  parseTargetSpec,
+  TargetParseError,
+} from '../../lambda/contracts/endpoints';
 import { parseTargetsFile } from '../../lambda/contracts/endpoints-file';
 
 describe('parseTargetSpec', () => {
@@ -119,5 +124,46 @@ describe('link-local and metadata addresses', () => {
       '169.254.example.com',
     ])
       expect(() => parseTargetSpec(spec)).not.toThrow();
+  });
+});
+
+describe('free text an endpoint carries into its events', () => {
+  const entry = (extra: Record<string, unknown>) => [{ host: 'api.example.com', ...extra }];
+
+  it('accepts labels and an owner within the limits', () => {
+    const labels = Object.fromEntries(
+      Array.from({ length: ENDPOINT_TEXT_LIMITS.labels }, (_, i) => [`k${i}`, 'v'.repeat(256)]),
+    );
+    expect(parseTargetList(entry({ labels, owner: 'team-a' }), 'watcher:endpoints', {})[0]).toMatchObject({
+      owner: 'team-a',
+      labels,
+    });
+  });
+
+  it.each([
+    [
+      'too many labels',
+      { labels: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) },
+      /at most 50 labels, got 51/,
+    ],
+    [
+      'a label value of 131,000 characters',
+      { labels: { team: 'x'.repeat(131_000) } },
+      /label 'team' must be at most 256 characters, got 131000/,
+    ],
+    [
+      'a label name too long',
+      { labels: { ['k'.repeat(129)]: 'v' } },
+      /label name must be 1-128 characters, got 129/,
+    ],
+    ['a control character', { labels: { team: 'a\nb' } }, /must not contain control characters/],
+    [
+      'an owner of 10,000 characters',
+      { owner: 'o'.repeat(10_000) },
+      /'owner' must be at most 256 characters/,
+    ],
+  ])('refuses %s at input, naming the entry', (_why, extra, message) => {
+    expect(() => parseTargetList(entry(extra), 'watcher:endpoints', {})).toThrow(TargetParseError);
+    expect(() => parseTargetList(entry(extra), 'watcher:endpoints', {})).toThrow(message);
   });
 });

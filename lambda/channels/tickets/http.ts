@@ -97,7 +97,7 @@ export const redactSecrets = (text: string, secrets: readonly string[]): string 
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   return CREDENTIAL_PATTERNS.reduce(
     (acc, pattern) =>
-      acc.replace(pattern, (match, lead: string | undefined) =>
+      acc.replace(pattern, (_match, lead: string | undefined) =>
         lead !== undefined && /authorization/i.test(lead) ? `${lead}[redacted]` : '[redacted]',
       ),
     out,
