@@ -10,6 +10,7 @@ import { silentLogger } from '../lambda/core/ports';
 import { makeTicketHandler } from '../lambda/handlers/make-ticket-handler';
 import type { ReceivedEvent } from '../test/support/bus-capture';
 import { InMemoryTicketRefStore } from '../test/support/in-memory-ticket-store';
+import { localHttpsFetch } from '../test/support/local-https';
 import { startTicketServer } from '../test/support/ticket-servers';
 
 export const demoTickets = async (
@@ -41,6 +42,8 @@ export const demoTickets = async (
       secrets: { get: async () => JSON.stringify(server.secret) },
       refStore: () => store,
       logger: silentLogger,
+      // The demo's GitHub plays over HTTPS with a test CA (credentials never travel in clear text).
+      fetch: localHttpsFetch,
     });
     for (const [i, e] of routed.entries()) {
       // Raw delivery: the SQS body is the event itself (the handler also reads SNS envelopes).

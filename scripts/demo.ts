@@ -152,6 +152,8 @@ const main = async () => {
     say('3. The prober Lambda consumes each batch from the queue:');
     const prober = makeProbeHandler({
       config: probeConfigFromEnv({
+        // The prober probes only the configured endpoints, whatever a queue message names.
+        ENDPOINTS_FILE: ep.endpointsFile,
         EVENT_BUS_NAME: BUS,
         EVENT_SOURCE: SOURCE,
         PROBE_TIMEOUT_MS: '3000',
