@@ -75,8 +75,9 @@ export const organizationFromContext = (get: (key: Key) => unknown): Partial<Org
 };
 
 /**
- * The context key a construct error about an organization prop comes from (`accounts.ous[0] ...`
- * → `watcher:organizationUnits`), for the app's message; undefined for other props.
+ * The context key a construct error comes from, by the prop it names first (`accounts.ous[0] ...`
+ * → `watcher:organizationUnits`, `ticketConnectors[0].baseUrl ...` → `watcher:ticketConnectors`),
+ * for the app's message; undefined when the message names no prop with a context key.
  */
 export const organizationKeyOf = (message: string): string | undefined => {
   const keys: [RegExp, string][] = [
@@ -87,6 +88,19 @@ export const organizationKeyOf = (message: string): string | undefined => {
     [/^scanConcurrency\b/, 'watcher:scanConcurrency'],
     [/^coverageGapPeriods\b/, 'watcher:coverageGapPeriods'],
     [/^(owners|defaultOwner)\b/, 'watcher:owners'],
+    // Props whose context key has the prop's own name.
+    [/^ticketConnectors\b/, 'watcher:ticketConnectors'],
+    [/^webhookDestinations\b/, 'watcher:webhookDestinations'],
+    [/^smsPhoneNumbers\b/, 'watcher:smsPhoneNumbers'],
+    [/^slackChannels\b/, 'watcher:slackChannels'],
+    [/^teamsChannels\b/, 'watcher:teamsChannels'],
+    [/^endpoints\b/, 'watcher:endpoints'],
+    [/^regions\b/, 'watcher:regions'],
+    [/^tiersDays\b/, 'watcher:tiersDays'],
+    [/^criticalDays\b/, 'watcher:criticalDays'],
+    [/^scanInterval\b/, 'watcher:scanIntervalMinutes'],
+    [/^opsEmailAddresses\b/, 'watcher:opsEmailAddresses'],
+    [/^sources\b/, 'watcher:sources'],
   ];
   return keys.find(([pattern]) => pattern.test(message))?.[1];
 };

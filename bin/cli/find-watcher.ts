@@ -63,6 +63,12 @@ export const findWatcher = async (
     parameters = await list(path);
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // No credentials or no region: the state table needs them as much as SSM does, so --table
+    // would only fail next; say what is missing instead.
+    if (/CredentialsProviderError|Could not load credentials|Region is missing/i.test(reason))
+      throw new UsageError(
+        `cannot reach AWS to find the watcher (${reason}): cert-watch reads the deployed watcher with your AWS credentials in AWS_REGION (set AWS_PROFILE or the AWS_* variables, and AWS_REGION to the watcher's region)`,
+      );
     throw new UsageError(
       `cannot read the watcher's parameters under ${path} (${reason}): pass --table <name> or set CERT_WATCH_TABLE`,
     );

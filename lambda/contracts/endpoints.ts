@@ -169,7 +169,7 @@ export const parseTargetSpec = (spec: string, defaults: TargetDefaults = {}): En
   }
   if (!defaults.allowLinkLocal && isLinkLocalOrMetadata(host)) {
     throw new TargetParseError(
-      `'${spec}': ${host} is a link-local address (where instance metadata services answer); refused unless explicitly allowed`,
+      `'${spec}': ${host} is a link-local address (where instance metadata services answer); refused unless explicitly allowed (cert-watch check --allow-link-local, endpointProbes.allowLinkLocal)`,
     );
   }
   return {

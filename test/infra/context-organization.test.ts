@@ -117,6 +117,15 @@ describe('organization context errors name what was meant', () => {
     expect(organizationKeyOf('accounts.exclude[0] must be an account id')).toBe('watcher:excludeAccounts');
     expect(organizationKeyOf('accounts.accounts[0] must be a 12-digit account id')).toBe('watcher:accounts');
     expect(organizationKeyOf('owners.owners[0].match must name something')).toBe('watcher:owners');
-    expect(organizationKeyOf('tiersDays must be descending')).toBeUndefined();
+    expect(
+      organizationKeyOf(
+        'ticketConnectors[0].baseUrl must be an https:// URL (credentials are sent with every request)',
+      ),
+    ).toBe('watcher:ticketConnectors');
+    expect(organizationKeyOf('scanInterval must be at most 6720 minutes')).toBe(
+      'watcher:scanIntervalMinutes',
+    );
+    expect(organizationKeyOf('tiersDays must be descending')).toBe('watcher:tiersDays');
+    expect(organizationKeyOf('the ops topic has no subscriber')).toBeUndefined();
   });
 });

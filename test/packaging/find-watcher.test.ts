@@ -22,7 +22,7 @@ const REGION = 'eu-west-1';
 const synth = (stackName: string, ids: string[]): Template => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, stackName, { env: { region: REGION, account: '111122223333' } });
-  for (const id of ids) new CertificateExpiryWatcher(stack, id);
+  for (const id of ids) new CertificateExpiryWatcher(stack, id, { opsEmailAddresses: ['ops@example.com'] });
   return Template.fromStack(stack);
 };
 
@@ -177,6 +177,16 @@ describe('cert-watch finds the deployed watcher by its stack (moto)', () => {
     expect(r.err).toContain('/cert-expiry-watcher/Nope/');
     expect(r.err).toContain(REGION);
     expect(r.err).toContain('--table');
+  });
+
+  it('without a region says AWS is out of reach and how to point at it, not to pass --table', async () => {
+    const io = captureCliIo({ PATH: process.env.PATH ?? '' }).io;
+    const lister = async () => {
+      throw Object.assign(new Error('Region is missing'), { name: 'Error' });
+    };
+    await expect(findWatcher(io, 'Any', lister)).rejects.toThrow(/cannot reach AWS to find the watcher/);
+    await expect(findWatcher(io, 'Any', lister)).rejects.toThrow(/AWS_REGION to the watcher's region/);
+    await expect(findWatcher(io, 'Any', lister)).rejects.not.toThrow(/--table/);
   });
 
   it('asks for --table when a stack has two watchers, naming their parameters', async () => {

@@ -84,6 +84,8 @@ const watcher = new CertificateExpiryWatcher(stack, 'Watcher', {
   criticalDays: 3,
   scanInterval: Duration.hours(12),
   endpoints: [{ host: 'api.example.com', port: 443 }],
+  // Someone hears the watcher's own alarms (synth refuses an ops topic without a subscriber).
+  opsEmailAddresses: ['ops@example.com'],
 });
 // The construct's public surface is typed from the package's declarations.
 const busName: string = watcher.bus.eventBusName;
