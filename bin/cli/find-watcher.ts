@@ -67,7 +67,7 @@ export const findWatcher = async (
     // would only fail next; say what is missing instead.
     if (/CredentialsProviderError|Could not load credentials|Region is missing/i.test(reason))
       throw new UsageError(
-        `cannot reach AWS to find the watcher (${reason}): cert-watch reads the deployed watcher with your AWS credentials in AWS_REGION (set AWS_PROFILE or the AWS_* variables, and AWS_REGION to the watcher's region)`,
+        `cannot reach AWS to find the watcher (${reason}): cert-watch reads the deployed watcher with your AWS credentials in AWS_REGION (set AWS_PROFILE or the AWS_* variables, and AWS_REGION to the watcher's region); it finds the state table from the stack's SSM parameter, or from --table / CERT_WATCH_TABLE, which need the same credentials and region`,
       );
     throw new UsageError(
       `cannot read the watcher's parameters under ${path} (${reason}): pass --table <name> or set CERT_WATCH_TABLE`,
