@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { LAMBDA_ENTRY_FILE } from './lambda-bundling';
 
 /**
  * Where `npm run build` (scripts/build.ts) writes the pre-bundled handlers: `<package>/dist/assets/<name>/`,
- * one folder per handler with `index.js` and its source map. Beside the compiled `dist/lib/`.
+ * one folder per handler with `index.mjs`, its chunks and source maps. Beside the compiled `dist/lib/`.
  */
 export const PREBUNDLED_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
 
@@ -47,7 +48,7 @@ export interface BundlingModeInput {
  * pre-bundled asset is required but missing (the message names the asset and `npm run build`).
  */
 export const chooseBundlingMode = (input: BundlingModeInput): BundlingMode => {
-  const asset = path.join(input.assetsDir, input.assetName, 'index.js');
+  const asset = path.join(input.assetsDir, input.assetName, LAMBDA_ENTRY_FILE);
   const value = input.switchValue?.trim();
   if (value === 'source') return 'source';
   if (value === 'prebundled') {
@@ -125,6 +126,6 @@ export const prebundledCode = (
   const bundleDir = path.join(assetsDir, assetName);
   if (Object.keys(extraFiles).length === 0) return lambda.Code.fromAsset(bundleDir);
   const dir = writeAssemblyFiles(scope, 'prebundled', extraFiles, bundleDir);
-  for (const file of readdirSync(bundleDir)) copyFileSync(path.join(bundleDir, file), path.join(dir, file));
+  cpSync(bundleDir, dir, { recursive: true });
   return lambda.Code.fromAsset(dir);
 };

@@ -20,6 +20,7 @@
  * has that day (docs/benchmarks.md, "Lambda bundles").
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
@@ -65,34 +66,135 @@ export const sdkBundleTrims: Plugin = {
   },
 };
 
+/**
+ * The providers our Lambda code imports from `@aws-sdk/credential-providers`, each from its own
+ * module. The package's index re-exports every provider, and with code splitting esbuild writes a
+ * chunk for each `import()` it meets even in code that tree-shaking drops: SSO, ini files,
+ * Cognito, sign-in (about 120 KiB of files never loaded). Importing another provider fails the
+ * build ("No matching export") until it is added here.
+ */
+export const CREDENTIAL_PROVIDERS_USED = [
+  'createCredentialChain',
+  'fromEnv',
+  'fromHttp',
+  'fromTemporaryCredentials',
+] as const;
+
+/** esbuild plugin: `@aws-sdk/credential-providers` as the {@link CREDENTIAL_PROVIDERS_USED} alone. */
+export const credentialProvidersUsed: Plugin = {
+  name: 'credential-providers-used',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-providers$/ }, () => ({
+      path: '@aws-sdk/credential-providers',
+      namespace: 'credential-providers-used',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'credential-providers-used' }, () => ({
+      contents: CREDENTIAL_PROVIDERS_USED.map(
+        (name) => `export { ${name} } from '@aws-sdk/credential-providers/dist-es/${name}.js';`,
+      ).join('\n'),
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Packages only a browser runtime loads, through an `import()` that esbuild would otherwise write as
+ * a chunk: `bowser` (35 KiB), the user-agent parser of `@aws-sdk/core`'s browser configuration.
+ */
+export const BROWSER_ONLY_PACKAGES = ['bowser'] as const;
+
+/** esbuild plugin: each of {@link BROWSER_ONLY_PACKAGES} as a module that throws if it is ever loaded. */
+export const browserOnlyPackages: Plugin = {
+  name: 'browser-only-packages',
+  setup(build) {
+    const names = new RegExp(`^(?:${BROWSER_ONLY_PACKAGES.join('|')})$`);
+    build.onResolve({ filter: names }, (args) => ({ path: args.path, namespace: 'browser-only' }));
+    build.onLoad({ filter: /.*/, namespace: 'browser-only' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is for browsers and is not in this Lambda bundle`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** Packages replaced in every bundle, with the module that replaces each. */
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': path.join(ROOT, 'lambda/shared/lambda-credentials.ts'),
 };
 
 /**
+ * The file Lambda loads for the handler `index.handler`: an ES module, with its lazily loaded
+ * chunks in {@link LAMBDA_CHUNK_DIR} beside it.
+ */
+export const LAMBDA_ENTRY_FILE = 'index.mjs';
+
+/** Where the lazily loaded parts of a bundle go, beside {@link LAMBDA_ENTRY_FILE} (`index.mjs`). */
+export const LAMBDA_CHUNK_DIR = 'chunks';
+
+/**
+ * What an ES module bundle defines first, for the CommonJS code inside it: `require` (for Node.js
+ * built-ins a bundled CommonJS module requires), `__filename` and `__dirname`.
+ */
+export const ESM_BANNER = [
+  "import { createRequire as __cewRequire } from 'node:module';",
+  "import { fileURLToPath as __cewPath } from 'node:url';",
+  "import { dirname as __cewDir } from 'node:path';",
+  'const require = __cewRequire(import.meta.url);',
+  'const __filename = __cewPath(import.meta.url);',
+  'const __dirname = __cewDir(__filename);',
+].join(' ');
+
+/**
  * The esbuild options of one handler: `entry` (relative to the repository root) to
- * `<outdir>/index.js` with a linked source map (stack traces name our files: the function runs
- * with `--enable-source-maps`; sources are not embedded), minified, CommonJS for Node.js 24, the
- * SDK's ES module builds preferred so they tree-shake.
+ * `<outdir>/index.mjs`, an ES module, with code splitting: what the handler imports dynamically
+ * (`await import(...)`: the IAM worker's "in use by" lookup, the SDK's event-stream codec and
+ * optional credential loaders) becomes chunks under `<outdir>/chunks/`, loaded only if that code
+ * runs, so a cold start loads only the entry and its static imports. Linked source maps (stack
+ * traces name our files: the function runs with `--enable-source-maps`; sources are not embedded),
+ * minified, for Node.js 24, the SDK's ES module builds preferred so they tree-shake.
  */
 export const lambdaEsbuildOptions = (entry: string, outdir: string): BuildOptions => ({
-  entryPoints: [path.resolve(ROOT, entry)],
-  outfile: path.join(outdir, 'index.js'),
+  entryPoints: { index: path.resolve(ROOT, entry) },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: `${LAMBDA_CHUNK_DIR}/[name]-[hash]`,
   absWorkingDir: ROOT,
   bundle: true,
+  splitting: true,
   platform: 'node',
   target: 'node24',
-  format: 'cjs',
+  format: 'esm',
+  banner: { js: ESM_BANNER },
   minify: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
   tsconfig: path.join(ROOT, 'tsconfig.json'),
   alias: { ...LAMBDA_ALIASES },
-  plugins: [sdkBundleTrims],
+  plugins: [sdkBundleTrims, credentialProvidersUsed, browserOnlyPackages],
   logLevel: 'warning',
 });
+
+/** A relative module specifier in a static `import … from "./x.mjs"` or `import "./x.mjs"` (not `import("./x.mjs")`). */
+const STATIC_IMPORT = /(?:\bfrom|\bimport)\s*["'](\.{1,2}\/[^"']+\.mjs)["']/g;
+
+/**
+ * The files of a bundle in `dir` that a cold start loads: {@link LAMBDA_ENTRY_FILE} and, transitively,
+ * every chunk it imports statically. Chunks reached only through `import()` are left out: they load
+ * when that code first runs. Paths relative to `dir`, entry first.
+ */
+export const eagerBundleFiles = (dir: string): string[] => {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(path.join(dir, file), 'utf8');
+    for (const m of code.matchAll(STATIC_IMPORT))
+      if (m[1]) visit(path.posix.join(path.posix.dirname(file), m[1]));
+  };
+  visit(LAMBDA_ENTRY_FILE);
+  return [...seen];
+};
 
 /** Runs in the child process of {@link bundleLambda}: esbuild plugins need the asynchronous API. */
 export const buildLambda = async (entry: string, outdir: string): Promise<void> => {

@@ -150,7 +150,7 @@ const validateExtraFiles = (files: Readonly<Record<string, string>>): Readonly<R
 /**
  * Local esbuild bundling of one handler (lib/lambda-bundling.ts; no Docker). Its fields are part of
  * CDK's bundling cache key, so two functions never share a bundle by mistake. The extra files are
- * written next to `index.js`, so they are part of the asset hash.
+ * written next to `index.mjs`, so they are part of the asset hash.
  */
 class LocalLambdaBundling implements ILocalBundling {
   constructor(

@@ -166,11 +166,13 @@ export async function benchIam(total = 2_000): Promise<Record<string, number>> {
 
   const clients: IamClients = {
     iam: () => new IAMClient({ region: 'us-east-1', credentials, requestHandler: iamHandler }),
-    cloudFront: () =>
-      new CloudFrontClient({ region: 'us-east-1', credentials, requestHandler: cloudFrontHandler }),
-    elbv2: (region) =>
-      new ElasticLoadBalancingV2Client({ region, credentials, requestHandler: elbv2Handler(region) }),
-    elb: (region) => new ElasticLoadBalancingClient({ region, credentials, requestHandler: elbHandler }),
+    usage: async () => ({
+      cloudFront: () =>
+        new CloudFrontClient({ region: 'us-east-1', credentials, requestHandler: cloudFrontHandler }),
+      elbv2: (region) =>
+        new ElasticLoadBalancingV2Client({ region, credentials, requestHandler: elbv2Handler(region) }),
+      elb: (region) => new ElasticLoadBalancingClient({ region, credentials, requestHandler: elbHandler }),
+    }),
   };
   const source = new IamSource({ usageRegions: REGIONS }, () => clients);
   global.gc?.();

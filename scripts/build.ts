@@ -2,7 +2,7 @@
  * `npm run build`: what the npm package ships, in dist/.
  *   dist/lib, dist/bin, dist/lambda   JavaScript + declarations (tsc -p tsconfig.build.json); lambda/ only
  *                                     what lib/ and the CLI import (contracts, the core the CLI runs)
- *   dist/assets/<name>/index.js(.map) every Lambda handler bundled exactly as the construct bundles it
+ *   dist/assets/<name>/index.mjs (+ chunks/, source maps) every Lambda handler bundled exactly as the construct bundles it
  *                                     from source (WatcherFunction, esbuild), so a consumer's synth
  *                                     needs no esbuild, tsx or TypeScript (lib/bundled-assets.ts)
  */
@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { BUNDLING_SWITCH, prebundledAssetName } from '../lib/bundled-assets';
+import { LAMBDA_ENTRY_FILE } from '../lib/lambda-bundling';
 import { PROJECT_ROOT, WatcherFunction } from '../lib/watcher-function';
 
 const DIST = path.join(PROJECT_ROOT, 'dist');
@@ -47,7 +48,8 @@ const bundleHandlers = (entries: readonly string[]): void => {
       const fn = new WatcherFunction(stack, `Fn${name.replace(/[^A-Za-z0-9]/g, '')}`, { entry });
       const assetPath = (fn.node.defaultChild as CfnFunction).getMetadata('aws:asset:path') as string;
       const source = path.resolve(outdir, assetPath);
-      if (!existsSync(path.join(source, 'index.js'))) throw new Error(`no bundle for ${entry} in ${source}`);
+      if (!existsSync(path.join(source, LAMBDA_ENTRY_FILE)))
+        throw new Error(`no bundle for ${entry} in ${source}`);
       cpSync(source, path.join(DIST, 'assets', name), { recursive: true });
       console.log(`bundled ${entry} → dist/assets/${name}`);
     }

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CertificateExpiryWatcher } from '../../lib';
+import { LAMBDA_CHUNK_DIR, LAMBDA_ENTRY_FILE } from '../../lib/lambda-bundling';
 import { watcherStack } from './stacks';
 
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown };
@@ -114,13 +115,23 @@ describe('CertificateExpiryWatcher with default props', () => {
     const bundles = readdirSync(assemblyDir)
       .filter((d) => d.startsWith('asset.'))
       .map((d) => path.join(assemblyDir, d))
-      .filter((d) => existsSync(path.join(d, 'index.js')));
+      .filter((d) => existsSync(path.join(d, LAMBDA_ENTRY_FILE)));
     // The scan planner, the ACM scan worker and the alert fan-out.
     expect(bundles).toHaveLength(3);
     for (const bundle of bundles) {
-      expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
-      const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
-      const sdkRequires = new Set([...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]));
+      expect(existsSync(path.join(bundle, `${LAMBDA_ENTRY_FILE}.map`))).toBe(true);
+      const code = [LAMBDA_ENTRY_FILE, ...readdirSync(path.join(bundle, LAMBDA_CHUNK_DIR))]
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) =>
+          readFileSync(
+            path.join(bundle, f === LAMBDA_ENTRY_FILE ? f : path.join(LAMBDA_CHUNK_DIR, f)),
+            'utf8',
+          ),
+        )
+        .join('\n');
+      const sdkRequires = new Set(
+        [...code.matchAll(/(?:require\(|import\(|from)\s*"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]),
+      );
       // Only the SDK's optional CRT signer (SigV4a, loaded in a try/catch) stays external.
       expect([...sdkRequires].filter((m) => m !== '@aws-sdk/signature-v4-crt')).toEqual([]);
     }

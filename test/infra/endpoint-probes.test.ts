@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CertificateExpiryWatcher, proberTimeoutFor, validateEndpoints } from '../../lib';
+import { LAMBDA_ENTRY_FILE } from '../../lib/lambda-bundling';
 import { CDK_JSON_CONTEXT, OPS_OPT_OUT, testApp, watcherStack } from './stacks';
 
 const ENDPOINTS = [
@@ -270,7 +271,7 @@ describe('bundled dispatcher', () => {
         r.Properties.Environment?.Variables?.PROBE_BATCH_SIZE !== undefined,
     );
     const assetDir = path.join(assembly.directory, dispatcher?.Metadata?.['aws:asset:path'] ?? 'missing');
-    expect(existsSync(path.join(assetDir, 'index.js'))).toBe(true);
+    expect(existsSync(path.join(assetDir, LAMBDA_ENTRY_FILE))).toBe(true);
     const configured = [
       { host: 'example.com', port: 443 },
       { host: 'mail.example.com', port: 587, starttls: 'smtp', labels: { team: 'mail' } },

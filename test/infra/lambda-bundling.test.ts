@@ -1,9 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleLambda, literalTraitKeys, SDK_SCHEMA_FILE } from '../../lib/lambda-bundling';
+import {
+  bundleLambda,
+  eagerBundleFiles,
+  LAMBDA_ENTRY_FILE,
+  literalTraitKeys,
+  SDK_SCHEMA_FILE,
+} from '../../lib/lambda-bundling';
+
+/** Every `.mjs` file of a bundle folder (entry and chunks), relative to it. */
+const bundleFiles = (dir: string): string[] =>
+  (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.mjs'));
+
+const read = (dir: string, files: readonly string[]): string =>
+  files.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+
+/** `node -e` that imports a bundle's entry and writes what `then` makes of it. */
+const runBundle = (dir: string, then: string): string =>
+  `import(${JSON.stringify(pathToFileURL(path.join(dir, LAMBDA_ENTRY_FILE)).href)}).then(${then})`;
 
 describe('literalTraitKeys (the SDK schema rewrite)', () => {
   it('writes a computed key declared as a string constant as that literal', () => {
@@ -46,12 +64,16 @@ describe('literalTraitKeys (the SDK schema rewrite)', () => {
 
 describe('bundleLambda', () => {
   let out: string;
+  /** Everything the bundle holds, entry and chunks. */
   let bundle: string;
+  /** What a cold start loads: the entry and the chunks it imports statically. */
+  let eager: string[];
 
   beforeAll(() => {
     out = mkdtempSync(path.join(tmpdir(), 'cew-bundle-'));
     bundleLambda('test/support/bundling-fixture.ts', out);
-    bundle = readFileSync(path.join(out, 'index.js'), 'utf8');
+    bundle = read(out, bundleFiles(out));
+    eager = eagerBundleFiles(out);
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -59,7 +81,8 @@ describe('bundleLambda', () => {
     expect(bundle).toContain('"/certificates"');
     // UpdateScheduledAudit, never imported: NodejsFunction's own bundling kept every operation.
     expect(bundle).not.toContain('/audit/scheduledaudits/{scheduledAuditName}');
-    expect(statSync(path.join(out, 'index.js')).size).toBeLessThan(300 * 1024);
+    const eagerBytes = eager.reduce((n, f) => n + statSync(path.join(out, f)).size, 0);
+    expect(eagerBytes).toBeLessThan(300 * 1024);
   });
 
   it("keeps only name and version of an SDK client's package.json (its user agent reads the version)", () => {
@@ -77,18 +100,22 @@ describe('bundleLambda', () => {
   });
 
   it('writes a linked source map naming our files', () => {
-    expect(bundle).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
-    const map = JSON.parse(readFileSync(path.join(out, 'index.js.map'), 'utf8')) as {
-      sources: string[];
-      sourcesContent?: unknown;
-    };
-    expect(map.sources.some((s) => s.endsWith('test/support/bundling-fixture.ts'))).toBe(true);
-    expect(map.sources.some((s) => s.endsWith('lambda/shared/lambda-credentials.ts'))).toBe(true);
-    expect(map.sourcesContent).toBeUndefined();
+    expect(read(out, [LAMBDA_ENTRY_FILE])).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    const maps = bundleFiles(out).map(
+      (f) =>
+        JSON.parse(readFileSync(path.join(out, `${f}.map`), 'utf8')) as {
+          sources: string[];
+          sourcesContent?: unknown;
+        },
+    );
+    const sources = maps.flatMap((m) => m.sources);
+    expect(sources.some((s) => s.endsWith('test/support/bundling-fixture.ts'))).toBe(true);
+    expect(sources.some((s) => s.endsWith('lambda/shared/lambda-credentials.ts'))).toBe(true);
+    expect(maps.every((m) => m.sourcesContent === undefined)).toBe(true);
   });
 
   it("resolves the execution role's credentials from the environment when run", () => {
-    const script = `require(${JSON.stringify(path.join(out, 'index.js'))}).handler().then((k) => process.stdout.write(k))`;
+    const script = runBundle(out, '(m) => m.handler()).then((k) => process.stdout.write(k)');
     const key = execFileSync(process.execPath, ['-e', script], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -99,6 +126,18 @@ describe('bundleLambda', () => {
       },
     }).toString();
     expect(key).toBe('AKIDLAMBDAROLE');
+  });
+
+  it('is an ES module whose static imports a cold start loads are a subset of its files', () => {
+    const files = bundleFiles(out);
+    expect(eager[0]).toBe(LAMBDA_ENTRY_FILE);
+    for (const f of eager) expect(files).toContain(f);
+    // The SDK loads its event-stream codec with import(): a chunk of its own, never loaded here.
+    const lazy = files.filter((f) => !eager.includes(f));
+    expect(lazy.some((f) => read(out, [f]).includes('EventStreamSerde') || /event-streams/.test(f))).toBe(
+      true,
+    );
+    expect(read(out, eager)).not.toMatch(/class \w+\{[^}]*eventStreamMarshaller/);
   });
 
   it("fails with esbuild's message when the entry does not build", () => {

@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleLambda } from '../../lib/lambda-bundling';
+import { bundleLambda, LAMBDA_ENTRY_FILE } from '../../lib/lambda-bundling';
 import { type Moto, startMoto } from '../support/moto';
 
 let moto: Moto;
@@ -28,7 +29,8 @@ afterAll(async () => {
 
 describe('a bundled handler on moto', () => {
   it('serializes and parses REST-JSON, query, REST-XML and JSON 1.1 calls and a modeled error, and the older Private CA client', () => {
-    const script = `require(${JSON.stringify(path.join(out, 'index.js'))}).handler().then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
+    const entry = pathToFileURL(path.join(out, LAMBDA_ENTRY_FILE)).href;
+    const script = `import(${JSON.stringify(entry)}).then((m) => m.handler()).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
     const result = JSON.parse(
       execFileSync(process.execPath, ['--enable-source-maps', '-e', script], {
         env: {

@@ -21,13 +21,18 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** An installed package's layout: dist/assets/<name>/index.js, no TypeScript handler. */
+/** An installed package's layout: dist/assets/<name>/index.mjs and its chunks, no TypeScript handler. */
 const installedLayout = (): { root: string; assets: string } => {
   const root = tempDir();
   const assets = path.join(root, 'assets');
   mkdirSync(path.join(assets, 'fanout'), { recursive: true });
-  writeFileSync(path.join(assets, 'fanout', 'index.js'), 'exports.handler = async () => 1;\n');
-  writeFileSync(path.join(assets, 'fanout', 'index.js.map'), '{}');
+  mkdirSync(path.join(assets, 'fanout', 'chunks'));
+  writeFileSync(
+    path.join(assets, 'fanout', 'index.mjs'),
+    'export const handler = async () => (await import("./chunks/a.mjs")).one;\n',
+  );
+  writeFileSync(path.join(assets, 'fanout', 'index.mjs.map'), '{}');
+  writeFileSync(path.join(assets, 'fanout', 'chunks', 'a.mjs'), 'export const one = 1;\n');
   return { root, assets };
 };
 
@@ -97,8 +102,9 @@ describe('prebundledCode', () => {
     const dir = assetPath(code);
     expect(dir.startsWith(outdir)).toBe(true);
     expect(readFileSync(path.join(dir, 'endpoints.json'), 'utf8')).toBe('["a.example.com"]');
-    expect(existsSync(path.join(dir, 'index.js'))).toBe(true);
-    expect(existsSync(path.join(dir, 'index.js.map'))).toBe(true);
+    expect(existsSync(path.join(dir, 'index.mjs'))).toBe(true);
+    expect(existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+    expect(existsSync(path.join(dir, 'chunks', 'a.mjs'))).toBe(true);
   });
 
   it('returns undefined (esbuild bundles) for a handler of this repository', () => {

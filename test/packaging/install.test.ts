@@ -224,8 +224,9 @@ describe('the npm package in a CDK app of its own', () => {
     expect(all).toContain('dist/lib/index.js');
     expect(all).toContain('dist/lib/index.d.ts');
     expect(all).toContain('dist/bin/cert-watch.js');
-    expect(all).toContain('dist/assets/fanout/index.js');
-    expect(all).toContain('dist/assets/scan-workers-acm/index.js');
+    expect(all).toContain('dist/assets/fanout/index.mjs');
+    expect(all).toContain('dist/assets/scan-workers-acm/index.mjs');
+    expect(all.some((f) => /^dist\/assets\/scan-workers-iam\/chunks\/usage-\w+\.mjs$/.test(f))).toBe(true);
     expect(all.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     // Neither the build tools nor the Lambdas' own dependencies are installed for the user.
     for (const tool of ['esbuild', 'tsx', 'typescript', '@aws-lambda-powertools/logger'])
@@ -256,7 +257,7 @@ describe('the npm package in a CDK app of its own', () => {
     expect(assets.length).toBeGreaterThanOrEqual(6);
     for (const asset of assets) {
       expect(asset).toBeDefined();
-      expect(existsSync(path.join(app, 'cdk.out', asset!, 'index.js'))).toBe(true);
+      expect(existsSync(path.join(app, 'cdk.out', asset!, 'index.mjs'))).toBe(true);
     }
     // The endpoint list is written beside the dispatcher's and the prober's pre-bundled handlers
     // (the prober probes only configured targets).

@@ -450,16 +450,20 @@ describe('where a reported IAM certificate is used', () => {
     bodies({ soon: { body: soon.leaf.certPem } });
     const regions: string[] = [];
     const base = defaultIamClients('us-east-1');
+    const usage = await base.usage();
     const clients: IamClients = {
       ...base,
-      elbv2: (r) => {
-        regions.push(r);
-        return base.elbv2(r);
-      },
+      usage: async () => ({
+        ...usage,
+        elbv2: (r) => {
+          regions.push(r);
+          return usage.elbv2(r);
+        },
+      }),
     };
     await scan(new IamScopeReader(iamScope(ACCOUNT), clients, { usageRegions: ['eu-west-1', 'ap-south-2'] }));
     expect(regions.sort()).toEqual(['ap-south-2', 'eu-west-1']);
-    expect(await base.cloudFront().config.region()).toBe('us-east-1');
+    expect(await usage.cloudFront().config.region()).toBe('us-east-1');
   });
 });
 

@@ -5,9 +5,6 @@
  * are read only for the certificates being reported. IAM never renews anything: every record is
  * IMPORTED.
  */
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   GetServerCertificateCommand,
   IAMClient,
@@ -25,7 +22,7 @@ import { type CertInfo, certInfo } from '../endpoint/cert-info';
 import { certificatesIn } from '../pem';
 import { withStoreTags } from '../tags';
 import { recordFromCertInfo } from '../x509-record';
-import { type CertificateUsage, readUsage, type UsageClients } from './usage';
+import type { CertificateUsage, UsageClients } from './usage';
 
 export const IAM_KIND = 'iam';
 /** ListServerCertificates' largest page. */
@@ -47,8 +44,14 @@ export interface IamSourceOptions {
   readonly lookUpUsage?: boolean;
 }
 
-export interface IamClients extends UsageClients {
+export interface IamClients {
   iam(): IAMClient;
+  /**
+   * The clients of the "in use by" lookup (CloudFront, ELBv2, classic ELB). A promise: their SDK
+   * clients are a lazily loaded part of the IAM worker's bundle, loaded on the first reported
+   * certificate, never for a scan that reports none (docs/benchmarks.md, "Lambda bundles").
+   */
+  usage(): Promise<UsageClients>;
 }
 
 /** Endpoint, credentials or region on top of the clients' defaults (the registry's SourceContext). */
@@ -61,9 +64,7 @@ export const defaultIamClients = (region: string, overrides?: IamClientOverrides
   const config = (r: string) => sdkClientConfig(r, overrides?.(r));
   return {
     iam: () => new IAMClient(config(region)),
-    cloudFront: () => new CloudFrontClient(config(region)),
-    elbv2: (r) => new ElasticLoadBalancingV2Client(config(r)),
-    elb: (r) => new ElasticLoadBalancingClient(config(r)),
+    usage: async () => (await import('./usage')).defaultUsageClients(region, config),
   };
 };
 
@@ -280,14 +281,17 @@ export class IamScopeReader implements ScopeReader {
 
   /** Distributions and load balancers, read once per scan on the first reported certificate. */
   private usageOnce(arn: string): Promise<CertificateUsage> {
-    this.usage ??= readUsage(this.clients, {
+    const target = {
       partition: arnPart(arn, 1) ?? 'aws',
       account: this.scope.account ?? arnPart(arn, 4) ?? '',
       regions: this.options.usageRegions ?? [this.options.region ?? IAM_REGION],
-    }).then((usage) => {
-      for (const failure of usage.failed) this.report(failure);
-      return usage;
-    });
+    };
+    this.usage ??= Promise.all([import('./usage'), this.clients.usage()])
+      .then(([{ readUsage }, clients]) => readUsage(clients, target))
+      .then((usage) => {
+        for (const failure of usage.failed) this.report(failure);
+        return usage;
+      });
     return this.usage;
   }
 }

@@ -6,16 +6,16 @@
  * lists and the classic load balancers. A lookup that fails is named in `failed` and the others
  * still count, so a denied CloudFront call never hides a load balancer.
  */
-import { type CloudFrontClient, ListDistributionsCommand } from '@aws-sdk/client-cloudfront';
+import { CloudFrontClient, ListDistributionsCommand } from '@aws-sdk/client-cloudfront';
 import {
   DescribeLoadBalancersCommand as DescribeClassicLoadBalancersCommand,
-  type ElasticLoadBalancingClient,
+  ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import {
   DescribeListenerCertificatesCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
-  type ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2Client,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ItemError } from '../../core/ports';
@@ -32,6 +32,19 @@ export interface UsageClients {
   elbv2(region: string): ElasticLoadBalancingV2Client;
   elb(region: string): ElasticLoadBalancingClient;
 }
+
+/**
+ * The lookup's clients with their defaults: CloudFront in `region` (global: the IAM region), ELB
+ * per usage region, each with `config(region)` (endpoint, credentials, retries).
+ */
+export const defaultUsageClients = <C extends object>(
+  region: string,
+  config: (region: string) => C,
+): UsageClients => ({
+  cloudFront: () => new CloudFrontClient(config(region)),
+  elbv2: (r) => new ElasticLoadBalancingV2Client(config(r)),
+  elb: (r) => new ElasticLoadBalancingClient(config(r)),
+});
 
 export interface CertificateUsage {
   /** CloudFront distribution ARNs by the IAM certificate id they serve. */
