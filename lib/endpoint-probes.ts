@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { parseExpectation } from '../lambda/contracts/deployment-expectation';
 import {
   checkEndpointText,
   type EndpointTarget,
@@ -124,6 +125,7 @@ export const validateEndpoints = (
     const port = integerIn(`${where}.port`, t.port ?? 443, 1, 65535);
     try {
       checkEndpointText(where, t.labels, t.owner);
+      if (t.expected !== undefined) parseExpectation(t.expected, where);
     } catch (error) {
       throw new InvalidWatcherConfigError((error as Error).message);
     }
