@@ -27,6 +27,7 @@ import {
   EVENT_SOURCE_ENV,
   FETCH_MISSING_ISSUERS_ENV,
   METRICS_NAMESPACE_ENV,
+  NOT_DEPLOYED_GRACE_HOURS_ENV,
   PROBE_BATCH_SIZE_ENV,
   PROBE_CONCURRENCY_ENV,
   PROBE_DUAL_CERTIFICATES_ENV,
@@ -205,6 +206,12 @@ export class EndpointProbes extends Construct {
           `may need ${proberTimeout.toHumanString()}, above Lambda's 15 minutes: lower targetsPerBatch or raise socketsPerFunction`,
       );
     }
+    const graceHours = integerIn(
+      'endpointProbes.notDeployedGrace (hours)',
+      (props.notDeployedGrace ?? Duration.hours(24)).toHours({ integral: false }),
+      0,
+      90 * 24,
+    );
     const memorySizeMb = integerIn('endpointProbes.memorySizeMb', props.memorySizeMb ?? 512, 128, 10240);
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
 
@@ -259,6 +266,7 @@ export class EndpointProbes extends Construct {
         ...(props.fetchMissingIssuers ? { [FETCH_MISSING_ISSUERS_ENV]: 'true' } : {}),
         ...(dual ? {} : { [PROBE_DUAL_CERTIFICATES_ENV]: 'false' }),
         ...(props.allowLinkLocal ? { [ALLOW_LINK_LOCAL_ENV]: 'true' } : {}),
+        ...(graceHours === 24 ? {} : { [NOT_DEPLOYED_GRACE_HOURS_ENV]: String(graceHours) }),
         [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE,
         [WATCHER_ID_ENV]: props.watcherId,
         [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName,

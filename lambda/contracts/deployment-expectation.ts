@@ -58,6 +58,8 @@ const certificateOf = (entry: unknown, where: string): ExpectedCertificate => {
     ...optional(entry, 'fingerprintSha256', FINGERPRINT, where),
     ...optional(entry, 'notAfter', INSTANT, where),
     ...optional(entry, 'storedAt', INSTANT, where),
+    // Not in the contract's type: read when a producer adds it (the grace period's fallback start).
+    ...optional(entry, 'notBefore' as keyof ExpectedCertificate, INSTANT, where),
   };
 };
 
