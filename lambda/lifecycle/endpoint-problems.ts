@@ -18,6 +18,7 @@ import {
 import { periodOf } from './alert-rules';
 import { type LifecycleEvent, lifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { EndpointProblem, Observation, TrackedState, Transition } from './model';
+import { DEPLOYMENT_CODES } from './not-deployed';
 import { isAcked, type Mutable } from './tracked-state';
 import { lifecycleInfo, type RuleContext } from './transition-events';
 
@@ -33,7 +34,10 @@ interface Found {
 /** What is wrong at an endpoint location in this scan (before the failure count); null when nothing. */
 export const problemOf = (obs: Observation): Found | null => {
   if (!obs.record) return obs.error ? { kind: 'check-failed', problems: [obs.error] } : null;
-  const rejected = (obs.problems ?? []).filter((p) => p.severity === 'critical' && !TIME_CODES.has(p.code));
+  // Deployment problems have a transition of their own (not-deployed.ts).
+  const rejected = (obs.problems ?? []).filter(
+    (p) => p.severity === 'critical' && !TIME_CODES.has(p.code) && !DEPLOYMENT_CODES.has(p.code),
+  );
   return rejected.length > 0 ? { kind: 'misconfigured', problems: rejected } : null;
 };
 
