@@ -1,10 +1,12 @@
 /**
  * Checks a target's `expected` (what its resource is configured to serve: discovery.ts) wherever a
- * target is read from outside: endpoint files, `watcher:endpoints`, the construct, queued probe
- * messages. Bounded so one target cannot make a probe message or an event large: at most
- * {@link MAX_EXPECTED_CERTIFICATES} configured and as many successors (an ALB listener holds at
- * most 25 certificates: Elastic Load Balancing quotas; 20 covers the default listener's SNI list
- * with margin and keeps a 256 KiB SQS message for dozens of targets). Pure.
+ * target is read from outside: endpoint files and `watcher:endpoints`, the construct's `endpoints`,
+ * the list bundled for the dispatcher and the prober. Bounded so one target cannot make a probe
+ * message or an event large: at most {@link MAX_EXPECTED_CERTIFICATES} configured and as many
+ * successors (the contract's bound; Application Load Balancers take 25 certificates by default,
+ * Elastic Load Balancing quotas, so a producer cuts a larger list). At the bound a target is about
+ * 16 KB of JSON, so the dispatcher cuts such batches shorter to fit a 256 KiB SQS message
+ * (lambda/core/endpoint-batch.ts). Pure.
  */
 import { type DeploymentExpectation, DISCOVERY_KINDS, type ExpectedCertificate } from './discovery';
 import { isJsonObject } from './json';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_EXPECTED_CERTIFICATES } from '../../lambda/contracts/deployment-expectation';
 import { parseTargetList, TargetParseError } from '../../lambda/contracts/endpoints';
+import { splitIntoBatches } from '../../lambda/core/endpoint-batch';
 import { parseTargetsJson } from '../../lambda/handlers/make-dispatch-handler';
 import { validateEndpoints } from '../../lib/endpoint-probes';
 
@@ -59,5 +60,44 @@ describe("an endpoint target's expected certificates", () => {
     expect(
       parseTargetsJson(JSON.stringify([{ host: 'a.example.com', port: 443, expected }]), 'f')[0]?.expected,
     ).toEqual(expected);
+  });
+});
+
+describe('probe messages of targets carrying expected certificates', () => {
+  const at = { scanId: 's', scheduledAt: new Date('2026-11-29T06:00:00Z') };
+  const cert = (i: number) => ({
+    id: `${ARN}-${i}`,
+    serialNumber: '0a:1b:2c:3d:4e:5f:60:71:82:93:a4:b5:c6:d7:e8:f9',
+    fingerprintSha256: 'AB:'.repeat(31) + 'AB',
+    notAfter: '2027-01-01T00:00:00.000Z',
+    storedAt: '2026-01-01T00:00:00.000Z',
+  });
+  const full = (n: number) => ({
+    host: `web-${n}.example.com`,
+    port: 443,
+    expected: {
+      ...expected,
+      configured: Array.from({ length: MAX_EXPECTED_CERTIFICATES }, (_, i) => cert(i)),
+      successors: Array.from({ length: MAX_EXPECTED_CERTIFICATES }, (_, i) => ({
+        ...cert(i + 20),
+        replaces: ARN,
+      })),
+    },
+  });
+
+  it('stay within one SQS message (256 KiB) at the 20 + 20 bound, carrying every target once', () => {
+    const targets = Array.from({ length: 60 }, (_, i) => full(i));
+    const batches = splitIntoBatches(targets, 25, at);
+    for (const b of batches) expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThan(256 * 1024);
+    expect(batches.length).toBeGreaterThan(Math.ceil(60 / 25));
+    expect(batches.flatMap((b) => b.targets)).toEqual(targets);
+    expect(batches.map((b) => `${b.batchIndex}/${b.batchCount}`)).toEqual(
+      batches.map((_, i) => `${i + 1}/${batches.length}`),
+    );
+  });
+
+  it('keep the configured batch size for plain targets', () => {
+    const plain = Array.from({ length: 60 }, (_, i) => ({ host: `h${i}.example.com`, port: 443 }));
+    expect(splitIntoBatches(plain, 25, at).map((b) => b.targets.length)).toEqual([25, 25, 10]);
   });
 });
