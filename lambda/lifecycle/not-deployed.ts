@@ -10,83 +10,50 @@
  * (endpoint-problems.ts): an endpoint can be misconfigured and not deployed at once.
  */
 import type { CertificateRecord } from '../core/certificate';
-import { evaluate } from '../core/evaluate';
-import { eventIdOf, MAX_TEXT_IN_EVENT, type Problem } from '../core/events';
+import { eventIdOf, type Problem } from '../core/events';
 import { periodOf } from './alert-rules';
-import { type LifecycleEvent, lifecycleEvent, recordFromDetail } from './lifecycle-events';
+import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { DeploymentProblem, Observation, TrackedState, Transition } from './model';
 import { isAcked, type Mutable } from './tracked-state';
-import { lifecycleInfo, type RuleContext } from './transition-events';
+import { keptProblems, type RuleContext, resolutionEvent, servedCertificateEvent } from './transition-events';
 
 /** The prober's codes this rule owns (the endpoint problem rules leave them alone). */
 export const DEPLOYMENT_CODES: ReadonlySet<string> = new Set([
   'CERTIFICATE_NOT_DEPLOYED',
   'UNEXPECTED_CERTIFICATE',
 ]);
-const PROBLEMS_KEPT = 10;
 
-const kept = (problems: readonly Problem[]): Problem[] =>
-  problems.slice(0, PROBLEMS_KEPT).map((p) => ({
-    code: p.code,
-    message: p.message.slice(0, MAX_TEXT_IN_EVENT),
-    ...(p.severity ? { severity: p.severity } : {}),
-  }));
+const idOf = (state: TrackedState, problem: DeploymentProblem, ...parts: (string | number)[]): string =>
+  eventIdOf(state.location, 'not-deployed', problem.codes.join(','), problem.since, ...parts);
 
-/** One event of the rule: the certificate served, the problem, and an id per problem and period. */
-const deploymentEvent = (
+/** 'Certificate Not Deployed' (or its reminder): the certificate served, and since when. */
+const notDeployedEvent = (
   state: TrackedState,
   record: CertificateRecord,
   problems: readonly Problem[],
   transition: Transition,
   problem: DeploymentProblem,
-  extra: Parameters<typeof lifecycleInfo>[4],
-  idParts: (string | number)[],
   ctx: RuleContext,
+  ...idParts: number[]
 ): LifecycleEvent => {
-  const evaluation = evaluate(record, ctx.now, ctx.config, state.lifetimeDays);
-  const event = lifecycleEvent({
-    record,
-    evaluation,
-    lifecycle: lifecycleInfo(state, transition, evaluation.basis, ctx.now, {
-      reminderCount: problem.reminderCount,
-      problemSince: problem.since,
-      ...extra,
-    }),
-    scanId: ctx.scan.scanId,
-    now: ctx.now,
-    problems,
-    idParts: [],
-    location: state.location,
-    identity: '',
-  });
-  const eventId = eventIdOf(
-    state.location,
-    'not-deployed',
-    problem.codes.join(','),
-    problem.since,
-    ...idParts,
-  );
-  return { ...event, detail: { ...event.detail, eventId } };
-};
-
-/** 'Certificate Deployed': what is served now, and what was not deployed before. */
-const deployedEvent = (
-  state: TrackedState,
-  record: CertificateRecord,
-  problems: readonly Problem[],
-  before: DeploymentProblem,
-  ctx: RuleContext,
-): LifecycleEvent =>
-  deploymentEvent(
+  const extra = { reminderCount: problem.reminderCount, problemSince: problem.since };
+  return servedCertificateEvent(
     state,
     record,
     problems,
-    'deployed',
-    before,
-    { resolves: 'not-deployed', resolvedProblems: before.problems },
-    ['deployed'],
+    transition,
+    extra,
+    idOf(state, problem, ...idParts),
     ctx,
   );
+};
+
+/** 'Certificate Deployed': what is served now, and what was not deployed before. */
+const deployed = (before: DeploymentProblem, state: TrackedState) => ({
+  transition: 'deployed' as const,
+  resolves: 'not-deployed' as const,
+  eventId: idOf(state, before, 'deployed'),
+});
 
 /**
  * Announces, reminds or resolves the deployment problem of one endpoint location read in this
@@ -107,19 +74,19 @@ export const notDeployedRules = (
   if (found.length === 0) {
     if (!before) return [];
     draft.notDeployed = undefined;
-    return [deployedEvent(draft, record, problems, before, ctx)];
+    return [resolutionEvent(draft, record, problems, before, deployed(before, draft), ctx)];
   }
   const codes = [...new Set(found.map((p) => p.code))].sort();
   if (!before || before.codes.join(',') !== codes.join(',')) {
     const problem: DeploymentProblem = {
       codes,
-      problems: kept(found),
+      problems: keptProblems(found),
       since: now.toISOString(),
       lastEmittedAt: now.toISOString(),
       reminderCount: 0,
     };
     draft.notDeployed = problem;
-    return [deploymentEvent(draft, record, problems, 'not-deployed', problem, {}, [], ctx)];
+    return [notDeployedEvent(draft, record, problems, 'not-deployed', problem, ctx)];
   }
   // Reminded only while clients are about to break (or broke): a warning is said once.
   if (!found.some((p) => p.severity === 'critical')) return [];
@@ -128,12 +95,12 @@ export const notDeployedRules = (
   if (!due || isAcked(draft, now)) return [];
   const problem: DeploymentProblem = {
     ...before,
-    problems: kept(found),
+    problems: keptProblems(found),
     lastEmittedAt: now.toISOString(),
     reminderCount: before.reminderCount + 1,
   };
   draft.notDeployed = problem;
-  return [deploymentEvent(draft, record, problems, 'not-deployed-reminder', problem, {}, [period], ctx)];
+  return [notDeployedEvent(draft, record, problems, 'not-deployed-reminder', problem, ctx, period)];
 };
 
 /** A location no longer probed (removed, retired) whose deployment problem was announced: resolved. */
@@ -144,5 +111,14 @@ export const notDeployedGone = (stored: TrackedState, ctx: RuleContext): Lifecyc
     code: 'NOT_PROBED',
     message: `${stored.location} is no longer probed (the endpoint was removed from the configuration or its name resolves elsewhere)`,
   };
-  return [deployedEvent(stored, recordFromDetail(stored.certificate), [gone], before, ctx)];
+  return [
+    resolutionEvent(
+      stored,
+      recordFromDetail(stored.certificate),
+      [gone],
+      before,
+      deployed(before, stored),
+      ctx,
+    ),
+  ];
 };
