@@ -8,6 +8,7 @@ import type { DeploymentExpectation, ExpectedCertificate } from '../../lambda/co
 import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import { certInfo } from '../../lambda/sources/endpoint/cert-info';
 import { deploymentProblems, type ServedCertificate } from '../../lambda/sources/endpoint/deployment';
+import { InvalidTargetError, probeTarget } from '../../lambda/sources/endpoint/probe';
 import { createCertificate, DAY_MS, daysFrom } from '../support/certs';
 
 const NOW = new Date('2026-11-29T06:00:00.000Z');
@@ -164,5 +165,13 @@ describe('UNEXPECTED_CERTIFICATE', () => {
 
   it('is not said when a configured certificate cannot be identified (no fingerprint, no serial)', () => {
     expect(judge(oldCert, expectation([{ id: `${ACM}/a` }]))).toEqual([]);
+  });
+});
+
+describe('the grace period given to the prober', () => {
+  it('is refused before any socket when negative or not a number', async () => {
+    const target = { host: '192.0.2.1', port: 443, expected: expectation([]) };
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      await expect(probeTarget(target, { notDeployedGraceHours: bad })).rejects.toThrow(InvalidTargetError);
   });
 });
