@@ -75,6 +75,16 @@ export interface EndpointProbeSettings {
    */
   readonly allowLinkLocal?: boolean;
   /**
+   * For endpoints that say what their resource is configured to serve (`expected`, set by
+   * discovery): how long the store may hold a newer certificate the endpoint does not serve before
+   * the prober says CERTIFICATE_NOT_DEPLOYED ("Certificate Not Deployed", docs/discovery.md),
+   * counted from when the store got it. Whole hours, 0 to 90 days; sets NOT_DEPLOYED_GRACE_HOURS on
+   * the prober. Context: `watcher:notDeployedGraceHours`.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly notDeployedGrace?: Duration;
+  /**
    * @default 512
    */
   readonly memorySizeMb?: number;

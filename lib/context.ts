@@ -71,6 +71,7 @@ export const CONTEXT_KEYS = [
   'watcher:caBundleFile',
   'watcher:probeDualCertificates',
   'watcher:probeFetchMissingIssuers',
+  'watcher:notDeployedGraceHours',
   'watcher:smsPhoneNumbers',
   'watcher:webhookDestinations',
   'watcher:slackChannels',
@@ -294,6 +295,9 @@ export const parseWatcherContext = (
     probe.socketsPerFunction = integer('watcher:probeSocketsPerFunction', rawSockets, 1);
   const rawDual = get('watcher:probeDualCertificates');
   if (rawDual !== undefined) probe.dualCertificates = booleanValue('watcher:probeDualCertificates', rawDual);
+  const rawGrace = get('watcher:notDeployedGraceHours');
+  if (rawGrace !== undefined)
+    probe.notDeployedGrace = Duration.hours(integer('watcher:notDeployedGraceHours', rawGrace, 0));
   const rawAia = get('watcher:probeFetchMissingIssuers');
   if (rawAia !== undefined)
     probe.fetchMissingIssuers = booleanValue('watcher:probeFetchMissingIssuers', rawAia);

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { parseExpectation } from '../lambda/contracts/deployment-expectation';
 import {
   checkEndpointText,
   type EndpointTarget,
@@ -26,6 +27,7 @@ import {
   EVENT_SOURCE_ENV,
   FETCH_MISSING_ISSUERS_ENV,
   METRICS_NAMESPACE_ENV,
+  NOT_DEPLOYED_GRACE_HOURS_ENV,
   PROBE_BATCH_SIZE_ENV,
   PROBE_CONCURRENCY_ENV,
   PROBE_DUAL_CERTIFICATES_ENV,
@@ -124,6 +126,7 @@ export const validateEndpoints = (
     const port = integerIn(`${where}.port`, t.port ?? 443, 1, 65535);
     try {
       checkEndpointText(where, t.labels, t.owner);
+      if (t.expected !== undefined) parseExpectation(t.expected, where);
     } catch (error) {
       throw new InvalidWatcherConfigError((error as Error).message);
     }
@@ -203,6 +206,12 @@ export class EndpointProbes extends Construct {
           `may need ${proberTimeout.toHumanString()}, above Lambda's 15 minutes: lower targetsPerBatch or raise socketsPerFunction`,
       );
     }
+    const graceHours = integerIn(
+      'endpointProbes.notDeployedGrace (hours)',
+      (props.notDeployedGrace ?? Duration.hours(24)).toHours({ integral: false }),
+      0,
+      90 * 24,
+    );
     const memorySizeMb = integerIn('endpointProbes.memorySizeMb', props.memorySizeMb ?? 512, 128, 10240);
     const network = { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups };
 
@@ -257,6 +266,7 @@ export class EndpointProbes extends Construct {
         ...(props.fetchMissingIssuers ? { [FETCH_MISSING_ISSUERS_ENV]: 'true' } : {}),
         ...(dual ? {} : { [PROBE_DUAL_CERTIFICATES_ENV]: 'false' }),
         ...(props.allowLinkLocal ? { [ALLOW_LINK_LOCAL_ENV]: 'true' } : {}),
+        ...(graceHours === 24 ? {} : { [NOT_DEPLOYED_GRACE_HOURS_ENV]: String(graceHours) }),
         [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE,
         [WATCHER_ID_ENV]: props.watcherId,
         [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName,

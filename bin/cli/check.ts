@@ -50,6 +50,10 @@ Options:
                           holding ECDSA and RSA certificates): saves one handshake per address
   --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets, and names resolving there
                           (refused by default: instance metadata services answer there)
+  --not-deployed-grace <hours>
+                          targets that say what their resource is configured with ('expected'):
+                          hours a newer stored certificate may go unserved before
+                          CERTIFICATE_NOT_DEPLOYED (default 24)
   --json                  machine-readable output
   -h, --help              show this help
 
@@ -189,6 +193,9 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     const concurrency = positiveInt(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
     const warnDays = nonNegativeInt(values['warn-days'], '--warn-days', 30);
     const criticalDays = nonNegativeInt(values['critical-days'], '--critical-days', 7);
+    const grace = values['not-deployed-grace'];
+    if (grace !== undefined && !/^\d+(\.\d+)?$/.test(grace))
+      throw new UsageError(`--not-deployed-grace must be a number of hours (0 or more), got '${grace}'`);
     if (criticalDays > warnDays) {
       throw new UsageError(`--critical-days (${criticalDays}) must not exceed --warn-days (${warnDays})`);
     }
@@ -212,6 +219,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       fetchMissingIssuers: !values['no-aia'],
       dualCertificates: !values['no-dual'],
       allowLinkLocal: values['allow-link-local'] ?? false,
+      ...(grace !== undefined ? { notDeployedGraceHours: Number(grace) } : {}),
       ...(io.now ? { now: io.now } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });
@@ -250,6 +258,7 @@ const parse = (argv: string[]) =>
       'allow-link-local': { type: 'boolean' },
       'no-aia': { type: 'boolean' },
       'no-dual': { type: 'boolean' },
+      'not-deployed-grace': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

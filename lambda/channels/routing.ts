@@ -5,7 +5,8 @@
  * The severity a rule matches is the one every channel shows (`toView`): `Endpoint Misconfigured`
  * carries its overall verdict (schema 2.2: critical for what clients reject, warning for e.g.
  * BACKENDS_DIFFER alone), `Endpoint Check Failed` and `Certificate Not Yet Valid` are critical,
- * `Certificate Expired` is expired; renewed, removed, now valid and recovered are `info`.
+ * `Certificate Expired` is expired; renewed, removed, now valid, recovered and deployed are `info`;
+ * `Certificate Not Deployed` carries its verdict (warning; critical once the served certificate is).
  */
 import { CHANNELS, type Channel, DEFAULT_ROUTING, type RouteRule, type Routing } from '../contracts/channels';
 import { type Severity, toView, type WatcherEvent } from './format/view';

@@ -41,13 +41,17 @@ const CHECK_FAILED = 'Endpoint Check Failed';
 const RECOVERED = 'Endpoint Recovered';
 const NOT_YET_VALID = 'Certificate Not Yet Valid';
 const NOW_VALID = 'Certificate Now Valid';
+const NOT_DEPLOYED = 'Certificate Not Deployed';
+const DEPLOYED = 'Certificate Deployed';
 
 /**
  * Chat: every lifecycle event (not `Scan Completed`). SMS: only what cannot wait (critical
  * expiring, expired, a certificate clients reject because it is not valid yet). Tickets: warning
  * and above, plus what resolves them so the ticket closes: renewed/removed for expiry tickets,
  * `Certificate Now Valid` for a not-yet-valid one, `Endpoint Recovered` for a failed check or a
- * rejected endpoint certificate (schema 2.3: both go through the lifecycle, said once, resolved).
+ * rejected endpoint certificate (schema 2.3: both go through the lifecycle, said once, resolved),
+ * `Certificate Deployed` for `Certificate Not Deployed` (schema 2.4). Not SMS: a not-deployed
+ * certificate that is critical is also a critical `Certificate Expiring`, which SMS takes.
  */
 export const DEFAULT_ROUTING: Routing = {
   chat: [
@@ -62,16 +66,18 @@ export const DEFAULT_ROUTING: Routing = {
         MISCONFIGURED,
         CHECK_FAILED,
         RECOVERED,
+        NOT_DEPLOYED,
+        DEPLOYED,
       ],
     },
   ],
   sms: [{ detailTypes: [EXPIRING, EXPIRED, NOT_YET_VALID], severities: ['critical', 'expired'] }],
   tickets: [
     {
-      detailTypes: [EXPIRING, EXPIRED, NOT_YET_VALID, MISCONFIGURED, CHECK_FAILED],
+      detailTypes: [EXPIRING, EXPIRED, NOT_YET_VALID, MISCONFIGURED, CHECK_FAILED, NOT_DEPLOYED],
       severities: ['warning', 'critical', 'expired'],
     },
-    { detailTypes: [RENEWED, REMOVED, NOW_VALID, RECOVERED] },
+    { detailTypes: [RENEWED, REMOVED, NOW_VALID, RECOVERED, DEPLOYED] },
   ],
 };
 

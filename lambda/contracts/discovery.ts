@@ -27,3 +27,23 @@ export interface DiscoveredEndpoint {
    */
   readonly certificateIds: readonly string[];
 }
+
+export interface ExpectedCertificate {
+  /** Store id: ACM ARN, IAM server certificate ARN, secret ARN. */
+  readonly id: string;
+  /** Lower-case hex, no colons or leading zeros stripped (as CertificateRecord.serialNumber). */
+  readonly serialNumber?: string;
+  readonly fingerprintSha256?: string;
+  /** ISO 8601 */
+  readonly notAfter?: string;
+  /** When the store got this certificate (ACM ImportedAt / IssuedAt, IAM UploadDate), ISO 8601. */
+  readonly storedAt?: string;
+}
+export interface DeploymentExpectation {
+  readonly source: DiscoveryKind;
+  readonly resource: string;
+  /** What the resource is configured to serve. */
+  readonly configured: readonly ExpectedCertificate[];
+  /** Newer certificates in the store that replace a configured one (same names, later notAfter). */
+  readonly successors: readonly (ExpectedCertificate & { readonly replaces: string })[];
+}

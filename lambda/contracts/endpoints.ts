@@ -9,6 +9,8 @@
  */
 import { BlockList, isIP, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
+import { InvalidExpectationError, parseExpectation } from './deployment-expectation';
+import type { DeploymentExpectation } from './discovery';
 import { isJsonObject } from './json';
 
 /** Every supported STARTTLS protocol by the name targets and the CLI use; the order is the one users see. */
@@ -38,6 +40,13 @@ export interface EndpointTarget {
   readonly starttls?: StarttlsProtocol | 'none';
   readonly labels?: Readonly<Record<string, string>>;
   readonly owner?: string;
+  /**
+   * What the resource behind this endpoint is configured to serve (set by discovery, or written in
+   * an endpoint file): the prober then says when the store holds a newer certificate the endpoint
+   * does not serve, or when it serves another one (docs/discovery.md, "Renewed but not deployed").
+   * At most 20 configured and 20 successors.
+   */
+  readonly expected?: DeploymentExpectation;
 }
 
 export class TargetParseError extends Error {
@@ -222,7 +231,7 @@ const targetFromObject = (
   where: string,
   defaults: TargetDefaults,
 ): EndpointTarget => {
-  const { host, port, servername, starttls, labels, owner } = entry;
+  const { host, port, servername, starttls, labels, owner, expected } = entry;
   if (typeof host !== 'string' || host.trim() === '')
     throw new TargetParseError(`${where}: 'host' must be a non-empty string`);
   const base = parseTargetSpec(host, defaults);
@@ -250,6 +259,13 @@ const targetFromObject = (
   if (owner !== undefined && typeof owner !== 'string')
     throw new TargetParseError(`${where}: 'owner' must be a string`);
   checkEndpointText(where, labels as Record<string, string> | undefined, owner);
+  let expectation: DeploymentExpectation | undefined;
+  try {
+    expectation = expected === undefined ? undefined : parseExpectation(expected, where);
+  } catch (error) {
+    if (error instanceof InvalidExpectationError) throw new TargetParseError(error.message);
+    throw error;
+  }
   const name = servername ?? defaults.servername;
   return {
     host: base.host,
@@ -258,6 +274,7 @@ const targetFromObject = (
     ...(proto ? { starttls: proto } : {}),
     ...(labels ? { labels: labels as Record<string, string> } : {}),
     ...(owner ? { owner } : {}),
+    ...(expectation ? { expected: expectation } : {}),
   };
 };
 

@@ -41,6 +41,8 @@ export const FETCH_MISSING_ISSUERS_ENV = 'FETCH_MISSING_ISSUERS';
 export const PROBE_DUAL_CERTIFICATES_ENV = 'PROBE_DUAL_CERTIFICATES';
 /** Endpoint prober: `true` to probe link-local and metadata addresses (refused by default). */
 export const ALLOW_LINK_LOCAL_ENV = 'ALLOW_LINK_LOCAL';
+/** Endpoint prober: hours a newer stored certificate may go unserved before CERTIFICATE_NOT_DEPLOYED (24 when unset). */
+export const NOT_DEPLOYED_GRACE_HOURS_ENV = 'NOT_DEPLOYED_GRACE_HOURS';
 
 /** Webhook notifier: one delivery's deadline, milliseconds. */
 export const WEBHOOK_TIMEOUT_MS_ENV = 'WEBHOOK_TIMEOUT_MS';

@@ -22,21 +22,46 @@ export class InvalidBatchMessageError extends Error {
   override readonly name = 'InvalidBatchMessageError';
 }
 
+/**
+ * Bytes a batch's targets may take in one message: SQS takes at most 256 KiB (262,144 bytes) per
+ * message (Amazon SQS quotas); the rest is the envelope and `retiredScopes` (at most 1,000 scope
+ * keys are sent with the first batch and may make it larger: they are not counted here).
+ */
+export const MAX_TARGET_BYTES_PER_MESSAGE = 200 * 1024;
+
+/**
+ * Targets in batches of at most `size`, and of at most `maxBytes` of JSON: a target carrying its
+ * resource's expected certificates (up to 20 + 20: about 16 KB with ACM ARNs) makes a 25-target batch (400 KB) too large
+ * for one SQS message, so such batches are cut shorter.
+ */
 export const splitIntoBatches = <T>(
   targets: readonly T[],
   size: number,
   ctx: { scanId: string; scheduledAt: Date },
+  maxBytes = MAX_TARGET_BYTES_PER_MESSAGE,
 ): EndpointBatchMessage<T>[] => {
   if (!Number.isInteger(size) || size < 1)
     throw new RangeError(`batch size must be a positive integer, got ${size}`);
-  const count = Math.ceil(targets.length / size);
-  return Array.from({ length: count }, (_, i) => ({
+  const groups: T[][] = [];
+  let bytes = 0;
+  for (const target of targets) {
+    const weight = Buffer.byteLength(JSON.stringify(target)) + 1;
+    const last = groups[groups.length - 1];
+    if (!last || last.length >= size || bytes + weight > maxBytes) {
+      groups.push([target]);
+      bytes = weight;
+    } else {
+      last.push(target);
+      bytes += weight;
+    }
+  }
+  return groups.map((group, i) => ({
     schemaVersion: '1.0',
     scanId: ctx.scanId,
     batchIndex: i + 1,
-    batchCount: count,
+    batchCount: groups.length,
     scheduledAt: ctx.scheduledAt.toISOString(),
-    targets: targets.slice(i * size, (i + 1) * size),
+    targets: group,
   }));
 };
 

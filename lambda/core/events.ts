@@ -16,8 +16,10 @@ import { type Evaluation, overallSeverity, type ProblemSeverity, type Severity }
  * 2.3 (additive): the detail-types 'Certificate Not Yet Valid', 'Certificate Now Valid' and
  * 'Endpoint Recovered'; 'Endpoint Check Failed' and 'Endpoint Misconfigured' go through the
  * lifecycle and carry `lifecycle` (said once, reminded while critical, resolved).
+ * 2.4 (additive): the detail-types 'Certificate Not Deployed' and 'Certificate Deployed' (issue #17:
+ * renewed in the store but not served) and their transitions.
  */
-export const SCHEMA_VERSION = '2.3';
+export const SCHEMA_VERSION = '2.4';
 export const DEFAULT_EVENT_SOURCE = 'cert-expiry-watcher';
 
 export const DetailType = {
@@ -34,6 +36,13 @@ export const DetailType = {
   NotYetValid: 'Certificate Not Yet Valid',
   /** A certificate announced as not yet valid reached its notBefore. Since 2.3. */
   NowValid: 'Certificate Now Valid',
+  /**
+   * An endpoint does not serve what its resource is configured with: the store has held a renewed
+   * certificate past the grace period, or it serves another one. Since 2.4.
+   */
+  NotDeployed: 'Certificate Not Deployed',
+  /** A 'Certificate Not Deployed' ended: the endpoint serves what is expected. Since 2.4. */
+  Deployed: 'Certificate Deployed',
   ScanCompleted: 'Scan Completed',
   /** Many certificates of one scope made the same transition in one scan (lambda/lifecycle/fleet-groups.ts). */
   CertificateGroup: 'Certificate Group',

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseExpectation } from '../contracts/deployment-expectation';
 import { ENDPOINTS_FILE_ENV, PROBE_BATCH_SIZE_ENV, PROBE_QUEUE_URL_ENV } from '../contracts/env-names';
 import { type EndpointBatchMessage, splitIntoBatches } from '../core/endpoint-batch';
 import type { Logger } from '../core/ports';
@@ -60,6 +61,13 @@ export const parseTargetsJson = (text: string, origin: string): EndpointTarget[]
       throw new ConfigurationError(
         `${origin}[${i}] needs a host and a port 1-65535, got ${JSON.stringify(t)}`,
       );
+    }
+    if (t.expected !== undefined) {
+      try {
+        parseExpectation(t.expected, `${origin}[${i}]`);
+      } catch (error) {
+        throw new ConfigurationError((error as Error).message);
+      }
     }
   });
   return list as EndpointTarget[];

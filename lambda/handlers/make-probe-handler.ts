@@ -14,6 +14,7 @@ import {
   EVENT_BUS_NAME_ENV,
   EVENT_SOURCE_ENV,
   FETCH_MISSING_ISSUERS_ENV,
+  NOT_DEPLOYED_GRACE_HOURS_ENV,
   PROBE_CONCURRENCY_ENV,
   PROBE_DUAL_CERTIFICATES_ENV,
   PROBE_TIMEOUT_MS_ENV,
@@ -74,6 +75,8 @@ export interface ProbeConfig {
   readonly targets: readonly EndpointTarget[];
   /** ALLOW_LINK_LOCAL=true: probe names that resolve to link-local / metadata addresses (refused otherwise). */
   readonly allowLinkLocal?: boolean;
+  /** NOT_DEPLOYED_GRACE_HOURS (default 24): targets with `expected`, lambda/sources/endpoint/deployment.ts. */
+  readonly notDeployedGraceHours?: number;
 }
 
 const dualEnv = (value: string | undefined): boolean => {
@@ -81,6 +84,13 @@ const dualEnv = (value: string | undefined): boolean => {
   if (!v || v === 'true') return true;
   if (v === 'false') return false;
   throw new ConfigurationError(`PROBE_DUAL_CERTIFICATES must be 'true' or 'false', got '${v}'`);
+};
+
+const graceEnv = (env: Env): number => {
+  const hours = numberEnv(env, NOT_DEPLOYED_GRACE_HOURS_ENV);
+  if (hours < 0)
+    throw new ConfigurationError(`${NOT_DEPLOYED_GRACE_HOURS_ENV} must be 0 or more hours, got ${hours}`);
+  return hours;
 };
 
 export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(p, 'utf8')): ProbeConfig => {
@@ -112,6 +122,7 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     fetchMissingIssuers: env[FETCH_MISSING_ISSUERS_ENV]?.trim() === 'true',
     dualCertificates: dualEnv(env[PROBE_DUAL_CERTIFICATES_ENV]),
     allowLinkLocal: env[ALLOW_LINK_LOCAL_ENV]?.trim() === 'true',
+    ...(env[NOT_DEPLOYED_GRACE_HOURS_ENV]?.trim() ? { notDeployedGraceHours: graceEnv(env) } : {}),
     targets: readEndpointsFile(env, read),
   };
 };
@@ -220,6 +231,7 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
       fetchMissingIssuers: config.fetchMissingIssuers,
       dualCertificates: config.dualCertificates,
       allowLinkLocal: config.allowLinkLocal ?? false,
+      notDeployedGraceHours: config.notDeployedGraceHours,
       thresholds: policy,
       concurrency: config.concurrency,
     });

@@ -13,6 +13,7 @@ import { announceBackends, type GroupPlan, planGroups } from './endpoint-groups'
 import { endpointProblemRules, problemGone } from './endpoint-problems';
 import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { LifecycleConfig, LifecycleScan, Observation, TrackedState } from './model';
+import { notDeployedGone, notDeployedRules } from './not-deployed';
 import { isChainLocation } from './observations';
 import { effectiveThresholds } from './thresholds';
 import {
@@ -185,7 +186,10 @@ const judgeNeverRead = (obs: Observation, stored: TrackedState | undefined, ctx:
     placeholder: undefined,
     firstSeenAt: carried?.firstSeenAt ?? draft.firstSeenAt,
   });
-  events.push(...endpointProblemRules(draft, obs, obs.record, ctx));
+  events.push(
+    ...endpointProblemRules(draft, obs, obs.record, ctx),
+    ...notDeployedRules(draft, obs, obs.record, ctx),
+  );
   return { draft, events };
 };
 
@@ -208,7 +212,11 @@ const judgeObservation = (
   const judged = tracked
     ? judgeTracked(obs, obs.record, tracked, problems, ctx)
     : startTracking(obs, obs.record, stored, problems, ctx);
-  if (endpoint) judged.events.push(...endpointProblemRules(judged.draft, obs, obs.record, ctx));
+  if (endpoint)
+    judged.events.push(
+      ...endpointProblemRules(judged.draft, obs, obs.record, ctx),
+      ...notDeployedRules(judged.draft, obs, obs.record, ctx),
+    );
   return judged;
 };
 
@@ -244,11 +252,16 @@ const judgeUnobserved = (
   };
   if (draft.missingScans >= config.removeAfterMissingScans) {
     // An endpoint problem announced there ends with it (its ticket closes).
-    const events = [removedEvent(stored, draft, ctx), ...problemGone(stored, ctx)];
+    const events = [
+      removedEvent(stored, draft, ctx),
+      ...problemGone(stored, ctx),
+      ...notDeployedGone(stored, ctx),
+    ];
     draft.removedAt = now.toISOString();
     draft.purgeAt = new Date(now.getTime() + config.removedRetentionDays * MS_PER_DAY).toISOString();
     draft.problem = undefined;
     draft.failing = undefined;
+    draft.notDeployed = undefined;
     return { draft, events };
   }
   const notSeen: Problem = {

@@ -7,23 +7,16 @@
  * `checkFailedAfterScans` failed scans in a row: one failed probe of a flaky host pages no one.
  */
 import type { CertificateRecord } from '../core/certificate';
-import { evaluate } from '../core/evaluate';
-import {
-  type EndpointDetail,
-  endpointCheckFailedEvent,
-  eventIdOf,
-  MAX_TEXT_IN_EVENT,
-  type Problem,
-} from '../core/events';
+import { type EndpointDetail, endpointCheckFailedEvent, eventIdOf, type Problem } from '../core/events';
 import { periodOf } from './alert-rules';
-import { type LifecycleEvent, lifecycleEvent, recordFromDetail } from './lifecycle-events';
+import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { EndpointProblem, Observation, TrackedState, Transition } from './model';
+import { DEPLOYMENT_CODES } from './not-deployed';
 import { isAcked, type Mutable } from './tracked-state';
-import { lifecycleInfo, type RuleContext } from './transition-events';
+import { keptProblems, type RuleContext, resolutionEvent, servedCertificateEvent } from './transition-events';
 
 /** Codes about time: the expiry rules (tiers, expiry, not yet valid) say those. */
 const TIME_CODES = new Set(['EXPIRED', 'NOT_YET_VALID', 'CHAIN_EXPIRING']);
-const PROBLEMS_KEPT = 10;
 
 interface Found {
   readonly kind: EndpointProblem['kind'];
@@ -33,7 +26,10 @@ interface Found {
 /** What is wrong at an endpoint location in this scan (before the failure count); null when nothing. */
 export const problemOf = (obs: Observation): Found | null => {
   if (!obs.record) return obs.error ? { kind: 'check-failed', problems: [obs.error] } : null;
-  const rejected = (obs.problems ?? []).filter((p) => p.severity === 'critical' && !TIME_CODES.has(p.code));
+  // Deployment problems have a transition of their own (not-deployed.ts).
+  const rejected = (obs.problems ?? []).filter(
+    (p) => p.severity === 'critical' && !TIME_CODES.has(p.code) && !DEPLOYMENT_CODES.has(p.code),
+  );
   return rejected.length > 0 ? { kind: 'misconfigured', problems: rejected } : null;
 };
 
@@ -41,13 +37,6 @@ const codesOf = (problems: readonly Problem[]): string[] => [...new Set(problems
 
 const sameProblem = (a: EndpointProblem, kind: string, codes: readonly string[]) =>
   a.kind === kind && a.codes.join(',') === codes.join(',');
-
-const kept = (problems: readonly Problem[]): Problem[] =>
-  problems.slice(0, PROBLEMS_KEPT).map((p) => ({
-    code: p.code,
-    message: p.message.slice(0, MAX_TEXT_IN_EVENT),
-    ...(p.severity ? { severity: p.severity } : {}),
-  }));
 
 /** The endpoint an observation names; rebuilt from the location for observations made before it was carried. */
 const endpointOf = (obs: Observation, state: TrackedState): EndpointDetail => {
@@ -105,22 +94,16 @@ const problemEvent = (
       detail: { ...base.detail, eventId: idOf(), lifecycle },
     } as unknown as LifecycleEvent;
   }
-  const evaluation = evaluate(record, ctx.now, ctx.config, state.lifetimeDays);
-  const event = lifecycleEvent({
+  const extra = { reminderCount: problem.reminderCount, problemSince: problem.since };
+  return servedCertificateEvent(
+    state,
     record,
-    evaluation,
-    lifecycle: lifecycleInfo(state, transition, evaluation.basis, ctx.now, {
-      reminderCount: problem.reminderCount,
-      problemSince: problem.since,
-    }),
-    scanId: ctx.scan.scanId,
-    now: ctx.now,
-    problems: obs.problems ?? problem.problems,
-    idParts: [],
-    location: state.location,
-    identity: '',
-  });
-  return { ...event, detail: { ...event.detail, eventId: idOf() } };
+    obs.problems ?? problem.problems,
+    transition,
+    extra,
+    idOf(),
+    ctx,
+  );
 };
 
 /** 'Endpoint Recovered': the certificate served now, and what was wrong before. */
@@ -131,30 +114,15 @@ const recoveredEvent = (
   before: EndpointProblem,
   ctx: RuleContext,
 ): LifecycleEvent => {
-  const evaluation = evaluate(record, ctx.now, ctx.config, state.lifetimeDays);
-  const event = lifecycleEvent({
+  const eventId = eventIdOf(state.location, before.kind, before.codes.join(','), before.since, 'recovered');
+  return resolutionEvent(
+    state,
     record,
-    evaluation,
-    lifecycle: lifecycleInfo(state, 'recovered', evaluation.basis, ctx.now, {
-      reminderCount: before.reminderCount,
-      resolves: before.kind,
-      resolvedProblems: before.problems,
-      problemSince: before.since,
-    }),
-    scanId: ctx.scan.scanId,
-    now: ctx.now,
     problems,
-    idParts: [],
-    location: state.location,
-    identity: '',
-  });
-  return {
-    ...event,
-    detail: {
-      ...event.detail,
-      eventId: eventIdOf(state.location, before.kind, before.codes.join(','), before.since, 'recovered'),
-    },
-  };
+    before,
+    { transition: 'recovered', resolves: before.kind, eventId },
+    ctx,
+  );
 };
 
 /**
@@ -189,7 +157,7 @@ export const endpointProblemRules = (
     const problem: EndpointProblem = {
       kind: found.kind,
       codes,
-      problems: kept(found.problems),
+      problems: keptProblems(found.problems),
       since: found.kind === 'check-failed' ? (draft.failing?.since ?? now.toISOString()) : now.toISOString(),
       lastEmittedAt: now.toISOString(),
       reminderCount: 0,
@@ -202,7 +170,7 @@ export const endpointProblemRules = (
   if (!due || isAcked(draft, now)) return [];
   const problem: EndpointProblem = {
     ...before,
-    problems: kept(found.problems),
+    problems: keptProblems(found.problems),
     lastEmittedAt: now.toISOString(),
     reminderCount: before.reminderCount + 1,
   };

@@ -40,13 +40,13 @@ export interface LifecycleInfo {
     readonly serialNumber?: string;
     readonly notAfter?: string;
   };
-  /** What a 'renewed', 'removed', 'now-valid' or 'recovered' event resolves: the last transition announced before it. */
+  /** What a 'renewed', 'removed', 'now-valid', 'recovered' or 'deployed' event resolves: the last transition announced before it. */
   readonly resolves?: Transition;
   /** Endpoint problems: consecutive failed checks ('check-failed'). */
   readonly failedScans?: number;
   /** Endpoint problems: since when it has lasted (the first scan that saw it). */
   readonly problemSince?: string;
-  /** 'recovered': what was wrong before. */
+  /** 'recovered', 'deployed': what was wrong before. */
   readonly resolvedProblems?: readonly Problem[];
   readonly ticket?: TicketRef;
   /** Member of a fleet announced as one "Certificate Group" event: for automation, not for people. */
@@ -73,6 +73,9 @@ const DETAIL_TYPE: Record<Transition, DetailType> = {
   misconfigured: DetailType.EndpointMisconfigured,
   'misconfigured-reminder': DetailType.EndpointMisconfigured,
   recovered: DetailType.EndpointRecovered,
+  'not-deployed': DetailType.NotDeployed,
+  'not-deployed-reminder': DetailType.NotDeployed,
+  deployed: DetailType.Deployed,
 };
 
 export const detailTypeOf = (t: Transition): DetailType => DETAIL_TYPE[t];

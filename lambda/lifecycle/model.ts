@@ -35,7 +35,11 @@ export type Transition =
   | 'check-failed-reminder'
   | 'misconfigured'
   | 'misconfigured-reminder'
-  | 'recovered';
+  | 'recovered'
+  // An endpoint not serving what its resource is configured with (not-deployed.ts): said, reminded, resolved.
+  | 'not-deployed'
+  | 'not-deployed-reminder'
+  | 'deployed';
 
 export interface Ack {
   /** ISO instant; reminders resume after it. Absent: until renewal or `unack`. */
@@ -120,6 +124,13 @@ export interface EndpointProblem {
   readonly reminderCount: number;
 }
 
+/**
+ * "Renewed but not deployed" announced and not yet resolved (not-deployed.ts): the endpoint serves
+ * an older certificate than its store holds (CERTIFICATE_NOT_DEPLOYED) or none of the configured
+ * ones (UNEXPECTED_CERTIFICATE). Its codes are its identity.
+ */
+export type DeploymentProblem = Omit<EndpointProblem, 'kind'>;
+
 export interface TrackedState {
   /** The location: ACM ARN or `host:port@address`. DynamoDB partition key. */
   readonly location: string;
@@ -149,6 +160,8 @@ export interface TrackedState {
   readonly backendsDiffer: boolean;
   /** Endpoint problem announced and not yet resolved (absent: none). */
   readonly problem?: EndpointProblem;
+  /** "Certificate Not Deployed" announced and not yet resolved (absent: none). */
+  readonly notDeployed?: DeploymentProblem;
   /** Failed probes of this endpoint location in a row (absent: the last probe read a certificate). */
   readonly failing?: {
     readonly scans: number;

@@ -1,7 +1,7 @@
 /** The `lifecycle` block every event carries, and the events of a renewal and of a removal. */
 import type { CertificateRecord } from '../core/certificate';
 import { evaluate } from '../core/evaluate';
-import type { Problem } from '../core/events';
+import { MAX_TEXT_IN_EVENT, type Problem } from '../core/events';
 import {
   type LifecycleEvent,
   type LifecycleInfo,
@@ -49,6 +49,66 @@ export const lifecycleInfo = (
   ticket: s.ticket ?? undefined,
   ...extra,
 });
+
+/** At most 10 problems, messages cut: what a problem's state remembers and its resolution says. */
+export const keptProblems = (problems: readonly Problem[]): Problem[] =>
+  problems.slice(0, 10).map((p) => ({
+    code: p.code,
+    message: p.message.slice(0, MAX_TEXT_IN_EVENT),
+    ...(p.severity ? { severity: p.severity } : {}),
+  }));
+
+/**
+ * The event of a problem's transition about the certificate served (endpoint problems, not
+ * deployed): the state's lifecycle block with `extra` on top, and the problem's own id.
+ */
+export const servedCertificateEvent = (
+  state: TrackedState,
+  record: CertificateRecord,
+  problems: readonly Problem[],
+  transition: Transition,
+  extra: Partial<LifecycleInfo>,
+  eventId: string,
+  ctx: RuleContext,
+): LifecycleEvent => {
+  const evaluation = evaluate(record, ctx.now, ctx.config, state.lifetimeDays);
+  const event = lifecycleEvent({
+    record,
+    evaluation,
+    lifecycle: lifecycleInfo(state, transition, evaluation.basis, ctx.now, extra),
+    scanId: ctx.scan.scanId,
+    now: ctx.now,
+    problems,
+    idParts: [],
+    location: state.location,
+    identity: '',
+  });
+  return { ...event, detail: { ...event.detail, eventId } };
+};
+
+/** The event that resolves a problem ('recovered', 'deployed'): what is served now, and what was wrong. */
+export const resolutionEvent = (
+  state: TrackedState,
+  record: CertificateRecord,
+  problems: readonly Problem[],
+  before: { readonly reminderCount: number; readonly since: string; readonly problems: readonly Problem[] },
+  resolved: { readonly transition: Transition; readonly resolves: Transition; readonly eventId: string },
+  ctx: RuleContext,
+): LifecycleEvent =>
+  servedCertificateEvent(
+    state,
+    record,
+    problems,
+    resolved.transition,
+    {
+      reminderCount: before.reminderCount,
+      resolves: resolved.resolves,
+      resolvedProblems: before.problems,
+      problemSince: before.since,
+    },
+    resolved.eventId,
+    ctx,
+  );
 
 /** 'Certificate Renewed': the new certificate, with what it replaced and what it resolves. */
 export const renewedEvent = (

@@ -15,9 +15,11 @@ import { acknowledgments, OPS_OPT_OUT, testApp, watcherStack } from './stacks';
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 const ALERT_TYPES = [
+  'Certificate Deployed',
   'Certificate Expired',
   'Certificate Expiring',
   'Certificate Group',
+  'Certificate Not Deployed',
   'Certificate Not Yet Valid',
   'Certificate Now Valid',
   'Certificate Removed',

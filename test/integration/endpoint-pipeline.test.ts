@@ -176,7 +176,7 @@ describe('endpoint pipeline on the local AWS', () => {
     const misconfigured = received.find((e) => e['detail-type'] === 'Endpoint Misconfigured');
     // Schema 2.2: the overall verdict (it said 'ok' for a certificate clients reject), expiry apart.
     expect(misconfigured?.detail).toMatchObject({
-      schemaVersion: '2.3',
+      schemaVersion: '2.4',
       evaluation: { severity: 'critical', expirySeverity: 'ok' },
     });
     expect(misconfigured?.detail.problems).toContainEqual(

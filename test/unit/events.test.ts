@@ -57,7 +57,7 @@ describe('certificate events', () => {
     });
     // Before 2.2 this event said severity 'ok' while clients rejected the certificate.
     expect(e.detail).toMatchObject({
-      schemaVersion: '2.3',
+      schemaVersion: '2.4',
       evaluation: { severity: 'critical', expirySeverity: 'ok' },
     });
     expect(e.detail.problems[0]).toEqual({

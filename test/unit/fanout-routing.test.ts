@@ -67,9 +67,11 @@ describe('routesFor with custom routing', () => {
 describe('routedDetailTypes', () => {
   it("is the sorted union of every channel, with the fleets' Certificate Group, without Scan Completed by default", () => {
     expect(routedDetailTypes(DEFAULT_ROUTING)).toEqual([
+      'Certificate Deployed',
       'Certificate Expired',
       'Certificate Expiring',
       'Certificate Group',
+      'Certificate Not Deployed',
       'Certificate Not Yet Valid',
       'Certificate Now Valid',
       'Certificate Removed',

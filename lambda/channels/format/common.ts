@@ -12,9 +12,9 @@ export const SEVERITY_EMOJI: Record<AlertView['severity'], string> = {
   info: 'ℹ️',
 };
 
-/** Resolutions: a renewal, a certificate valid at last, an endpoint recovered. */
+/** Resolutions: a renewal, a certificate valid at last, an endpoint recovered, a certificate deployed. */
 export const isResolution = (v: AlertView): boolean =>
-  v.kind === 'renewed' || v.kind === 'now-valid' || v.kind === 'recovered';
+  v.kind === 'renewed' || v.kind === 'now-valid' || v.kind === 'recovered' || v.kind === 'deployed';
 
 export const emojiFor = (v: AlertView): string => (isResolution(v) ? '✅' : SEVERITY_EMOJI[v.severity]);
 

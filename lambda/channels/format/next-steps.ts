@@ -33,8 +33,14 @@ export const nextSteps = (v: AlertView): string[] => {
         'Clients reject this certificate until its notBefore: serve the previous certificate until then, or check the clock of the issuing system.',
       );
       break;
+    case 'not-deployed':
+      steps.push(
+        'Deploy the certificate the store holds where this endpoint serves it (re-import or upload it, update the listener, distribution or server), or update the resource if the endpoint is right.',
+      );
+      break;
     case 'now-valid':
     case 'recovered':
+    case 'deployed':
       steps.push('Nothing to do: the alert for this certificate is resolved.');
       break;
     case 'group':

@@ -119,6 +119,10 @@ const what = (v: AlertView): string => {
       return 'CERT NOT YET VALID';
     case 'now-valid':
       return 'CERT NOW VALID';
+    case 'not-deployed':
+      return 'CERT NOT DEPLOYED';
+    case 'deployed':
+      return 'CERT DEPLOYED';
     case 'recovered':
       return v.resolved?.kind === 'check-failed' ? 'TLS CHECK OK AGAIN' : 'CERT ACCEPTED AGAIN';
     case 'scan-completed':

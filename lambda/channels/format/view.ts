@@ -31,6 +31,8 @@ export type AlertKind =
   | 'not-yet-valid'
   | 'now-valid'
   | 'recovered'
+  | 'not-deployed'
+  | 'deployed'
   | 'scan-completed'
   | 'group'
   | 'unknown';
@@ -78,7 +80,7 @@ export interface AlertView {
   readonly reminderCount?: number;
   readonly acked?: boolean;
   readonly previousNotAfter?: string;
-  /** 'Endpoint Recovered': the problem that ended (`check-failed` or `misconfigured`) and what was wrong. */
+  /** 'Endpoint Recovered', 'Certificate Deployed': the problem that ended and what was wrong. */
   readonly resolved?: { readonly kind: string; readonly problems: readonly ProblemView[] };
   readonly resources: readonly string[];
   readonly observedAt?: string;
@@ -122,6 +124,8 @@ const KIND_BY_DETAIL_TYPE: Record<string, AlertKind> = {
   'Certificate Not Yet Valid': 'not-yet-valid',
   'Certificate Now Valid': 'now-valid',
   'Endpoint Recovered': 'recovered',
+  'Certificate Not Deployed': 'not-deployed',
+  'Certificate Deployed': 'deployed',
   'Scan Completed': 'scan-completed',
   'Certificate Group': 'group',
 };
@@ -204,6 +208,9 @@ export const toView = (event: WatcherEvent): AlertView => {
         return 'expired';
       case 'expiring':
         return known ?? 'warning';
+      case 'not-deployed':
+        // The overall verdict: critical once the certificate served is inside the critical tier.
+        return known && known !== 'ok' ? known : 'warning';
       case 'not-yet-valid':
         // Clients reject it now (RFC 5280 §4.1.2.5): critical whatever its days left.
         return known === 'expired' ? 'expired' : 'critical';
@@ -268,7 +275,7 @@ export const toView = (event: WatcherEvent): AlertView => {
     previousNotAfter: str(previous.notAfter),
     notBefore: str(cert.notBefore),
     resolved:
-      kind === 'recovered'
+      kind === 'recovered' || kind === 'deployed'
         ? {
             kind: str(lifecycle.resolves) ?? 'problem',
             problems: Array.isArray(lifecycle.resolvedProblems)
@@ -333,6 +340,12 @@ export const headline = (v: AlertView): string => {
       return v.resolved?.kind === 'check-failed'
         ? 'Endpoint check works again'
         : 'Endpoint certificate accepted again';
+    case 'not-deployed':
+      return v.problems.some((p) => p.code === 'CERTIFICATE_NOT_DEPLOYED')
+        ? 'Renewed certificate not deployed'
+        : 'Endpoint serves an unexpected certificate';
+    case 'deployed':
+      return 'Endpoint serves the expected certificate';
     case 'scan-completed':
       return 'Certificate scan completed';
     case 'group': {

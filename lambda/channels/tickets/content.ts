@@ -33,6 +33,8 @@ export type TicketAction = 'raise' | 'close' | 'ignore';
 
 /** Identity part of an endpoint problem's dedup key: its ticket is not the certificate's expiry ticket. */
 const ENDPOINT_PROBLEM = 'endpoint-problem';
+/** Identity part of a 'Certificate Not Deployed' ticket's key (schema 2.4), apart from both. */
+const NOT_DEPLOYED = 'not-deployed';
 
 /**
  * A failed check or a rejected certificate said by the lifecycle (schema 2.3), or its recovery.
@@ -75,6 +77,12 @@ export const subjectOf = (event: WatcherEvent, view: AlertView): TicketSubject =
       location: view.location,
       dedupKey: dedupKeyOf(view.location, 'fleet'),
     };
+  }
+  if (view.kind === 'not-deployed' || view.kind === 'deployed') {
+    // One ticket per endpoint location until 'Certificate Deployed', whatever its codes.
+    if (!view.location) return { action: 'ignore' };
+    const action = view.kind === 'deployed' ? 'close' : 'raise';
+    return { action, location: view.location, dedupKey: dedupKeyOf(view.location, NOT_DEPLOYED) };
   }
   if (isEndpointProblem(view, lifecycle)) {
     // One ticket per endpoint location's problem, whatever its codes, until 'Endpoint Recovered'.

@@ -12,6 +12,7 @@ import { analyzeChain, leafRecord } from './analyze';
 import { backendsDiffer } from './backends';
 import { certInfo } from './cert-info';
 import { clientCertProblem } from './client-cert';
+import { deploymentProblems } from './deployment';
 import { type KeyFamily, otherCertificate } from './dual';
 import { classifyError, DnsFailureError, HandshakeFailedError, type ProbeError } from './errors';
 import { type Handshake, handshake } from './handshake';
@@ -49,6 +50,7 @@ interface Resolved {
   readonly trustStore: TrustStore;
   readonly fetchIssuers: boolean;
   readonly dual: boolean;
+  readonly notDeployedGraceHours: number | undefined;
 }
 
 const baseResult = (r: Resolved, address: string | null) => ({
@@ -109,6 +111,10 @@ const judge = async (
     const labels = r.target.owner ? { owner: r.target.owner, ...r.target.labels } : r.target.labels;
     const { trusted: _trusted, ...rest } = analysis;
     if (shake.clientCertAlert) rest.problems.push(clientCertProblem(shake.clientCertAlert, shake.tlsVersion));
+    if (r.target.expected) {
+      const ctx = { now: input.now, policy: r.thresholds, graceHours: r.notDeployedGraceHours };
+      rest.problems.push(...deploymentProblems({ served: sent[0]!, expected: r.target.expected, ...ctx }));
+    }
     return {
       ...baseResult(r, address),
       ...(variant ? { variant } : {}),
@@ -172,6 +178,10 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new InvalidTargetError(`timeoutMs must be a positive number, got ${timeoutMs}`);
   }
+  const grace = options.notDeployedGraceHours;
+  if (grace !== undefined && !(Number.isFinite(grace) && grace >= 0)) {
+    throw new InvalidTargetError(`notDeployedGraceHours must be 0 or more, got ${grace}`);
+  }
   let host: string;
   let named: string;
   try {
@@ -197,6 +207,7 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
     trustStore: trustStoreFor(options.caPems ?? [], options.useSystemRoots ?? true),
     fetchIssuers: options.fetchMissingIssuers ?? false,
     dual: options.dualCertificates ?? true,
+    notDeployedGraceHours: options.notDeployedGraceHours,
   };
 };
 

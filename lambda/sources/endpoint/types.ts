@@ -58,6 +58,13 @@ export interface ProbeOptions {
    * @default false
    */
   readonly allowLinkLocal?: boolean;
+  /**
+   * For targets with `expected` (what their resource is configured to serve): hours a newer stored
+   * certificate may go unserved before CERTIFICATE_NOT_DEPLOYED (deployment.ts). `check
+   * --not-deployed-grace`, the prober's NOT_DEPLOYED_GRACE_HOURS.
+   * @default 24
+   */
+  readonly notDeployedGraceHours?: number;
 }
 
 export type ProblemCode =
@@ -72,7 +79,10 @@ export type ProblemCode =
   | 'WEAK_SIGNATURE'
   | 'BACKENDS_DIFFER'
   | 'EXTRA_CERTIFICATE'
-  | 'CLIENT_CERT_REQUIRED';
+  | 'CLIENT_CERT_REQUIRED'
+  // The target's `expected` against what is served (deployment.ts, docs/discovery.md).
+  | 'CERTIFICATE_NOT_DEPLOYED'
+  | 'UNEXPECTED_CERTIFICATE';
 
 export interface Problem {
   readonly code: ProblemCode;
