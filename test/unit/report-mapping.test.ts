@@ -73,6 +73,7 @@ describe('reportFromScan', () => {
       ...recordsReader('file#b.pem', []),
       async *list(report?: (e: { item: string; code: string; message: string }) => void) {
         report?.({ item: 'b.pem#2', code: 'MALFORMED_PEM', message: 'not base64' });
+        yield* records.slice(0, 1);
       },
     };
     const result = await runScan([failing], { scanId: 's', now: NOW, thresholds: DEFAULT_THRESHOLDS });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvField, renderCsv } from '../../lambda/reports/csv';
-import { httpsUrl, text, visible } from '../../lambda/reports/escape';
+import { httpsUrl, visible } from '../../lambda/reports/escape';
 import { REPORT_SCRIPT, renderHtml, reportCsp } from '../../lambda/reports/html';
 import { renderJson } from '../../lambda/reports/json';
 import { type EstateReport, REPORT_VERSION, type ReportCertificate } from '../../lambda/reports/model';
