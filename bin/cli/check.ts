@@ -21,6 +21,7 @@ import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { InputFileError, readTextBounded } from '../../lambda/sources/file/bounded-read';
 import { ExitCode, exitCodeFor, UsageError, usageMessageOf } from './exit-codes';
+import { reportFileHelp, reportFilesOf, writeReportFiles } from './report-files';
 import { daysCell, renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
@@ -51,6 +52,7 @@ Options:
   --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets, and names resolving there
                           (refused by default: instance metadata services answer there)
   --json                  machine-readable output
+${reportFileHelp(26)}
   -h, --help              show this help
 
 Targets: host, host:port, [2001:db8::1]:443. Default port 443 (or the STARTTLS protocol's port).
@@ -200,6 +202,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       caPems = [pem];
     }
 
+    const files = await reportFilesOf(values);
     const bar =
       io.stderr.isTTY && targets.length > PROGRESS_MIN_TARGETS
         ? progressBar(io.stderr, targets.length)
@@ -217,7 +220,18 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     });
     bar?.clear();
     io.stdout.write(values.json ? toJson(results) : renderResults(results));
-    return exitCodeFor(results.map(verdictOf));
+    const now = io.now?.() ?? new Date();
+    return writeReportFiles(
+      files,
+      async () =>
+        (await import('../../lambda/reports/from-scan')).reportFromProbes(
+          results.map((r) => ({ ...r, verdict: verdictOf(r) })),
+          'cert-watch check',
+          now,
+        ),
+      io,
+      exitCodeFor(results.map(verdictOf)),
+    );
   } catch (err) {
     if (
       err instanceof UsageError ||
@@ -251,6 +265,8 @@ const parse = (argv: string[]) =>
       'no-aia': { type: 'boolean' },
       'no-dual': { type: 'boolean' },
       json: { type: 'boolean' },
+      html: { type: 'string' },
+      csv: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -99,13 +99,26 @@ export const reportFromState = (
   origin: string,
   now: Date,
   config: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
+): EstateReport =>
+  estateReport(
+    states
+      .map((s) => reportCertificateOfState(s, now, config))
+      .filter((c): c is ReportCertificate => c !== null),
+    coverage,
+    origin,
+    now,
+  );
+
+/** A report from rows already made (a reader that maps the state table page by page), soonest expiry first. */
+export const estateReport = (
+  certificates: readonly ReportCertificate[],
+  coverage: EstateReport['coverage'],
+  origin: string,
+  now: Date,
 ): EstateReport => ({
   reportVersion: REPORT_VERSION,
   generatedAt: now.toISOString(),
   origin,
-  certificates: states
-    .map((s) => reportCertificateOfState(s, now, config))
-    .filter((c): c is ReportCertificate => c !== null)
-    .sort(byExpiry),
+  certificates: [...certificates].sort(byExpiry),
   coverage,
 });
