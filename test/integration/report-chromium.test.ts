@@ -8,68 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inflateSync } from 'node:zlib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportFromState } from '../../lambda/reports/from-state';
 import { renderHtml } from '../../lambda/reports/html';
+import { decodePng, launchChromium } from '../support/chromium';
 import { estateRecords, HOSTILE, statesOf } from '../support/report-estate';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Whole seconds: X.509 times have no milliseconds, so days left come out exactly as asked.
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 let domains: string[] = [];
-
-/** PNG (RFC 2083 / ISO 15948) to RGBA rows: 8-bit RGB or RGBA, not interlaced (what Chromium writes). */
-export const decodePng = (
-  png: Buffer,
-): { width: number; height: number; pixel: (x: number, y: number) => number[] } => {
-  let at = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const idat: Buffer[] = [];
-  while (at < png.length) {
-    const length = png.readUInt32BE(at);
-    const type = png.toString('ascii', at + 4, at + 8);
-    const data = png.subarray(at + 8, at + 8 + length);
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      const [depth, colour, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
-        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${interlace}`);
-      channels = colour === 6 ? 4 : 3;
-    } else if (type === 'IDAT') idat.push(data);
-    at += 12 + length;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const out = Buffer.alloc(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    for (let i = 0; i < stride; i++) {
-      const x = raw[y * (stride + 1) + 1 + i] ?? 0;
-      const a = i >= channels ? (out[y * stride + i - channels] ?? 0) : 0;
-      const b = y > 0 ? (out[(y - 1) * stride + i] ?? 0) : 0;
-      const c = y > 0 && i >= channels ? (out[(y - 1) * stride + i - channels] ?? 0) : 0;
-      const p = a + b - c;
-      const paeth =
-        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
-          ? a
-          : Math.abs(p - b) <= Math.abs(p - c)
-            ? b
-            : c;
-      const predictor = [0, a, b, (a + b) >> 1, paeth][filter ?? 0] ?? 0;
-      out[y * stride + i] = (x + predictor) & 0xff;
-    }
-  }
-  return {
-    width,
-    height,
-    pixel: (x, y) => [...out.subarray(y * stride + x * channels, y * stride + x * channels + 3)],
-  };
-};
 
 let browser: Browser;
 let page: Page;
@@ -106,17 +54,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'report-chromium-'));
   const file = join(dir, 'report.html');
   writeFileSync(file, renderHtml(report));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-    ],
-    timeout: 60_000,
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.route('**/*', (route) => {
     const url = route.request().url();
@@ -129,11 +67,10 @@ beforeAll(async () => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      (window as unknown as { __csp: string[] }).__csp ??= [];
-      (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
-    });
+  // Page-side code as strings: the tests compile without the DOM library.
+  await page.addInitScript({
+    content:
+      "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
   });
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 60_000 });
 }, 60_000);
@@ -237,7 +174,7 @@ describe('the HTML report in Chromium', () => {
     expect(cells).toContain(domains[3]);
     expect(cells).toContain('evil[U+202E]moc.elgoog.example');
     expect(cells.some((c) => c.includes(`by ${HOSTILE.attribute}: ${HOSTILE.script}`))).toBe(true);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(await page.locator('#certs script, #certs [onerror], a[href^="javascript"]').count()).toBe(0);
     expect(cells).toContain('jira OPS-1');
     expect(await page.locator('a', { hasText: 'jira OPS-2' }).getAttribute('href')).toBe(
@@ -247,7 +184,7 @@ describe('the HTML report in Chromium', () => {
 
   it('fetched nothing and logged no error (a CSP violation is one)', async () => {
     expect(offsiteRequests).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).toEqual([]);
+    expect(await page.evaluate('window.__csp')).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
 });
