@@ -184,7 +184,9 @@ const tableSection = (report: EstateReport): string => {
     `<span role=status><span id=shown>${n}</span> of ${n} shown</span></div>` +
     (n === 0 ? '<p>No certificates in this report.</p>' : '') +
     `<div class=scroll><table id=certs><caption>Every certificate, soonest expiry first</caption><thead><tr>${head}</tr></thead>` +
-    `<tbody>${report.certificates.map(row).join('\n')}</tbody></table></div></section>`
+    `<tbody>${report.certificates.map(row).join('\n')}</tbody></table></div>` +
+    // Parsed to the end: show the table (html-style.ts hides it until now).
+    '<style>.scroll{display:block}</style></section>'
   );
 };
 
