@@ -6,7 +6,7 @@
  * docs/reports.md describes the file.
  */
 import { createHash } from 'node:crypto';
-import type { Severity } from '../core/evaluate';
+import { type Severity, severityRank } from '../core/evaluate';
 import { httpsUrl, text } from './escape';
 import { REPORT_STYLE } from './html-style';
 import type { EstateReport, ReportCertificate } from './model';
@@ -97,14 +97,17 @@ const stateCell = (c: ReportCertificate): string => {
   return parts.filter(Boolean).map(text).join('<br>');
 };
 
-/** One table row: text cells only, every value escaped; the days cell carries its number for sorting. */
+/**
+ * One table row: text cells only, every value escaped; the days and severity cells carry their
+ * sort key (days left; how bad, not the name) in `data-v`.
+ */
 const row = (c: ReportCertificate): string => {
   const where = [accountLabel(c), c.region].filter(Boolean).map(text).join('<br>');
   const days = c.daysRemaining === undefined ? '' : String(c.daysRemaining);
   return (
     `<tr class=s-${c.severity}><td>${text(c.location)}</td><td>${where}</td><td>${text(c.domain)}</td>` +
     `<td data-v="${days}">${days || '-'}</td><td>${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
-    `<td class=sv>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${text(c.keyAlgorithm)}</td>` +
+    `<td class=sv data-v=${severityRank(c.severity)}>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${text(c.keyAlgorithm)}</td>` +
     `<td>${usedBy(c.inUseBy)}</td><td>${stateCell(c)}</td><td>${ackCell(c.acknowledged)}</td><td>${ticketCell(c.ticket)}</td></tr>`
   );
 };

@@ -120,7 +120,7 @@ describe('HTML escaping', () => {
     );
     expect(html.match(/<th scope=col[^>]*><button type=button>/g)?.length).toBe(12);
     expect(html).toContain('<th scope=col aria-sort=ascending><button type=button>Days left</button></th>');
-    expect(html).toContain('<td class=sv>Critical</td>');
+    expect(html).toContain('<td class=sv data-v=2>Critical</td>');
     expect(html).toContain('<td data-v="3">3</td>');
   });
 
