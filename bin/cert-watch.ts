@@ -7,6 +7,8 @@
  *   cert-watch check [options] <host[:port]>...
  *   cert-watch status | ack <location> [--until <date>] [--reason <text>] | unack <location>
  *   cert-watch coverage [--gaps] [--json] [--table <name>]
+ *   cert-watch report [--html <file>] [--csv <file>] [--json] [--table <name>]
+ * Scans and check also write the estate report: --html <file>, --csv <file> (docs/reports.md).
  */
 
 import { readFileSync } from 'node:fs';
@@ -30,7 +32,9 @@ Commands:
   ack         acknowledge / snooze a certificate's reminders (until a date, or its renewal)
   unack       remove an acknowledgement
   coverage    what the deployed watcher's last scan period covered, scope by scope
+  report      the deployed watcher's estate report: HTML (timeline, counts, table), CSV, JSON
 
+Every scan and check also writes the report with --html <file> and --csv <file>.
 Run "cert-watch <command> --help" for its options, "cert-watch --version" for the version.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -41,6 +45,7 @@ const cli = {
   check: () => import('./cli/check'),
   ack: () => import('./cli/ack'),
   coverage: () => import('./cli/coverage'),
+  report: () => import('./cli/report'),
 };
 
 const scanSource =
@@ -59,6 +64,7 @@ const COMMANDS: Record<string, Command> = {
   unack: async (argv, io) => (await cli.ack()).runUnack(argv, io),
   status: async (argv, io) => (await cli.ack()).runStatus(argv, io),
   coverage: async (argv, io) => (await cli.coverage()).runCoverage(argv, io),
+  report: async (argv, io) => (await cli.report()).runReport(argv, io),
 };
 
 /** The installed package's version, from its package.json (`bin/` in a clone, `dist/bin/` installed). */

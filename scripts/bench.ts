@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measurements, not assertions. Prints a Markdown report for docs/benchmarks.md.
- * Sections: inventory, lifecycle, iam, pca, secrets, iot, organization, organization-check, bundles, probe
+ * Sections: inventory, lifecycle, iam, pca, secrets, iot, organization, organization-check, bundles, probe,
+ * report
  * (`npm run bench -- <section>...`).
  */
 import { cpus, totalmem } from 'node:os';
@@ -14,6 +15,7 @@ import { checkOrganizationFake, checkReport } from './bench-organization-check';
 import { organizationReport } from './bench-organization-report';
 import { benchPca } from './bench-pca';
 import { benchProbe } from './bench-probe';
+import { benchReport, reportBenchLines } from './bench-report';
 import { benchSecrets } from './bench-secrets';
 
 // This machine runs Node 20; the SDK's notice that it will need Node 22 in 2027 is noise in a report.
@@ -100,6 +102,10 @@ const main = async () => {
       );
       say(b.largest?.map((m) => `${m.module} ${(m.bytes / 1024).toFixed(1)} KiB`).join(', ') ?? '');
     }
+  }
+  if (want('report')) {
+    say('');
+    for (const line of reportBenchLines(await benchReport(10_000))) say(line);
   }
   if (want('probe')) {
     const r = await benchProbe();

@@ -5,6 +5,8 @@
  * routes their events through the rule pattern the stack deploys to a queue, and prints what
  * arrived beside the CLI's view. Stops everything it started.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -17,6 +19,8 @@ import { DEFAULT_THRESHOLDS } from '../lambda/core/evaluate';
 import { runScan } from '../lambda/core/scan';
 import { dispatchConfigFromEnv, makeDispatchHandler } from '../lambda/handlers/make-dispatch-handler';
 import { makeProbeHandler, probeConfigFromEnv } from '../lambda/handlers/make-probe-handler';
+import { reportFromScan } from '../lambda/reports/from-scan';
+import { renderHtml } from '../lambda/reports/html';
 import { jsonLogger } from '../lambda/shared/logger';
 import { EventBusPublisher } from '../lambda/sinks/bus/event-bus-publisher';
 import { SqsBatchSender } from '../lambda/sinks/queue/sqs-batch-sender';
@@ -213,6 +217,15 @@ const main = async () => {
       { scanId: 'demo-cli', now: new Date(), thresholds: DEFAULT_THRESHOLDS },
     );
     say(toTable(result));
+    // The estate report (`--html`) of that scan: docs/reports.md.
+    const reportFile = resolve('out', 'demo-report.html');
+    mkdirSync(resolve('out'), { recursive: true });
+    writeFileSync(
+      reportFile,
+      renderHtml(reportFromScan(result, 'npm run demo: cert-watch scan acm', new Date())),
+    );
+    say(`Its estate report (cert-watch scan acm --html): ${reportFile}`);
+    say('');
 
     say(
       'The same endpoints as `cert-watch check --ca-file demo-root-ca.pem --file endpoints.json` prints them:',

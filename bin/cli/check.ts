@@ -21,6 +21,7 @@ import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { InputFileError, readTextBounded } from '../../lambda/sources/file/bounded-read';
 import { ExitCode, exitCodeFor, UsageError, usageMessageOf } from './exit-codes';
+import { reportFileHelp, reportFilesOf, writeReportFiles } from './report-files';
 import { daysCell, renderTable, terminalSafe } from './table';
 
 export interface CheckIo {
@@ -55,6 +56,7 @@ Options:
                           hours a newer stored certificate may go unserved before
                           CERTIFICATE_NOT_DEPLOYED (default 24)
   --json                  machine-readable output
+${reportFileHelp(26)}
   -h, --help              show this help
 
 Targets: host, host:port, [2001:db8::1]:443. Default port 443 (or the STARTTLS protocol's port).
@@ -207,6 +209,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       caPems = [pem];
     }
 
+    const files = await reportFilesOf(values);
     const bar =
       io.stderr.isTTY && targets.length > PROGRESS_MIN_TARGETS
         ? progressBar(io.stderr, targets.length)
@@ -225,7 +228,18 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     });
     bar?.clear();
     io.stdout.write(values.json ? toJson(results) : renderResults(results));
-    return exitCodeFor(results.map(verdictOf));
+    const now = io.now?.() ?? new Date();
+    return writeReportFiles(
+      files,
+      async () =>
+        (await import('../../lambda/reports/from-scan')).reportFromProbes(
+          results.map((r) => ({ ...r, verdict: verdictOf(r) })),
+          'cert-watch check',
+          now,
+        ),
+      io,
+      exitCodeFor(results.map(verdictOf)),
+    );
   } catch (err) {
     if (
       err instanceof UsageError ||
@@ -260,6 +274,8 @@ const parse = (argv: string[]) =>
       'no-dual': { type: 'boolean' },
       'not-deployed-grace': { type: 'string' },
       json: { type: 'boolean' },
+      html: { type: 'string' },
+      csv: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -31,6 +31,7 @@ import { SOURCE_REGISTRY, type SourceRegistry } from '../../lambda/sources/regis
 import { ExitCode, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { type OrgScan, orgExitCode, orgJson, orgTable, outcomesOf } from './org-report';
+import { REPORT_FILE_HELP, reportFilesOf, writeReportFiles } from './report-files';
 import { SOURCE_SCAN_OPTIONS, selectSources } from './scan-options';
 
 /** Scopes listed at once when `--concurrency` is not given. */
@@ -82,6 +83,7 @@ AWS Organizations: run it from the management account or a delegated administrat
   --warn-days <n>        warning window in days (default 30)
   --critical-days <n>    critical at or below this many days (default 7)
   --json                 machine-readable output
+${REPORT_FILE_HELP}
 ${TRUST_NOTE}
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a scope failed: ROLE_NOT_ASSUMED,
 ACCESS_DENIED, THROTTLED, OTHER); a critical or expired certificate outranks a failed scope.`;
@@ -219,6 +221,7 @@ export const runOrgScan = async (
   const roleName = roleNameOf(values['role-name']);
   const concurrency = concurrencyOf(values.concurrency);
   const selection = selectSources(kind, values, io, registry);
+  const files = await reportFilesOf(values);
   const home = selection.regions?.[0] ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const caller = await callerIdentity(home, options.clientOverrides?.(home));
   const global = PARTITION_HOME[caller.partition] ?? 'us-east-1';
@@ -278,5 +281,28 @@ export const runOrgScan = async (
   io.stdout.write(values.json ? `${JSON.stringify(orgJson(scan), null, 2)}\n` : orgTable(scan));
   const hint = roleHint(scan, roleName);
   if (hint) io.stderr.write(`${hint}\n`);
-  return orgExitCode(scan);
+  return writeReportFiles(
+    files,
+    async () =>
+      (await import('../../lambda/reports/from-scan')).reportFromScan(
+        withSettledFailures(scan),
+        `cert-watch scan ${kind} ${setting.mode === 'list' ? '--accounts' : '--org'}`,
+        now,
+      ),
+    io,
+    orgExitCode(scan),
+  );
+};
+
+/** The scan result with the scopes that failed before listing (role not assumed) among its failures, for the report. */
+const withSettledFailures = (scan: OrgScan): OrgScan['result'] => {
+  const listed = new Set(scan.result.scopesFailed.map((f) => f.scope.key));
+  const settled = scan.outcomes
+    .filter((o) => o.status === 'failed' && !listed.has(o.scope))
+    .map((o) => ({
+      scope: { key: o.scope, kind: o.kind, account: o.account, region: o.region, label: o.scope },
+      code: o.code ?? o.reason ?? 'FAILED',
+      message: o.message ?? o.reason ?? '',
+    }));
+  return { ...scan.result, scopesFailed: [...scan.result.scopesFailed, ...settled] };
 };

@@ -13,6 +13,7 @@ import { type Thresholds, thresholdsFromWindow } from '../../lambda/core/evaluat
 import { buildSources, type SourceContext, type SourceRegistry } from '../../lambda/sources/registry';
 import { UsageError } from './exit-codes';
 import type { CliIo } from './io';
+import { REPORT_FILE_OPTIONS } from './report-files';
 
 const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
   if (raw === undefined) return fallback;
@@ -22,10 +23,12 @@ const positiveInt = (name: string, raw: string | undefined, fallback: number): n
   return n;
 };
 
+/** The grading and output options every scan takes (`--html` / `--csv`: report-files.ts). */
 export const THRESHOLD_OPTIONS = {
   'warn-days': { type: 'string' },
   'critical-days': { type: 'string' },
   json: { type: 'boolean', default: false },
+  ...REPORT_FILE_OPTIONS,
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 

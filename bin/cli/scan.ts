@@ -13,18 +13,20 @@ import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
 import { SOURCE_REGISTRY, type SourceContext, type SourceRegistry } from '../../lambda/sources/registry';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
+import { REPORT_FILE_HELP, type ReportFiles, reportFilesOf, writeReportFiles } from './report-files';
 import { SOURCE_SCAN_OPTIONS, selectSources, THRESHOLD_OPTIONS, thresholdsOf } from './scan-options';
 import { daysCell, renderTable } from './table';
 
 const GRADING_HELP = `  --warn-days <n>        warning window in days (default 30)
   --critical-days <n>    critical at or below this many days (default 7)
-  --json                 machine-readable output`;
+  --json                 machine-readable output
+${REPORT_FILE_HELP}`;
 
 /** `cert-watch scan <kind> --help`, from the registry's description of the kind. */
 export const scanUsage = (kind: string, registry: SourceRegistry = SOURCE_REGISTRY): string => {
   const plugin = registry[kind];
   const regional = kind === 'all' || plugin?.regional;
-  return `Usage: cert-watch scan ${kind} ${regional ? '[--regions a,b] ' : ''}[--option key=value]... [--warn-days N] [--critical-days N] [--json]
+  return `Usage: cert-watch scan ${kind} ${regional ? '[--regions a,b] ' : ''}[--option key=value]... [--warn-days N] [--critical-days N] [--json] [--html F] [--csv F]
 
 ${kind === 'all' ? 'Every source kind this build knows, in one run.' : `Lists ${plugin?.summary ?? kind} and grades its expiry.`}
 ${regional ? '  --regions <list>       comma-separated regions (default: AWS_REGION / AWS_DEFAULT_REGION)\n' : ''}  --option key=value     a source option (docs/sources.md), repeatable
@@ -35,7 +37,7 @@ Credentials come from the standard AWS chain; AWS_ENDPOINT_URL points it at anot
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (a scope could not be listed).`;
 };
 
-export const SCAN_FILE_USAGE = `Usage: cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
+export const SCAN_FILE_USAGE = `Usage: cert-watch scan file [--warn-days N] [--critical-days N] [--json] [--html F] [--csv F] <file>...
 
 Grades every certificate in PEM bundles or DER files. Malformed blocks are reported and skipped.
 ${GRADING_HELP}
@@ -202,21 +204,28 @@ export const toTable = (result: ScanResult, scopeNoun = 'region'): string => {
   return `${lines.join('\n')}\n`;
 };
 
+/** The scan's output, then any report file; the exit code is the scan's unless a file cannot be written. */
 const scanAndPrint = async (
   sources: ScopeReader[],
   thresholds: Thresholds,
-  json: boolean,
+  output: { readonly json: boolean; readonly files: ReportFiles; readonly origin: string },
   scopeNoun: string,
   io: CliIo,
 ): Promise<number> => {
   const now = io.now?.() ?? new Date();
   const result = await runScan(sources, { scanId: randomUUID(), now, thresholds });
-  io.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toTable(result, scopeNoun));
-  return exitCodeFor([
+  io.stdout.write(output.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : toTable(result, scopeNoun));
+  const code = exitCodeFor([
     ...result.certificates.map((c) => overallSeverity(c.evaluation)),
     ...result.scopesFailed.map(() => 'error' as const),
     ...result.itemErrors.map(() => 'error' as const),
   ]);
+  return writeReportFiles(
+    output.files,
+    async () => (await import('../../lambda/reports/from-scan')).reportFromScan(result, output.origin, now),
+    io,
+    code,
+  );
 };
 
 /** `cert-watch scan <kind>` (or `all`): every scope of the kind(s) in the caller's account. */
@@ -244,6 +253,7 @@ export const runScanSource = async (
     registry,
     options.context,
   );
+  const files = await reportFilesOf(values);
   const account = await (
     options.account ?? (() => callerAccount(regions?.[0] ?? io.env.AWS_REGION ?? 'us-east-1'))
   )();
@@ -251,7 +261,7 @@ export const runScanSource = async (
   return scanAndPrint(
     readers,
     thresholds,
-    values.json,
+    { json: values.json, files, origin: `cert-watch scan ${kind}` },
     kinds.length === 1 && regional ? 'region' : 'scope',
     io,
   );
@@ -270,10 +280,11 @@ export const runScanFiles = async (argv: string[], io: CliIo): Promise<number> =
   }
   if (positionals.length === 0) throw new UsageError('no file given: cert-watch scan file <file>...');
   const thresholds = thresholdsOf(values);
+  const files = await reportFilesOf(values);
   return scanAndPrint(
     [...new Set(positionals)].map((f) => new PemFileSource(f)),
     thresholds,
-    values.json,
+    { json: values.json, files, origin: 'cert-watch scan file' },
     'file',
     io,
   );

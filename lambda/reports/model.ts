@@ -42,6 +42,11 @@ export interface ReportCertificate {
   readonly acknowledged?: { readonly until: string; readonly by?: string; readonly reason?: string };
   readonly ticket?: { readonly system: string; readonly key: string; readonly url?: string };
   readonly owner?: string;
+  /**
+   * No certificate could be read here (an endpoint whose probe failed, or whose first probes all
+   * failed): `severity` is then `critical` and `problems` holds the code. Added with the HTML report.
+   */
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 export interface ReportScopeFailure {

@@ -31,18 +31,25 @@ export class DynamoDbStateAdmin {
   /** Every tracked location (a paginated Scan: for the CLI's `status`, not for the scan path). */
   async list(): Promise<TrackedState[]> {
     const out: TrackedState[] = [];
+    for await (const page of this.pages()) out.push(...page);
+    return out.sort((a, b) => a.location.localeCompare(b.location));
+  }
+
+  /**
+   * The tracked locations one Scan page (at most 1 MB of items) at a time, in table order, so a
+   * caller that keeps less than the whole state (`cert-watch report`) holds one page at once.
+   */
+  async *pages(): AsyncIterable<TrackedState[]> {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const res = await this.dynamodb.send(
         new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: start }),
       );
-      for (const item of res.Items ?? []) {
-        if (isBookkeepingItem(item.pk?.S ?? '')) continue; // tickets' and coverage's items, not locations
-        out.push(stateFromItem(unmarshall(item)));
-      }
+      yield (res.Items ?? [])
+        .filter((item) => !isBookkeepingItem(item.pk?.S ?? '')) // tickets' and coverage's items, not locations
+        .map((item) => stateFromItem(unmarshall(item)));
       start = res.LastEvaluatedKey;
     } while (start);
-    return out.sort((a, b) => a.location.localeCompare(b.location));
   }
 
   /**

@@ -1,0 +1,126 @@
+/**
+ * `cert-watch report`: the estate report of the deployed watcher, from its state table (found as
+ * `status` finds it: --table, CERT_WATCH_TABLE, or the stack's SSM parameter). Every tracked
+ * location not removed, graded now, with its lifecycle state, acknowledgement and ticket, and the
+ * latest scan period's coverage. The table is read one Scan page at a time, each page turned into
+ * report rows before the next is read. docs/reports.md.
+ */
+import { parseArgs } from 'node:util';
+import { type LifecycleConfig, lifecycleConfig, type TrackedState } from '../../lambda/lifecycle/model';
+import { isAcked } from '../../lambda/lifecycle/tracked-state';
+import { coverageFromRecords, estateReport, reportCertificateOfState } from '../../lambda/reports/from-state';
+import type { EstateReport, ReportCertificate } from '../../lambda/reports/model';
+import type { CoverageRecord, PeriodRecord } from '../../lambda/sinks/state/coverage-store';
+import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
+import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
+import type { CliIo } from './io';
+import {
+  REPORT_FILE_OPTIONS,
+  reportFileHelp,
+  reportFilesOf,
+  wantsReport,
+  writeReportFiles,
+} from './report-files';
+
+export const REPORT_USAGE = `Usage: cert-watch report [--html <file>] [--csv <file>] [--json] [--table <name> | --stack <name>]
+
+The estate report of the deployed watcher: every certificate it tracks (removed ones left out),
+graded now, with its lifecycle state, acknowledgement and ticket, and the latest scan period's
+coverage. At least one of --html, --csv, --json.
+${reportFileHelp(21)}
+  --json             print the report as JSON (docs/reports.md, "JSON") on stdout
+${WATCHER_HELP}
+Exit codes from the certificates not acknowledged: 0 OK, 1 WARNING, 2 CRITICAL or expired,
+3 UNKNOWN (a file could not be written, AWS error, usage error).`;
+
+/** What the command reads from the state table (tests inject fakes; defaults to DynamoDB). */
+export interface EstateReader {
+  /** Tracked locations, one Scan page at a time. */
+  pages(): AsyncIterable<TrackedState[]>;
+  currentPeriod(): Promise<PeriodRecord | null>;
+  listCoverage(): Promise<CoverageRecord[]>;
+}
+
+export interface ReportOptions {
+  readonly readerFor?: (tableName: string) => EstateReader;
+  readonly config?: LifecycleConfig;
+  readonly parameters?: ParameterLister;
+}
+
+const dynamoDbReader = async (io: CliIo, tableName: string): Promise<EstateReader> => {
+  const [{ DynamoDbStateAdmin }, { DynamoDbCoverageStore }, { stateTableClient }] = await Promise.all([
+    import('../../lambda/sinks/state/state-admin'),
+    import('../../lambda/sinks/state/coverage-store'),
+    import('./ack'),
+  ]);
+  const client = stateTableClient(io);
+  const admin = new DynamoDbStateAdmin({ tableName }, client);
+  const coverage = new DynamoDbCoverageStore({ tableName }, client);
+  return {
+    pages: () => admin.pages(),
+    currentPeriod: () => coverage.currentPeriod(),
+    listCoverage: () => coverage.listCoverage(),
+  };
+};
+
+/** The report and the severities of the rows not acknowledged (the exit code's input). */
+export const readEstate = async (
+  reader: EstateReader,
+  origin: string,
+  now: Date,
+  config: LifecycleConfig,
+): Promise<{ report: EstateReport; unacked: ReportCertificate['severity'][] }> => {
+  const rows: ReportCertificate[] = [];
+  const unacked: ReportCertificate['severity'][] = [];
+  for await (const page of reader.pages()) {
+    for (const state of page) {
+      const row = reportCertificateOfState(state, now, config);
+      if (!row) continue;
+      rows.push(row);
+      if (!isAcked(state, now)) unacked.push(row.severity);
+    }
+  }
+  const period = await reader.currentPeriod();
+  const records = period
+    ? (await reader.listCoverage()).filter((r) => r.expectedScanId === period.scanId)
+    : [];
+  return { report: estateReport(rows, coverageFromRecords(records), origin, now), unacked };
+};
+
+export const runReport = async (argv: string[], io: CliIo, options: ReportOptions = {}): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...REPORT_FILE_OPTIONS,
+      json: { type: 'boolean' },
+      ...WATCHER_OPTIONS,
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${REPORT_USAGE}\n`);
+    return ExitCode.OK;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${REPORT_USAGE}`);
+  const files = await reportFilesOf(values);
+  if (!wantsReport(files) && !values.json)
+    throw new UsageError(`say what to write: --html <file>, --csv <file> or --json\n\n${REPORT_USAGE}`);
+  const table = await stateTableOf(io, values, options.parameters);
+  const reader = options.readerFor ? options.readerFor(table) : await dynamoDbReader(io, table);
+  const now = io.now?.() ?? new Date();
+  const { report, unacked } = await readEstate(
+    reader,
+    `state table ${table}`,
+    now,
+    options.config ?? lifecycleConfig(),
+  );
+  if (values.json) io.stdout.write((await import('../../lambda/reports/json')).renderJson(report));
+  const code = await writeReportFiles(files, () => report, io, exitCodeFor(unacked));
+  if (!values.json)
+    io.stdout.write(
+      `${report.certificates.length} certificates${files.html ? `, HTML in ${files.html}` : ''}${files.csv ? `, CSV in ${files.csv}` : ''}\n`,
+    );
+  return code;
+};

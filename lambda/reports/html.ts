@@ -1,0 +1,216 @@
+/**
+ * The estate report as one self-contained HTML file: it opens offline and from an e-mail
+ * attachment (no external script, style, font or image; a Content-Security-Policy that forbids
+ * every network fetch), and reads with scripting off (the table is in the HTML; the small inline
+ * script only adds sorting and filtering). Every certificate field is escaped (escape.ts).
+ * docs/reports.md describes the file.
+ */
+import { createHash } from 'node:crypto';
+import { type Severity, severityRank } from '../core/evaluate';
+import { httpsUrl, text } from './escape';
+import { REPORT_STYLE } from './html-style';
+import type { EstateReport, ReportCertificate } from './model';
+import { accountLabel, type CountRow, countBy, severityCounts } from './summary';
+import { renderTimeline } from './timeline';
+
+/**
+ * Sorting (a click on a column header; `aria-sort` says the order) and filtering (text, severity).
+ * Kept in ES5 so any browser that opens the file runs it; its SHA-256 is the CSP's script source.
+ */
+export const REPORT_SCRIPT = `(function(){
+var t=document.getElementById('certs');if(!t||!t.tBodies[0])return;
+var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows),heads=t.tHead.rows[0].cells;
+var box=document.getElementById('filter-box'),q=document.getElementById('filter'),sev=document.getElementById('severity-filter'),shown=document.getElementById('shown');
+var texts=[];box.hidden=false;
+function key(r,i){var c=r.cells[i],v=c.getAttribute('data-v');if(v!==null)return v===''?Infinity:Number(v);return c.textContent.toLowerCase();}
+function sortBy(i){var h=heads[i],asc=h.getAttribute('aria-sort')!=='ascending';
+for(var j=0;j<heads.length;j++)heads[j].removeAttribute('aria-sort');h.setAttribute('aria-sort',asc?'ascending':'descending');
+var k=rows.map(function(r,n){return[key(r,i),n,r];});
+k.sort(function(a,b){var x=a[0],y=b[0],d=typeof x==='number'&&typeof y==='number'?(x===y?0:x<y?-1:1):String(x).localeCompare(String(y));return d===0?a[1]-b[1]:asc?d:-d;});
+var f=document.createDocumentFragment();rows=k.map(function(e){f.appendChild(e[2]);return e[2];});texts=[];body.appendChild(f);}
+Array.prototype.forEach.call(heads,function(h,i){var b=h.querySelector('button');if(b)b.addEventListener('click',function(){sortBy(i);});});
+function filter(){var s=q.value.trim().toLowerCase(),v=sev.value,n=0;
+for(var i=0;i<rows.length;i++){var r=rows[i];if(texts[i]===undefined)texts[i]=r.textContent.toLowerCase();
+var ok=(!s||texts[i].indexOf(s)>=0)&&(!v||r.className==='s-'+v);r.hidden=!ok;if(ok)n++;}shown.textContent=String(n);}
+q.addEventListener('input',filter);sev.addEventListener('change',filter);
+})();`;
+
+/** `'sha256-…'` of the inline script (CSP Level 3, "hash-source"): the only script the page may run. */
+export const scriptHashSource = (script: string = REPORT_SCRIPT): string =>
+  `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`;
+
+/**
+ * No fetch of any kind (`default-src 'none'`: scripts, styles, fonts, images, frames, connections),
+ * inline style allowed, the one inline script by its hash, `data:` images only; no `<base>`, no
+ * form submission.
+ */
+export const reportCsp = (): string =>
+  `default-src 'none'; style-src 'unsafe-inline'; script-src ${scriptHashSource()}; img-src data:; base-uri 'none'; form-action 'none'`;
+
+const SEVERITY_LABEL: Record<Severity, string> = {
+  expired: 'Expired',
+  critical: 'Critical',
+  warning: 'Warning',
+  ok: 'OK',
+};
+
+/** At most this many `used by` entries are listed per row; the rest are counted. */
+export const USED_BY_SHOWN = 3;
+
+const COLUMNS = [
+  'Location',
+  'Account / region',
+  'Domain',
+  'Days left',
+  'Expires (UTC)',
+  'Severity',
+  'Issuer',
+  'Key',
+  'Used by',
+  'Lifecycle state',
+  'Acknowledgement',
+  'Ticket',
+] as const;
+const DAYS_COLUMN = COLUMNS.indexOf('Days left');
+
+const usedBy = (list: readonly string[]): string => {
+  const shown = list.slice(0, USED_BY_SHOWN).map(text).join('<br>');
+  return list.length > USED_BY_SHOWN ? `${shown}<br>+${list.length - USED_BY_SHOWN} more` : shown;
+};
+
+const ackCell = (a: ReportCertificate['acknowledged']): string =>
+  a
+    ? `until ${text(a.until === 'renewal' ? 'renewal' : a.until.slice(0, 10))}${a.by ? ` by ${text(a.by)}` : ''}${a.reason ? `: ${text(a.reason)}` : ''}`
+    : '';
+
+const ticketCell = (t: ReportCertificate['ticket']): string => {
+  if (!t) return '';
+  const label = `${text(t.system)} ${text(t.key)}`;
+  const url = httpsUrl(t.url);
+  return url ? `<a href="${text(url)}" rel="noopener noreferrer">${label}</a>` : label;
+};
+
+const stateCell = (c: ReportCertificate): string => {
+  const parts = [c.lifecycleState, c.error ? `${c.error.code}: ${c.error.message}` : undefined];
+  const problems = c.problems.filter((p) => p !== c.error?.code);
+  if (problems.length) parts.push(problems.join(', '));
+  return parts.filter(Boolean).map(text).join('<br>');
+};
+
+/**
+ * One table row: text cells only, every value escaped; the days and severity cells carry their
+ * sort key (days left; how bad, not the name) in `data-v`.
+ */
+const row = (c: ReportCertificate): string => {
+  const where = [accountLabel(c), c.region].filter(Boolean).map(text).join('<br>');
+  const days = c.daysRemaining === undefined ? '' : String(c.daysRemaining);
+  return (
+    `<tr class=s-${c.severity}><td>${text(c.location)}</td><td>${where}</td><td>${text(c.domain)}</td>` +
+    `<td data-v="${days}">${days || '-'}</td><td>${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
+    `<td class=sv data-v=${severityRank(c.severity)}>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${text(c.keyAlgorithm)}</td>` +
+    `<td>${usedBy(c.inUseBy)}</td><td>${stateCell(c)}</td><td>${ackCell(c.acknowledged)}</td><td>${ticketCell(c.ticket)}</td></tr>`
+  );
+};
+
+const countTable = (caption: string, what: string, rows: readonly CountRow[]): string =>
+  `<table class=mini><caption>${caption}</caption><thead><tr><th scope=col>${what}</th><th scope=col>Certificates</th>` +
+  `<th scope=col>Expired</th><th scope=col>Critical</th><th scope=col>Warning</th></tr></thead><tbody>` +
+  rows
+    .map(
+      (r) =>
+        `<tr><th scope=row>${text(r.key)}</th><td data-count="${text(`${what.toLowerCase()}:${r.key}`)}">${r.count}</td>` +
+        `<td>${r.bySeverity.expired}</td><td>${r.bySeverity.critical}</td><td>${r.bySeverity.warning}</td></tr>`,
+    )
+    .join('') +
+  '</tbody></table>';
+
+const summarySection = (report: EstateReport): string => {
+  const certs = report.certificates;
+  const badges = severityCounts(certs)
+    .map(
+      (s) =>
+        `<li class="sev s-${s.severity}" data-count="severity:${s.severity}"><strong>${s.count}</strong> ${SEVERITY_LABEL[s.severity].toLowerCase()}</li>`,
+    )
+    .join('');
+  return (
+    `<section aria-labelledby=h-summary><h2 id=h-summary>Summary</h2>` +
+    `<p><strong data-count="total">${certs.length}</strong> certificate${certs.length === 1 ? '' : 's'}</p>` +
+    `<ul class=badges>${badges}</ul><div class=grid>` +
+    countTable(
+      'By source',
+      'Source',
+      countBy(certs, (c) => c.source),
+    ) +
+    countTable('By account', 'Account', countBy(certs, accountLabel)) +
+    countTable(
+      'By region',
+      'Region',
+      countBy(certs, (c) => c.region),
+    ) +
+    '</div></section>'
+  );
+};
+
+const coverageSection = (report: EstateReport): string => {
+  const { scopesScanned, scopesFailed } = report.coverage;
+  const failed = scopesFailed.length
+    ? `<table class=mini><caption>Not listed completely</caption><thead><tr><th scope=col>Scope</th><th scope=col>Code</th><th scope=col>Message</th></tr></thead><tbody>${scopesFailed
+        .map(
+          (f) =>
+            `<tr><th scope=row>${text(f.scope)}</th><td>${text(f.code)}</td><td>${text(f.message)}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '<p>Every scope was listed completely.</p>';
+  const scanned = scopesScanned.length
+    ? `<details><summary>Scopes scanned</summary><ul class=scopes>${scopesScanned.map((s) => `<li>${text(s)}</li>`).join('')}</ul></details>`
+    : '';
+  return (
+    `<section aria-labelledby=h-coverage><h2 id=h-coverage>Coverage</h2>` +
+    `<p><strong data-count="scopes-scanned">${scopesScanned.length}</strong> scope${scopesScanned.length === 1 ? '' : 's'} scanned, ` +
+    `<strong data-count="scopes-failed">${scopesFailed.length}</strong> failed.</p>${failed}${scanned}</section>`
+  );
+};
+
+const tableSection = (report: EstateReport): string => {
+  const n = report.certificates.length;
+  const head = COLUMNS.map(
+    (c, i) =>
+      `<th scope=col${i === DAYS_COLUMN ? ' aria-sort=ascending' : ''}><button type=button>${c}</button></th>`,
+  ).join('');
+  const options = (['expired', 'critical', 'warning', 'ok'] as const)
+    .map((s) => `<option value=${s}>${SEVERITY_LABEL[s]}</option>`)
+    .join('');
+  return (
+    `<section aria-labelledby=h-certs><h2 id=h-certs>Certificates</h2>` +
+    `<div id=filter-box class=filters hidden><label for=filter>Filter</label> <input id=filter type=search autocomplete=off> ` +
+    `<label for=severity-filter>Severity</label> <select id=severity-filter><option value="">All</option>${options}</select> ` +
+    `<span role=status><span id=shown>${n}</span> of ${n} shown</span></div>` +
+    (n === 0 ? '<p>No certificates in this report.</p>' : '') +
+    `<div class=scroll><table id=certs><caption>Every certificate, soonest expiry first</caption><thead><tr>${head}</tr></thead>` +
+    `<tbody>${report.certificates.map(row).join('\n')}</tbody></table></div>` +
+    // Parsed to the end: show the table (html-style.ts hides it until now).
+    '<style>.scroll{display:block}</style></section>'
+  );
+};
+
+/**
+ * The report as an HTML document (UTF-8). Its size is about 500 bytes per certificate plus 12 KB
+ * (docs/benchmarks.md: 10,000 certificates).
+ */
+export const renderHtml = (report: EstateReport): string => {
+  const generated = report.generatedAt;
+  return (
+    `<!doctype html><html lang=en><head><meta charset=utf-8>` +
+    `<meta http-equiv="Content-Security-Policy" content="${reportCsp()}">` +
+    `<meta name=viewport content="width=device-width, initial-scale=1">` +
+    `<meta name=referrer content=no-referrer>` +
+    `<title>Certificate estate report ${text(generated.slice(0, 10))}</title><style>${REPORT_STYLE}</style></head><body>` +
+    `<header><h1>Certificate estate report</h1><p>Generated <time datetime="${text(generated)}">${text(generated.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>` +
+    ` by ${text(report.origin)}. Days left count from this instant. Report version ${text(report.reportVersion)}.</p></header><main>` +
+    summarySection(report) +
+    `<section aria-labelledby=h-timeline><h2 id=h-timeline>Expiry timeline</h2>${renderTimeline(report)}</section>` +
+    coverageSection(report) +
+    tableSection(report) +
+    `</main><script>${REPORT_SCRIPT}</script></body></html>\n`
+  );
+};
