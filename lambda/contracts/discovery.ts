@@ -63,3 +63,69 @@ export interface DeploymentExpectation {
   readonly configured: readonly ExpectedCertificate[];
   readonly successors: readonly (ExpectedCertificate & { readonly replaces: string })[];
 }
+
+/** The tag naming where a stored certificate is deployed: `host[:port]` entries (docs/discovery.md). */
+export const DISCOVERY_TAG_KEY = 'cert-watch:endpoints';
+
+/** The `discovery` source's options (WATCHER_SOURCES): which kinds to discover. @default every kind */
+export const DISCOVERY_OPTION_KEYS = ['kinds'] as const;
+
+/**
+ * A discovered endpoint as a probe target: what the prober probes (host, port, SNI), what the
+ * endpoint should serve (`expected`), and the lifecycle scope its results are tracked under
+ * (`scope`, {@link discoveredScopeOf}): one per host, port and SNI name, under the discovery scope
+ * that found it, so a resource gone from a complete listing retires exactly its endpoints.
+ */
+export interface DiscoveredTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+  /** Load balancers, CloudFront and API Gateway speak TLS from the first byte. */
+  readonly starttls?: 'none';
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly expected: DeploymentExpectation;
+  readonly scope: string;
+}
+
+/** Lifecycle scopes of discovered endpoints start with this; configured endpoints' with `endpoint#`. */
+export const DISCOVERY_SCOPE_PREFIX = 'discovery#';
+
+/** `discovery#<account>#<region>` (or `discovery#<account>` for the global one) + `@`: the prefix of its endpoints' scopes. */
+export const discoveredScopePrefix = (discoveryScope: string): string => `${discoveryScope}@`;
+
+/**
+ * The lifecycle scope of one discovered endpoint: `<discovery scope>@<host>:<port>/<servername>`,
+ * host and SNI name in lower case. Distinct per host, port and SNI name; never `endpoint#...`, so
+ * the dispatcher's retirement of unconfigured endpoints leaves it alone.
+ */
+export const discoveredScopeOf = (
+  discoveryScope: string,
+  e: { readonly host: string; readonly port: number; readonly servername: string },
+): string => `${discoveredScopePrefix(discoveryScope)}${discoveredGroupOf(e)}`;
+
+/** `host:port/servername`: the location group of a discovered endpoint (`<group>@<address>`). */
+export const discoveredGroupOf = (e: {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+}): string => `${e.host.toLowerCase()}:${e.port}/${e.servername.toLowerCase()}`;
+
+const DISCOVERY_SCOPE = /^discovery#\d{12}(#[a-z0-9-]+)?$/;
+
+/**
+ * Whether a queued target is a well-formed discovered target: the prober admits it only then (and
+ * only when discovery is on), with its scope recomputed from its own host, port and SNI name, so a
+ * message cannot file results under another endpoint's scope.
+ */
+export const isDiscoveredTarget = (t: unknown): t is DiscoveredTarget => {
+  if (typeof t !== 'object' || t === null) return false;
+  const d = t as Partial<DiscoveredTarget>;
+  if (typeof d.host !== 'string' || typeof d.servername !== 'string' || typeof d.scope !== 'string')
+    return false;
+  if (!Number.isInteger(d.port) || (d.port as number) < 1 || (d.port as number) > 65535) return false;
+  if (typeof d.expected !== 'object' || d.expected === null || !Array.isArray(d.expected.configured))
+    return false;
+  const at = d.scope.indexOf('@');
+  if (at < 0 || !DISCOVERY_SCOPE.test(d.scope.slice(0, at))) return false;
+  return d.scope === discoveredScopeOf(d.scope.slice(0, at), d as DiscoveredTarget);
+};

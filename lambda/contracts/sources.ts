@@ -24,6 +24,7 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   secrets: 'Secrets Manager',
   ssm: 'Parameter Store',
   iot: 'IoT',
+  discovery: 'discovery',
   endpoint: 'endpoint',
   file: 'file',
 };
@@ -55,6 +56,7 @@ export const SOURCE_OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   secrets: ['tagKey', 'tagValue', 'prefixes', 'base64', 'concurrency'],
   ssm: ['tagKey', 'tagValue', 'prefixes', 'base64', 'concurrency'],
   iot: ['describeConcurrency', 'caCertificates', 'describeBudgetSeconds'],
+  discovery: ['kinds'],
 };
 
 /** Options of `setting` its kind does not understand (none for kinds without a known list). */

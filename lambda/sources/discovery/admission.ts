@@ -1,0 +1,28 @@
+/**
+ * Which queued discovered targets the prober probes: a well-formed one (its scope recomputed from
+ * its own host, port and SNI name: lambda/contracts/discovery.ts) whose host and SNI name parse
+ * like any configured target's and are no link-local or metadata address, with only the fields a
+ * discovered target has. Anything else is rejected like an unconfigured target.
+ */
+import { type DiscoveredTarget, isDiscoveredTarget } from '../../contracts/discovery';
+import { checkEndpointText, parseTargetSpec } from '../../contracts/endpoints';
+
+export const admitDiscovered = (t: unknown): DiscoveredTarget | undefined => {
+  if (!isDiscoveredTarget(t)) return undefined;
+  try {
+    parseTargetSpec(t.host.includes(':') ? `[${t.host}]` : t.host);
+    parseTargetSpec(t.servername);
+    checkEndpointText('discovered target', t.labels, undefined);
+  } catch {
+    return undefined;
+  }
+  return {
+    host: t.host,
+    port: t.port,
+    servername: t.servername,
+    ...(t.starttls === 'none' ? { starttls: 'none' as const } : {}),
+    ...(t.labels ? { labels: t.labels } : {}),
+    expected: t.expected,
+    scope: t.scope,
+  };
+};
