@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isDiscoveredTarget } from '../../lambda/contracts/discovery';
 import type { Scope } from '../../lambda/core/ports';
 import { defaultDiscoveryClients } from '../../lambda/sources/discovery/clients';
@@ -396,11 +396,9 @@ describe('classic ELB, CloudFront and API Gateway discovery', () => {
 
 describe('tagged certificates', () => {
   it('ACM, secrets and IAM tags give host[:port] endpoints; a bad entry is an item error naming the tag', async () => {
-    acm
-      .on(ListCertificatesCommand)
-      .resolves({
-        CertificateSummaryList: [{ CertificateArn: acmArn('a') }, { CertificateArn: acmArn('z') }],
-      });
+    acm.on(ListCertificatesCommand).resolves({
+      CertificateSummaryList: [{ CertificateArn: acmArn('a') }, { CertificateArn: acmArn('z') }],
+    });
     acm.on(ListTagsForCertificateCommand, { CertificateArn: acmArn('a') }).resolves({
       Tags: [{ Key: 'cert-watch:endpoints', Value: 'mail.example.com:25 web.example.com, bad_host:99999' }],
     });
@@ -454,26 +452,25 @@ describe('the discovery source', () => {
       clients: clients(),
       kinds: ['apigateway'],
       sink: {
-        deliver: async (scope, found) => (
-          delivered.push(`${scope.key}:${found.targets.length}`), { batches: 1, retired: 0 }
-        ),
+        deliver: async (scope, found) => {
+          delivered.push(`${scope.key}:${found.targets.length}`);
+          return { batches: 1, retired: 0 };
+        },
       },
     });
     expect(source.scopes(ACCOUNT).map((s) => s.key)).toEqual([
       `discovery#${ACCOUNT}#${REGION}`,
       `discovery#${ACCOUNT}#us-west-2`,
     ]);
-    apigw
-      .on(GetDomainNamesCommand)
-      .resolves({
-        items: [
-          {
-            domainName: 'api.example.com',
-            regionalDomainName: 'd.example',
-            regionalCertificateArn: acmArn('a'),
-          },
-        ],
-      });
+    apigw.on(GetDomainNamesCommand).resolves({
+      items: [
+        {
+          domainName: 'api.example.com',
+          regionalDomainName: 'd.example',
+          regionalCertificateArn: acmArn('a'),
+        },
+      ],
+    });
     apigw2.on(GetDomainNamesV2Command).resolves({ Items: [] });
     const records = [];
     for await (const r of source.reader(source.scopes(ACCOUNT)[0]!).list()) records.push(r);
@@ -484,5 +481,3 @@ describe('the discovery source', () => {
     ).toEqual([`discovery#${ACCOUNT}#${REGION}`, `discovery#${ACCOUNT}`]);
   });
 });
-
-beforeAll(() => {});
