@@ -37,7 +37,8 @@ export interface DiscoveredEndpoint {
  * A stored certificate as its store describes it (ACM DescribeCertificate, IAM server certificate
  * metadata, a tagged secret's PEM). `storedAt` is when the store got this version: ACM
  * `ImportedAt` / `IssuedAt`, IAM `UploadDate` (ISO instants). Serial numbers in upper-case hex
- * without separators, fingerprints as lower-case hex.
+ * without separators and fingerprints as colon-separated upper-case hex: as Node's
+ * `X509Certificate` gives them and the prober reports a served leaf.
  */
 export interface ExpectedCertificate {
   /** ACM ARN, IAM server certificate ARN, or secret ARN. */

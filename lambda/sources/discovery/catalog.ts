@@ -32,9 +32,16 @@ const IAM_PAGE = 1000;
 const IAM_CONCURRENCY = 4;
 
 const iso = (d: Date | undefined): string | undefined => d?.toISOString();
-/** `aa:bb:0c` or `AABB0C` as `AABB0C`. */
-const serialOf = (s: string | undefined): string | undefined =>
-  s?.replace(/:/g, '').toUpperCase() || undefined;
+/**
+ * ACM's serial as `AABB0C`: ACM gives `aa:bb:0c` (colon-separated hex); moto gives the decimal
+ * integer, converted here.
+ */
+export const acmSerialOf = (s: string | undefined): string | undefined => {
+  const v = s?.trim();
+  if (!v) return undefined;
+  if (v.includes(':') || !/^\d+$/.test(v)) return v.replace(/:/g, '').toUpperCase();
+  return BigInt(v).toString(16).toUpperCase();
+};
 
 /** Names, serial, fingerprint and notAfter read from a PEM body (IAM's Expiration is metadata only). */
 export const fromPem = (id: string, pem: string, storedAt?: Date): StoredCertificate => {
@@ -48,8 +55,8 @@ export const fromPem = (id: string, pem: string, storedAt?: Date): StoredCertifi
     names: sans.length > 0 ? sans : cn ? [cn] : [],
     expected: {
       id,
-      serialNumber: serialOf(x.serialNumber),
-      fingerprintSha256: x.fingerprint256.replace(/:/g, '').toLowerCase(),
+      serialNumber: x.serialNumber.toUpperCase(),
+      fingerprintSha256: x.fingerprint256,
       notAfter: new Date(x.validTo).toISOString(),
       ...(storedAt ? { storedAt: storedAt.toISOString() } : {}),
     },
@@ -81,7 +88,7 @@ export class CertificateCatalog {
               : [],
           expected: {
             id: arn,
-            serialNumber: serialOf(c?.Serial),
+            serialNumber: acmSerialOf(c?.Serial),
             notAfter: iso(c?.NotAfter),
             storedAt: iso(c?.ImportedAt ?? c?.IssuedAt ?? c?.CreatedAt),
           },
