@@ -7,6 +7,7 @@ import type { EndpointTarget } from '../lambda/contracts/endpoints';
 import type { LifecycleConfig } from '../lambda/contracts/lifecycle-config';
 import type { AlertFanoutSettings } from './channels/settings';
 import type { OrganizationScanProps } from './organization-scan-props';
+import type { DiscoverySettings } from './sources/discovery';
 import type { IWatcherSource } from './sources/source';
 
 /** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
@@ -234,6 +235,16 @@ export interface CertificateExpiryWatcherProps extends AlertFanoutSettings, Orga
    * @default - see {@link EndpointProbeSettings}
    */
   readonly endpointProbes?: EndpointProbeSettings;
+  /**
+   * Discovery of deployed endpoints (docs/discovery.md): HTTPS/TLS listeners of load balancers,
+   * CloudFront distributions, API Gateway custom domain names and certificates tagged
+   * `cert-watch:endpoints`, in every scanned account, each probed by the endpoint prober with the
+   * certificate's names as SNI at the resource's own address. Creates the probe machinery even
+   * without `endpoints`; internal load balancers are probed only with `endpointProbes.vpc`.
+   *
+   * @default - off
+   */
+  readonly discovery?: DiscoverySettings;
   /**
    * Alert lifecycle: reminder intervals, removal after missed scans, managed-certificate delay,
    * short-lived certificate percentages, retention of removed entries (docs/lifecycle.md).

@@ -56,7 +56,6 @@ export const SOURCE_OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
   secrets: ['tagKey', 'tagValue', 'prefixes', 'base64', 'concurrency'],
   ssm: ['tagKey', 'tagValue', 'prefixes', 'base64', 'concurrency'],
   iot: ['describeConcurrency', 'caCertificates', 'describeBudgetSeconds'],
-  discovery: ['kinds'],
 };
 
 /** Options of `setting` its kind does not understand (none for kinds without a known list). */

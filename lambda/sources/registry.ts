@@ -12,7 +12,6 @@ import {
 } from '../contracts/sources';
 import type { CertificateSource } from '../core/ports';
 import { acmPlugin } from './acm/plugin';
-import { discoveryPlugin } from './discovery/plugin';
 import { iamPlugin } from './iam/plugin';
 import { iotPlugin } from './iot/plugin';
 import { pcaPlugin } from './pca/plugin';
@@ -29,7 +28,6 @@ export const SOURCE_REGISTRY: SourceRegistry = {
   pca: pcaPlugin,
   iam: iamPlugin,
   iot: iotPlugin,
-  discovery: discoveryPlugin,
 };
 
 /** The configured sources, each built by its registry line. Throws InvalidSourceSettingError for an unknown kind. */

@@ -14,13 +14,7 @@ import { join } from 'node:path';
 import { ACMClient, AddTagsToCertificateCommand, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { APIGatewayClient, CreateDomainNameCommand } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  AddListenerCertificatesCommand,
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  DeleteListenerCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeleteListenerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveredTarget } from '../../lambda/contracts/discovery';
 import type { BusEvent } from '../../lambda/core/events';
@@ -34,12 +28,13 @@ import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source
 import { probeQueueSink } from '../../lambda/sources/discovery/probe-queue-sink';
 import { probeAll } from '../../lambda/sources/endpoint/probe';
 import type { ProbeResult } from '../../lambda/sources/endpoint/types';
-import { createChain, daysFrom, type GeneratedChain } from '../support/certs';
+import type { GeneratedChain } from '../support/certs';
+import { seedDiscoveryEstate } from '../support/discovery-on-moto';
 import { endpointsFileEnv } from '../support/endpoints-file';
 import { sqsEventOf } from '../support/lifecycle-run';
 import { RecordingPublisher } from '../support/lifecycle-timeline';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
-import { pemChain, type RunningServer, startTlsServer } from '../support/tls-servers';
+import type { RunningServer } from '../support/tls-servers';
 
 const REGION = 'eu-west-1';
 const DAY_MS = 86_400_000;
@@ -56,17 +51,6 @@ let lbDns: string;
 const chains: Record<string, GeneratedChain> = {};
 const arns: Record<string, string> = {};
 
-const defaultSubnets = async (region: string): Promise<string[]> => {
-  const res = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: 'Action=DescribeSubnets&Version=2016-11-15',
-  });
-  return [...(await res.text()).matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1] ?? '');
-};
 
 const source = () =>
   new DiscoverySource({ regions: [REGION], clients: defaultDiscoveryClients((r) => moto.clientConfig(r)) });
@@ -135,65 +119,17 @@ beforeAll(async () => {
   dynamodb = new DynamoDBClient(moto.clientConfig(REGION));
   await createStateTable(dynamodb, table);
   store = new DynamoDbStateStore({ tableName: table }, dynamodb);
-  const acm = new ACMClient(moto.clientConfig(REGION));
-  for (const name of ['a', 'b', 'api', 'tagged']) {
-    const chain = await createChain({
-      now: NOW,
-      leaf: {
-        commonName: `${name}.example.test`,
-        dnsNames: [`${name}.example.test`],
-        notBefore: daysFrom(NOW, -300),
-        notAfter: daysFrom(NOW, 200),
-      },
-    });
-    chains[name] = chain;
-    const out = await acm.send(
-      new ImportCertificateCommand({
-        Certificate: Buffer.from(chain.leaf.certPem),
-        CertificateChain: Buffer.from(chain.intermediate.certPem),
-        PrivateKey: Buffer.from(chain.leaf.keyPem),
-      }),
-    );
-    arns[name] = out.CertificateArn!;
-  }
+  const estate = await seedDiscoveryEstate(moto, {
+    region: REGION,
+    now: NOW,
+    names: { a: 200, b: 200, api: 200, tagged: 200 },
+    tagged: ['tagged'],
+  });
+  ({ server, listenerArn, lbDns } = estate);
+  Object.assign(chains, estate.chains);
+  Object.assign(arns, estate.arns);
   dir = mkdtempSync(join(tmpdir(), 'cew-discovery-'));
-  writeFileSync(join(dir, 'ca.pem'), pemChain(...Object.values(chains).map((c) => c.root.certPem)));
-  const serve = (c: GeneratedChain) => ({
-    key: c.leaf.keyPem,
-    cert: pemChain(c.leaf.certPem, c.intermediate.certPem),
-  });
-  server = await startTlsServer({
-    ...serve(chains.a!),
-    sni: Object.fromEntries(Object.entries(chains).map(([n, c]) => [`${n}.example.test`, serve(c)])),
-  });
-  await acm.send(
-    new AddTagsToCertificateCommand({
-      CertificateArn: arns.tagged,
-      Tags: [{ Key: 'cert-watch:endpoints', Value: `tagged.example.test:${server.port}` }],
-    }),
-  );
-  const elbv2 = new ElasticLoadBalancingV2Client(moto.clientConfig(REGION));
-  const lb = await elbv2.send(
-    new CreateLoadBalancerCommand({ Name: 'web', Subnets: (await defaultSubnets(REGION)).slice(0, 2) }),
-  );
-  lbDns = lb.LoadBalancers![0]!.DNSName!.toLowerCase();
-  const listener = await elbv2.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: lb.LoadBalancers![0]!.LoadBalancerArn,
-      Protocol: 'HTTPS',
-      // The listener's port is the local server's, so the resolver alone maps the load balancer to it.
-      Port: server.port,
-      Certificates: [{ CertificateArn: arns.a }],
-      DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200' } }],
-    }),
-  );
-  listenerArn = listener.Listeners![0]!.ListenerArn!;
-  await elbv2.send(
-    new AddListenerCertificatesCommand({
-      ListenerArn: listenerArn,
-      Certificates: [{ CertificateArn: arns.b }],
-    }),
-  );
+  writeFileSync(join(dir, 'ca.pem'), estate.caPem);
   await new APIGatewayClient(moto.clientConfig(REGION)).send(
     new CreateDomainNameCommand({
       domainName: 'api.example.test',

@@ -1,9 +1,10 @@
 /**
- * The `discovery` source's registry entry. Without a sink (the CLI's `scan`, the registry) a
- * scope is discovered and nothing is sent; the discovery scan worker
- * (lambda/handlers/scan-workers/discovery.ts) gives the probe queue as its sink.
+ * The `discovery` source's plugin. It is not in the registry (lambda/sources/registry.ts): its
+ * scopes list no certificate records, so `cert-watch scan all` leaves it out; `cert-watch
+ * discover` runs it, and its scan worker (lambda/handlers/scan-workers/discovery.ts) gives the
+ * probe queue as its sink.
  */
-import { DISCOVERY_KINDS, type DiscoveryKind } from '../../contracts/discovery';
+import { DISCOVERY_KINDS, DISCOVERY_OPTION_KEYS, type DiscoveryKind } from '../../contracts/discovery';
 import { InvalidSourceSettingError, type SourceSetting } from '../../contracts/sources';
 import type { SourcePlugin } from '../plugin';
 import { defaultDiscoveryClients } from './clients';
@@ -12,6 +13,11 @@ import type { DiscoverySink } from './probe-queue-sink';
 
 /** The `kinds` option: a subset of DISCOVERY_KINDS. @default every kind */
 export const discoveryKindsOf = (setting: SourceSetting): DiscoveryKind[] | undefined => {
+  const unknown = Object.keys(setting.options ?? {}).filter(
+    (k) => !(DISCOVERY_OPTION_KEYS as readonly string[]).includes(k),
+  );
+  if (unknown.length > 0)
+    throw new InvalidSourceSettingError(`discovery has no option ${unknown.join(', ')} (known: ${DISCOVERY_OPTION_KEYS.join(', ')})`);
   const kinds = setting.options?.kinds;
   if (kinds === undefined) return undefined;
   if (
