@@ -3,15 +3,25 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { DiscoveryKind } from '../lambda/contracts/discovery';
 import type { EndpointTarget } from '../lambda/contracts/endpoints';
 import type { LifecycleConfig } from '../lambda/contracts/lifecycle-config';
 import type { AlertFanoutSettings } from './channels/settings';
 import type { OrganizationScanProps } from './organization-scan-props';
-import type { DiscoverySettings } from './sources/discovery';
 import type { IWatcherSource } from './sources/source';
 
 /** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
 export type LifecycleSettings = Partial<Omit<LifecycleConfig, 'thresholds'>>;
+
+/** The construct's `discovery` prop and the `watcher:discovery` context key (docs/discovery.md). */
+export interface DiscoverySettings {
+  /** Discover the endpoints of load balancers, CloudFront, API Gateway and tagged certificates, and probe them. */
+  readonly enabled: boolean;
+  /** @default every kind: elbv2, elb, cloudfront, apigateway, tag */
+  readonly kinds?: readonly DiscoveryKind[];
+  /** Regions whose load balancers, API Gateway domains and tagged certificates are read. @default the watcher's regions */
+  readonly regions?: readonly string[];
+}
 
 /** Tuning of the endpoint probes; every setting has a default sized for 10,000 endpoints per period. */
 export interface EndpointProbeSettings {

@@ -22,11 +22,24 @@ const CERTIFICATES = 400;
 /** Typical in-region round trips, ms (not measured; the other benches use the same figures). */
 const LATENCY_MS = { elb: 50, cloudfront: 100, acm: 50 } as const;
 
-type Request = { body?: unknown; path?: string; query?: Record<string, string | string[] | null>; headers?: Record<string, string> };
+type Request = {
+  body?: unknown;
+  path?: string;
+  query?: Record<string, string | string[] | null>;
+  headers?: Record<string, string>;
+};
 const text = (body: unknown): string =>
-  typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') : '';
+  typeof body === 'string'
+    ? body
+    : body instanceof Uint8Array
+      ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+      : '';
 const respond = (body: string, type: string) => ({
-  response: new HttpResponse({ statusCode: 200, headers: { 'content-type': type }, body: Readable.from([Buffer.from(body)]) }),
+  response: new HttpResponse({
+    statusCode: 200,
+    headers: { 'content-type': type },
+    body: Readable.from([Buffer.from(body)]),
+  }),
 });
 const members = (items: readonly string[]) => items.map((i) => `<member>${i}</member>`).join('');
 const query = (action: string, result: string) =>
@@ -34,7 +47,10 @@ const query = (action: string, result: string) =>
 const certArn = (n: number) => `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/c${n % CERTIFICATES}`;
 const cfCertArn = (n: number) => `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/c${n % CERTIFICATES}`;
 
-export async function benchDiscovery(listeners = 2_000, distributions = 500): Promise<Record<string, number>> {
+export async function benchDiscovery(
+  listeners = 2_000,
+  distributions = 500,
+): Promise<Record<string, number>> {
   const balancers = Math.ceil(listeners / LISTENERS_PER_LB);
   const calls: Record<string, number> = {};
   const count = (op: string) => {
@@ -52,18 +68,27 @@ export async function benchDiscovery(listeners = 2_000, distributions = 500): Pr
           const n = start + k;
           return `<LoadBalancerArn>arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/alb${n}/0</LoadBalancerArn><DNSName>alb${n}.${REGION}.elb.amazonaws.com</DNSName><Type>application</Type><Scheme>internet-facing</Scheme>`;
         });
-        return respond(query(action, `<LoadBalancers>${members(lbs)}</LoadBalancers>${end < balancers ? `<NextMarker>${end}</NextMarker>` : ''}`), 'text/xml');
+        return respond(
+          query(
+            action,
+            `<LoadBalancers>${members(lbs)}</LoadBalancers>${end < balancers ? `<NextMarker>${end}</NextMarker>` : ''}`,
+          ),
+          'text/xml',
+        );
       }
       if (action === 'DescribeListeners') {
         const lb = form.get('LoadBalancerArn') ?? '';
         const n = Number(/alb(\d+)/.exec(lb)?.[1] ?? 0);
-        const ls = Array.from({ length: LISTENERS_PER_LB }, (_, k) =>
-          `<ListenerArn>${lb.replace(':loadbalancer/', ':listener/')}/${k}</ListenerArn><Port>${443 + k}</Port><Protocol>HTTPS</Protocol><Certificates><member><CertificateArn>${certArn(n * LISTENERS_PER_LB + k)}</CertificateArn></member></Certificates>`,
+        const ls = Array.from(
+          { length: LISTENERS_PER_LB },
+          (_, k) =>
+            `<ListenerArn>${lb.replace(':loadbalancer/', ':listener/')}/${k}</ListenerArn><Port>${443 + k}</Port><Protocol>HTTPS</Protocol><Certificates><member><CertificateArn>${certArn(n * LISTENERS_PER_LB + k)}</CertificateArn></member></Certificates>`,
         );
         return respond(query(action, `<Listeners>${members(ls)}</Listeners>`), 'text/xml');
       }
       const listener = form.get('ListenerArn') ?? '';
-      const n = Number(/alb(\d+)/.exec(listener)?.[1] ?? 0) * LISTENERS_PER_LB + Number(listener.split('/').pop());
+      const n =
+        Number(/alb(\d+)/.exec(listener)?.[1] ?? 0) * LISTENERS_PER_LB + Number(listener.split('/').pop());
       const certs = [
         `<CertificateArn>${certArn(n)}</CertificateArn><IsDefault>true</IsDefault>`,
         `<CertificateArn>${certArn(n + 1)}</CertificateArn><IsDefault>false</IsDefault>`,
@@ -98,7 +123,15 @@ export async function benchDiscovery(listeners = 2_000, distributions = 500): Pr
       const n = arn.split('/c').pop();
       const names = [`www${n}.example.com`, `cdn${n}.example.com`, `*.svc${n}.example.com`];
       return respond(
-        JSON.stringify({ Certificate: { CertificateArn: arn, SubjectAlternativeNames: names, Serial: '0a:1b', NotAfter: 1_900_000_000, ImportedAt: 1_700_000_000 } }),
+        JSON.stringify({
+          Certificate: {
+            CertificateArn: arn,
+            SubjectAlternativeNames: names,
+            Serial: '0a:1b',
+            NotAfter: 1_900_000_000,
+            ImportedAt: 1_700_000_000,
+          },
+        }),
         'application/x-amz-json-1.1',
       );
     },
@@ -111,7 +144,8 @@ export async function benchDiscovery(listeners = 2_000, distributions = 500): Pr
   const { ACMClient } = await import('@aws-sdk/client-acm');
   const fakeClients = {
     ...clients,
-    elbv2: (region: string) => new ElasticLoadBalancingV2Client({ region, credentials, requestHandler: elbv2 }),
+    elbv2: (region: string) =>
+      new ElasticLoadBalancingV2Client({ region, credentials, requestHandler: elbv2 }),
     cloudFront: () => new CloudFrontClient({ region: 'us-east-1', credentials, requestHandler: cloudFront }),
     acm: (region: string) => new ACMClient({ region, credentials, requestHandler: acm }),
   };
@@ -128,16 +162,29 @@ export async function benchDiscovery(listeners = 2_000, distributions = 500): Pr
     batchSize: 25,
     trackedScopes: async () => [],
   });
-  const source = new DiscoverySource({ regions: [REGION], kinds: ['elbv2', 'cloudfront'], clients: fakeClients, sink });
+  const source = new DiscoverySource({
+    regions: [REGION],
+    kinds: ['elbv2', 'cloudfront'],
+    clients: fakeClients,
+    sink,
+  });
   const scopes: readonly Scope[] = source.scopes(ACCOUNT);
   global.gc?.();
   const t0 = performance.now();
-  await Promise.all(scopes.map(async (s) => { for await (const _ of source.reader(s).list()) void _; }));
+  await Promise.all(
+    scopes.map(async (s) => {
+      for await (const _ of source.reader(s).list()) void _;
+    }),
+  );
   const wallMs = performance.now() - t0;
-  const elbCalls = Object.entries(calls).filter(([k]) => k.startsWith('elasticloadbalancing:')).reduce((a, [, v]) => a + v, 0);
+  const elbCalls = Object.entries(calls)
+    .filter(([k]) => k.startsWith('elasticloadbalancing:'))
+    .reduce((a, [, v]) => a + v, 0);
   // Rounds: the listener and certificate-list reads run 4 load balancers at a time; certificate reads 8 at a time.
   const modelledMs =
-    (elbCalls / 4) * LATENCY_MS.elb + (calls['cloudfront:ListDistributions'] ?? 0) * LATENCY_MS.cloudfront + ((calls['acm:DescribeCertificate'] ?? 0) / 8) * LATENCY_MS.acm;
+    (elbCalls / 4) * LATENCY_MS.elb +
+    (calls['cloudfront:ListDistributions'] ?? 0) * LATENCY_MS.cloudfront +
+    ((calls['acm:DescribeCertificate'] ?? 0) / 8) * LATENCY_MS.acm;
   return {
     listeners: balancers * LISTENERS_PER_LB,
     distributions,

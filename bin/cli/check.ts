@@ -196,14 +196,20 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
     if (values.discover) {
       // Loaded only for --discover: the AWS SDK clients stay out of a plain check's start-up.
       const { discoverAccount, reportProblems } = await import('./discover');
-      const found = await discoverAccount({ regions: values.regions }, { env: io.env ?? process.env }, io.discovery);
+      const found = await discoverAccount(
+        { regions: values.regions },
+        { env: io.env ?? process.env },
+        io.discovery,
+      );
       reportProblems(found, io.stderr);
       discoveryFailed = found.failedScopes.length > 0;
       targets.push(...found.targets);
     }
     if (targets.length === 0)
       throw new UsageError(
-        values.discover ? 'discovery found no endpoint to probe' : 'no targets: give host[:port] arguments or --file',
+        values.discover
+          ? 'discovery found no endpoint to probe'
+          : 'no targets: give host[:port] arguments or --file',
       );
 
     const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);

@@ -7,7 +7,12 @@
  */
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DISCOVERY_KINDS, type DiscoveredEndpoint, type DiscoveredTarget, type DiscoveryKind } from '../../lambda/contracts/discovery';
+import {
+  DISCOVERY_KINDS,
+  type DiscoveredEndpoint,
+  type DiscoveredTarget,
+  type DiscoveryKind,
+} from '../../lambda/contracts/discovery';
 import type { ItemError } from '../../lambda/core/ports';
 import { errorCode, errorMessage } from '../../lambda/core/scan';
 import { type ClientOverrides, sdkClientConfig } from '../../lambda/sources/client-config';
@@ -55,7 +60,10 @@ export interface DiscoverDeps {
 
 const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined => {
   if (raw === undefined) return undefined;
-  const kinds = raw.split(',').map((k) => k.trim()).filter(Boolean);
+  const kinds = raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   for (const k of kinds)
     if (!(DISCOVERY_KINDS as readonly string[]).includes(k))
       throw new UsageError(`--kinds: unknown kind "${k}" (one of ${DISCOVERY_KINDS.join(', ')})`);
@@ -79,7 +87,9 @@ export const discoverAccount = async (
     account = me.Account ?? '';
     partition = me.Arn?.split(':')[1] || 'aws';
   } catch (error) {
-    throw new Error(`cannot tell which account the credentials belong to (STS GetCallerIdentity): ${errorCode(error)}: ${errorMessage(error)}`);
+    throw new Error(
+      `cannot tell which account the credentials belong to (STS GetCallerIdentity): ${errorCode(error)}: ${errorMessage(error)}`,
+    );
   } finally {
     sts.destroy();
   }
@@ -103,7 +113,8 @@ export const discoverAccount = async (
       }
     }),
   );
-  const order = (e: { host: string; port: number; servername: string }) => `${e.host}:${e.port}/${e.servername}`;
+  const order = (e: { host: string; port: number; servername: string }) =>
+    `${e.host}:${e.port}/${e.servername}`;
   out.endpoints.sort((a, b) => order(a).localeCompare(order(b)));
   out.targets.sort((a, b) => order(a).localeCompare(order(b)));
   return out;
@@ -120,7 +131,11 @@ export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps 
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: { ...DISCOVER_OPTIONS, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      ...DISCOVER_OPTIONS,
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     io.stdout.write(DISCOVER_USAGE);

@@ -1,6 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import { DISCOVERY_KINDS, type DiscoveryKind } from '../../lambda/contracts/discovery';
-import { InvalidWatcherConfigError, validateRegions } from '../config';
+import { type DiscoverySettings, InvalidWatcherConfigError, validateRegions } from '../config';
 import {
   type IWatcherSource,
   type ReadGrant,
@@ -11,16 +11,6 @@ import {
   type WildcardAcknowledgment,
 } from './source';
 
-/** The construct's `discovery` prop and the `watcher:discovery` context key (docs/discovery.md). */
-export interface DiscoverySettings {
-  /** Discover the endpoints of load balancers, CloudFront, API Gateway and tagged certificates, and probe them. */
-  readonly enabled: boolean;
-  /** @default every kind: elbv2, elb, cloudfront, apigateway, tag */
-  readonly kinds?: readonly DiscoveryKind[];
-  /** Regions whose load balancers, API Gateway domains and tagged certificates are read. @default the watcher's regions */
-  readonly regions?: readonly string[];
-}
-
 export interface DiscoverySourceProps {
   /** @default every kind */
   readonly kinds?: readonly DiscoveryKind[];
@@ -30,10 +20,13 @@ export interface DiscoverySourceProps {
 
 /** Checks the kinds at synth, naming the bad one. */
 export const validateDiscoveryKinds = (kinds: readonly string[]): DiscoveryKind[] => {
-  if (kinds.length === 0) throw new InvalidWatcherConfigError('discovery kinds must not be empty; omit it for every kind');
+  if (kinds.length === 0)
+    throw new InvalidWatcherConfigError('discovery kinds must not be empty; omit it for every kind');
   for (const k of kinds)
     if (!(DISCOVERY_KINDS as readonly string[]).includes(k))
-      throw new InvalidWatcherConfigError(`discovery kinds: unknown kind '${k}' (one of ${DISCOVERY_KINDS.join(', ')})`);
+      throw new InvalidWatcherConfigError(
+        `discovery kinds: unknown kind '${k}' (one of ${DISCOVERY_KINDS.join(', ')})`,
+      );
   return [...new Set(kinds)] as DiscoveryKind[];
 };
 
@@ -78,10 +71,16 @@ export class DiscoverySource extends ReadOnlySource {
         // No resource-level permissions exist for these; the region is what can be narrowed.
         conditions: { StringEquals: { 'aws:RequestedRegion': regions } },
       });
-      star.push('elasticloadbalancing:DescribeLoadBalancers/DescribeListeners/DescribeListenerCertificates (limited to the configured regions by aws:RequestedRegion)');
+      star.push(
+        'elasticloadbalancing:DescribeLoadBalancers/DescribeListeners/DescribeListenerCertificates (limited to the configured regions by aws:RequestedRegion)',
+      );
     }
     if (this.has('cloudfront')) {
-      grants.push({ sid: 'DiscoveryCloudFront', actions: ['cloudfront:ListDistributions'], resources: ['*'] });
+      grants.push({
+        sid: 'DiscoveryCloudFront',
+        actions: ['cloudfront:ListDistributions'],
+        resources: ['*'],
+      });
       star.push('cloudfront:ListDistributions');
     }
     if (this.has('apigateway'))

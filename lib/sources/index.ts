@@ -32,6 +32,8 @@ export const SOURCE_BINDINGS: Readonly<Record<string, (setting: SourceSetting) =
   discovery: (s) =>
     new DiscoverySource({
       regions: s.regions,
-      kinds: Array.isArray(s.options?.kinds) ? validateDiscoveryKinds(s.options.kinds as string[]) : undefined,
+      kinds: Array.isArray(s.options?.kinds)
+        ? validateDiscoveryKinds(s.options.kinds as string[])
+        : undefined,
     }),
 };

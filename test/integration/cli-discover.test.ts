@@ -23,7 +23,12 @@ let dir: string;
 beforeAll(async () => {
   moto = await startMoto();
   // b expires in 10 days: inside the warning window, so check's exit code is WARNING.
-  estate = await seedDiscoveryEstate(moto, { region: REGION, now: NOW, names: { a: 200, b: 10, tagged: 200 }, tagged: ['tagged'] });
+  estate = await seedDiscoveryEstate(moto, {
+    region: REGION,
+    now: NOW,
+    names: { a: 200, b: 10, tagged: 200 },
+    tagged: ['tagged'],
+  });
   dir = mkdtempSync(join(tmpdir(), 'cew-cli-discover-'));
   writeFileSync(join(dir, 'ca.pem'), estate.caPem);
 }, 60_000);
@@ -46,9 +51,30 @@ describe('cert-watch discover', () => {
     const port = estate.server.port;
     // Sorted by host, port and SNI name.
     expect(endpoints).toEqual([
-      { host: 'tagged.example.test', port, servername: 'tagged.example.test', source: 'tag', resource: estate.arns.tagged, certificateIds: [estate.arns.tagged] },
-      { host: estate.lbDns, port, servername: 'a.example.test', source: 'elbv2', resource: estate.listenerArn, certificateIds: [estate.arns.a] },
-      { host: estate.lbDns, port, servername: 'b.example.test', source: 'elbv2', resource: estate.listenerArn, certificateIds: [estate.arns.b] },
+      {
+        host: 'tagged.example.test',
+        port,
+        servername: 'tagged.example.test',
+        source: 'tag',
+        resource: estate.arns.tagged,
+        certificateIds: [estate.arns.tagged],
+      },
+      {
+        host: estate.lbDns,
+        port,
+        servername: 'a.example.test',
+        source: 'elbv2',
+        resource: estate.listenerArn,
+        certificateIds: [estate.arns.a],
+      },
+      {
+        host: estate.lbDns,
+        port,
+        servername: 'b.example.test',
+        source: 'elbv2',
+        resource: estate.listenerArn,
+        certificateIds: [estate.arns.b],
+      },
     ]);
   });
 
@@ -57,7 +83,9 @@ describe('cert-watch discover', () => {
     expect(await runDiscover(['--kinds', 'elbv2'], io, deps())).toBe(0);
     expect(out()).toMatch(/SOURCE\s+HOST\s+PORT\s+SERVERNAME/);
     expect(out()).toContain('2 endpoints');
-    await expect(runDiscover(['--kinds', 'elbv3'], captureCliIo({ AWS_REGION: REGION }).io, deps())).rejects.toThrow(/elbv3/);
+    await expect(
+      runDiscover(['--kinds', 'elbv3'], captureCliIo({ AWS_REGION: REGION }).io, deps()),
+    ).rejects.toThrow(/elbv3/);
   });
 });
 
@@ -76,12 +104,26 @@ describe('cert-watch check --discover', () => {
 
   it('--json: each result names its SNI name and what that name served', async () => {
     const { io, out } = captureCliIo({});
-    const code = await runCheck(['--discover', '--regions', REGION, '--json', '--ca-file', join(dir, 'ca.pem'), '--no-aia', '--no-dual'], {
-      ...io,
-      discovery: { ...deps(), resolve },
-    });
+    const code = await runCheck(
+      [
+        '--discover',
+        '--regions',
+        REGION,
+        '--json',
+        '--ca-file',
+        join(dir, 'ca.pem'),
+        '--no-aia',
+        '--no-dual',
+      ],
+      {
+        ...io,
+        discovery: { ...deps(), resolve },
+      },
+    );
     expect(code).toBe(1);
-    const { results } = JSON.parse(out()) as { results: { servername: string; verdict: string; leaf: { sans: string[] } }[] };
+    const { results } = JSON.parse(out()) as {
+      results: { servername: string; verdict: string; leaf: { sans: string[] } }[];
+    };
     expect(results.map((r) => [r.servername, r.verdict, r.leaf.sans]).sort()).toEqual([
       ['a.example.test', 'ok', ['a.example.test']],
       ['b.example.test', 'warning', ['b.example.test']],

@@ -11,10 +11,12 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACMClient, AddTagsToCertificateCommand, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { APIGatewayClient, CreateDomainNameCommand } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteListenerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeleteListenerCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveredTarget } from '../../lambda/contracts/discovery';
 import type { BusEvent } from '../../lambda/core/events';
@@ -51,7 +53,6 @@ let lbDns: string;
 const chains: Record<string, GeneratedChain> = {};
 const arns: Record<string, string> = {};
 
-
 const source = () =>
   new DiscoverySource({ regions: [REGION], clients: defaultDiscoveryClients((r) => moto.clientConfig(r)) });
 
@@ -60,7 +61,12 @@ const period = async (d: number) => {
   const now = new Date(NOW.getTime() + d * DAY_MS);
   const bodies: string[] = [];
   const sink = probeQueueSink({
-    sender: { send: async (b) => (bodies.push(...b), { sent: b.length }) },
+    sender: {
+      send: async (b) => {
+        bodies.push(...b);
+        return { sent: b.length };
+      },
+    },
     batchSize: 2,
     trackedScopes: (prefix) => trackedScopes(table, prefix, dynamodb),
     clock: () => now,

@@ -29,11 +29,11 @@ import type { makeInventoryHandler } from '../../lambda/handlers/make-inventory-
 import { buildSources } from '../../lambda/sources/registry';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
 import { createChain, daysFrom, type GeneratedChain } from '../support/certs';
+import { defaultSubnets } from '../support/discovery-on-moto';
 import { inventoryOnMoto } from '../support/inventory-on-moto';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
 import { stateTableInputFromTemplate, watcherEventPattern } from '../support/template';
-import { defaultSubnets } from '../support/discovery-on-moto';
 
 const HOME = 'us-east-1';
 const LB_REGION = 'eu-west-1';
@@ -56,7 +56,6 @@ const logger = {
   warn: (m: string, f?: Record<string, unknown>) => logLines.push(JSON.stringify([m, f])),
   error: (m: string, f?: Record<string, unknown>) => logLines.push(JSON.stringify([m, f])),
 };
-
 
 const upload = async (iam: IAMClient, name: string, leafDays: number, intermediateDays = 1825) => {
   const now = new Date();

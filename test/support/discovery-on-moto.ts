@@ -73,7 +73,10 @@ export const seedDiscoveryEstate = async (
     );
     arns[name] = out.CertificateArn ?? '';
   }
-  const serve = (c: GeneratedChain) => ({ key: c.leaf.keyPem, cert: pemChain(c.leaf.certPem, c.intermediate.certPem) });
+  const serve = (c: GeneratedChain) => ({
+    key: c.leaf.keyPem,
+    cert: pemChain(c.leaf.certPem, c.intermediate.certPem),
+  });
   const [first, second] = Object.keys(o.names);
   const server = await startTlsServer({
     ...serve(chains[first!]!),
@@ -88,7 +91,10 @@ export const seedDiscoveryEstate = async (
     );
   const elbv2 = new ElasticLoadBalancingV2Client(moto.clientConfig(o.region));
   const lb = await elbv2.send(
-    new CreateLoadBalancerCommand({ Name: 'web', Subnets: (await defaultSubnets(moto, o.region)).slice(0, 2) }),
+    new CreateLoadBalancerCommand({
+      Name: 'web',
+      Subnets: (await defaultSubnets(moto, o.region)).slice(0, 2),
+    }),
   );
   const listener = await elbv2.send(
     new CreateListenerCommand({
@@ -102,7 +108,10 @@ export const seedDiscoveryEstate = async (
   const listenerArn = listener.Listeners?.[0]?.ListenerArn ?? '';
   if (second)
     await elbv2.send(
-      new AddListenerCertificatesCommand({ ListenerArn: listenerArn, Certificates: [{ CertificateArn: arns[second] }] }),
+      new AddListenerCertificatesCommand({
+        ListenerArn: listenerArn,
+        Certificates: [{ CertificateArn: arns[second] }],
+      }),
     );
   return {
     chains,

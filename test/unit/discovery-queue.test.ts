@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type DiscoveredTarget, discoveredScopeOf, isDiscoveredTarget } from '../../lambda/contracts/discovery';
+import {
+  type DiscoveredTarget,
+  discoveredScopeOf,
+  isDiscoveredTarget,
+} from '../../lambda/contracts/discovery';
 import { type Scope, silentLogger } from '../../lambda/core/ports';
 import { makeProbeHandler, probeConfigFromEnv } from '../../lambda/handlers/make-probe-handler';
 import { lifecycleScanFromProbeResults } from '../../lambda/lifecycle/observations';
@@ -11,8 +15,18 @@ import type { ProbeResult } from '../../lambda/sources/endpoint/types';
 import { endpointsFileEnv } from '../support/endpoints-file';
 import { sqsEventOf } from '../support/lifecycle-run';
 
-const SCOPE: Scope = { key: 'discovery#111122223333#eu-west-1', kind: 'discovery', account: '111122223333', region: 'eu-west-1', label: 'eu-west-1' };
-const target = (servername: string, host = 'lb-1.eu-west-1.elb.amazonaws.com', port = 443): DiscoveredTarget => ({
+const SCOPE: Scope = {
+  key: 'discovery#111122223333#eu-west-1',
+  kind: 'discovery',
+  account: '111122223333',
+  region: 'eu-west-1',
+  label: 'eu-west-1',
+};
+const target = (
+  servername: string,
+  host = 'lb-1.eu-west-1.elb.amazonaws.com',
+  port = 443,
+): DiscoveredTarget => ({
   host,
   port,
   servername,
@@ -34,11 +48,23 @@ describe('the probe queue sink', () => {
   it('sends the targets in batches of the dispatcher’s size, the tracked scopes not found retired with the first', async () => {
     const bodies: string[] = [];
     const prefixes: string[] = [];
-    const gone = discoveredScopeOf(SCOPE.key, { host: 'old.elb.amazonaws.com', port: 443, servername: 'x.example.com' });
+    const gone = discoveredScopeOf(SCOPE.key, {
+      host: 'old.elb.amazonaws.com',
+      port: 443,
+      servername: 'x.example.com',
+    });
     const sink = probeQueueSink({
-      sender: { send: async (b) => (bodies.push(...b), { sent: b.length }) },
+      sender: {
+        send: async (b) => {
+          bodies.push(...b);
+          return { sent: b.length };
+        },
+      },
       batchSize: 2,
-      trackedScopes: async (prefix) => (prefixes.push(prefix), [target('a.example.com').scope, gone]),
+      trackedScopes: async (prefix) => {
+        prefixes.push(prefix);
+        return [target('a.example.com').scope, gone];
+      },
       scanId: () => 's1',
     });
     const targets = ['a.example.com', 'b.example.com', 'c.example.com'].map((n) => target(n));
@@ -52,18 +78,43 @@ describe('the probe queue sink', () => {
   });
 
   it('retires nothing after a partial listing, and never an internal endpoint it skipped', () => {
-    const tracked = [target('a.example.com').scope, target('i.example.com', 'internal-lb.elb.amazonaws.com').scope];
+    const tracked = [
+      target('a.example.com').scope,
+      target('i.example.com', 'internal-lb.elb.amazonaws.com').scope,
+    ];
     expect(retiredOf(tracked, found([], { partial: true }))).toEqual([]);
-    expect(retiredOf(tracked, found([target('a.example.com')], { skipped: [target('i.example.com', 'internal-lb.elb.amazonaws.com')] }))).toEqual([]);
+    expect(
+      retiredOf(
+        tracked,
+        found([target('a.example.com')], {
+          skipped: [target('i.example.com', 'internal-lb.elb.amazonaws.com')],
+        }),
+      ),
+    ).toEqual([]);
     expect(retiredOf(tracked, found([]))).toEqual(tracked);
   });
 
   it('sends a lone batch to retire when nothing is found any more, and nothing at all when nothing is tracked', async () => {
     const bodies: string[] = [];
     const sink = (tracked: string[]) =>
-      probeQueueSink({ sender: { send: async (b) => (bodies.push(...b), { sent: b.length }) }, batchSize: 25, trackedScopes: async () => tracked });
-    expect(await sink([target('a.example.com').scope]).deliver(SCOPE, found([]))).toEqual({ batches: 1, retired: 1 });
-    expect(JSON.parse(bodies[0]!)).toMatchObject({ targets: [], retiredScopes: [target('a.example.com').scope] });
+      probeQueueSink({
+        sender: {
+          send: async (b) => {
+            bodies.push(...b);
+            return { sent: b.length };
+          },
+        },
+        batchSize: 25,
+        trackedScopes: async () => tracked,
+      });
+    expect(await sink([target('a.example.com').scope]).deliver(SCOPE, found([]))).toEqual({
+      batches: 1,
+      retired: 1,
+    });
+    expect(JSON.parse(bodies[0]!)).toMatchObject({
+      targets: [],
+      retiredScopes: [target('a.example.com').scope],
+    });
     expect(await sink([]).deliver(SCOPE, found([]))).toEqual({ batches: 0, retired: 0 });
     expect(bodies).toHaveLength(1);
   });
@@ -99,19 +150,36 @@ describe('lifecycle places of discovered results', () => {
       problems: [],
       error: null,
       path: [],
-      record: { source: 'endpoint', id: `lb-1.eu-west-1.elb.amazonaws.com:443@${address}`, domain: servername, sans: [servername], notAfter: new Date('2027-01-01T00:00:00Z') },
+      record: {
+        source: 'endpoint',
+        id: `lb-1.eu-west-1.elb.amazonaws.com:443@${address}`,
+        domain: servername,
+        sans: [servername],
+        notAfter: new Date('2027-01-01T00:00:00Z'),
+      },
     }) as unknown as ProbeResult;
 
   it('tracks two SNI names of one listener at two locations under two scopes; configured results keep host:port', () => {
     const place = discoveredPlaces([target('a.example.com'), target('b.example.com')]);
-    const scan = lifecycleScanFromProbeResults('s', [result('a.example.com'), result('b.example.com'), result('c.example.com')], [], place);
+    const scan = lifecycleScanFromProbeResults(
+      's',
+      [result('a.example.com'), result('b.example.com'), result('c.example.com')],
+      [],
+      place,
+    );
     expect(scan.observations.map((o) => [o.location, o.scope])).toEqual([
       ['lb-1.eu-west-1.elb.amazonaws.com:443/a.example.com@10.0.0.1', target('a.example.com').scope],
       ['lb-1.eu-west-1.elb.amazonaws.com:443/b.example.com@10.0.0.1', target('b.example.com').scope],
       ['lb-1.eu-west-1.elb.amazonaws.com:443@10.0.0.1', 'endpoint#lb-1.eu-west-1.elb.amazonaws.com:443'],
     ]);
-    expect(scan.observations[0]!.record?.id).toBe('lb-1.eu-west-1.elb.amazonaws.com:443/a.example.com@10.0.0.1');
-    expect(scan.completeScopes).toEqual([target('a.example.com').scope, target('b.example.com').scope, 'endpoint#lb-1.eu-west-1.elb.amazonaws.com:443']);
+    expect(scan.observations[0]!.record?.id).toBe(
+      'lb-1.eu-west-1.elb.amazonaws.com:443/a.example.com@10.0.0.1',
+    );
+    expect(scan.completeScopes).toEqual([
+      target('a.example.com').scope,
+      target('b.example.com').scope,
+      'endpoint#lb-1.eu-west-1.elb.amazonaws.com:443',
+    ]);
   });
 });
 
@@ -120,7 +188,13 @@ describe('the prober and discovered targets', () => {
     const probed: unknown[] = [];
     const metrics: Record<string, number>[] = [];
     const handler = makeProbeHandler({
-      config: probeConfigFromEnv({ ...endpointsFileEnv([]), EVENT_BUS_NAME: 'bus', PROBE_TIMEOUT_MS: '1000', PROBE_CONCURRENCY: '2', ...env }),
+      config: probeConfigFromEnv({
+        ...endpointsFileEnv([]),
+        EVENT_BUS_NAME: 'bus',
+        PROBE_TIMEOUT_MS: '1000',
+        PROBE_CONCURRENCY: '2',
+        ...env,
+      }),
       probe: async (targets) => {
         probed.push(...targets);
         return [];
@@ -129,7 +203,14 @@ describe('the prober and discovered targets', () => {
       logger: silentLogger,
       metrics: (m) => metrics.push(m as Record<string, number>),
     });
-    const batch = { schemaVersion: '1.0', scanId: 's', batchIndex: 1, batchCount: 1, scheduledAt: new Date().toISOString(), targets: [target('a.example.com')] };
+    const batch = {
+      schemaVersion: '1.0',
+      scanId: 's',
+      batchIndex: 1,
+      batchCount: 1,
+      scheduledAt: new Date().toISOString(),
+      targets: [target('a.example.com')],
+    };
     expect((await handler(sqsEventOf([JSON.stringify(batch)]))).batchItemFailures).toEqual([]);
     return { probed, rejected: metrics.reduce((n, m) => n + (m.EndpointTargetsRejected ?? 0), 0) };
   };

@@ -17,7 +17,9 @@ export const discoveryKindsOf = (setting: SourceSetting): DiscoveryKind[] | unde
     (k) => !(DISCOVERY_OPTION_KEYS as readonly string[]).includes(k),
   );
   if (unknown.length > 0)
-    throw new InvalidSourceSettingError(`discovery has no option ${unknown.join(', ')} (known: ${DISCOVERY_OPTION_KEYS.join(', ')})`);
+    throw new InvalidSourceSettingError(
+      `discovery has no option ${unknown.join(', ')} (known: ${DISCOVERY_OPTION_KEYS.join(', ')})`,
+    );
   const kinds = setting.options?.kinds;
   if (kinds === undefined) return undefined;
   if (
