@@ -7,12 +7,11 @@
  * The modelled time adds each call's typical latency in rounds of the adapters' concurrency (4
  * load balancers at a time per region, 8 certificate reads), as scripts/bench-fake-aws.ts does.
  */
-import { Readable } from 'node:stream';
-import { HttpResponse } from '@smithy/core/transport';
 import type { Scope } from '../lambda/core/ports';
 import { defaultDiscoveryClients } from '../lambda/sources/discovery/clients';
 import { DiscoverySource } from '../lambda/sources/discovery/discovery-source';
 import { probeQueueSink } from '../lambda/sources/discovery/probe-queue-sink';
+import { httpResponse, readBody } from './bench-fake-aws';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -28,19 +27,8 @@ type Request = {
   query?: Record<string, string | string[] | null>;
   headers?: Record<string, string>;
 };
-const text = (body: unknown): string =>
-  typeof body === 'string'
-    ? body
-    : body instanceof Uint8Array
-      ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-      : '';
-const respond = (body: string, type: string) => ({
-  response: new HttpResponse({
-    statusCode: 200,
-    headers: { 'content-type': type },
-    body: Readable.from([Buffer.from(body)]),
-  }),
-});
+const text = readBody;
+const respond = (body: string, type: string) => httpResponse(200, body, type);
 const members = (items: readonly string[]) => items.map((i) => `<member>${i}</member>`).join('');
 const query = (action: string, result: string) =>
   `<${action}Response><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${action}Response>`;

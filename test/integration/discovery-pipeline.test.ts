@@ -36,6 +36,7 @@ import { endpointsFileEnv } from '../support/endpoints-file';
 import { sqsEventOf } from '../support/lifecycle-run';
 import { RecordingPublisher } from '../support/lifecycle-timeline';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
+import { recordingSender } from '../support/recording-sender';
 import type { RunningServer } from '../support/tls-servers';
 
 const REGION = 'eu-west-1';
@@ -61,12 +62,7 @@ const period = async (d: number) => {
   const now = new Date(NOW.getTime() + d * DAY_MS);
   const bodies: string[] = [];
   const sink = probeQueueSink({
-    sender: {
-      send: async (b) => {
-        bodies.push(...b);
-        return { sent: b.length };
-      },
-    },
+    sender: recordingSender(bodies),
     batchSize: 2,
     trackedScopes: (prefix) => trackedScopes(table, prefix, dynamodb),
     clock: () => now,

@@ -14,6 +14,7 @@ import { probeQueueSink, retiredOf } from '../../lambda/sources/discovery/probe-
 import type { ProbeResult } from '../../lambda/sources/endpoint/types';
 import { endpointsFileEnv } from '../support/endpoints-file';
 import { sqsEventOf } from '../support/lifecycle-run';
+import { recordingSender } from '../support/recording-sender';
 
 const SCOPE: Scope = {
   key: 'discovery#111122223333#eu-west-1',
@@ -54,12 +55,7 @@ describe('the probe queue sink', () => {
       servername: 'x.example.com',
     });
     const sink = probeQueueSink({
-      sender: {
-        send: async (b) => {
-          bodies.push(...b);
-          return { sent: b.length };
-        },
-      },
+      sender: recordingSender(bodies),
       batchSize: 2,
       trackedScopes: async (prefix) => {
         prefixes.push(prefix);
@@ -98,12 +94,7 @@ describe('the probe queue sink', () => {
     const bodies: string[] = [];
     const sink = (tracked: string[]) =>
       probeQueueSink({
-        sender: {
-          send: async (b) => {
-            bodies.push(...b);
-            return { sent: b.length };
-          },
-        },
+        sender: recordingSender(bodies),
         batchSize: 25,
         trackedScopes: async () => tracked,
       });
