@@ -4,7 +4,8 @@
  *   cert-watch scan <source>|all [--regions a,b] [--option k=v] [--warn-days N] [--critical-days N] [--json]
  *   cert-watch scan <source>|all --org [--ou <id>]... [--exclude <account>]... | --accounts <ids> [--role-name <name>] ...
  *   cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
- *   cert-watch check [options] <host[:port]>...
+ *   cert-watch check [options] <host[:port]>... | check --discover [--regions a,b]
+ *   cert-watch discover [--regions a,b] [--kinds k,..] [--json]
  *   cert-watch status | ack <location> [--until <date>] [--reason <text>] | unack <location>
  *   cert-watch coverage [--gaps] [--json] [--table <name>]
  *   cert-watch report [--html <file>] [--csv <file>] [--json] [--table <name>]
@@ -28,6 +29,7 @@ Commands:
               (--org: in every account of your AWS Organization)
   scan file   grade the certificates in PEM bundles or DER files
   check       probe TLS endpoints (STARTTLS too) the way their clients see them
+  discover    list the endpoints load balancers, CloudFront, API Gateway and tags serve
   status      list the certificates the deployed watcher tracks, with their alert state
   ack         acknowledge / snooze a certificate's reminders (until a date, or its renewal)
   unack       remove an acknowledgement
@@ -43,6 +45,7 @@ const cli = {
   scan: () => import('./cli/scan'),
   orgScan: () => import('./cli/org-scan'),
   check: () => import('./cli/check'),
+  discover: () => import('./cli/discover'),
   ack: () => import('./cli/ack'),
   coverage: () => import('./cli/coverage'),
   report: () => import('./cli/report'),
@@ -60,6 +63,7 @@ const COMMANDS: Record<string, Command> = {
   ...Object.fromEntries([...SOURCE_KINDS, 'all'].map((kind) => [`scan ${kind}`, scanSource(kind)])),
   'scan file': async (argv, io) => (await cli.scan()).runScanFiles(argv, io),
   check: async (argv, io) => (await cli.check()).runCheck(argv, io),
+  discover: async (argv, io) => (await cli.discover()).runDiscover(argv, io),
   ack: async (argv, io) => (await cli.ack()).runAck(argv, io),
   unack: async (argv, io) => (await cli.ack()).runUnack(argv, io),
   status: async (argv, io) => (await cli.ack()).runStatus(argv, io),

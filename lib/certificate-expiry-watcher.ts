@@ -50,6 +50,7 @@ import { checkOpsSubscribers, deadLetterAlarm, failureMetricAlarm, notifyOps } f
 import { deadLetterQueue as newDeadLetterQueue } from './queues';
 import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
+import { withDiscovery } from './sources/discovery';
 import type { IWatcherSource } from './sources/source';
 import { lifecycleEnvironment, StateTable } from './state-table';
 import { publishWatcherConfig } from './watcher-config';
@@ -107,7 +108,7 @@ export class CertificateExpiryWatcher extends Construct {
   readonly scanInterval: Duration;
   /** The lifecycle state table (docs/lifecycle.md); `cert-watch ack/unack/status` use it. */
   readonly stateTable: dynamodb.ITable;
-  /** The TLS endpoint probes, when `endpoints` lists any. */
+  /** The TLS endpoint probes, when `endpoints` lists any or `discovery` is on. */
   readonly endpointProbes?: EndpointProbes;
   /** Routes alerts to the chat, SMS and tickets topics (docs/chat.md). */
   readonly alertFanout: AlertFanout;
@@ -139,7 +140,8 @@ export class CertificateExpiryWatcher extends Construct {
     this.watcherId = `${stack.stackName}/${this.node.path.slice(stack.node.path.length + 1)}`;
     const lifecycleEnv = lifecycleEnvironment(props.lifecycle ?? {}, { tiersDays, criticalDays });
     validateAlertFanoutSettings(props);
-    const sources = validateSources(props.sources ?? [new AcmSource()]);
+    const sources = validateSources(withDiscovery(props.sources ?? [new AcmSource()], props.discovery));
+    const discovering = sources.find((s) => s.kind === 'discovery'); // by the prop or among the sources
     const organization = resolveOrganizationScan(props);
     const opsAlarms = props.opsAlarms ?? {};
     const reminderInterval = validateReminderInterval(
@@ -235,10 +237,11 @@ export class CertificateExpiryWatcher extends Construct {
     // Any function that publishes (scan workers, prober) counts the events the bus can never take.
     this.undeliverableAlarm = failureMetricAlarm(this, 'EventsUndeliverable', this.watcherId, this.opsTopic);
 
-    if (props.endpoints && props.endpoints.length > 0) {
+    if ((props.endpoints && props.endpoints.length > 0) || discovering) {
       this.endpointProbes = new EndpointProbes(this, 'EndpointProbes', {
         ...props.endpointProbes,
-        endpoints: props.endpoints,
+        endpoints: props.endpoints ?? [],
+        discovery: discovering !== undefined,
         bus: this.bus,
         eventSource: this.eventSource,
         tiersDays,
@@ -251,6 +254,9 @@ export class CertificateExpiryWatcher extends Construct {
         stateTable: state,
         lifecycleEnvironment: lifecycleEnv,
       });
+      // The discovery worker sends what it finds to the probe queue (docs/discovery.md).
+      const worker = discovering && scan.workers[discovering.kind];
+      if (worker) this.endpointProbes.acceptDiscoveredFrom(worker);
     }
 
     this.alertFanout = new AlertFanout(this, 'Alerts', {

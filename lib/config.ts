@@ -3,6 +3,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { DiscoveryKind } from '../lambda/contracts/discovery';
 import type { EndpointTarget } from '../lambda/contracts/endpoints';
 import type { LifecycleConfig } from '../lambda/contracts/lifecycle-config';
 import type { AlertFanoutSettings } from './channels/settings';
@@ -11,6 +12,16 @@ import type { IWatcherSource } from './sources/source';
 
 /** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
 export type LifecycleSettings = Partial<Omit<LifecycleConfig, 'thresholds'>>;
+
+/** The construct's `discovery` prop and the `watcher:discovery` context key (docs/discovery.md). */
+export interface DiscoverySettings {
+  /** Discover the endpoints of load balancers, CloudFront, API Gateway and tagged certificates, and probe them. */
+  readonly enabled: boolean;
+  /** @default every kind: elbv2, elb, cloudfront, apigateway, tag */
+  readonly kinds?: readonly DiscoveryKind[];
+  /** Regions whose load balancers, API Gateway domains and tagged certificates are read. @default the watcher's regions */
+  readonly regions?: readonly string[];
+}
 
 /** Tuning of the endpoint probes; every setting has a default sized for 10,000 endpoints per period. */
 export interface EndpointProbeSettings {
@@ -244,6 +255,16 @@ export interface CertificateExpiryWatcherProps extends AlertFanoutSettings, Orga
    * @default - see {@link EndpointProbeSettings}
    */
   readonly endpointProbes?: EndpointProbeSettings;
+  /**
+   * Discovery of deployed endpoints (docs/discovery.md): HTTPS/TLS listeners of load balancers,
+   * CloudFront distributions, API Gateway custom domain names and certificates tagged
+   * `cert-watch:endpoints`, in every scanned account, each probed by the endpoint prober with the
+   * certificate's names as SNI at the resource's own address. Creates the probe machinery even
+   * without `endpoints`; internal load balancers are probed only with `endpointProbes.vpc`.
+   *
+   * @default - off
+   */
+  readonly discovery?: DiscoverySettings;
   /**
    * Alert lifecycle: reminder intervals, removal after missed scans, managed-certificate delay,
    * short-lived certificate percentages, retention of removed entries (docs/lifecycle.md).

@@ -101,6 +101,7 @@ export const organizationKeyOf = (message: string): string | undefined => {
     [/^scanInterval\b/, 'watcher:scanIntervalMinutes'],
     [/^opsEmailAddresses\b/, 'watcher:opsEmailAddresses'],
     [/^sources\b/, 'watcher:sources'],
+    [/^discovery\b/, 'watcher:discovery'],
   ];
   return keys.find(([pattern]) => pattern.test(message))?.[1];
 };

@@ -20,6 +20,7 @@ import {
   validateScanInterval,
   validateTiers,
 } from './config';
+import { discoveryFromContext } from './context-discovery';
 import { ORGANIZATION_CONTEXT_KEYS, organizationFromContext } from './context-organization';
 import {
   booleanValue,
@@ -69,6 +70,7 @@ export const CONTEXT_KEYS = [
   'watcher:probeTimeoutSeconds',
   'watcher:probeSocketsPerFunction',
   'watcher:caBundleFile',
+  'watcher:discovery',
   'watcher:probeDualCertificates',
   'watcher:probeFetchMissingIssuers',
   'watcher:notDeployedGraceHours',
@@ -309,8 +311,10 @@ export const parseWatcherContext = (
       throw new InvalidContextError('watcher:caBundleFile', `${file} holds no PEM certificate`);
     }
   }
+  const rawDiscovery = get('watcher:discovery');
+  if (rawDiscovery !== undefined) props.discovery = discoveryFromContext(rawDiscovery);
   if (Object.keys(probe).length > 0) {
-    if (endpoints.length === 0) {
+    if (endpoints.length === 0 && !props.discovery?.enabled) {
       throw new InvalidContextError(
         'watcher:endpoints',
         'probe settings are set but no endpoints are configured (watcher:endpoints or watcher:endpointsFile)',

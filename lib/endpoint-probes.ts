@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -23,6 +23,7 @@ import {
   ALLOW_LINK_LOCAL_ENV,
   CA_FILE_ENV,
   CRITICAL_DAYS_ENV,
+  DISCOVERED_TARGETS_ENV,
   EVENT_BUS_NAME_ENV,
   EVENT_SOURCE_ENV,
   FETCH_MISSING_ISSUERS_ENV,
@@ -33,6 +34,7 @@ import {
   PROBE_DUAL_CERTIFICATES_ENV,
   PROBE_QUEUE_URL_ENV,
   PROBE_TIMEOUT_MS_ENV,
+  PROBER_IN_VPC_ENV,
   STATE_TABLE_NAME_ENV,
   TIERS_DAYS_ENV,
   WATCHER_ID_ENV,
@@ -71,6 +73,12 @@ export interface EndpointProbesProps extends EndpointProbeSettings {
   readonly stateTable: StateTable;
   /** Lifecycle settings as environment variables (see lifecycleEnvironment). */
   readonly lifecycleEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Discovered endpoints are probed too (docs/discovery.md): the prober admits well-formed
+   * discovered targets, and `endpoints` may be empty.
+   * @default false
+   */
+  readonly discovery?: boolean;
 }
 
 export const DEFAULT_TARGETS_PER_BATCH = 25;
@@ -171,12 +179,16 @@ export class EndpointProbes extends Construct {
   /** ALARM when a batch waited longer than a scan interval. */
   readonly queueAgeAlarm: cloudwatch.Alarm;
   readonly endpointCount: number;
+  private readonly inVpc: boolean;
+  private readonly targetsPerBatch: number;
+  private readonly stateTable: StateTable;
 
   constructor(scope: Construct, id: string, props: EndpointProbesProps) {
     super(scope, id);
     const endpoints = validateEndpoints(props.endpoints, props.allowLinkLocal);
-    if (endpoints.length === 0)
+    if (endpoints.length === 0 && !props.discovery)
       throw new InvalidWatcherConfigError('endpoints must list at least one endpoint');
+    this.inVpc = props.vpc !== undefined;
     this.endpointCount = endpoints.length;
     const targetsPerBatch = integerIn(
       'targetsPerBatch',
@@ -184,6 +196,8 @@ export class EndpointProbes extends Construct {
       1,
       500,
     );
+    this.targetsPerBatch = targetsPerBatch;
+    this.stateTable = props.stateTable;
     const maxConcurrency = integerIn(
       'maxConcurrency',
       props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
@@ -267,6 +281,7 @@ export class EndpointProbes extends Construct {
         ...(dual ? {} : { [PROBE_DUAL_CERTIFICATES_ENV]: 'false' }),
         ...(props.allowLinkLocal ? { [ALLOW_LINK_LOCAL_ENV]: 'true' } : {}),
         ...(graceHours === 24 ? {} : { [NOT_DEPLOYED_GRACE_HOURS_ENV]: String(graceHours) }),
+        ...(props.discovery ? { [DISCOVERED_TARGETS_ENV]: 'true' } : {}),
         [METRICS_NAMESPACE_ENV]: METRICS_NAMESPACE,
         [WATCHER_ID_ENV]: props.watcherId,
         [STATE_TABLE_NAME_ENV]: props.stateTable.table.tableName,
@@ -329,5 +344,20 @@ export class EndpointProbes extends Construct {
       description: `A batch of endpoint probes has waited longer than the ${props.scanInterval.toHumanString()} scan interval: the prober is not running or not keeping up (maxConcurrency, throttling). See docs/operations.md.`,
     });
     notifyOps(props.opsTopic, this.heartbeatAlarm);
+  }
+
+  /**
+   * Lets the discovery worker queue what it finds: send on the probe queue, the batch size, the
+   * tracked scopes to retire (scan of the state table's scope index), and whether the prober can
+   * reach internal load balancers (it runs in a VPC).
+   */
+  acceptDiscoveredFrom(worker: lambda.IFunction): void {
+    this.queue.grantSendMessages(worker);
+    this.stateTable.grantScopeListing(worker);
+    if (!(worker instanceof lambda.Function))
+      throw new InvalidWatcherConfigError('the discovery worker must be a Lambda function of this app');
+    worker.addEnvironment(PROBE_QUEUE_URL_ENV, this.queue.queueUrl);
+    worker.addEnvironment(PROBE_BATCH_SIZE_ENV, String(this.targetsPerBatch));
+    if (this.inVpc) worker.addEnvironment(PROBER_IN_VPC_ENV, 'true');
   }
 }

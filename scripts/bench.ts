@@ -6,6 +6,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { BUNDLE_BUDGET_BYTES, benchBundles } from './bench-bundles';
+import { benchDiscovery } from './bench-discovery';
 import { benchIam } from './bench-iam';
 import { benchInventory } from './bench-inventory';
 import { benchIot } from './bench-iot';
@@ -65,6 +66,11 @@ const main = async () => {
     ['pca', 'Private CA: 200 CAs over 4 regions', () => benchPca(200)],
     ['secrets', 'Secrets Manager: 1,000 tagged secrets (1,200 listed)', () => benchSecrets(1_000)],
     ['iot', 'IoT Core: 10,000 certificates', () => benchIot(10_000)],
+    [
+      'discovery',
+      'Discovery: 2,000 HTTPS listeners and 500 CloudFront distributions',
+      () => benchDiscovery(2_000, 500),
+    ],
   ];
   for (const [name, title, run] of stores) {
     if (!want(name)) continue;

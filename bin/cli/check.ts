@@ -17,9 +17,10 @@ import {
   probeAll,
 } from '../../lambda/sources/endpoint/probe';
 import { InvalidCaBundleError, parsePemBundle } from '../../lambda/sources/endpoint/trust';
-import type { EndpointTarget, ProbeResult } from '../../lambda/sources/endpoint/types';
+import type { EndpointTarget, ProbeResult, Resolve } from '../../lambda/sources/endpoint/types';
 import { VERDICT_RANK, type Verdict, verdictOf } from '../../lambda/sources/endpoint/verdict';
 import { InputFileError, readTextBounded } from '../../lambda/sources/file/bounded-read';
+import type { DiscoverDeps } from './discover';
 import { ExitCode, exitCodeFor, UsageError, usageMessageOf } from './exit-codes';
 import { reportFileHelp, reportFilesOf, writeReportFiles } from './report-files';
 import { daysCell, renderTable, terminalSafe } from './table';
@@ -28,6 +29,10 @@ export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly now?: () => Date;
+  /** AWS_REGION and the credential chain's variables, for --discover. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** --discover in tests: the emulator's endpoint, and names mapped to local servers. */
+  readonly discovery?: DiscoverDeps & { readonly resolve?: Resolve };
 }
 
 export const CHECK_USAGE = `Usage: cert-watch check [options] <host[:port]>...
@@ -45,6 +50,9 @@ Options:
   --ca-file <pem>         extra trusted CA certificates (PEM), besides Node's root store
   --concurrency <n>       targets probed at once (default ${DEFAULT_CONCURRENCY})
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
+  --discover              also probe the endpoints \`cert-watch discover\` finds (load balancers,
+                          CloudFront, API Gateway, tagged certificates), each SNI name at the
+                          resource's address; with --regions a,b (default AWS_REGION)
   --no-aia                do not fetch a missing intermediate from its AIA caIssuers URL (http)
                           to say whether an incomplete chain is fixable (fetched by default)
   --no-dual               do not look for a second certificate of the other key family (a server
@@ -189,7 +197,26 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
           defaults,
         ),
       );
-    if (targets.length === 0) throw new UsageError('no targets: give host[:port] arguments or --file');
+    if (values.regions !== undefined && !values.discover) throw new UsageError('--regions needs --discover');
+    let discoveryFailed = false;
+    if (values.discover) {
+      // Loaded only for --discover: the AWS SDK clients stay out of a plain check's start-up.
+      const { discoverAccount, reportProblems } = await import('./discover');
+      const found = await discoverAccount(
+        { regions: values.regions },
+        { env: io.env ?? process.env },
+        io.discovery,
+      );
+      reportProblems(found, io.stderr);
+      discoveryFailed = found.failedScopes.length > 0;
+      targets.push(...found.targets);
+    }
+    if (targets.length === 0)
+      throw new UsageError(
+        values.discover
+          ? 'discovery found no endpoint to probe'
+          : 'no targets: give host[:port] arguments or --file',
+      );
 
     const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);
     const concurrency = positiveInt(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
@@ -224,6 +251,7 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
       allowLinkLocal: values['allow-link-local'] ?? false,
       ...(grace !== undefined ? { notDeployedGraceHours: Number(grace) } : {}),
       ...(io.now ? { now: io.now } : {}),
+      ...(io.discovery?.resolve ? { resolve: io.discovery.resolve } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
     });
     bar?.clear();
@@ -238,7 +266,8 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
           now,
         ),
       io,
-      exitCodeFor(results.map(verdictOf)),
+      // A region or account discovery could not read is UNKNOWN at least: its endpoints went unprobed.
+      exitCodeFor([...results.map(verdictOf), ...(discoveryFailed ? (['error'] as const) : [])]),
     );
   } catch (err) {
     if (
@@ -269,6 +298,8 @@ const parse = (argv: string[]) =>
       'ca-file': { type: 'string' },
       concurrency: { type: 'string' },
       file: { type: 'string' },
+      discover: { type: 'boolean' },
+      regions: { type: 'string' },
       'allow-link-local': { type: 'boolean' },
       'no-aia': { type: 'boolean' },
       'no-dual': { type: 'boolean' },

@@ -40,7 +40,8 @@ export const thresholdsOf = (values: { 'warn-days'?: string; 'critical-days'?: s
   return thresholdsFromWindow(warn, critical);
 };
 
-const regionsOf = (raw: string | undefined, io: CliIo): string[] => {
+/** `--regions a,b`, else AWS_REGION / AWS_DEFAULT_REGION; each a region name. */
+export const regionsOf = (raw: string | undefined, io: Pick<CliIo, 'env'>): string[] => {
   const list = raw ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   if (!list) throw new UsageError('no region given: pass --regions eu-west-1,us-east-1 or set AWS_REGION');
   const regions = [

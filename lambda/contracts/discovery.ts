@@ -26,24 +26,107 @@ export interface DiscoveredEndpoint {
    * ARNs or ids, secret ARNs): one for most resources, several for a listener with SNI certificates.
    */
   readonly certificateIds: readonly string[];
+  /**
+   * An internal load balancer (scheme `internal`): reachable only from inside its VPC, so probed
+   * only by a prober attached to a VPC (docs/discovery.md). @default false
+   */
+  readonly internal?: boolean;
 }
 
+/**
+ * A stored certificate as its store describes it (ACM DescribeCertificate, IAM server certificate
+ * metadata, a tagged secret's PEM). `storedAt` is when the store got this version: ACM
+ * `ImportedAt` / `IssuedAt`, IAM `UploadDate` (ISO instants). Serial numbers in upper-case hex
+ * without separators and fingerprints as colon-separated upper-case hex: as Node's
+ * `X509Certificate` gives them and the prober reports a served leaf.
+ */
 export interface ExpectedCertificate {
-  /** Store id: ACM ARN, IAM server certificate ARN, secret ARN. */
+  /** ACM ARN, IAM server certificate ARN, or secret ARN. */
   readonly id: string;
-  /** Lower-case hex, no colons or leading zeros stripped (as CertificateRecord.serialNumber). */
   readonly serialNumber?: string;
   readonly fingerprintSha256?: string;
-  /** ISO 8601 */
+  /** ISO instant. */
   readonly notAfter?: string;
-  /** When the store got this certificate (ACM ImportedAt / IssuedAt, IAM UploadDate), ISO 8601. */
+  /** ISO instant. */
   readonly storedAt?: string;
 }
+
+/**
+ * What a discovered endpoint should serve (part 2 of issue #17 judges it: "renewed but not
+ * deployed"): the certificates its resource is configured with, and each newer certificate of the
+ * same store and account that covers all of a configured one's names with a later notAfter
+ * (`replaces`: the configured certificate's id). ACM renewals and re-imports keep their ARN, so an
+ * ACM-configured resource has no successors: the configured certificate is the newer one.
+ */
 export interface DeploymentExpectation {
   readonly source: DiscoveryKind;
   readonly resource: string;
-  /** What the resource is configured to serve. */
   readonly configured: readonly ExpectedCertificate[];
-  /** Newer certificates in the store that replace a configured one (same names, later notAfter). */
   readonly successors: readonly (ExpectedCertificate & { readonly replaces: string })[];
 }
+
+/** The tag naming where a stored certificate is deployed: `host[:port]` entries (docs/discovery.md). */
+export const DISCOVERY_TAG_KEY = 'cert-watch:endpoints';
+
+/** The `discovery` source's options (WATCHER_SOURCES): which kinds to discover. @default every kind */
+export const DISCOVERY_OPTION_KEYS = ['kinds'] as const;
+
+/**
+ * A discovered endpoint as a probe target: what the prober probes (host, port, SNI), what the
+ * endpoint should serve (`expected`), and the lifecycle scope its results are tracked under
+ * (`scope`, {@link discoveredScopeOf}): one per host, port and SNI name, under the discovery scope
+ * that found it, so a resource gone from a complete listing retires exactly its endpoints.
+ */
+export interface DiscoveredTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+  /** Load balancers, CloudFront and API Gateway speak TLS from the first byte. */
+  readonly starttls?: 'none';
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly expected: DeploymentExpectation;
+  readonly scope: string;
+}
+
+/** Lifecycle scopes of discovered endpoints start with this; configured endpoints' with `endpoint#`. */
+export const DISCOVERY_SCOPE_PREFIX = 'discovery#';
+
+/** `discovery#<account>#<region>` (or `discovery#<account>` for the global one) + `@`: the prefix of its endpoints' scopes. */
+export const discoveredScopePrefix = (discoveryScope: string): string => `${discoveryScope}@`;
+
+/**
+ * The lifecycle scope of one discovered endpoint: `<discovery scope>@<host>:<port>/<servername>`,
+ * host and SNI name in lower case. Distinct per host, port and SNI name; never `endpoint#...`, so
+ * the dispatcher's retirement of unconfigured endpoints leaves it alone.
+ */
+export const discoveredScopeOf = (
+  discoveryScope: string,
+  e: { readonly host: string; readonly port: number; readonly servername: string },
+): string => `${discoveredScopePrefix(discoveryScope)}${discoveredGroupOf(e)}`;
+
+/** `host:port/servername`: the location group of a discovered endpoint (`<group>@<address>`). */
+export const discoveredGroupOf = (e: {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+}): string => `${e.host.toLowerCase()}:${e.port}/${e.servername.toLowerCase()}`;
+
+const DISCOVERY_SCOPE = /^discovery#\d{12}(#[a-z0-9-]+)?$/;
+
+/**
+ * Whether a queued target is a well-formed discovered target: the prober admits it only then (and
+ * only when discovery is on), with its scope recomputed from its own host, port and SNI name, so a
+ * message cannot file results under another endpoint's scope.
+ */
+export const isDiscoveredTarget = (t: unknown): t is DiscoveredTarget => {
+  if (typeof t !== 'object' || t === null) return false;
+  const d = t as Partial<DiscoveredTarget>;
+  if (typeof d.host !== 'string' || typeof d.servername !== 'string' || typeof d.scope !== 'string')
+    return false;
+  if (!Number.isInteger(d.port) || (d.port as number) < 1 || (d.port as number) > 65535) return false;
+  if (typeof d.expected !== 'object' || d.expected === null || !Array.isArray(d.expected.configured))
+    return false;
+  const at = d.scope.indexOf('@');
+  if (at < 0 || !DISCOVERY_SCOPE.test(d.scope.slice(0, at))) return false;
+  return d.scope === discoveredScopeOf(d.scope.slice(0, at), d as DiscoveredTarget);
+};

@@ -59,3 +59,8 @@ export const TICKET_TIMEOUT_MS_ENV = 'TICKET_TIMEOUT_MS';
 export const TICKET_MAX_ATTEMPTS_ENV = 'TICKET_MAX_ATTEMPTS';
 /** Ticket function: how long a claim on a ticket key holds, milliseconds. */
 export const TICKET_CLAIM_LEASE_MS_ENV = 'TICKET_CLAIM_LEASE_MS';
+
+/** Endpoint prober: `true` when discovery is on: well-formed discovered targets are probed too (docs/discovery.md). */
+export const DISCOVERED_TARGETS_ENV = 'DISCOVERED_TARGETS';
+/** Discovery worker: `true` when the prober runs in a VPC, so internal load balancers are probed, not skipped. */
+export const PROBER_IN_VPC_ENV = 'PROBER_IN_VPC';

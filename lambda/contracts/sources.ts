@@ -24,6 +24,7 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   secrets: 'Secrets Manager',
   ssm: 'Parameter Store',
   iot: 'IoT',
+  discovery: 'discovery',
   endpoint: 'endpoint',
   file: 'file',
 };

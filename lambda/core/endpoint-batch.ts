@@ -88,3 +88,28 @@ export const parseBatchMessage = (body: string): EndpointBatchMessage => {
   }
   return m as EndpointBatchMessage;
 };
+
+/**
+ * `retiredScopes` on the first batch of a period; a lone batch without targets when nothing is
+ * probed any more. Used by the dispatcher (configured endpoints) and discovery (found ones).
+ */
+export const withRetiredScopes = <T>(
+  batches: readonly EndpointBatchMessage<T>[],
+  retired: readonly string[],
+  ctx: { scanId: string; scheduledAt: Date },
+): EndpointBatchMessage<T>[] => {
+  if (retired.length === 0) return [...batches];
+  const [first, ...rest] = batches;
+  if (first) return [{ ...first, retiredScopes: retired }, ...rest];
+  return [
+    {
+      schemaVersion: '1.0',
+      scanId: ctx.scanId,
+      batchIndex: 1,
+      batchCount: 1,
+      scheduledAt: ctx.scheduledAt.toISOString(),
+      targets: [],
+      retiredScopes: retired,
+    },
+  ];
+};

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExpectation } from '../contracts/deployment-expectation';
 import { ENDPOINTS_FILE_ENV, PROBE_BATCH_SIZE_ENV, PROBE_QUEUE_URL_ENV } from '../contracts/env-names';
-import { type EndpointBatchMessage, splitIntoBatches } from '../core/endpoint-batch';
+import { type EndpointBatchMessage, splitIntoBatches, withRetiredScopes } from '../core/endpoint-batch';
 import type { Logger } from '../core/ports';
 import { ConfigurationError, type Env, numberEnv, requireEnv } from '../shared/env';
 import type { MetricsSink } from '../shared/metrics';
@@ -133,28 +133,14 @@ export const makeDispatchHandler = (deps: DispatchDeps) => {
   return async (event?: { id?: string }): Promise<DispatchSummary> => {
     const scanId = event?.id ?? randomUUID();
     const scheduledAt = clock();
-    const batches: EndpointBatchMessage[] = splitIntoBatches(deps.config.targets, deps.config.batchSize, {
-      scanId,
-      scheduledAt,
-    });
     const retired = deps.trackedScopes
       ? retiredScopesOf(await deps.trackedScopes('endpoint#'), deps.config.targets)
       : [];
-    if (retired.length > 0) {
-      // With the first batch; a lone batch without targets when nothing is configured any more.
-      const [first] = batches;
-      if (first) batches[0] = { ...first, retiredScopes: retired };
-      else
-        batches.push({
-          schemaVersion: '1.0',
-          scanId,
-          batchIndex: 1,
-          batchCount: 1,
-          scheduledAt: scheduledAt.toISOString(),
-          targets: [],
-          retiredScopes: retired,
-        });
-    }
+    const batches: EndpointBatchMessage[] = withRetiredScopes(
+      splitIntoBatches(deps.config.targets, deps.config.batchSize, { scanId, scheduledAt }),
+      retired,
+      { scanId, scheduledAt },
+    );
     await deps.sender.send(batches.map((b) => JSON.stringify(b)));
     deps.metrics({
       EndpointBatchesDispatched: batches.length,

@@ -6,11 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { isDiscoveredTarget } from '../contracts/discovery';
 import { targetKey } from '../contracts/endpoints';
 import {
   ALLOW_LINK_LOCAL_ENV,
   CA_FILE_ENV,
   CRITICAL_DAYS_ENV,
+  DISCOVERED_TARGETS_ENV,
   EVENT_BUS_NAME_ENV,
   EVENT_SOURCE_ENV,
   FETCH_MISSING_ISSUERS_ENV,
@@ -52,6 +54,8 @@ import {
 import { withLogKeys } from '../shared/logger';
 import type { MetricsSink } from '../shared/metrics';
 import { SQS_BATCH_OPTIONS } from '../shared/sqs-batch';
+import { admitDiscovered } from '../sources/discovery/admission';
+import { discoveredPlaces } from '../sources/discovery/placement';
 import { parsePemBundle } from '../sources/endpoint/trust';
 import type { EndpointTarget, ProbeOptions, ProbeResult } from '../sources/endpoint/types';
 import { readEndpointsFile } from './make-dispatch-handler';
@@ -77,6 +81,8 @@ export interface ProbeConfig {
   readonly allowLinkLocal?: boolean;
   /** NOT_DEPLOYED_GRACE_HOURS (default 24): targets with `expected`, lambda/sources/endpoint/deployment.ts. */
   readonly notDeployedGraceHours?: number;
+  /** DISCOVERED_TARGETS=true: well-formed discovered targets are probed too (docs/discovery.md). */
+  readonly discoveredTargets?: boolean;
 }
 
 const dualEnv = (value: string | undefined): boolean => {
@@ -123,6 +129,7 @@ export const probeConfigFromEnv = (env: Env, read = (p: string) => readFileSync(
     dualCertificates: dualEnv(env[PROBE_DUAL_CERTIFICATES_ENV]),
     allowLinkLocal: env[ALLOW_LINK_LOCAL_ENV]?.trim() === 'true',
     ...(env[NOT_DEPLOYED_GRACE_HOURS_ENV]?.trim() ? { notDeployedGraceHours: graceEnv(env) } : {}),
+    discoveredTargets: env[DISCOVERED_TARGETS_ENV]?.trim() === 'true',
     targets: readEndpointsFile(env, read),
   };
 };
@@ -202,6 +209,11 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
     const out: EndpointTarget[] = [];
     let rejected = 0;
     for (const t of batch.targets) {
+      const found = config.discoveredTargets ? admitDiscovered(t) : undefined;
+      if (found) {
+        out.push(found);
+        continue;
+      }
       const shaped =
         typeof t === 'object' && t !== null && typeof (t as EndpointTarget).host === 'string'
           ? (t as EndpointTarget)
@@ -224,7 +236,8 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
 
   const probeBatch = async (batch: EndpointBatchMessage): Promise<void> => {
     const startedAt = clock();
-    const results = await deps.probe(admitted(batch), {
+    const targets = admitted(batch);
+    const results = await deps.probe(targets, {
       now: () => startedAt,
       timeoutMs: config.timeoutMs,
       caPems: config.caPems,
@@ -249,7 +262,12 @@ export const makeProbeHandler = (deps: ProbeDeps) => {
     if (deps.lifecycle) {
       const summary = await processScan(
         { ...deps.lifecycle, publisher: deps.publisher, now: startedAt, clock, logger: deps.logger },
-        lifecycleScanFromProbeResults(batch.scanId, results, batch.retiredScopes),
+        lifecycleScanFromProbeResults(
+          batch.scanId,
+          results,
+          batch.retiredScopes,
+          discoveredPlaces(targets.filter(isDiscoveredTarget)),
+        ),
       );
       transitions = summary.eventsPublished;
     }

@@ -80,18 +80,30 @@ export const endpointDetailOf = (r: ProbeResult): EndpointDetail => ({
  * `host:port@` (no address) with the error, so a lasting resolution failure is announced once
  * like any failed check, and resolved when the name resolves again.
  */
+/** Where a probe result is tracked: its location group (locations are `<group>@<address>`) and scope. */
+export interface ProbePlace {
+  readonly group: string;
+  readonly scope: string;
+}
+
 export const lifecycleScanFromProbeResults = (
   scanId: string,
   results: readonly ProbeResult[],
   /** Scopes no longer configured (the dispatcher's `retiredScopes`). */
   retiredScopes: readonly string[] = [],
+  /**
+   * The place of a result that is not a configured endpoint's (a discovered endpoint's:
+   * `host:port/servername` under its discovery scope, docs/discovery.md). @default `host:port` in `endpoint#host:port`
+   */
+  placeOf: (r: ProbeResult) => ProbePlace | undefined = () => undefined,
 ): LifecycleScan => {
   const observations: Observation[] = [];
   const resolved = new Set<string>();
   const unresolved = new Map<string, string>();
   for (const r of results) {
-    const group = `${r.host}:${r.port}`;
-    const scope = scopeKey('endpoint', group);
+    const place = placeOf(r);
+    const group = place?.group ?? `${r.host}:${r.port}`;
+    const scope = place?.scope ?? scopeKey('endpoint', group);
     if (r.address === null) {
       unresolved.set(scope, r.error ? `${r.error.code}: ${r.error.message}` : 'name did not resolve');
       observations.push({
@@ -103,18 +115,21 @@ export const lifecycleScanFromProbeResults = (
       continue;
     }
     resolved.add(scope);
-    const location = r.record?.id ?? `${group}@${r.address}`;
+    const location = place
+      ? `${group}${r.variant ? `#${r.variant}` : ''}@${r.address}`
+      : (r.record?.id ?? `${group}@${r.address}`);
+    const record = place && r.record ? { ...r.record, id: location } : r.record;
     observations.push({
       location,
       scope,
-      record: r.status === 'error' ? undefined : r.record,
+      record: r.status === 'error' ? undefined : record,
       problems: r.problems.map((p) => ({ code: p.code, message: p.message, severity: p.severity })),
       error: r.error ? { code: r.error.code, message: r.error.message } : undefined,
       endpoint: endpointDetailOf(r),
     });
     // The path's first expiry (an intermediate, the anchor) at its own location; unreadable now:
     // judged on what was last read there, like the leaf.
-    const chain = r.status === 'error' || !r.record ? undefined : chainRecord(r, r.record);
+    const chain = r.status === 'error' || !record ? undefined : chainRecord(r, record);
     const chainError = r.error ? { code: r.error.code, message: r.error.message } : undefined;
     if (chain || chainError)
       observations.push({

@@ -60,6 +60,8 @@ const ROLE_PATH_PATTERN = /^\/([\w+=,.@-]+\/)+$/;
 const READ_VERB = /^[a-z0-9-]+:(List|Describe|Get)[A-Za-z0-9]*$/;
 const isReadOnly = (action: string, grant: ReadGrant): boolean =>
   READ_VERB.test(action) ||
+  // API Gateway's actions are HTTP methods: GET is its read (discovery lists custom domain names).
+  action === 'apigateway:GET' ||
   (action === 'kms:Decrypt' &&
     Object.values(grant.conditions ?? {}).some(
       (c) => typeof c === 'object' && c !== null && 'kms:ViaService' in c,

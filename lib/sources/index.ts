@@ -5,6 +5,7 @@
  */
 import type { SourceSetting } from '../../lambda/contracts/sources';
 import { AcmSource } from './acm';
+import { DiscoverySource, validateDiscoveryKinds } from './discovery';
 import { IamSource } from './iam';
 import { IotSource } from './iot';
 import { PcaSource } from './pca';
@@ -13,6 +14,7 @@ import type { IWatcherSource } from './source';
 import { SsmSource } from './ssm';
 
 export * from './acm';
+export * from './discovery';
 export * from './iam';
 export * from './iot';
 export * from './pca';
@@ -27,4 +29,11 @@ export const SOURCE_BINDINGS: Readonly<Record<string, (setting: SourceSetting) =
   pca: (s) => PcaSource.fromSetting(s),
   iam: (s) => IamSource.fromSetting(s),
   iot: (s) => IotSource.fromSetting(s),
+  discovery: (s) =>
+    new DiscoverySource({
+      regions: s.regions,
+      kinds: Array.isArray(s.options?.kinds)
+        ? validateDiscoveryKinds(s.options.kinds as string[])
+        : undefined,
+    }),
 };

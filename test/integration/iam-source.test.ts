@@ -29,6 +29,7 @@ import type { makeInventoryHandler } from '../../lambda/handlers/make-inventory-
 import { buildSources } from '../../lambda/sources/registry';
 import { type BusCapture, captureBus, type ReceivedEvent } from '../support/bus-capture';
 import { createChain, daysFrom, type GeneratedChain } from '../support/certs';
+import { defaultSubnets } from '../support/discovery-on-moto';
 import { inventoryOnMoto } from '../support/inventory-on-moto';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
 import { assertValidEvent } from '../support/schemas';
@@ -54,19 +55,6 @@ const logger = {
   info: (m: string, f?: Record<string, unknown>) => logLines.push(JSON.stringify([m, f])),
   warn: (m: string, f?: Record<string, unknown>) => logLines.push(JSON.stringify([m, f])),
   error: (m: string, f?: Record<string, unknown>) => logLines.push(JSON.stringify([m, f])),
-};
-
-/** moto's default VPC subnets, read with a plain Query call (no EC2 client in this project). */
-const defaultSubnets = async (region: string): Promise<string[]> => {
-  const res = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: 'Action=DescribeSubnets&Version=2016-11-15',
-  });
-  return [...(await res.text()).matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1] ?? '');
 };
 
 const upload = async (iam: IAMClient, name: string, leafDays: number, intermediateDays = 1825) => {
@@ -113,7 +101,7 @@ beforeAll(async () => {
   await upload(iam, 'chain-first', 20, 3);
   await upload(iam, 'healthy', 200);
 
-  const subnets = await defaultSubnets(LB_REGION);
+  const subnets = await defaultSubnets(moto, LB_REGION);
   const elbv2 = new ElasticLoadBalancingV2Client(moto.clientConfig(LB_REGION));
   const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: 'shop', Subnets: subnets.slice(0, 2) }));
   const listener = await elbv2.send(

@@ -1,0 +1,171 @@
+/**
+ * `cert-watch discover [--regions a,b] [--kinds k,..] [--json]`: the endpoints the deployed
+ * resources of the caller's account serve (load balancer listeners, CloudFront, API Gateway custom
+ * domain names, certificates tagged `cert-watch:endpoints`), read with the standard AWS credential
+ * chain, as the watcher's discovery source finds them (docs/discovery.md). `check --discover`
+ * probes them.
+ */
+import { parseArgs } from 'node:util';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  DISCOVERY_KINDS,
+  type DiscoveredEndpoint,
+  type DiscoveredTarget,
+  type DiscoveryKind,
+} from '../../lambda/contracts/discovery';
+import type { ItemError } from '../../lambda/core/ports';
+import { errorCode, errorMessage } from '../../lambda/core/scan';
+import { type ClientOverrides, sdkClientConfig } from '../../lambda/sources/client-config';
+import { defaultDiscoveryClients } from '../../lambda/sources/discovery/clients';
+import { discoverScope } from '../../lambda/sources/discovery/discover';
+import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
+import { ExitCode, UsageError } from './exit-codes';
+import type { CliIo } from './io';
+import { regionsOf } from './scan-options';
+import { renderTable } from './table';
+
+export const DISCOVER_USAGE = `Usage: cert-watch discover [--regions a,b] [--kinds k,..] [--json]
+
+Lists the endpoints your account's resources serve certificates on: HTTPS/TLS listeners of
+Application, Network and classic load balancers, CloudFront distributions' aliases, API Gateway
+custom domain names (REST, HTTP, WebSocket), and certificates tagged cert-watch:endpoints =
+"host[:port] ...". Each is probed (cert-watch check --discover) with its SNI name at the address
+the resource publishes. Credentials: the standard AWS chain (AWS_PROFILE, ...).
+
+Options:
+  --regions <a,b>   regions to read (default AWS_REGION); CloudFront and IAM are global
+  --kinds <k,..>    ${DISCOVERY_KINDS.join(', ')} (default all)
+  --json            {"endpoints":[{"host","port","servername","source","resource","certificateIds"}]}
+  -h, --help        show this help
+
+Exit codes: 0 listed, 3 a scope could not be read (what was read is still listed).
+`;
+
+export const DISCOVER_OPTIONS = {
+  regions: { type: 'string' },
+  kinds: { type: 'string' },
+} as const;
+
+export interface Discovery {
+  readonly endpoints: DiscoveredEndpoint[];
+  readonly targets: DiscoveredTarget[];
+  readonly itemErrors: ItemError[];
+  readonly failedScopes: { scope: string; message: string }[];
+}
+
+export interface DiscoverDeps {
+  /** Endpoint and credentials per region (tests: the emulator); default the standard chain. */
+  readonly clientOverrides?: (region: string) => ClientOverrides;
+}
+
+const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined => {
+  if (raw === undefined) return undefined;
+  const kinds = raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  for (const k of kinds)
+    if (!(DISCOVERY_KINDS as readonly string[]).includes(k))
+      throw new UsageError(`--kinds: unknown kind "${k}" (one of ${DISCOVERY_KINDS.join(', ')})`);
+  return kinds as DiscoveryKind[];
+};
+
+/** Every scope of the caller's account discovered; internal load balancers are listed and probed too (a laptop may be in the VPC). */
+export const discoverAccount = async (
+  values: { regions?: string; kinds?: string },
+  io: Pick<CliIo, 'env'>,
+  deps: DiscoverDeps = {},
+): Promise<Discovery> => {
+  const regions = regionsOf(values.regions, io);
+  const kinds = kindsOf(values.kinds);
+  const overrides = (r: string) => deps.clientOverrides?.(r) ?? {};
+  const sts = new STSClient(sdkClientConfig(regions[0]!, overrides(regions[0]!)));
+  let account: string;
+  let partition: string;
+  try {
+    const me = await sts.send(new GetCallerIdentityCommand({}));
+    account = me.Account ?? '';
+    partition = me.Arn?.split(':')[1] || 'aws';
+  } catch (error) {
+    throw new Error(
+      `cannot tell which account the credentials belong to (STS GetCallerIdentity): ${errorCode(error)}: ${errorMessage(error)}`,
+    );
+  } finally {
+    sts.destroy();
+  }
+  const source = new DiscoverySource({
+    regions,
+    ...(kinds ? { kinds } : {}),
+    clients: defaultDiscoveryClients(overrides),
+    partition,
+    internalReachable: true,
+  });
+  const out: Discovery = { endpoints: [], targets: [], itemErrors: [], failedScopes: [] };
+  await Promise.all(
+    source.scopes(account).map(async (scope) => {
+      try {
+        const found = await discoverScope(source.runFor(scope), scope);
+        out.endpoints.push(...found.endpoints);
+        out.targets.push(...found.targets);
+        out.itemErrors.push(...found.itemErrors);
+      } catch (error) {
+        out.failedScopes.push({ scope: scope.label, message: `${errorCode(error)}: ${errorMessage(error)}` });
+      }
+    }),
+  );
+  const order = (e: { host: string; port: number; servername: string }) =>
+    `${e.host}:${e.port}/${e.servername}`;
+  out.endpoints.sort((a, b) => order(a).localeCompare(order(b)));
+  out.targets.sort((a, b) => order(a).localeCompare(order(b)));
+  return out;
+};
+
+/** Item errors and failed scopes on stderr, so the JSON on stdout stays one document. */
+export const reportProblems = (d: Discovery, stderr: NodeJS.WritableStream): void => {
+  for (const f of d.failedScopes) stderr.write(`cert-watch discover: ${f.scope} not read: ${f.message}\n`);
+  for (const e of d.itemErrors) stderr.write(`cert-watch discover: ${e.item}: ${e.code}: ${e.message}\n`);
+};
+
+export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps = {}): Promise<number> => {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...DISCOVER_OPTIONS,
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(DISCOVER_USAGE);
+    return ExitCode.OK;
+  }
+  const found = await discoverAccount(values, io, deps);
+  const endpoints = found.endpoints.map(({ host, port, servername, source, resource, certificateIds }) => ({
+    host,
+    port,
+    servername,
+    source,
+    resource,
+    certificateIds,
+  }));
+  io.stdout.write(
+    values.json
+      ? `${JSON.stringify({ endpoints }, null, 2)}\n`
+      : `${renderTable(
+          ['SOURCE', 'HOST', 'PORT', 'SERVERNAME', 'CERTIFICATES', 'RESOURCE'],
+          found.endpoints.map((e) => [
+            e.source + (e.internal ? ' (internal)' : ''),
+            e.host,
+            String(e.port),
+            e.servername,
+            e.certificateIds.map((id) => id.split('/').pop() ?? id).join(','),
+            e.resource,
+          ]),
+          80,
+        )}\n\n${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}\n`,
+  );
+  reportProblems(found, io.stderr);
+  return found.failedScopes.length > 0 ? ExitCode.UNKNOWN : ExitCode.OK;
+};
