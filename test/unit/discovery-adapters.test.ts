@@ -481,3 +481,15 @@ describe('the discovery source', () => {
     ).toEqual([`discovery#${ACCOUNT}#${REGION}`, `discovery#${ACCOUNT}`]);
   });
 });
+
+describe('ACM serial numbers', () => {
+  it('writes whole bytes in upper-case hex, as Node writes a served certificate serial', async () => {
+    const { acmSerialOf } = await import('../../lambda/sources/discovery/catalog');
+    // 0x01338C..: an odd number of hex digits once converted from moto's decimal form.
+    const value = 0x01338cd794032fc1027fec83c6fa2259n;
+    expect(acmSerialOf(value.toString(10))).toBe('01338CD794032FC1027FEC83C6FA2259');
+    expect(acmSerialOf('01:33:8c:d7')).toBe('01338CD7');
+    expect(acmSerialOf('ab:0c')).toBe('AB0C');
+    expect(acmSerialOf('  ')).toBeUndefined();
+  });
+});

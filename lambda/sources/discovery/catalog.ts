@@ -33,14 +33,16 @@ const IAM_CONCURRENCY = 4;
 
 const iso = (d: Date | undefined): string | undefined => d?.toISOString();
 /**
- * ACM's serial as `AABB0C`: ACM gives `aa:bb:0c` (colon-separated hex); moto gives the decimal
+ * ACM's serial as `AABB0C`, whole bytes as Node's `X509Certificate.serialNumber` writes it (so
+ * `01338C…`, never `1338C…`): ACM gives `aa:bb:0c` (colon-separated hex); moto gives the decimal
  * integer, converted here.
  */
 export const acmSerialOf = (s: string | undefined): string | undefined => {
   const v = s?.trim();
   if (!v) return undefined;
   if (v.includes(':') || !/^\d+$/.test(v)) return v.replace(/:/g, '').toUpperCase();
-  return BigInt(v).toString(16).toUpperCase();
+  const hex = BigInt(v).toString(16).toUpperCase();
+  return hex.length % 2 === 0 ? hex : `0${hex}`;
 };
 
 /** Names, serial, fingerprint and notAfter read from a PEM body (IAM's Expiration is metadata only). */
