@@ -4,14 +4,16 @@
  * dual-certificate rule says when a second handshake can find a certificate a client is served.
  */
 import { X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS, thresholdsFromWindow } from '../../lambda/core/evaluate';
 import { keepAnalysis, keptAnalysis } from '../../lambda/sources/endpoint/analysis-cache';
 import { analyzeChain } from '../../lambda/sources/endpoint/analyze';
 import { certInfo } from '../../lambda/sources/endpoint/cert-info';
+import { certificateNameKey } from '../../lambda/sources/endpoint/der';
 import { twinFamilyAfter } from '../../lambda/sources/endpoint/dual';
 import { screenAddresses } from '../../lambda/sources/endpoint/resolve';
-import { TrustStore } from '../../lambda/sources/endpoint/trust';
+import { TrustStore, trustStoreFor } from '../../lambda/sources/endpoint/trust';
 import { createCertificate, daysFrom, type GeneratedCert } from '../support/certs';
 
 const now = new Date();
@@ -135,5 +137,33 @@ describe('address screening, remembered per address', () => {
         ['169.254.169.254', 'AddressRefusedError'],
       ]);
     }
+  });
+});
+
+describe('the bundled roots, indexed unparsed and parsed when a path asks', () => {
+  it('finds every bundled root as an anchor and as its own issuer (the name index misses none)', () => {
+    const store = trustStoreFor([], true);
+    const roots = rootCertificates.map((pem) => certInfo(new X509Certificate(pem)));
+    expect(store.size).toBe(new Set(roots.map((r) => r.fingerprintSha256)).size);
+    const missed = roots.filter(
+      (root) =>
+        !store.isAnchor(root) ||
+        (root.selfSigned &&
+          !store.issuersOf(root).some((a) => a.fingerprintSha256 === root.fingerprintSha256)),
+    );
+    expect(missed.map((r) => r.subject)).toEqual([]);
+  });
+
+  it('keys a name by its last commonName, case and spacing aside', () => {
+    const der = new X509Certificate(leafA.certPem).raw;
+    expect(certificateNameKey(der, 'subject')).toBe('a.cache.test');
+    expect(certificateNameKey(der, 'issuer')).toBe('cache intermediate');
+  });
+
+  it('a chain to a bundle root is trusted beside the system roots, and not without the bundle', () => {
+    const sent = [info(leafA), info(intermediate)];
+    const withBundle = analyzeChain(input({ sent, trustStore: trustStoreFor([root.certPem], true) }));
+    const systemOnly = analyzeChain(input({ sent, trustStore: trustStoreFor([], true) }));
+    expect([withBundle.trusted, systemOnly.trusted]).toEqual([true, false]);
   });
 });
