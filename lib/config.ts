@@ -69,8 +69,9 @@ export interface EndpointProbeSettings {
   readonly fetchMissingIssuers?: boolean;
   /**
    * Look for a dual-certificate server's second certificate (ECDSA and RSA, chosen by what the
-   * client offers): after each handshake, one more offering only the other key family, so both
-   * are watched (docs/endpoints.md, "Dual certificates"). Costs one more handshake per address and
+   * client offers): after a handshake that gave an ECDSA certificate, one more offering only RSA,
+   * so both are watched; none after an RSA one, since no client that offers RSA is served an ECDSA
+   * twin (docs/endpoints.md, "Dual certificates"). Costs one more handshake per ECDSA address and
    * one more probe deadline in the prober's timeout; `false` sets PROBE_DUAL_CERTIFICATES=false.
    *
    * @default true

@@ -55,8 +55,8 @@ Options:
                           resource's address; with --regions a,b (default AWS_REGION)
   --no-aia                do not fetch a missing intermediate from its AIA caIssuers URL (http)
                           to say whether an incomplete chain is fixable (fetched by default)
-  --no-dual               do not look for a second certificate of the other key family (a server
-                          holding ECDSA and RSA certificates): saves one handshake per address
+  --no-dual               do not look for an RSA certificate beside an ECDSA one (a server holding
+                          both): saves the second handshake made after each ECDSA certificate
   --allow-link-local      accept 169.254.0.0/16 and fe80::/10 targets, and names resolving there
                           (refused by default: instance metadata services answer there)
   --not-deployed-grace <hours>

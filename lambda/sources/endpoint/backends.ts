@@ -29,6 +29,7 @@ const differ = (results: ProbeResult[]): ProbeResult[] => {
  * across the addresses on its own.
  */
 export const backendsDiffer = (results: ProbeResult[]): ProbeResult[] => {
+  if (results.length < 2) return results;
   const kinds = [...new Set(results.map((r) => r.variant ?? ''))];
   if (kinds.length === 1) return differ(results);
   const judged = new Map(kinds.map((k) => [k, differ(results.filter((r) => (r.variant ?? '') === k))]));

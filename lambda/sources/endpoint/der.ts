@@ -184,3 +184,56 @@ export const certificateKeyFacts = (der: Uint8Array): KeyFacts | null => {
       return null;
   }
 };
+
+const OID_COMMON_NAME = '2.5.4.3';
+const TAG_SET = 0x31;
+const decodeString = (tag: number, bytes: Uint8Array): string => {
+  switch (tag) {
+    case 0x1e: // BMPString: UTF-16BE
+      return Buffer.from(bytes).swap16().toString('utf16le');
+    case 0x1c: {
+      // UniversalString: UTF-32BE
+      let out = '';
+      for (let i = 0; i + 3 < bytes.length; i += 4)
+        out += String.fromCodePoint(
+          ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0,
+        );
+      return out;
+    }
+    case 0x0c: // UTF8String
+      return Buffer.from(bytes).toString('utf8');
+    default: // PrintableString, IA5String, T61String (read as Latin-1, as OpenSSL does), ...
+      return Buffer.from(bytes).toString('latin1');
+  }
+};
+
+/**
+ * A coarse key for an X.509 Name: its last commonName, decoded from its string type, lower-cased,
+ * white space collapsed ('' when it has none). Names that are equal (RFC 5280 §7.1) have equal keys;
+ * unequal names may share one, so it only narrows a search. `which`: the issuer or subject Name of
+ * the certificate `der`. Throws DerError for malformed input.
+ */
+export const certificateNameKey = (der: Uint8Array, which: 'issuer' | 'subject'): string => {
+  const cert = expect(readTlv(der, 0), TAG_SEQUENCE, 'Certificate SEQUENCE');
+  const tbs = expect(readTlv(der, cert.start, cert.end), TAG_SEQUENCE, 'TBSCertificate SEQUENCE');
+  let field = readTlv(der, tbs.start, tbs.end);
+  if (field.tag === 0xa0) field = readTlv(der, field.end, tbs.end); // [0] version
+  // serialNumber, signature, issuer, validity, subject.
+  for (let i = 0; i < (which === 'issuer' ? 2 : 4); i++) field = readTlv(der, field.end, tbs.end);
+  const name = expect(field, TAG_SEQUENCE, `${which} Name SEQUENCE`);
+  let cn = '';
+  for (let rdnAt = name.start; rdnAt < name.end; ) {
+    const rdn = expect(readTlv(der, rdnAt, name.end), TAG_SET, 'RelativeDistinguishedName SET');
+    for (let at = rdn.start; at < rdn.end; ) {
+      const atv = expect(readTlv(der, at, rdn.end), TAG_SEQUENCE, 'AttributeTypeAndValue SEQUENCE');
+      const type = expect(readTlv(der, atv.start, atv.end), TAG_OID, 'attribute type OBJECT IDENTIFIER');
+      if (decodeOid(der.subarray(type.start, type.end)) === OID_COMMON_NAME) {
+        const value = readTlv(der, type.end, atv.end);
+        cn = decodeString(value.tag, der.subarray(value.start, value.end));
+      }
+      at = atv.end;
+    }
+    rdnAt = rdn.end;
+  }
+  return cn.toLowerCase().replace(/\s+/g, ' ').trim();
+};

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_THRESHOLDS, type Thresholds, type VerdictPolicy } from '../../core/evaluate';
 import { AIA_TIMEOUT_MS, analyzeWithAia } from './aia';
+import { keepAnalysis, keptAnalysis } from './analysis-cache';
 import { analyzeChain, leafRecord } from './analyze';
 import { backendsDiffer } from './backends';
 import { certInfo } from './cert-info';
@@ -20,7 +21,7 @@ import { toALabels, unicodeForm } from './idn';
 import { defaultResolve, resolveOncePerName, screenAddresses, uniqueAddresses } from './resolve';
 import { defaultStarttlsForPort, type StarttlsProtocol } from './starttls';
 import { type TrustStore, trustStoreFor } from './trust';
-import type { EndpointTarget, ProbeOptions, ProbeResult, ResolvedAddress } from './types';
+import type { EndpointTarget, ProbeOptions, ProbeResult, Resolve, ResolvedAddress } from './types';
 import { verdictOf } from './verdict';
 
 export const DEFAULT_PORT = 443;
@@ -105,9 +106,13 @@ const judge = async (
       thresholds: r.thresholds,
       trustStore: r.trustStore,
     };
-    const analysis = r.fetchIssuers
-      ? await analyzeWithAia(input, Math.min(r.timeoutMs, AIA_TIMEOUT_MS))
-      : analyzeChain(input);
+    let analysis = keptAnalysis(input);
+    if (!analysis) {
+      analysis = r.fetchIssuers
+        ? await analyzeWithAia(input, Math.min(r.timeoutMs, AIA_TIMEOUT_MS))
+        : analyzeChain(input);
+      keepAnalysis(input, analysis);
+    }
     const labels = r.target.owner ? { owner: r.target.owner, ...r.target.labels } : r.target.labels;
     const { trusted: _trusted, ...rest } = analysis;
     if (shake.clientCertAlert) rest.problems.push(clientCertProblem(shake.clientCertAlert, shake.tlsVersion));
@@ -115,12 +120,13 @@ const judge = async (
       const ctx = { now: input.now, policy: r.thresholds, graceHours: r.notDeployedGraceHours };
       rest.problems.push(...deploymentProblems({ served: sent[0]!, expected: r.target.expected, ...ctx }));
     }
+    const verdict = verdictOf({ status: rest.expiryStatus, problems: rest.problems });
     return {
       ...baseResult(r, address),
       ...(variant ? { variant } : {}),
       ...rest,
-      status: verdictOf({ status: rest.expiryStatus, ...rest }),
-      verdict: verdictOf({ status: rest.expiryStatus, ...rest }),
+      status: verdict,
+      verdict,
       tlsVersion: shake.tlsVersion,
       error: null,
       durationMs: Math.round(performance.now() - startedAt),
@@ -212,6 +218,47 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
 };
 
 /**
+ * Every address of a prepared target, probed. `literalsAsIs`: the resolver is the system's, which
+ * returns an IP literal as it is, so a literal skips it (and its deadline timer).
+ */
+const probePrepared = async (
+  r: Resolved,
+  options: ProbeOptions,
+  resolve: Resolve,
+  literalsAsIs: boolean,
+): Promise<ProbeResult[]> => {
+  const startedAt = performance.now();
+  let addresses: ResolvedAddress[];
+  const family = literalsAsIs ? net.isIP(r.host) : 0;
+  if (family === 4 || family === 6) {
+    addresses = [{ address: r.host, family }];
+  } else {
+    try {
+      addresses = uniqueAddresses(
+        await withDeadline(
+          resolve(r.host),
+          r.timeoutMs,
+          () => new DnsFailureError(`resolving ${r.host} took longer than ${r.timeoutMs} ms`),
+        ),
+      );
+      if (addresses.length === 0) throw new DnsFailureError(`${r.host} has no A or AAAA record`);
+    } catch (err) {
+      const error =
+        err instanceof DnsFailureError
+          ? err
+          : new DnsFailureError((err as Error).message ?? String(err), { cause: err });
+      return [errorResult(r, null, error, startedAt)];
+    }
+  }
+  const { allowed, refused } = screenAddresses(r.host, addresses, options.allowLinkLocal ?? false);
+  if (refused.length === 0 && allowed.length === 1) return backendsDiffer(await probeAddress(r, allowed[0]!));
+  return [
+    ...refused.map(({ address, error }) => errorResult(r, address.address, error, startedAt)),
+    ...backendsDiffer((await Promise.all(allowed.map((address) => probeAddress(r, address)))).flat()),
+  ];
+};
+
+/**
  * Probes every address of one target; one result per address (one error result when the name
  * does not resolve). Throws only for an invalid target or CA bundle (InvalidTargetError,
  * InvalidCaBundleError), never for an unreachable or misbehaving endpoint.
@@ -219,33 +266,13 @@ const prepare = (target: EndpointTarget, options: ProbeOptions): Resolved => {
 export const probeTarget = async (
   target: EndpointTarget,
   options: ProbeOptions = {},
-): Promise<ProbeResult[]> => {
-  const r = prepare(target, options);
-  const startedAt = performance.now();
-  const resolve = options.resolve ?? defaultResolve;
-  let addresses: ResolvedAddress[];
-  try {
-    addresses = uniqueAddresses(
-      await withDeadline(
-        resolve(r.host),
-        r.timeoutMs,
-        () => new DnsFailureError(`resolving ${r.host} took longer than ${r.timeoutMs} ms`),
-      ),
-    );
-    if (addresses.length === 0) throw new DnsFailureError(`${r.host} has no A or AAAA record`);
-  } catch (err) {
-    const error =
-      err instanceof DnsFailureError
-        ? err
-        : new DnsFailureError((err as Error).message ?? String(err), { cause: err });
-    return [errorResult(r, null, error, startedAt)];
-  }
-  const { allowed, refused } = screenAddresses(r.host, addresses, options.allowLinkLocal ?? false);
-  return [
-    ...refused.map(({ address, error }) => errorResult(r, address.address, error, startedAt)),
-    ...backendsDiffer((await Promise.all(allowed.map((address) => probeAddress(r, address)))).flat()),
-  ];
-};
+): Promise<ProbeResult[]> =>
+  probePrepared(
+    prepare(target, options),
+    options,
+    options.resolve ?? defaultResolve,
+    options.resolve === undefined,
+  );
 
 export interface ProbeAllOptions extends ProbeOptions {
   /** Targets probed at once (each fans out to its addresses). @default 32 */
@@ -262,17 +289,20 @@ export const probeAll = async (
   options: ProbeAllOptions = {},
 ): Promise<ProbeResult[]> => {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
-  // Validate everything (and build the trust store once) before opening any socket.
-  for (const target of targets) prepare(target, options);
+  // One evaluation instant per run (the run's "as of"), so endpoints serving one chain share its analysis.
+  const instant = new Date();
+  const perRun: ProbeOptions = { ...options, now: options.now ?? (() => instant) };
   // One run resolves each name once, however many of its ports are probed.
-  const perRun: ProbeOptions = { ...options, resolve: resolveOncePerName(options.resolve ?? defaultResolve) };
+  const resolve = resolveOncePerName(options.resolve ?? defaultResolve);
+  // Validate everything (and build the trust store once) before opening any socket.
+  const prepared = targets.map((target) => prepare(target, perRun));
   const out: ProbeResult[][] = new Array(targets.length);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const index = next++;
-      const results = await probeTarget(targets[index]!, perRun);
+      const results = await probePrepared(prepared[index]!, perRun, resolve, options.resolve === undefined);
       out[index] = results;
       done++;
       options.onProgress?.(done, targets.length, results);

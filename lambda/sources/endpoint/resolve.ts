@@ -62,6 +62,18 @@ export const uniqueAddresses = (list: readonly ResolvedAddress[]): ResolvedAddre
   return out;
 };
 
+const screened = new Map<string, boolean>();
+/** isLinkLocalOrMetadata, remembered per address (bounded): a run meets the same few addresses on every port. */
+const refusable = (address: string): boolean => {
+  let refuse = screened.get(address);
+  if (refuse === undefined) {
+    refuse = isLinkLocalOrMetadata(address);
+    if (screened.size >= 4_096) screened.clear();
+    screened.set(address, refuse);
+  }
+  return refuse;
+};
+
 /**
  * Splits resolved addresses into those the prober may connect to and those it refuses: link-local
  * and metadata addresses (isLinkLocalOrMetadata) unless `allowLinkLocal`. Checked after resolution,
@@ -77,7 +89,7 @@ export const screenAddresses = (
   const allowed: ResolvedAddress[] = [];
   const refused: { address: ResolvedAddress; error: AddressRefusedError }[] = [];
   for (const a of addresses) {
-    if (!isLinkLocalOrMetadata(a.address)) allowed.push(a);
+    if (!refusable(a.address)) allowed.push(a);
     else
       refused.push({
         address: a,

@@ -13,6 +13,12 @@ export interface ResolvedAddress {
 export type Resolve = (host: string) => Promise<readonly ResolvedAddress[]>;
 
 export interface ProbeOptions {
+  /**
+   * The instant results are evaluated at (days remaining, tiers), asked per probe. Without it,
+   * probeTarget uses the current time and probeAll the run's start: one instant for the whole run,
+   * so endpoints that serve one chain share its analysis (analysis-cache.ts).
+   * @default the current time (probeTarget); the run's start (probeAll)
+   */
   readonly now?: () => Date;
   /**
    * Deadline in ms for one address probe: connect + STARTTLS + handshake. Name resolution has its
@@ -44,10 +50,11 @@ export interface ProbeOptions {
    */
   readonly fetchMissingIssuers?: boolean;
   /**
-   * Look for a dual-certificate server's second certificate: after each successful handshake, one
-   * more offering only the other key family (RSA after an ECDSA leaf, ECDSA after an RSA one),
-   * within its own `timeoutMs` (docs/endpoints.md, "Dual certificates"). Costs a second handshake
-   * per address. `check --no-dual` and the prober's PROBE_DUAL_CERTIFICATES=false turn it off.
+   * Look for a dual-certificate server's second certificate: after a handshake that gave an ECDSA
+   * (or EdDSA) leaf, one more offering only RSA, within its own `timeoutMs`; none after an RSA leaf,
+   * since no client that offers RSA is served an ECDSA twin (RFC 8446 §9.1; docs/endpoints.md, "Dual
+   * certificates"). Costs a second handshake per ECDSA address. `check --no-dual` and the prober's
+   * PROBE_DUAL_CERTIFICATES=false turn it off.
    * @default true
    */
   readonly dualCertificates?: boolean;
