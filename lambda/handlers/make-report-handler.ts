@@ -72,7 +72,7 @@ export interface ReportDeps {
   /** SNS Publish of the digest. */
   readonly publish: (input: PublishCommandInput) => Promise<void>;
   /** The link to a report object for people (the S3 console). */
-  readonly objectUrl: (bucket: string, key: string) => string;
+  readonly objectUrl: (bucket: string, key: string) => string | Promise<string>;
   readonly logger: Logger;
   readonly metrics?: MetricsSink;
   readonly now?: () => Date;
@@ -160,7 +160,7 @@ export const makeReportHandler = (deps: ReportDeps) => {
         previous,
         settings: config.digest,
         link: {
-          url: deps.objectUrl(config.bucket, datedReportKey(report.generatedAt, 'html')),
+          url: await deps.objectUrl(config.bucket, datedReportKey(report.generatedAt, 'html')),
           label: 'Full report (S3 console)',
         },
       });

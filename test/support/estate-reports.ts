@@ -49,3 +49,18 @@ export const estateReport = (
 /** Hostile names a certificate's issuer or an endpoint's operator can choose. */
 export const HOSTILE_DOMAIN =
   '<!channel> *bold* _it_ ~s~ `tick` <https://evil.example|click> @here \u202Egnp.exe &amp; <script>alert(1)</script>';
+
+/** The digest's counts: `total`, `expired`, and those within 7, 30 and 90 days. */
+export const digestCounts = (
+  total: number,
+  expired: number,
+  [d7, d30, d90]: readonly [number, number, number],
+) => ({
+  total,
+  expired,
+  within: [
+    { days: 7, count: d7 },
+    { days: 30, count: d30 },
+    { days: 90, count: d90 },
+  ],
+});

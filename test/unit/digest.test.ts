@@ -7,7 +7,7 @@ import {
   validateDigestSettings,
 } from '../../lambda/contracts/report';
 import { buildDigest, DIGEST_LIST_LIMIT, digestEvent } from '../../lambda/reports/digest';
-import { certificateAt, estateReport } from '../support/estate-reports';
+import { certificateAt, digestCounts, estateReport } from '../support/estate-reports';
 
 const NOW = new Date('2026-11-30T08:00:00Z');
 const WEEK_AGO = new Date('2026-11-23T08:00:00Z');
@@ -30,15 +30,7 @@ describe('buildDigest', () => {
       },
     ]);
     const d = buildDigest({ current: report, settings: defaults });
-    expect(d.counts).toEqual({
-      total: 8,
-      expired: 1,
-      within: [
-        { days: 7, count: 2 },
-        { days: 30, count: 4 },
-        { days: 90, count: 5 },
-      ],
-    });
+    expect(d.counts).toEqual(digestCounts(8, 1, [2, 4, 5]));
   });
 
   it('lists the soonest first, already expired at the top, cut to the configured number', () => {

@@ -177,7 +177,8 @@ const chatbotLine = (line: DigestLine): string =>
 export const formatDigestChatbot = (digest: EstateDigest): ChatbotNotification => {
   const v = digestView(digest);
   const L = CHATBOT_LIMITS;
-  const lines = v.blocks.flatMap((b) => [`*${plain(b.heading)}*`, ...b.lines.map(chatbotLine)]);
+  // One topic can feed Slack (`*bold*`) and Teams (`**bold**`): a plain heading reads right on both.
+  const lines = v.blocks.flatMap((b) => [`${plain(b.heading)}:`, ...b.lines.map(chatbotLine)]);
   return {
     version: '1.0',
     source: 'custom',
