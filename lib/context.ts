@@ -21,6 +21,7 @@ import {
   validateTiers,
 } from './config';
 import { ORGANIZATION_CONTEXT_KEYS, organizationFromContext } from './context-organization';
+import { REPORT_CONTEXT_KEYS, reportFromContext } from './context-report';
 import {
   booleanValue,
   checked,
@@ -79,6 +80,7 @@ export const CONTEXT_KEYS = [
   'watcher:ticketConnectors',
   ...ORGANIZATION_CONTEXT_KEYS,
   'watcher:owners',
+  ...REPORT_CONTEXT_KEYS,
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -345,6 +347,6 @@ export const parseWatcherContext = (
     Object.assign(props, { owners, defaultOwner });
   }
 
-  Object.assign(props, organizationFromContext(get));
+  Object.assign(props, organizationFromContext(get), reportFromContext(get));
   return { stackName, watcherProps: props };
 };
