@@ -126,8 +126,8 @@ export const scheduledReport = (
  * The scheduled report: an S3 bucket (SSE-S3, TLS only, versioned, lifecycle expiry, no public
  * access, server access logs to a second bucket), a function that reads the state table and writes
  * `reports/<date>/report.{html,csv,json}` and `latest/…`, then posts the weekly digest on the chat
- * topic, and the schedule that invokes it. The function may write only under its two prefixes,
- * read only `latest/report.json`, and Scan the state table.
+ * topic, and the schedule that invokes it. The function may write only under `reports/` and the
+ * three `latest/` keys, read only `latest/report.json`, and only read the state table.
  */
 export class ScheduledReport extends Construct {
   readonly bucket: s3.Bucket;
