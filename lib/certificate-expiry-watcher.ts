@@ -44,10 +44,12 @@ import {
   validateTiers,
   validateTimeout,
 } from './config';
+import { type WatcherDashboard, watcherDashboard } from './dashboard';
 import { EndpointProbes } from './endpoint-probes';
 import { AlertFanout, validateAlertFanoutSettings } from './fanout';
 import { checkOpsSubscribers, deadLetterAlarm, failureMetricAlarm, notifyOps } from './ops-alarms';
 import { deadLetterQueue as newDeadLetterQueue } from './queues';
+import { resolveReportSettings, type ScheduledReport, scheduledReport } from './report';
 import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
 import { AcmSource } from './sources/acm';
 import { withDiscovery } from './sources/discovery';
@@ -120,6 +122,10 @@ export class CertificateExpiryWatcher extends Construct {
   readonly ticketsTopic: sns.ITopic;
   /** `/cert-expiry-watcher/<stack>/<path>/config`: where the CLI finds the state table, bus and topics. */
   readonly configParameter: ssm.IStringParameter;
+  /** The scheduled report and weekly digest (`report`), unless turned off. */
+  readonly report?: ScheduledReport;
+  /** The CloudWatch dashboard (`dashboard`), unless turned off. */
+  readonly dashboard?: WatcherDashboard;
 
   constructor(scope: Construct, id: string, props: CertificateExpiryWatcherProps = {}) {
     super(scope, id);
@@ -144,6 +150,7 @@ export class CertificateExpiryWatcher extends Construct {
     const discovering = sources.find((s) => s.kind === 'discovery'); // by the prop or among the sources
     const organization = resolveOrganizationScan(props);
     const opsAlarms = props.opsAlarms ?? {};
+    const report = resolveReportSettings(props.report);
     const reminderInterval = validateReminderInterval(
       opsAlarms.reminderInterval ?? DEFAULT_REMINDER_INTERVAL,
     );
@@ -284,8 +291,14 @@ export class CertificateExpiryWatcher extends Construct {
     this.chatTopic = this.alertFanout.chatTopic;
     this.smsTopic = this.alertFanout.smsTopic;
     this.ticketsTopic = this.alertFanout.ticketsTopic;
+    this.report = scheduledReport(this, report, props.logRetention, {
+      [TIERS_DAYS_ENV]: tiersDays.join(','),
+      [CRITICAL_DAYS_ENV]: String(criticalDays),
+      ...lifecycleEnv,
+    });
     // Stack outputs and the SSM parameter cert-watch finds the state table by (lib/watcher-config.ts).
     this.configParameter = publishWatcherConfig(this, this);
+    this.dashboard = watcherDashboard(this, props.dashboard, sources);
 
     this.alarmReminder = new AlarmReminder(this, 'AlarmReminder', {
       alarms: this.node.findAll().filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm),

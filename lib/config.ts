@@ -7,7 +7,9 @@ import type { DiscoveryKind } from '../lambda/contracts/discovery';
 import type { EndpointTarget } from '../lambda/contracts/endpoints';
 import type { LifecycleConfig } from '../lambda/contracts/lifecycle-config';
 import type { AlertFanoutSettings } from './channels/settings';
+import type { WatcherDashboardSettings } from './dashboard';
 import type { OrganizationScanProps } from './organization-scan-props';
+import type { ScheduledReportSettings } from './report';
 import type { IWatcherSource } from './sources/source';
 
 /** Lifecycle tuning (docs/lifecycle.md); every setting has the default given there. */
@@ -273,6 +275,19 @@ export interface CertificateExpiryWatcherProps extends AlertFanoutSettings, Orga
    * @default - the defaults in docs/lifecycle.md (daily reminders, removal after 3 missed scans, ...)
    */
   readonly lifecycle?: LifecycleSettings;
+  /**
+   * The scheduled estate report in an S3 bucket and the weekly digest to the chat channels
+   * (docs/reports.md, "Scheduled report and digest"); `{ enabled: false }` creates neither.
+   *
+   * @default - on: Mondays 08:00 UTC, reports kept 400 days, the full digest
+   */
+  readonly report?: ScheduledReportSettings;
+  /**
+   * The CloudWatch dashboard (docs/reports.md, "Dashboard"); `{ enabled: false }` for none.
+   *
+   * @default - on, with a name CloudFormation generates
+   */
+  readonly dashboard?: WatcherDashboardSettings;
 }
 
 export * from './validation';

@@ -22,6 +22,7 @@ import {
 } from './config';
 import { discoveryFromContext } from './context-discovery';
 import { ORGANIZATION_CONTEXT_KEYS, organizationFromContext } from './context-organization';
+import { REPORT_CONTEXT_KEYS, reportFromContext } from './context-report';
 import {
   booleanValue,
   checked,
@@ -82,6 +83,7 @@ export const CONTEXT_KEYS = [
   'watcher:ticketConnectors',
   ...ORGANIZATION_CONTEXT_KEYS,
   'watcher:owners',
+  ...REPORT_CONTEXT_KEYS,
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -353,6 +355,6 @@ export const parseWatcherContext = (
     Object.assign(props, { owners, defaultOwner });
   }
 
-  Object.assign(props, organizationFromContext(get));
+  Object.assign(props, organizationFromContext(get), reportFromContext(get));
   return { stackName, watcherProps: props };
 };

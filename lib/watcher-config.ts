@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -20,6 +21,7 @@ export interface WatcherResources {
   readonly chatTopic: sns.ITopic;
   readonly smsTopic: sns.ITopic;
   readonly ticketsTopic: sns.ITopic;
+  readonly report?: { readonly bucket: s3.IBucket };
 }
 
 /**
@@ -43,6 +45,7 @@ export const publishWatcherConfig = (scope: Construct, r: WatcherResources): ssm
     chatTopicArn: r.chatTopic.topicArn,
     smsTopicArn: r.smsTopic.topicArn,
     ticketsTopicArn: r.ticketsTopic.topicArn,
+    ...(r.report ? { reportBucketName: r.report.bucket.bucketName } : {}),
   };
   const relativePath = scope.node.path.slice(stack.node.path.length + 1);
   const parameter = new ssm.StringParameter(scope, 'ConfigParameter', {
@@ -59,6 +62,14 @@ export const publishWatcherConfig = (scope: Construct, r: WatcherResources): ssm
     SmsTopicArn: [r.smsTopic.topicArn, 'SNS topic for SMS'],
     TicketsTopicArn: [r.ticketsTopic.topicArn, 'SNS topic for tickets'],
     ConfigParameterName: [parameter.parameterName, 'SSM parameter cert-watch reads to find this watcher'],
+    ...(r.report
+      ? {
+          ReportBucketName: [r.report.bucket.bucketName, 'S3 bucket of the scheduled reports'] as [
+            string,
+            string,
+          ],
+        }
+      : {}),
   };
   for (const [id, [value, description]] of Object.entries(outputs))
     new CfnOutput(scope, id, { value, description: `cert-expiry-watcher ${r.watcherId}: ${description}` });

@@ -7,10 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type LifecycleConfig, lifecycleConfig, type TrackedState } from '../../lambda/lifecycle/model';
-import { isAcked } from '../../lambda/lifecycle/tracked-state';
-import { coverageFromRecords, estateReport, reportCertificateOfState } from '../../lambda/reports/from-state';
-import type { EstateReport, ReportCertificate } from '../../lambda/reports/model';
-import type { CoverageRecord, PeriodRecord } from '../../lambda/sinks/state/coverage-store';
+import { type EstateReader, readEstate } from '../../lambda/reports/read-estate';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
 import type { CliIo } from './io';
@@ -34,12 +31,7 @@ Exit codes from the certificates not acknowledged: 0 OK, 1 WARNING, 2 CRITICAL o
 3 UNKNOWN (a file could not be written, AWS error, usage error).`;
 
 /** What the command reads from the state table (tests inject fakes; defaults to DynamoDB). */
-export interface EstateReader {
-  /** Tracked locations, one Scan page at a time. */
-  pages(): AsyncIterable<TrackedState[]>;
-  currentPeriod(): Promise<PeriodRecord | null>;
-  listCoverage(): Promise<CoverageRecord[]>;
-}
+export type { EstateReader };
 
 export interface ReportOptions {
   readonly readerFor?: (tableName: string) => EstateReader;
@@ -63,29 +55,7 @@ const dynamoDbReader = async (io: CliIo, tableName: string): Promise<EstateReade
   };
 };
 
-/** The report and the severities of the rows not acknowledged (the exit code's input). */
-export const readEstate = async (
-  reader: EstateReader,
-  origin: string,
-  now: Date,
-  config: LifecycleConfig,
-): Promise<{ report: EstateReport; unacked: ReportCertificate['severity'][] }> => {
-  const rows: ReportCertificate[] = [];
-  const unacked: ReportCertificate['severity'][] = [];
-  for await (const page of reader.pages()) {
-    for (const state of page) {
-      const row = reportCertificateOfState(state, now, config);
-      if (!row) continue;
-      rows.push(row);
-      if (!isAcked(state, now)) unacked.push(row.severity);
-    }
-  }
-  const period = await reader.currentPeriod();
-  const records = period
-    ? (await reader.listCoverage()).filter((r) => r.expectedScanId === period.scanId)
-    : [];
-  return { report: estateReport(rows, coverageFromRecords(records), origin, now), unacked };
-};
+export { readEstate };
 
 export const runReport = async (argv: string[], io: CliIo, options: ReportOptions = {}): Promise<number> => {
   const { values, positionals } = parseArgs({

@@ -5,7 +5,13 @@
 import { parseDestinations, WEBHOOK_DESTINATIONS_ENV, type WebhookDestination } from '../contracts/channels';
 import { isJsonObject } from '../contracts/json';
 import { isHttps } from '../contracts/urls';
-import { WEBHOOK_FORMATTERS, type WebhookFormatter, type WebhookFormatters } from './format';
+import {
+  digestOf,
+  isDigestEvent,
+  WEBHOOK_FORMATTERS,
+  type WebhookFormatter,
+  type WebhookFormatters,
+} from './format';
 import type { WatcherEvent } from './format/view';
 
 export { parseDestinations, type WebhookDestination } from '../contracts/channels';
@@ -27,12 +33,15 @@ const formatterOf = (kind: string, formatters: WebhookFormatters): WebhookFormat
   return formatter;
 };
 
-/** The request body for a destination kind. */
+/** The request body for a destination kind: its digest format for the weekly digest, when it has one. */
 export const payloadFor = (
   kind: string,
   event: WatcherEvent,
   formatters: WebhookFormatters = WEBHOOK_FORMATTERS,
-): unknown => formatterOf(kind, formatters).body(event);
+): unknown => {
+  const formatter = formatterOf(kind, formatters);
+  return isDigestEvent(event) && formatter.digest ? formatter.digest(digestOf(event)) : formatter.body(event);
+};
 
 /** The destinations of WEBHOOK_DESTINATIONS, each of a kind the registry formats. */
 export const destinationsFromEnv = (

@@ -27,6 +27,8 @@ export interface WatcherConfig {
   readonly chatTopicArn: string;
   readonly smsTopicArn: string;
   readonly ticketsTopicArn: string;
+  /** The scheduled report's bucket (`reports/<date>/`, `latest/`); absent when the report is off. */
+  readonly reportBucketName?: string;
 }
 
 // SSM parameter names allow letters, digits and _.-/ (AWS SSM PutParameter, "Name").

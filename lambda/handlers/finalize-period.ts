@@ -118,7 +118,17 @@ export const finalizePeriod = async (deps: FinalizeDeps, scanId: string): Promis
       CertificatesTotal: counts.total,
       CertificatesExpiring: counts.warning + counts.critical,
       CertificatesExpired: counts.expired,
+      // By severity, for the dashboard's "certificates by severity over time" (lib/dashboard.ts).
+      CertificatesOk: counts.ok,
+      CertificatesWarning: counts.warning,
+      CertificatesCritical: counts.critical,
     });
+    // Per source: the scopes it listed completely this period (the dashboard's scan health).
+    for (const kind of period.kinds)
+      deps.metrics(
+        { ScopesSucceeded: outcomes.filter((o) => o.kind === kind && o.status === 'scanned').length },
+        { Source: kind },
+      );
     deps.logger.info('scan period completed', { scanId, coverage: summary, gaps: gaps.length });
     return { scanId, outcomes, gaps: gaps.length };
   } catch (error) {

@@ -18,7 +18,7 @@ import {
   wants,
   webhookUrlFrom,
 } from '../channels/destinations';
-import { WEBHOOK_FORMATTERS, type WebhookFormatters } from '../channels/format';
+import { isDigestEvent, WEBHOOK_FORMATTERS, type WebhookFormatters } from '../channels/format';
 import type { WatcherEvent } from '../channels/format/view';
 import { type OwnerRules, ownerOf, ownerRulesFromEnv } from '../channels/owners';
 import { type DeliveryOutcome, deliverWebhook, type FetchLike, redact } from '../channels/webhook-delivery';
@@ -74,10 +74,14 @@ export const notifyConfigFromEnv = (
   };
 };
 
-/** The destinations an event goes to: those that want its detail-type and, with owners, take its owner. */
+/**
+ * The destinations an event goes to: those that want its detail-type and, with owners, take its
+ * owner; the weekly digest goes to every destination that wants it.
+ */
 export const destinationsFor = (config: NotifyConfig, event: WatcherEvent): WebhookDestination[] => {
   const { owners } = config;
-  if (!owners) return config.destinations.filter((d) => wants(d, event));
+  // The weekly digest is about the whole estate: every destination that wants it, whatever its owner.
+  if (!owners || isDigestEvent(event)) return config.destinations.filter((d) => wants(d, event));
   const owner = ownerOf(event, owners);
   return config.destinations.filter(
     (d) => wants(d, event) && destinationTakes(owners, owner, 'webhook', d.name),

@@ -5,8 +5,11 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-/** The port handlers use: one call per invocation, every value a Count. */
-export type MetricsSink = (values: Record<string, number>) => void;
+/**
+ * The port handlers use: one call per invocation, every value a Count. `dimensions` are added to
+ * the default ones (`Watcher`) for this call only, e.g. `{ DetailType }` or `{ Source }`.
+ */
+export type MetricsSink = (values: Record<string, number>, dimensions?: Record<string, string>) => void;
 
 /**
  * The metrics factory every Lambda entry uses. Each call is flushed as one EMF document, which
@@ -19,7 +22,9 @@ export const emfMetrics = (namespace: string, dimensions: Record<string, string>
   // Powertools adds a `service` dimension by default; the alarms and dashboards know only these.
   metrics.clearDefaultDimensions();
   metrics.setDefaultDimensions(dimensions);
-  return (values) => {
+  return (values, dimensions) => {
+    // publishStoredMetrics clears added dimensions (not the default ones) with the values.
+    if (dimensions) metrics.addDimensions(dimensions);
     for (const [name, value] of Object.entries(values)) metrics.addMetric(name, MetricUnit.Count, value);
     metrics.publishStoredMetrics();
   };

@@ -116,8 +116,8 @@ describe('CertificateExpiryWatcher with default props', () => {
       .filter((d) => d.startsWith('asset.'))
       .map((d) => path.join(assemblyDir, d))
       .filter((d) => existsSync(path.join(d, LAMBDA_ENTRY_FILE)));
-    // The scan planner, the ACM scan worker and the alert fan-out.
-    expect(bundles).toHaveLength(3);
+    // The scan planner, the ACM scan worker, the alert fan-out and the scheduled report.
+    expect(bundles).toHaveLength(4);
     for (const bundle of bundles) {
       expect(existsSync(path.join(bundle, `${LAMBDA_ENTRY_FILE}.map`))).toBe(true);
       const code = [LAMBDA_ENTRY_FILE, ...readdirSync(path.join(bundle, LAMBDA_CHUNK_DIR))]
@@ -138,8 +138,8 @@ describe('CertificateExpiryWatcher with default props', () => {
   });
 
   it('gives the function its own log group with a one-month retention', () => {
-    // The planner's, the ACM worker's and the alert fan-out's.
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    // The planner's, the ACM worker's, the alert fan-out's and the scheduled report's.
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -178,8 +178,9 @@ describe('CertificateExpiryWatcher with default props', () => {
 
   it('alarms on scan errors (planner and workers together) and on dead-lettered invocations', () => {
     // Besides these: heartbeat, coverage gap, ScopesFailed, scan queue age, fan-out errors,
-    // FanoutFailed, EventsUndeliverable, the reminder's failures (test/infra/ops-alarms.test.ts).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    // FanoutFailed, EventsUndeliverable, the reminder's failures, the scheduled report's errors
+    // (test/infra/ops-alarms.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const errors = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) =>
       JSON.stringify(a).includes('"Expression":"planner + acm"'),
     );
@@ -479,8 +480,8 @@ describe('CertificateExpiryWatcher with a topic of your own', () => {
       }),
     );
     // Heartbeat, scan errors, ScopesFailed, scan queue age, DLQ, coverage gap, fan-out errors,
-    // FanoutFailed, EventsUndeliverable, and the reminder's own failures.
-    expect(secondAlarms).toHaveLength(10);
+    // FanoutFailed, EventsUndeliverable, the reminder's own failures and the report's errors.
+    expect(secondAlarms).toHaveLength(11);
     // One ops topic and key (the first watcher's); each watcher has its alert topics and key.
     expect(
       Object.keys(template.findResources('AWS::SNS::Topic')).filter((id) => !id.includes('Alerts')),

@@ -32,7 +32,8 @@ describe('endpoint probes in the template', () => {
   });
 
   it('creates a dispatcher and a prober besides the scan functions, on Node.js 24 arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 5); // + the scan planner, the ACM worker and the alert fan-out
+    // + the scan planner, the ACM worker, the alert fan-out and the scheduled report
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -88,9 +89,9 @@ describe('endpoint probes in the template', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'dispatcher + prober' })]),
       AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],
     });
-    // The watcher's 10 and the probes' heartbeat, errors, dead letters, EndpointsFailed,
+    // The watcher's 11 and the probes' heartbeat, errors, dead letters, EndpointsFailed,
     // EndpointTargetsRejected and queue age.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'EndpointsFailed',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('OpsTopic') }],

@@ -40,18 +40,26 @@ describe('cdk-nag AwsSolutions', () => {
     expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
   });
 
-  it("acknowledges only the two wildcard resources ACM forces and the reminder state machine's logging and tracing, each with a reason", () => {
+  it("acknowledges only the two wildcard resources ACM forces, the reminder state machine's logging and tracing, and the scheduled report's dated prefix and log bucket, each with a reason", () => {
     const acks = acknowledgments(stack);
     expect(Object.keys(acks).sort()).toEqual([
       'TestStack/Watcher/AlarmReminder/StateMachine: AwsSolutions-SF1',
       'TestStack/Watcher/AlarmReminder/StateMachine: AwsSolutions-SF2',
+      'TestStack/Watcher/Report/AccessLogs: AwsSolutions-S1',
+      expect.stringMatching(
+        /^TestStack\/Watcher\/Report\/FunctionRole: AwsSolutions-IAM5\[Resource::<WatcherReportBucket[0-9A-F]+\.Arn>\/reports\/\*\]$/,
+      ),
       'TestStack/Watcher/Scan/AcmWorkerRole: AwsSolutions-IAM5[Resource::*]',
       'TestStack/Watcher/Scan/AcmWorkerRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:acm:<AWS::Region>:<AWS::AccountId>:certificate/*]',
     ]);
+    const reasons: [RegExp, RegExp][] = [
+      [/AcmWorkerRole/, /acm:(List|Describe)Certificate/],
+      [/StateMachine/, /execution history/],
+      [/AccessLogs/, /server access logs/],
+      [/Report\/FunctionRole/, /dated folder/],
+    ];
     for (const [id, reason] of Object.entries(acks))
-      expect(reason).toMatch(
-        id.includes('AcmWorkerRole') ? /acm:(List|Describe)Certificate/ : /execution history/,
-      );
+      expect(reason).toMatch(reasons.find(([where]) => where.test(id))?.[1] ?? /^$/);
   });
 
   it('acknowledges findings that really occur: the same policy without acknowledgments reports exactly them', () => {

@@ -42,10 +42,26 @@ const message = (
   threadKey: string,
   header: GoogleChatMessage['cardsV2'][0]['card']['header'],
   sections: GoogleChatSection[],
+  cardId: string,
 ): GoogleChatMessage => ({
   thread: { threadKey },
-  cardsV2: [{ cardId: 'certificate-alert', card: { header, sections } }],
+  cardsV2: [{ cardId, card: { header, sections } }],
 });
+
+/** The card, its last sections dropped until it fits Google Chat's 32,000-byte limit. */
+export const boundedGoogleChatMessage = (
+  threadKey: string,
+  header: GoogleChatMessage['cardsV2'][0]['card']['header'],
+  sections: GoogleChatSection[],
+  cardId = 'certificate-alert',
+): GoogleChatMessage => {
+  let out = message(threadKey, header, sections, cardId);
+  while (byteLength(JSON.stringify(out)) > GOOGLE_CHAT_LIMITS.messageBytes && sections.length > 0) {
+    sections.pop();
+    out = message(threadKey, header, sections, cardId);
+  }
+  return out;
+};
 
 export const formatGoogleChat = (event: WatcherEvent): GoogleChatMessage => {
   const v = toView(event);
@@ -86,10 +102,5 @@ export const formatGoogleChat = (event: WatcherEvent): GoogleChatMessage => {
       widgets: [{ textParagraph: { text: steps.map((s) => `• ${escapeHtml(s)}`).join('<br>') } }],
     });
   }
-  let out = message(v.threadKey, header, sections);
-  while (byteLength(JSON.stringify(out)) > L.messageBytes && sections.length > 0) {
-    sections.pop();
-    out = message(v.threadKey, header, sections);
-  }
-  return out;
+  return boundedGoogleChatMessage(v.threadKey, header, sections);
 };

@@ -7,7 +7,10 @@
  *   are the list of destination kinds: the notifier refuses any other kind at init.
  */
 import type { Channel } from '../../contracts/channels';
+import type { DigestEvent, EstateDigest } from '../../reports/digest';
 import { formatChatbot } from './chatbot';
+import { formatDigestChatbot, formatDigestSlack } from './digest';
+import { formatDigestGoogleChat, formatDigestTeams } from './digest-cards';
 import { formatGoogleChat } from './google-chat';
 import { formatSlack } from './slack';
 import { formatSms } from './sms';
@@ -15,6 +18,8 @@ import { formatTeams } from './teams';
 import type { WatcherEvent } from './view';
 
 export { type ChatbotNotification, formatChatbot } from './chatbot';
+export { digestOf, formatDigestChatbot, formatDigestSlack, isDigestEvent } from './digest';
+export { formatDigestGoogleChat, formatDigestTeams } from './digest-cards';
 export { formatGoogleChat, type GoogleChatMessage } from './google-chat';
 export { formatSlack, type SlackMessage } from './slack';
 export { formatSms, gsmSeptets, toGsmAscii } from './sms';
@@ -38,10 +43,26 @@ export const TOPIC_MESSAGES: Readonly<Record<Channel, (event: WatcherEvent, raw:
   tickets: (_event, raw) => ({ Message: raw }),
 };
 
+/**
+ * The weekly digest on the chat topic (lambda/handlers/make-report-handler.ts publishes it there
+ * itself, beside the alerts the fan-out publishes): the Chatbot custom notification for HTTPS
+ * (Amazon Q Developer) subscribers, the digest event for the notifier's queue, which formats it per
+ * webhook kind with {@link WebhookFormatter.digest}.
+ */
+export const digestTopicMessage = (event: DigestEvent): TopicMessage => ({
+  MessageStructure: 'json',
+  Message: JSON.stringify({
+    default: JSON.stringify(formatDigestChatbot(event.detail)),
+    sqs: JSON.stringify(event),
+  }),
+});
+
 /** How the notifier posts to one kind of webhook. */
 export interface WebhookFormatter {
   /** The request body (JSON-serialisable) for the event. */
   readonly body: (event: WatcherEvent) => unknown;
+  /** The request body for the weekly digest ("Certificate Digest"). @default `body` of the digest event */
+  readonly digest?: (digest: EstateDigest) => unknown;
   /** Adjusts the URL read from the destination's secret (never logged). @default unchanged */
   readonly url?: (url: URL) => void;
 }
@@ -53,15 +74,16 @@ export type WebhookFormatters = Readonly<Record<string, WebhookFormatter>>;
  * (`threadKey`), or starts it (Google Chat API, spaces.messages.create `messageReplyOption`).
  */
 export const WEBHOOK_FORMATTERS: WebhookFormatters = {
-  slack: { body: formatSlack },
-  teams: { body: formatTeams },
+  slack: { body: formatSlack, digest: formatDigestSlack },
+  teams: { body: formatTeams, digest: formatDigestTeams },
   'google-chat': {
     body: formatGoogleChat,
+    digest: formatDigestGoogleChat,
     url: (url) => {
       if (!url.searchParams.has('messageReplyOption'))
         url.searchParams.set('messageReplyOption', 'REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD');
     },
   },
-  // The EventBridge event itself.
+  // The EventBridge event itself (the digest: its event, detail-type "Certificate Digest").
   webhook: { body: (event) => event },
 };

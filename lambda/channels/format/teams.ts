@@ -21,6 +21,8 @@ export interface TextRun {
   readonly size?: 'Small' | 'Medium' | 'Large';
   readonly color?: 'Attention' | 'Warning' | 'Good' | 'Accent';
   readonly isSubtle?: boolean;
+  /** Makes the run a link (Adaptive Cards 1.2+). */
+  readonly selectAction?: { readonly type: 'Action.OpenUrl'; readonly url: string };
 }
 export interface RichTextBlock {
   readonly type: 'RichTextBlock';
@@ -46,12 +48,15 @@ export interface TeamsMessage {
   ];
 }
 
-const run = (text: string, extra: Omit<TextRun, 'type' | 'text'> = {}): TextRun => ({
+export const run = (text: string, extra: Omit<TextRun, 'type' | 'text'> = {}): TextRun => ({
   type: 'TextRun',
   text,
   ...extra,
 });
-const line = (inlines: TextRun[], extra: Omit<RichTextBlock, 'type' | 'inlines'> = {}): RichTextBlock => ({
+export const line = (
+  inlines: TextRun[],
+  extra: Omit<RichTextBlock, 'type' | 'inlines'> = {},
+): RichTextBlock => ({
   type: 'RichTextBlock',
   inlines,
   ...extra,
@@ -65,7 +70,7 @@ const COLOR: Record<string, TextRun['color']> = {
   info: 'Accent',
 };
 
-const message = (body: RichTextBlock[]): TeamsMessage => ({
+export const teamsMessage = (body: RichTextBlock[]): TeamsMessage => ({
   type: 'message',
   attachments: [
     {
@@ -125,11 +130,16 @@ export const formatTeams = (event: WatcherEvent): TeamsMessage => {
       }),
     );
   }
-  // Values are already bounded; this is the last guard for the 28 KB limit (drops detail lines, never the title).
-  let out = message(body);
+  return boundedTeamsMessage(body);
+};
+
+/** The message, its last lines dropped (never the title) until it fits Teams' 28 KB limit. */
+export const boundedTeamsMessage = (body: RichTextBlock[]): TeamsMessage => {
+  // Values are already bounded; this is the last guard for the size limit.
+  let out = teamsMessage(body);
   while (byteLength(JSON.stringify(out)) > TEAMS_LIMITS.messageBytes && body.length > 1) {
     body.splice(body.length - 1, 1);
-    out = message(body);
+    out = teamsMessage(body);
   }
   return out;
 };

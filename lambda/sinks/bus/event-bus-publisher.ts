@@ -111,7 +111,10 @@ export interface PublisherOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Where undeliverable events are reported (event id and detail-type only). @default silent */
   readonly logger?: Logger;
-  /** Receives `EventsUndeliverable` when an event cannot be put. @default none */
+  /**
+   * Receives `EventsPublished` per detail-type (dimension `DetailType`) after each publish, and
+   * `EventsUndeliverable` when an event cannot be put. @default none
+   */
   readonly metrics?: MetricsSink;
 }
 
@@ -171,6 +174,7 @@ export class EventBusPublisher {
     let calls = 0;
     let retriedEntries = 0;
     const publishedIds = new Set<string>();
+    const perDetailType = new Map<string, number>();
     let published = 0;
     const failures: EventFailure[] = [];
     const undeliverable: EventFailure[] = [];
@@ -209,6 +213,8 @@ export class EventBusPublisher {
           const p = byEntry.get(entry) as Pending;
           if (r?.EventId && !r.ErrorCode) {
             published++;
+            const type = entry.DetailType ?? '';
+            perDetailType.set(type, (perDetailType.get(type) ?? 0) + 1);
             publishedIds.add(p.eventId);
           } else {
             const code = r?.ErrorCode ?? 'Unknown';
@@ -227,6 +233,9 @@ export class EventBusPublisher {
       pending = again.map((f) => f.p);
       await this.sleep(this.baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random()));
     }
+    // Counted even when some failed: those events are on the bus.
+    for (const [DetailType, n] of perDetailType)
+      this.options.metrics?.({ EventsPublished: n }, { DetailType });
     if (undeliverable.length > 0) this.report(undeliverable);
     if (failures.length > 0) throw new PublishFailedError(failures, published, publishedIds, undeliverable);
     return { published, calls, retriedEntries, publishedIds, undeliverable };
