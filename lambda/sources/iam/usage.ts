@@ -11,19 +11,15 @@ import {
   DescribeLoadBalancersCommand as DescribeClassicLoadBalancersCommand,
   ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
-import {
-  DescribeListenerCertificatesCommand,
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  ElasticLoadBalancingV2Client,
-  type Listener,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ItemError } from '../../core/ports';
 import { errorCode, errorMessage, mapLimit } from '../../core/scan';
+import { ELB_PAGE, listenerCertificates, loadBalancers, secureListeners } from '../elbv2-listeners';
 
-/** CloudFront returns at most 100 distributions per page; ELB at most 400 per page. */
+/** CloudFront returns at most 100 distributions per page (ELB: {@link ELB_PAGE}). */
 export const DISTRIBUTIONS_PAGE = 100;
-export const ELB_PAGE = 400;
+export { ELB_PAGE };
+
 /** Listener reads in flight per region: ELB's Describe APIs share one modest rate limit. */
 const LISTENER_CONCURRENCY = 4;
 
@@ -81,50 +77,14 @@ const distributions = async (cf: CloudFrontClient, byId: Map<string, string[]>):
   } while (marker);
 };
 
-const listenerCertificates = async (elb: ElasticLoadBalancingV2Client, listener: Listener) => {
-  // DescribeListeners names only the default certificate; SNI certificates are in this list.
-  const arns: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await elb.send(
-      new DescribeListenerCertificatesCommand({
-        ListenerArn: listener.ListenerArn,
-        Marker: marker,
-        PageSize: ELB_PAGE,
-      }),
-    );
-    for (const c of page.Certificates ?? []) if (c.CertificateArn) arns.push(c.CertificateArn);
-    marker = page.NextMarker;
-  } while (marker);
-  return arns;
-};
-
 const elbv2Listeners = async (
   elb: ElasticLoadBalancingV2Client,
   byArn: Map<string, string[]>,
 ): Promise<void> => {
-  const balancers: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await elb.send(new DescribeLoadBalancersCommand({ Marker: marker, PageSize: ELB_PAGE }));
-    for (const lb of page.LoadBalancers ?? []) {
-      // Gateway load balancers have no TLS listeners.
-      if (lb.LoadBalancerArn && lb.Type !== 'gateway') balancers.push(lb.LoadBalancerArn);
-    }
-    marker = page.NextMarker;
-  } while (marker);
-  await mapLimit(balancers, LISTENER_CONCURRENCY, async (arn) => {
-    const secure: Listener[] = [];
-    let next: string | undefined;
-    do {
-      const page = await elb.send(
-        new DescribeListenersCommand({ LoadBalancerArn: arn, Marker: next, PageSize: ELB_PAGE }),
-      );
-      for (const l of page.Listeners ?? [])
-        if (l.ListenerArn && (l.Protocol === 'HTTPS' || l.Protocol === 'TLS')) secure.push(l);
-      next = page.NextMarker;
-    } while (next);
-    for (const l of secure)
+  const balancers = await loadBalancers(elb);
+  await mapLimit(balancers, LISTENER_CONCURRENCY, async (lb) => {
+    const arn = lb.LoadBalancerArn ?? '';
+    for (const l of await secureListeners(elb, arn))
       for (const cert of await listenerCertificates(elb, l)) add(byArn, cert, l.ListenerArn ?? arn);
   });
 };
@@ -151,19 +111,20 @@ const classicListeners = async (
 export const readUsage = async (clients: UsageClients, target: UsageTarget): Promise<CertificateUsage> => {
   const byCertificateId = new Map<string, string[]>();
   const byArn = new Map<string, string[]>();
-  const failed: ItemError[] = [];
-  const attempt = async (item: string, read: () => Promise<void>) => {
+  const attempt = async (item: string, read: () => Promise<void>): Promise<ItemError | undefined> => {
     try {
       await read();
+      return undefined;
     } catch (error) {
-      failed.push({
+      return {
         item,
         code: errorCode(error),
         message: `not read, so "in use by" of the reported IAM certificates may be incomplete: ${errorMessage(error)}`,
-      });
+      };
     }
   };
-  await Promise.all([
+  // Failures in the order the lookups are listed, whichever failed first.
+  const outcomes = await Promise.all([
     attempt('CloudFront distributions', () => distributions(clients.cloudFront(), byCertificateId)),
     ...target.regions.flatMap((region) => [
       attempt(`ELBv2 listeners in ${region}`, () => elbv2Listeners(clients.elbv2(region), byArn)),
@@ -172,5 +133,6 @@ export const readUsage = async (clients: UsageClients, target: UsageTarget): Pro
       ),
     ]),
   ]);
+  const failed = outcomes.filter((f): f is ItemError => f !== undefined);
   return { byCertificateId, byArn, failed };
 };
