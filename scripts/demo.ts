@@ -38,6 +38,7 @@ import { demoIot } from './demo-iot';
 import { demoLifecycle } from './demo-lifecycle';
 import { demoOrganization, ORGANIZATION_STRICT_ROLES } from './demo-organization';
 import { demoPca } from './demo-pca';
+import { demoReport } from './demo-report';
 import { demoRouting } from './demo-routing';
 import { demoSecrets } from './demo-secrets';
 import { demoSsm } from './demo-ssm';
@@ -251,6 +252,7 @@ const main = async () => {
     say('');
     say('4. The deployed watcher remembers (DynamoDB state table): only transitions reach the bus.');
     const transitions = await demoLifecycle(m, REGIONS, HOME, seeded, say);
+    await demoReport(m, say, REGIONS, HOME, seeded);
 
     say('');
     say(
