@@ -89,6 +89,18 @@ const time = (iso: string | undefined): number => {
   return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
 };
 
+/**
+ * Expired at `at` (the report's instant): notAfter passed, or the verdict says so. Days are whole
+ * days, so a certificate that expired hours ago has 0 days left and is expired all the same.
+ */
+export const hasExpired = (
+  c: Pick<ReportCertificate, 'notAfter' | 'daysRemaining' | 'severity'>,
+  at: number,
+): boolean =>
+  c.severity === 'expired' ||
+  (c.notAfter !== undefined && !Number.isNaN(Date.parse(c.notAfter)) && Date.parse(c.notAfter) <= at) ||
+  (c.daysRemaining ?? 0) < 0;
+
 /** Fewest days left first (expired ones, negative, lead); ties by notAfter, then location. */
 const bySoonest = (a: ReportCertificate, b: ReportCertificate): number =>
   (a.daysRemaining ?? Number.POSITIVE_INFINITY) - (b.daysRemaining ?? Number.POSITIVE_INFINITY) ||
@@ -112,10 +124,11 @@ export interface DigestInput {
 export const buildDigest = ({ current, previous, settings, link }: DigestInput): EstateDigest => {
   const certs = current.certificates;
   const live = certs.filter((c) => typeof c.daysRemaining === 'number');
-  const expired = live.filter((c) => (c.daysRemaining as number) < 0).length;
+  const at = Date.parse(current.generatedAt);
+  const expired = live.filter((c) => hasExpired(c, at)).length;
   const within = DIGEST_WINDOWS_DAYS.map((days) => ({
     days,
-    count: live.filter((c) => (c.daysRemaining as number) >= 0 && (c.daysRemaining as number) <= days).length,
+    count: live.filter((c) => !hasExpired(c, at) && (c.daysRemaining as number) <= days).length,
   }));
   const soonest = [...live]
     .sort(bySoonest)

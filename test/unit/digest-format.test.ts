@@ -70,6 +70,23 @@ const slackTexts = (m: SlackMessage): string[] => [
 ];
 
 describe('weekly digest in Slack', () => {
+  it('says a certificate that expired hours ago (0 days left) expired today, not that it expires today', () => {
+    const hoursAgo = {
+      ...certificateAt(NOW, 'arn:acm/hours-ago', 0, { domain: 'hours.example.com' }),
+      notAfter: new Date(NOW.getTime() - 5 * 3_600_000).toISOString(),
+      severity: 'expired' as const,
+    };
+    const d = buildDigest({
+      current: estateReport(NOW, [hoursAgo]),
+      settings: validateDigestSettings({}),
+      link: LINK,
+    });
+    const all = slackTexts(formatDigestSlack(d)).join('\n');
+    expect(all).toContain('`hours.example.com` expired today');
+    expect(all).not.toContain('expires today');
+    expect(all).toContain('Expired: 1');
+  });
+
   it('shows counts, the soonest, changes, coverage and the link, untrusted names in code spans', () => {
     const m = formatDigestSlack(small());
     expect(m.blocks[0]).toEqual({

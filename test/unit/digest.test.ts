@@ -33,6 +33,19 @@ describe('buildDigest', () => {
     expect(d.counts).toEqual(digestCounts(8, 1, [2, 4, 5]));
   });
 
+  it('counts a certificate that expired hours ago (0 days left) as expired, not as expiring within 7 days', () => {
+    const hoursAgo = {
+      ...certificateAt(NOW, 'hours-ago', 0),
+      notAfter: new Date(NOW.getTime() - 5 * 3_600_000).toISOString(),
+      severity: 'expired' as const,
+    };
+    const d = buildDigest({
+      current: estateReport(NOW, [hoursAgo, certificateAt(NOW, 'later', 3)]),
+      settings: defaults,
+    });
+    expect(d.counts).toEqual(digestCounts(2, 1, [1, 1, 1]));
+  });
+
   it('lists the soonest first, already expired at the top, cut to the configured number', () => {
     const certs = [40, -1, 3, -10, 12, 5, 200].map((d, i) => certificateAt(NOW, `arn:acm/${i}`, d));
     const d = buildDigest({

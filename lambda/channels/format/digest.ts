@@ -40,10 +40,10 @@ const theirs = (text: string, max = 100): Segment => ({ text: truncate(text, max
 const day = (iso: string | undefined): string =>
   iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : '?';
 
-const daysText = (days: number | undefined): string => {
+const daysText = (days: number | undefined, severity?: DigestCertificate['severity']): string => {
   if (typeof days !== 'number') return 'no expiry date';
   if (days < 0) return `expired ${-days} day${days === -1 ? '' : 's'} ago`;
-  if (days === 0) return 'expires today';
+  if (days === 0) return severity === 'expired' ? 'expired today' : 'expires today';
   return `${days} day${days === 1 ? '' : 's'} left`;
 };
 
@@ -78,7 +78,9 @@ export const digestView = (d: EstateDigest): DigestView => {
     } else if (section === 'soonest' && d.soonest.length > 0) {
       blocks.push({
         heading: `${d.soonest.length} soonest`,
-        lines: d.soonest.map((c) => certificateLine(c, `${daysText(c.daysRemaining)} (${day(c.notAfter)})`)),
+        lines: d.soonest.map((c) =>
+          certificateLine(c, `${daysText(c.daysRemaining, c.severity)} (${day(c.notAfter)})`),
+        ),
       });
     } else if (section === 'changes') {
       if (!d.changes) {
