@@ -31,6 +31,7 @@ import { captureBus, type ReceivedEvent } from '../test/support/bus-capture';
 import { inventoryOnMoto } from '../test/support/inventory-on-moto';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../test/support/moto';
 import { watcherEventPattern, watcherWarnings } from '../test/support/template';
+import { demoDiscovery } from './demo-discovery';
 import { type DemoEndpoints, startDemoEndpoints } from './demo-endpoints';
 import { demoFanout } from './demo-fanout';
 import { demoIam } from './demo-iam';
@@ -273,6 +274,11 @@ const main = async () => {
     say('');
     say("8. Each certificate's alert to the team that owns it (owner rules; fan-out → notifier):");
     await demoRouting(m, orgEvents, say);
+    say('');
+    say(
+      '9. Discovery: the endpoints AWS resources serve, probed at their addresses; "renewed but not deployed":',
+    );
+    await demoDiscovery(m, say);
     if (received.length < expectedAtLeast) {
       throw new Error(`expected at least ${expectedAtLeast} events on the bus, received ${received.length}`);
     }
