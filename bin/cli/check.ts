@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  formatProbeTarget,
   parseStarttls,
   parseTargetSpec,
   type TargetDefaults,
@@ -108,7 +109,7 @@ const renderResults = (results: readonly ProbeResult[]): string => {
     verdictOf(r).toUpperCase(),
     // People read the Unicode form of an internationalised name beside the A-labels used on the wire;
     // a dual-certificate server's second certificate is marked with its key family.
-    `${r.displayName ? `${r.target} (${r.displayName})` : r.target}${r.variant ? ` [${r.variant}]` : ''}`,
+    `${r.displayName ? `${formatProbeTarget(r)} (${r.displayName})` : formatProbeTarget(r)}${r.variant ? ` [${r.variant}]` : ''}`,
     r.address ?? '-',
     daysCell(r.daysRemaining, r.hoursRemaining),
     r.notAfter ? r.notAfter.slice(0, 10) : '-',
@@ -120,11 +121,13 @@ const renderResults = (results: readonly ProbeResult[]): string => {
     renderTable(['VERDICT', 'TARGET', 'ADDRESS', 'DAYS', 'EXPIRES', 'TLS', 'SUBJECT', 'PROBLEMS'], rows),
   ];
   const details = sorted.flatMap((r) => [
-    ...(r.error ? [`  ${r.target} (${r.address ?? 'no address'}): ${r.error.code}: ${r.error.message}`] : []),
-    ...r.problems.map((p) => `  ${r.target} (${r.address}): ${p.code}: ${p.message}`),
+    ...(r.error
+      ? [`  ${formatProbeTarget(r)} (${r.address ?? 'no address'}): ${r.error.code}: ${r.error.message}`]
+      : []),
+    ...r.problems.map((p) => `  ${formatProbeTarget(r)} (${r.address}): ${p.code}: ${p.message}`),
     ...(r.earliestExpiry && r.earliestExpiry.role !== 'leaf'
       ? [
-          `  ${r.target} (${r.address}): earliest expiry is ${r.earliestExpiry.role} '${r.earliestExpiry.subject}'`,
+          `  ${formatProbeTarget(r)} (${r.address}): earliest expiry is ${r.earliestExpiry.role} '${r.earliestExpiry.subject}'`,
         ]
       : []),
   ]);

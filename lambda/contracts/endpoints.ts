@@ -297,3 +297,20 @@ export const parseTargetList = (
     throw new TargetParseError(`${where}: expected 'host[:port]' or an object with 'host'`);
   });
 };
+
+/**
+ * `host:port`, and `/servername` when the name sent as SNI is not the host (a discovered load
+ * balancer probed once per certificate name, a target with its own `servername`): what tells two
+ * probes of one address apart in tables and reports (as discovered locations are written,
+ * docs/discovery.md).
+ */
+export const formatProbeTarget = (r: {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string | null;
+}): string => {
+  const target = isIPv6(r.host) ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`;
+  return r.servername && r.servername.toLowerCase() !== r.host.toLowerCase()
+    ? `${target}/${r.servername}`
+    : target;
+};

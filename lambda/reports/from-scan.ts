@@ -75,8 +75,11 @@ export const reportFromScan = (result: ScanResult, origin: string, now: Date): E
 
 /** What `reportFromProbes` reads of a `check` result (lambda/sources/endpoint/types.ts `ProbeResult`). */
 export interface ProbeObservation {
+  /** `host:port` (formatTarget). */
   readonly target: string;
   readonly host: string;
+  /** The name sent as SNI (null: none): a row per name when one address serves several. */
+  readonly servername?: string | null;
   readonly variant?: string;
   readonly address: string | null;
   /** The overall verdict (`verdictOf`); 'error' when nothing was read. */
@@ -103,13 +106,17 @@ export const reportFromProbes = (
   now: Date,
 ): EstateReport => {
   const certificates = results.map((r): ReportCertificate => {
-    const location =
-      r.record?.id ?? `${r.target}${r.variant ? `#${r.variant}` : ''}@${r.address ?? 'unresolved'}`;
+    // Two SNI names at one address are two rows: the name is part of the location and scope.
+    const target =
+      r.servername && r.servername.toLowerCase() !== r.host.toLowerCase()
+        ? `${r.target}/${r.servername}`
+        : r.target;
+    const location = `${target}${r.variant ? `#${r.variant}` : ''}@${r.address ?? 'unresolved'}`;
     const base = {
       location,
       source: 'endpoint',
-      scope: endpointScope(r.target),
-      domain: r.record?.domain ?? r.host,
+      scope: endpointScope(target),
+      domain: r.record?.domain ?? r.servername ?? r.host,
       owner: r.owner,
     };
     if (r.error || r.verdict === 'error' || !r.record) {

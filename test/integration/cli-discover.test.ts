@@ -98,8 +98,10 @@ describe('cert-watch check --discover', () => {
       discovery: { ...deps(), resolve },
     });
     expect(code).toBe(1);
-    expect(out()).toMatch(/WARNING\s+\S+:\d+/);
+    expect(out()).toMatch(/WARNING\s+\S+:\d+\/b\.example\.test\s/);
     expect(out()).toContain('3 results: 2 ok, 1 warning');
+    // The load balancer's two names are two rows that say which name each is.
+    expect(out()).toMatch(/OK\s+\S+:\d+\/a\.example\.test\s/);
   });
 
   it('--json: each result names its SNI name and what that name served', async () => {

@@ -84,6 +84,32 @@ describe('reportFromScan', () => {
 });
 
 describe('reportFromProbes', () => {
+  it('gives two SNI names served at one address two locations and two scopes', () => {
+    const record = records[2] as CertificateRecord;
+    const probe = (servername: string) => ({
+      target: 'lb-1.elb.example:443',
+      host: 'lb-1.elb.example',
+      servername,
+      address: '192.0.2.1',
+      verdict: 'ok' as const,
+      daysRemaining: 60,
+      notAfter: record.notAfter?.toISOString() ?? null,
+      problems: [],
+      error: null,
+      record: { ...record, id: 'lb-1.elb.example:443@192.0.2.1' },
+    });
+    const report = reportFromProbes([probe('pay.example'), probe('login.example')], 'cert-watch check', NOW);
+    expect(report.certificates.map((c) => c.location).sort()).toEqual([
+      'lb-1.elb.example:443/login.example@192.0.2.1',
+      'lb-1.elb.example:443/pay.example@192.0.2.1',
+    ]);
+    expect(new Set(report.certificates.map((c) => c.scope)).size).toBe(2);
+    // The host itself as SNI adds nothing to the location.
+    expect(reportFromProbes([probe('LB-1.elb.example')], 'c', NOW).certificates[0]?.location).toBe(
+      'lb-1.elb.example:443@192.0.2.1',
+    );
+  });
+
   it('maps probed certificates with their verdict and failed addresses as critical rows with the error', () => {
     const record = records[2] as CertificateRecord;
     const report = reportFromProbes(
