@@ -18,6 +18,24 @@ const withinLimits = (n: ReturnType<typeof formatChatbot>) => {
 };
 
 describe('Amazon Q Developer (Chatbot) custom notification', () => {
+  it('counts the headline to the earliest expiry on the path when an intermediate ends first', () => {
+    const event = sampleEvents.expiring() as unknown as {
+      detail: {
+        observedAt: string;
+        certificate: { notAfter: string };
+        evaluation: { daysRemaining: number };
+      };
+    };
+    // The leaf runs 299 more days; its intermediate ends in 10 (CHAIN_EXPIRING): 10 days it is.
+    event.detail.certificate.notAfter = new Date(
+      Date.parse(event.detail.observedAt) + 299 * 86_400_000,
+    ).toISOString();
+    event.detail.evaluation.daysRemaining = 10;
+    const n = formatChatbot(event as unknown as Parameters<typeof formatChatbot>[0]);
+    expect(n.content.title).toContain('Certificate expires in 10 days');
+    expect(n.content.title).not.toContain('299');
+  });
+
   it('formats an expiring ACM certificate exactly', () => {
     expect(formatChatbot(sampleEvents.expiring())).toEqual({
       version: '1.0',

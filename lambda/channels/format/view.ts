@@ -307,9 +307,17 @@ const plural = (n: number, one: string) => `${n} ${one}${Math.abs(n) === 1 ? '' 
 export const remainingOf = (v: AlertView): Remaining | undefined => {
   const notAfter = v.notAfter ? Date.parse(v.notAfter) : Number.NaN;
   const at = v.observedAt ? Date.parse(v.observedAt) : Number.NaN;
-  if (Number.isFinite(notAfter) && Number.isFinite(at)) return remaining(new Date(notAfter), new Date(at));
-  if (typeof v.daysRemaining !== 'number') return undefined;
-  return { value: v.daysRemaining, unit: 'day', expired: v.daysRemaining < 0 || v.kind === 'expired' };
+  const days = v.daysRemaining;
+  // `daysRemaining` counts to the earliest expiry on the certificate's path (an intermediate that
+  // ends first): when that is well before the certificate's own notAfter, it is what expires.
+  const pathEndsFirst =
+    typeof days === 'number' && Number.isFinite(notAfter) && Number.isFinite(at)
+      ? notAfter - at > (days + 1) * 86_400_000
+      : false;
+  if (Number.isFinite(notAfter) && Number.isFinite(at) && !pathEndsFirst)
+    return remaining(new Date(notAfter), new Date(at));
+  if (typeof days !== 'number') return undefined;
+  return { value: days, unit: 'day', expired: days < 0 || v.kind === 'expired' };
 };
 
 /** The headline in words, without the certificate name (channels add it in their own markup). */
