@@ -182,6 +182,33 @@ describe('cert-watch report', () => {
     expect(cap.out()).toContain('3 certificates');
   });
 
+  it('says no scan period is recorded yet on a table without one (JSON periodRecorded: false)', async () => {
+    const cap = captureCliIo({}, () => NOW);
+    const html = join(dir, 'none.html');
+    const empty = () => ({
+      async *pages() {
+        yield statesOf(records.slice(0, 2), NOW);
+      },
+      currentPeriod: async () => null,
+      listCoverage: async () => [],
+    });
+    await runReport(['--table', 't', '--json', '--html', html], cap.io, { readerFor: empty });
+    expect(JSON.parse(cap.out()).coverage).toEqual({
+      scopesScanned: [],
+      scopesFailed: [],
+      periodRecorded: false,
+    });
+    expect(readFileSync(html, 'utf8')).toContain('No scan period is recorded yet');
+  });
+
+  it('marks the latest period as recorded in the JSON', async () => {
+    const cap = captureCliIo({}, () => NOW);
+    await runReport(['--table', 't', '--json'], cap.io, {
+      readerFor: reader(statesOf(records.slice(0, 1), NOW)),
+    });
+    expect(JSON.parse(cap.out()).coverage.periodRecorded).toBe(true);
+  });
+
   it('asks for an output when none is given', async () => {
     const r = await run(['report', '--table', 't']);
     expect(r.code).toBe(3);
