@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,36 @@ describe('cert-watch report', () => {
       readerFor: reader(statesOf(records.slice(0, 1), NOW)),
     });
     expect(JSON.parse(cap.out()).coverage.periodRecorded).toBe(true);
+  });
+
+  it('names only the files it wrote in the summary: a file that could not be written is on stderr alone', async () => {
+    const blocked = join(dir, 'blocked.html');
+    const csv = join(dir, 'written.csv');
+    const cap = captureCliIo({}, () => NOW);
+    // Passes the check before reading (the directory is writable), fails at write time: a directory.
+    const code = await runReport(['--table', 't', '--html', blocked, '--csv', csv], cap.io, {
+      readerFor: () => {
+        mkdirSync(blocked);
+        return reader(statesOf(records.slice(0, 2), NOW))();
+      },
+    });
+    expect(code).toBe(3);
+    expect(cap.err()).toContain(`--html ${blocked}: cannot write the report: EISDIR`);
+    expect(cap.out()).toBe(`2 certificates, CSV in ${csv}\n`);
+    rmSync(blocked, { recursive: true });
+
+    const none = captureCliIo({}, () => NOW);
+    const only = join(dir, 'only.html');
+    expect(
+      await runReport(['--table', 't', '--html', only], none.io, {
+        readerFor: () => {
+          mkdirSync(only);
+          return reader(statesOf(records.slice(0, 2), NOW))();
+        },
+      }),
+    ).toBe(3);
+    expect(none.out()).toBe('');
+    rmSync(only, { recursive: true });
   });
 
   it('asks for an output when none is given', async () => {
