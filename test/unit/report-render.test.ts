@@ -268,6 +268,20 @@ describe('CSV', () => {
     expect(csv.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
   });
 
+  it('marks bidi controls visibly as the HTML does, so a reversed name cannot pass for another', () => {
+    expect(csvField('evil\u202Emoc.elgoog')).toBe('evil[U+202E]moc.elgoog');
+    for (const c of ['\u202A', '\u202D', '\u2066', '\u2069', '\u200E', '\u200F', '\u061C'])
+      expect(csvField(`a${c}b`)).toBe(`a${visible(c)}b`);
+    expect(csvField('\u202E=1+1')).toBe('[U+202E]=1+1');
+    // Tab, CR and LF stay: quoting and the formula rule handle them.
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    const line = renderCsv(report([cert({ domain: 'evil\u202Emoc.elgoog', sans: ['x\u2067y'] })])).split(
+      '\r\n',
+    )[1];
+    expect(line).toContain(',evil[U+202E]moc.elgoog,x[U+2067]y,');
+    expect(line).not.toMatch(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
+  });
+
   it('writes a header alone for an empty estate', () => {
     expect(renderCsv(report([])).split('\r\n')).toHaveLength(2);
   });
