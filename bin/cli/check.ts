@@ -3,6 +3,7 @@
  * and prints a table (or JSON), with Nagios exit codes so it drops into CI and monitoring.
  */
 import { parseArgs } from 'node:util';
+import { DISCOVERY_KINDS } from '../../lambda/contracts/discovery';
 import {
   formatProbeTarget,
   parseStarttls,
@@ -53,7 +54,8 @@ Options:
   --file <path>           targets file: host[:port] per line (# comments), or a JSON/YAML list
   --discover              also probe the endpoints \`cert-watch discover\` finds (load balancers,
                           CloudFront, API Gateway, tagged certificates), each SNI name at the
-                          resource's address; with --regions a,b (default AWS_REGION)
+                          resource's address; with --regions a,b (default AWS_REGION) and
+                          --kinds k,.. (${DISCOVERY_KINDS.join(', ')}; default all)
   --no-aia                do not fetch a missing intermediate from its AIA caIssuers URL (http)
                           to say whether an incomplete chain is fixable (fetched by default)
   --no-dual               do not look for an RSA certificate beside an ECDSA one (a server holding
@@ -201,12 +203,13 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
         ),
       );
     if (values.regions !== undefined && !values.discover) throw new UsageError('--regions needs --discover');
+    if (values.kinds !== undefined && !values.discover) throw new UsageError('--kinds needs --discover');
     let discoveryFailed = false;
     if (values.discover) {
       // Loaded only for --discover: the AWS SDK clients stay out of a plain check's start-up.
       const { discoverAccount, reportProblems } = await import('./discover');
       const found = await discoverAccount(
-        { regions: values.regions },
+        { regions: values.regions, kinds: values.kinds },
         { env: io.env ?? process.env },
         io.discovery,
       );
@@ -303,6 +306,7 @@ const parse = (argv: string[]) =>
       file: { type: 'string' },
       discover: { type: 'boolean' },
       regions: { type: 'string' },
+      kinds: { type: 'string' },
       'allow-link-local': { type: 'boolean' },
       'no-aia': { type: 'boolean' },
       'no-dual': { type: 'boolean' },

@@ -80,17 +80,18 @@ export const wantsReport = (files: ReportFiles): boolean =>
 /**
  * Renders and writes the files (the renderers load only when a file is asked for: `check` and
  * `--help` start without them). Returns the exit code to use: `code` when every file was written,
- * else 3 (UNKNOWN) with one line on stderr per file that failed.
+ * else 3 (UNKNOWN) with one line on stderr per file that failed; and the files actually written
+ * (a summary names only those).
  */
-export const writeReportFiles = async (
+export const writeReportFilesListed = async (
   files: ReportFiles,
   report: () => EstateReport | Promise<EstateReport>,
   io: Pick<CliIo, 'stderr'>,
   code: number,
-): Promise<number> => {
-  if (!wantsReport(files)) return code;
+): Promise<{ readonly code: number; readonly written: ReportFiles }> => {
+  if (!wantsReport(files)) return { code, written: {} };
   const built = await report();
-  const outputs: [string, string, () => Promise<string>][] = [];
+  const outputs: ['html' | 'csv', string, () => Promise<string>][] = [];
   if (files.html)
     outputs.push([
       'html',
@@ -100,13 +101,23 @@ export const writeReportFiles = async (
   if (files.csv)
     outputs.push(['csv', files.csv, async () => (await import('../../lambda/reports/csv')).renderCsv(built)]);
   let failed = false;
+  const written: { html?: string; csv?: string } = {};
   for (const [flag, path, render] of outputs) {
     try {
       await writeFile(path, await render(), { encoding: 'utf8', mode: 0o644 });
+      written[flag] = path;
     } catch (error) {
       failed = true;
       io.stderr.write(`cert-watch: --${flag} ${path}: cannot write the report: ${reason(error)}\n`);
     }
   }
-  return failed ? ExitCode.UNKNOWN : code;
+  return { code: failed ? ExitCode.UNKNOWN : code, written };
 };
+
+/** `writeReportFilesListed`'s exit code (the scans and `check`, which print no summary of the files). */
+export const writeReportFiles = async (
+  files: ReportFiles,
+  report: () => EstateReport | Promise<EstateReport>,
+  io: Pick<CliIo, 'stderr'>,
+  code: number,
+): Promise<number> => (await writeReportFilesListed(files, report, io, code)).code;

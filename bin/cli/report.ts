@@ -6,7 +6,7 @@
  * report rows before the next is read. docs/reports.md.
  */
 import { parseArgs } from 'node:util';
-import { type LifecycleConfig, lifecycleConfig, type TrackedState } from '../../lambda/lifecycle/model';
+import { type LifecycleConfig, lifecycleConfig } from '../../lambda/lifecycle/model';
 import { type EstateReader, readEstate } from '../../lambda/reports/read-estate';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
@@ -16,7 +16,7 @@ import {
   reportFileHelp,
   reportFilesOf,
   wantsReport,
-  writeReportFiles,
+  writeReportFilesListed,
 } from './report-files';
 
 export const REPORT_USAGE = `Usage: cert-watch report [--html <file>] [--csv <file>] [--json] [--table <name> | --stack <name>]
@@ -87,10 +87,11 @@ export const runReport = async (argv: string[], io: CliIo, options: ReportOption
     options.config ?? lifecycleConfig(),
   );
   if (values.json) io.stdout.write((await import('../../lambda/reports/json')).renderJson(report));
-  const code = await writeReportFiles(files, () => report, io, exitCodeFor(unacked));
-  if (!values.json)
+  const { code, written } = await writeReportFilesListed(files, () => report, io, exitCodeFor(unacked));
+  // Only the files actually written: a file that could not be written is named on stderr instead.
+  if (!values.json && wantsReport(written))
     io.stdout.write(
-      `${report.certificates.length} certificates${files.html ? `, HTML in ${files.html}` : ''}${files.csv ? `, CSV in ${files.csv}` : ''}\n`,
+      `${report.certificates.length} certificates${written.html ? `, HTML in ${written.html}` : ''}${written.csv ? `, CSV in ${written.csv}` : ''}\n`,
     );
   return code;
 };

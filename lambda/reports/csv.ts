@@ -2,8 +2,11 @@
  * The report's certificates as CSV (RFC 4180: CRLF line ends, a header line, fields with a comma,
  * quote, CR or LF quoted, quotes doubled), safe to open in a spreadsheet: a text cell starting with
  * `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so it is never read as a formula (OWASP, "CSV
- * Injection"). Numbers the report itself computes (days left) are written as numbers.
+ * Injection"), and bidi controls and other hidden characters are marked `[U+202E]` as in the HTML
+ * (escape.ts `visible`), so `evil\u202Emoc.elgoog` never shows as "evilgoogle.com". Numbers the
+ * report itself computes (days left) are written as numbers.
  */
+import { visible } from './escape';
 import type { EstateReport, ReportCertificate } from './model';
 
 type Cell = string | number | undefined;
@@ -42,10 +45,14 @@ export const CSV_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** One field: formula starts neutralised (text only), then quoted when RFC 4180 requires it. */
+/**
+ * One field: hidden and reordering characters marked, formula starts neutralised (text only), then
+ * quoted when RFC 4180 requires it.
+ */
 export const csvField = (value: Cell): string => {
   if (value === undefined) return '';
-  const s = typeof value === 'number' ? String(value) : FORMULA_START.test(value) ? `'${value}` : value;
+  const marked = typeof value === 'number' ? value : visible(value, { keepLineBreaks: true });
+  const s = typeof marked === 'number' ? String(marked) : FORMULA_START.test(marked) ? `'${marked}` : marked;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

@@ -15,9 +15,20 @@ const HIDDEN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: marking control characters is the point
   /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
 
-/** Each hidden or reordering character as a visible `[U+XXXX]`: the reader sees that it is there. */
-export const visible = (s: string): string =>
-  s.replace(HIDDEN, (c) => `[U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`);
+/** Tab, LF and CR: kept by `visible(s, { keepLineBreaks: true })` (CSV quotes them, RFC 4180). */
+const LINE_BREAKS = new Set(['\t', '\n', '\r']);
+
+/**
+ * Each hidden or reordering character as a visible `[U+XXXX]`: the reader sees that it is there.
+ * The HTML and the CSV both use it; the CSV keeps tab, LF and CR (`keepLineBreaks`), which its
+ * quoting and formula rule already handle.
+ */
+export const visible = (s: string, options: { readonly keepLineBreaks?: boolean } = {}): string =>
+  s.replace(HIDDEN, (c) =>
+    options.keepLineBreaks && LINE_BREAKS.has(c)
+      ? c
+      : `[U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`,
+  );
 
 const ENTITIES: Readonly<Record<string, string>> = {
   '&': '&amp;',

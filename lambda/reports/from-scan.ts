@@ -62,6 +62,7 @@ export const reportFromScan = (result: ScanResult, origin: string, now: Date): E
     ...result.scopesFailed.map((f) => ({ scope: f.scope.key, code: f.code, message: f.message })),
     ...result.itemErrors.map((e) => ({ scope: e.scope, code: e.code, message: `${e.item}: ${e.message}` })),
   ];
+  const failedScopes = new Set(failures.map((f) => f.scope));
   return {
     reportVersion: REPORT_VERSION,
     generatedAt: now.toISOString(),
@@ -69,7 +70,11 @@ export const reportFromScan = (result: ScanResult, origin: string, now: Date): E
     certificates: result.certificates
       .map((c) => reportCertificateOf(c.record, c.evaluation, { scope: c.scope }))
       .sort(byExpiry),
-    coverage: { scopesScanned: result.scopesScanned.map((s) => s.key), scopesFailed: failures },
+    // A scope listed with errors (an item it could not read) is a failed scope, not also a scanned one.
+    coverage: {
+      scopesScanned: result.scopesScanned.map((s) => s.key).filter((k) => !failedScopes.has(k)),
+      scopesFailed: failures,
+    },
   };
 };
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { type Severity, severityRank } from '../core/evaluate';
 import { httpsUrl, text } from './escape';
 import { REPORT_STYLE } from './html-style';
-import type { EstateReport, ReportCertificate } from './model';
+import { coverageCounts, type EstateReport, type ReportCertificate } from './model';
 import { accountLabel, type CountRow, countBy, severityCounts } from './summary';
 import { renderTimeline } from './timeline';
 
@@ -152,7 +152,11 @@ const summarySection = (report: EstateReport): string => {
 };
 
 const coverageSection = (report: EstateReport): string => {
-  const { scopesScanned, scopesFailed } = report.coverage;
+  const { scopesScanned, scopesFailed, periodRecorded } = report.coverage;
+  const head = `<section aria-labelledby=h-coverage><h2 id=h-coverage>Coverage</h2>`;
+  if (periodRecorded === false)
+    return `${head}<p data-count="no-period">No scan period is recorded yet: which scopes were listed, and whether any failed, is not known.</p></section>`;
+  const { scopes, complete, withErrors } = coverageCounts(report.coverage);
   const failed = scopesFailed.length
     ? `<table class=mini><caption>Not listed completely</caption><thead><tr><th scope=col>Scope</th><th scope=col>Code</th><th scope=col>Message</th></tr></thead><tbody>${scopesFailed
         .map(
@@ -161,13 +165,16 @@ const coverageSection = (report: EstateReport): string => {
         )
         .join('')}</tbody></table>`
     : '<p>Every scope was listed completely.</p>';
-  const scanned = scopesScanned.length
-    ? `<details><summary>Scopes scanned</summary><ul class=scopes>${scopesScanned.map((s) => `<li>${text(s)}</li>`).join('')}</ul></details>`
+  const failedScopes = new Set(scopesFailed.map((f) => f.scope));
+  const listed = [...new Set(scopesScanned)].filter((s) => !failedScopes.has(s));
+  const scanned = listed.length
+    ? `<details><summary>Scopes listed completely</summary><ul class=scopes>${listed.map((s) => `<li>${text(s)}</li>`).join('')}</ul></details>`
     : '';
   return (
-    `<section aria-labelledby=h-coverage><h2 id=h-coverage>Coverage</h2>` +
-    `<p><strong data-count="scopes-scanned">${scopesScanned.length}</strong> scope${scopesScanned.length === 1 ? '' : 's'} scanned, ` +
-    `<strong data-count="scopes-failed">${scopesFailed.length}</strong> failed.</p>${failed}${scanned}</section>`
+    head +
+    `<p><strong data-count="scopes-scanned">${scopes}</strong> scope${scopes === 1 ? '' : 's'} scanned: ` +
+    `<strong data-count="scopes-complete">${complete}</strong> listed completely, ` +
+    `<strong data-count="scopes-failed">${withErrors}</strong> with errors.</p>${failed}${scanned}</section>`
   );
 };
 

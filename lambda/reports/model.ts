@@ -63,7 +63,29 @@ export interface EstateReport {
   readonly origin: string;
   readonly certificates: readonly ReportCertificate[];
   readonly coverage: {
+    /** Scopes listed completely, each once; a scope with any error is in `scopesFailed` instead. */
     readonly scopesScanned: readonly string[];
+    /** One row per error: a scope with two errors has two rows (count scopes with `coverageCounts`). */
     readonly scopesFailed: readonly ReportScopeFailure[];
+    /**
+     * Only in a report read from the state table (`cert-watch report`, the report Lambda): false
+     * when no scan period is recorded yet (or the latest has no coverage item), so the empty
+     * lists above mean "not known", not "nothing failed". Absent from scans and `check`, which
+     * always know what they covered. Added in 1.0 (optional, additive).
+     */
+    readonly periodRecorded?: boolean;
   };
 }
+
+/**
+ * The coverage in scopes, each counted once: `scopes` seen in all, `complete` listed completely,
+ * `withErrors` the distinct scopes that have at least one error row (not listed, or not
+ * completely); `complete + withErrors === scopes`.
+ */
+export const coverageCounts = (
+  coverage: EstateReport['coverage'],
+): { readonly scopes: number; readonly complete: number; readonly withErrors: number } => {
+  const failed = new Set(coverage.scopesFailed.map((f) => f.scope));
+  const complete = new Set(coverage.scopesScanned.filter((s) => !failed.has(s))).size;
+  return { scopes: complete + failed.size, complete, withErrors: failed.size };
+};

@@ -46,5 +46,7 @@ export const readEstate = async (
   const records = period
     ? (await reader.listCoverage()).filter((r) => r.expectedScanId === period.scanId)
     : [];
-  return { report: estateReport(rows, coverageFromRecords(records), origin, now), unacked };
+  // No period (or none of its scopes recorded): the empty coverage is unknown, not complete.
+  const coverage = { ...coverageFromRecords(records), periodRecorded: records.length > 0 };
+  return { report: estateReport(rows, coverage, origin, now), unacked };
 };

@@ -68,7 +68,7 @@ describe('probe messages of targets carrying expected certificates', () => {
   const cert = (i: number) => ({
     id: `${ARN}-${i}`,
     serialNumber: '0a:1b:2c:3d:4e:5f:60:71:82:93:a4:b5:c6:d7:e8:f9',
-    fingerprintSha256: 'AB:'.repeat(31) + 'AB',
+    fingerprintSha256: `${'AB:'.repeat(31)}AB`,
     notAfter: '2027-01-01T00:00:00.000Z',
     storedAt: '2026-01-01T00:00:00.000Z',
   });

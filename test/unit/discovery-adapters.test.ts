@@ -69,6 +69,7 @@ beforeEach(() => {
       [acmArn('a')]: ['a.example.com'],
       [acmArn('b')]: ['*.b.example.com'],
       [acmArn('c')]: ['*.c.example.com', 'c.example.com'],
+      [acmArn('d')]: ['d1.example.com', '*.d.example.com', 'd2.example.com'],
     };
     return {
       Certificate: {
@@ -440,6 +441,17 @@ describe('tagged certificates', () => {
     const g = await discoverScope({ clients: clients(), partition: 'aws', kinds: ['tag'] }, global);
     expect(g.endpoints.map((e) => `${e.host}:${e.port}/${e.servername}`)).toEqual([
       'legacy.example.com:8443/legacy.example.com',
+    ]);
+  });
+  it("probes a tagged IP address with each of the certificate's names (as a listener's), not without SNI", async () => {
+    acm.on(ListCertificatesCommand).resolves({ CertificateSummaryList: [{ CertificateArn: acmArn('d') }] });
+    acm
+      .on(ListTagsForCertificateCommand)
+      .resolves({ Tags: [{ Key: 'cert-watch:endpoints', Value: '10.0.0.7' }] });
+    const found = await discoverScope({ clients: clients(), partition: 'aws', kinds: ['tag'] }, regional);
+    expect(found.endpoints.map((e) => `${e.host}:${e.port}/${e.servername}`)).toEqual([
+      '10.0.0.7:443/d1.example.com',
+      '10.0.0.7:443/d2.example.com',
     ]);
   });
 });

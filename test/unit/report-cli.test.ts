@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,63 @@ describe('cert-watch report', () => {
     expect(code).toBe(0);
     expect(existsSync(join(dir, 'ok.csv'))).toBe(true);
     expect(cap.out()).toContain('3 certificates');
+  });
+
+  it('says no scan period is recorded yet on a table without one (JSON periodRecorded: false)', async () => {
+    const cap = captureCliIo({}, () => NOW);
+    const html = join(dir, 'none.html');
+    const empty = () => ({
+      async *pages() {
+        yield statesOf(records.slice(0, 2), NOW);
+      },
+      currentPeriod: async () => null,
+      listCoverage: async () => [],
+    });
+    await runReport(['--table', 't', '--json', '--html', html], cap.io, { readerFor: empty });
+    expect(JSON.parse(cap.out()).coverage).toEqual({
+      scopesScanned: [],
+      scopesFailed: [],
+      periodRecorded: false,
+    });
+    expect(readFileSync(html, 'utf8')).toContain('No scan period is recorded yet');
+  });
+
+  it('marks the latest period as recorded in the JSON', async () => {
+    const cap = captureCliIo({}, () => NOW);
+    await runReport(['--table', 't', '--json'], cap.io, {
+      readerFor: reader(statesOf(records.slice(0, 1), NOW)),
+    });
+    expect(JSON.parse(cap.out()).coverage.periodRecorded).toBe(true);
+  });
+
+  it('names only the files it wrote in the summary: a file that could not be written is on stderr alone', async () => {
+    const blocked = join(dir, 'blocked.html');
+    const csv = join(dir, 'written.csv');
+    const cap = captureCliIo({}, () => NOW);
+    // Passes the check before reading (the directory is writable), fails at write time: a directory.
+    const code = await runReport(['--table', 't', '--html', blocked, '--csv', csv], cap.io, {
+      readerFor: () => {
+        mkdirSync(blocked);
+        return reader(statesOf(records.slice(0, 2), NOW))();
+      },
+    });
+    expect(code).toBe(3);
+    expect(cap.err()).toContain(`--html ${blocked}: cannot write the report: EISDIR`);
+    expect(cap.out()).toBe(`2 certificates, CSV in ${csv}\n`);
+    rmSync(blocked, { recursive: true });
+
+    const none = captureCliIo({}, () => NOW);
+    const only = join(dir, 'only.html');
+    expect(
+      await runReport(['--table', 't', '--html', only], none.io, {
+        readerFor: () => {
+          mkdirSync(only);
+          return reader(statesOf(records.slice(0, 2), NOW))();
+        },
+      }),
+    ).toBe(3);
+    expect(none.out()).toBe('');
+    rmSync(only, { recursive: true });
   });
 
   it('asks for an output when none is given', async () => {

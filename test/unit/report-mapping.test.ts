@@ -4,7 +4,7 @@ import { DEFAULT_THRESHOLDS } from '../../lambda/core/evaluate';
 import { runScan } from '../../lambda/core/scan';
 import { reportFromProbes, reportFromScan } from '../../lambda/reports/from-scan';
 import { coverageFromRecords, reportFromState } from '../../lambda/reports/from-state';
-import { REPORT_VERSION } from '../../lambda/reports/model';
+import { coverageCounts, REPORT_VERSION } from '../../lambda/reports/model';
 import { ESTATE, estateRecords, recordsReader, statesOf } from '../support/report-estate';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
@@ -77,9 +77,14 @@ describe('reportFromScan', () => {
       },
     };
     const result = await runScan([failing], { scanId: 's', now: NOW, thresholds: DEFAULT_THRESHOLDS });
-    expect(reportFromScan(result, 'x', NOW).coverage.scopesFailed).toEqual([
+    const { coverage } = reportFromScan(result, 'x', NOW);
+    expect(coverage.scopesFailed).toEqual([
       { scope: 'file#b.pem', code: 'MALFORMED_PEM', message: 'b.pem#2: not base64' },
     ]);
+    // Listed with an error: a failed scope, not also a scanned one (one scope, not "1 scanned, 1 failed").
+    expect(coverage.scopesScanned).toEqual([]);
+    expect(coverageCounts(coverage)).toEqual({ scopes: 1, complete: 0, withErrors: 1 });
+    expect(coverage).not.toHaveProperty('periodRecorded');
   });
 });
 

@@ -132,6 +132,38 @@ describe('HTML escaping', () => {
     expect(html).toContain('<tbody></tbody>');
   });
 
+  it('counts scopes, not error rows: a scope with two errors is one scope with errors, every row listed', () => {
+    const scanned = ['acm', 'iam', 'pca', 'secrets', 'ssm'].map((k) => `${k}#111111111111#eu-west-1`);
+    const iot = 'iot#111111111111#eu-west-1';
+    const html = renderHtml(
+      report([], {
+        coverage: {
+          scopesScanned: [...scanned, iot],
+          scopesFailed: [
+            { scope: iot, code: 'SCOPE_INCOMPLETE', message: 'stopped at page 3' },
+            { scope: iot, code: 'UnexpectedResponse', message: 'cert 9: bad body' },
+          ],
+        },
+      }),
+    );
+    expect(html).toContain('<strong data-count="scopes-scanned">6</strong> scopes scanned: ');
+    expect(html).toContain('<strong data-count="scopes-complete">5</strong> listed completely, ');
+    expect(html).toContain('<strong data-count="scopes-failed">1</strong> with errors.');
+    expect(html).toContain('<td>SCOPE_INCOMPLETE</td>');
+    expect(html).toContain('<td>UnexpectedResponse</td>');
+    expect(html).not.toContain(`<li>${iot}</li>`);
+  });
+
+  it('says no scan period is recorded yet instead of "every scope was listed completely"', () => {
+    const empty = { scopesScanned: [], scopesFailed: [] };
+    const none = renderHtml(report([], { coverage: { ...empty, periodRecorded: false } }));
+    expect(none).toContain('No scan period is recorded yet');
+    expect(none).not.toContain('Every scope was listed completely');
+    expect(none).not.toContain('data-count="scopes-scanned"');
+    // A scan or check has no such field: its empty coverage is what it saw.
+    expect(renderHtml(report([], { coverage: empty }))).toContain('Every scope was listed completely');
+  });
+
   it('shows at most three "used by" entries and counts the rest', () => {
     const html = renderHtml(report([cert({ inUseBy: ['r1', 'r2', 'r3', 'r4', 'r5'] })]));
     expect(html).toContain('r1<br>r2<br>r3<br>+2 more');
@@ -234,6 +266,20 @@ describe('CSV', () => {
     expect(lines[1]).toContain(',-3,expired,');
     expect(lines[2]).toBe('');
     expect(csv.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+  });
+
+  it('marks bidi controls visibly as the HTML does, so a reversed name cannot pass for another', () => {
+    expect(csvField('evil\u202Emoc.elgoog')).toBe('evil[U+202E]moc.elgoog');
+    for (const c of ['\u202A', '\u202D', '\u2066', '\u2069', '\u200E', '\u200F', '\u061C'])
+      expect(csvField(`a${c}b`)).toBe(`a${visible(c)}b`);
+    expect(csvField('\u202E=1+1')).toBe('[U+202E]=1+1');
+    // Tab, CR and LF stay: quoting and the formula rule handle them.
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    const line = renderCsv(report([cert({ domain: 'evil\u202Emoc.elgoog', sans: ['x\u2067y'] })])).split(
+      '\r\n',
+    )[1];
+    expect(line).toContain(',evil[U+202E]moc.elgoog,x[U+2067]y,');
+    expect(line).not.toMatch(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
   });
 
   it('writes a header alone for an empty estate', () => {

@@ -5,8 +5,9 @@
  * exported and imported certificates on servers AWS does not know. Entries are separated by commas
  * or spaces (IAM, ACM and Secrets Manager tag values allow no comma: `a.example.com b.example.com:8443`)
  * and parsed like any target (lambda/contracts/endpoints.ts); a bad entry is an item error naming
- * the tag and the resource. SNI is the tagged host (a tagged IP address gets the certificate's
- * first name). ACM and secrets are regional, IAM global.
+ * the tag and the resource. SNI is the tagged host; a tagged IP address gets no name here and is
+ * probed with each of the certificate's names (discover.ts, `probeNamesOf`: a wildcard as its
+ * first plain name). ACM and secrets are regional, IAM global.
  */
 
 import { isIP } from 'node:net';
