@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderHtml } from '../lambda/reports/html';
 import { launchChromium } from '../test/support/chromium';
-import { syntheticEstate } from './bench-report';
+import { syntheticEstate } from '../test/support/synthetic-estate';
 
 const main = async () => {
   const out = resolve(process.argv[2] ?? 'docs/images/report.png');

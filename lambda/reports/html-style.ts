@@ -1,10 +1,17 @@
 /**
- * The report's inline style sheet. The certificate table is laid out once: it is hidden until
- * the parser has read all of it (html.ts reveals it with a style element after the table, no
- * script needed), and its columns have fixed widths, so a 10,000-row table is not laid out again
- * at every step of progressive parsing nor measured cell by cell (docs/benchmarks.md). Severity colours always come with the severity in words (WCAG
- * 2.2, 1.4.1 "Use of Color"); text on every coloured background has a contrast ratio of at least
- * 4.5:1 (1.4.3). System fonts only: nothing is fetched.
+ * The report's inline style sheet. The certificate table is a column of blocks: each `<tbody>`
+ * chunk (html.ts) has `content-visibility: auto` (CSS Containment Level 2), so the browser styles
+ * and lays out only the chunks near the viewport; a chunk not yet seen takes its estimated height
+ * (`contain-intrinsic-size`), one seen keeps its last height. Containment does not apply to
+ * table-internal boxes, so the table, its row groups and rows are blocks and each row is a grid
+ * with the same column widths (the table keeps its HTML semantics: Chromium maps the elements, not
+ * their display, to table roles; test/integration/report-chromium.test.ts reads the tree). The
+ * report's script lays out the skipped chunks afterwards (class `v`), because skipped content is
+ * not in the accessibility tree; a laid-out chunk keeps layout and paint containment, which halves
+ * the work of each later frame (docs/benchmarks.md).
+ * Severity colours always come with the severity in words (WCAG 2.2, 1.4.1 "Use of Color"); text on
+ * every coloured background has a contrast ratio of at least 4.5:1 (1.4.3). System fonts only:
+ * nothing is fetched.
  */
 export const REPORT_STYLE = `
 :root{--expired:#7f1d1d;--critical:#b91c1c;--warning:#92400e;--ok:#166534}
@@ -21,13 +28,14 @@ h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.5rem 0 .5rem
 table{border-collapse:collapse}caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border:1px solid #d4d4d8;padding:.2rem .4rem;text-align:left;vertical-align:top}
 .mini td{text-align:right}
-#certs{width:100%;min-width:1100px;font-size:13px;table-layout:fixed}#certs td{overflow-wrap:anywhere}
-#certs th:nth-child(1){width:15%}#certs th:nth-child(2){width:11%}#certs th:nth-child(3){width:12%}
-#certs th:nth-child(4){width:5%}#certs th:nth-child(5){width:7%}#certs th:nth-child(6){width:6%}
-#certs th:nth-child(7){width:9%}#certs th:nth-child(8){width:7%}#certs th:nth-child(9){width:8%}
-#certs th:nth-child(10){width:7%}#certs th:nth-child(11){width:8%}#certs th:nth-child(12){width:5%}
-.scroll{display:none}
-#certs th{background:#f4f4f5;position:sticky;top:0}
+[hidden]{display:none!important}
+#certs{display:block;width:100%;min-width:1100px;font-size:13px}
+#certs caption{display:block}#certs thead,#certs tbody{display:block}
+#certs tr{display:grid;grid-template-columns:14% 11% 12% 5% 7% 7% 9% 7% 8% 7% 8% 5%}
+#certs th,#certs td{overflow-wrap:anywhere;border-width:0 1px 1px 0}
+#certs tr>:first-child{border-left-width:1px}#certs thead th{border-top-width:1px}
+#certs tbody{content-visibility:auto;contain-intrinsic-size:auto 6400px}#certs tbody.v{content-visibility:visible;contain:content}
+#certs thead{position:sticky;top:0;z-index:1}#certs th{background:#f4f4f5}
 #certs th button{all:inherit;cursor:pointer;background:none;border:0;padding:0}
 #certs th[aria-sort=ascending] button::after{content:" \\25B2"}
 #certs th[aria-sort=descending] button::after{content:" \\25BC"}
@@ -37,5 +45,5 @@ th,td{border:1px solid #d4d4d8;padding:.2rem .4rem;text-align:left;vertical-alig
 svg .axis{font-size:10px;fill:#3f3f46}svg .tick{stroke:#e4e4e7}svg .axis-line{stroke:#71717a}
 .note{color:#3f3f46;font-size:12px}
 .scopes{columns:3 20ch;font-size:12px}
-@media print{.filters{display:none}#certs th{position:static}}
+@media print{.filters{display:none}#certs thead{position:static}#certs tr{break-inside:avoid}}
 `;

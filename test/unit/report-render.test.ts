@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvField, renderCsv } from '../../lambda/reports/csv';
 import { httpsUrl, visible } from '../../lambda/reports/escape';
-import { REPORT_SCRIPT, renderHtml, reportCsp } from '../../lambda/reports/html';
+import { REPORT_CHUNK_ROWS, REPORT_SCRIPT, renderHtml, reportCsp } from '../../lambda/reports/html';
 import { renderJson } from '../../lambda/reports/json';
 import { type EstateReport, REPORT_VERSION, type ReportCertificate } from '../../lambda/reports/model';
 import {
@@ -120,8 +120,21 @@ describe('HTML escaping', () => {
     );
     expect(html.match(/<th scope=col[^>]*><button type=button>/g)?.length).toBe(12);
     expect(html).toContain('<th scope=col aria-sort=ascending><button type=button>Days left</button></th>');
-    expect(html).toContain('<td class=sv data-v=2>Critical</td>');
+    expect(html).toContain('<td class=sv data-v=1>Critical</td>');
     expect(html).toContain('<td data-v="3">3</td>');
+  });
+
+  it('splits the rows into chunks of REPORT_CHUNK_ROWS, in order, the last one short', () => {
+    const n = REPORT_CHUNK_ROWS * 2 + 13;
+    const html = renderHtml(
+      report(Array.from({ length: n }, (_, i) => cert({ domain: `d${i}.example`, daysRemaining: i }))),
+    );
+    expect(html).toContain(`<table id=certs data-chunk=${REPORT_CHUNK_ROWS}>`);
+    const table = html.slice(html.indexOf('<table id=certs'));
+    const chunks = [...table.matchAll(/<tbody>([\s\S]*?)<\/tbody>/g)].map((m) => m[1] ?? '');
+    expect(chunks.map((c) => c.match(/<tr /g)?.length)).toEqual([REPORT_CHUNK_ROWS, REPORT_CHUNK_ROWS, 13]);
+    const domains = chunks.join('').match(/d\d+\.example/g);
+    expect(domains).toEqual(Array.from({ length: n }, (_, i) => `d${i}.example`));
   });
 
   it('renders an empty estate with zero counts and an empty timeline', () => {
