@@ -236,7 +236,7 @@ const tableSection = (report: EstateReport): string => {
 };
 
 /**
- * The report as an HTML document (UTF-8). Its size is about 500 bytes per certificate plus 12 KB
+ * The report as an HTML document (UTF-8). Its size is about 420 bytes per certificate plus 12 KB
  * (docs/benchmarks.md: 10,000 certificates).
  */
 export const renderHtml = (report: EstateReport): string => {
