@@ -3,10 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -20,42 +18,21 @@ import {
   TIERS_DAYS_ENV,
   WATCHER_ID_ENV,
 } from '../lambda/contracts/env-names';
-import { ACCOUNT_ENV, SOURCE_KIND_PATTERN } from '../lambda/contracts/sources';
-import { AlarmReminder, validateReminderInterval } from './alarm-reminder';
-import {
-  type CertificateExpiryWatcherProps,
-  DEFAULT_ARCHIVE_RETENTION,
-  DEFAULT_CRITICAL_DAYS,
-  DEFAULT_EVENT_SOURCE,
-  DEFAULT_INVENTORY_MEMORY_MB,
-  DEFAULT_INVENTORY_TIMEOUT,
-  DEFAULT_REMINDER_INTERVAL,
-  DEFAULT_SCAN_INTERVAL,
-  DEFAULT_TIERS_DAYS,
-  heartbeatPeriod,
-  InvalidWatcherConfigError,
-  METRICS_NAMESPACE,
-  validateArchiveRetention,
-  validateEmailAddresses,
-  validateEventSource,
-  validateMemorySizeMb,
-  validateRegions,
-  validateScanInterval,
-  validateTiers,
-  validateTimeout,
-} from './config';
+import { ACCOUNT_ENV } from '../lambda/contracts/sources';
+import { AlarmReminder } from './alarm-reminder';
+import { type CertificateExpiryWatcherProps, METRICS_NAMESPACE } from './config';
 import { type WatcherDashboard, watcherDashboard } from './dashboard';
 import { EndpointProbes } from './endpoint-probes';
-import { AlertFanout, validateAlertFanoutSettings } from './fanout';
-import { checkOpsSubscribers, deadLetterAlarm, failureMetricAlarm, notifyOps } from './ops-alarms';
+import { AlertFanout } from './fanout';
+import { checkOpsSubscribers } from './ops-alarms';
+import { createOpsTopic } from './ops-topic';
 import { deadLetterQueue as newDeadLetterQueue } from './queues';
-import { resolveReportSettings, type ScheduledReport, scheduledReport } from './report';
-import { resolveOrganizationScan, ScanFanout } from './scan-fanout';
-import { AcmSource } from './sources/acm';
-import { withDiscovery } from './sources/discovery';
-import type { IWatcherSource } from './sources/source';
-import { lifecycleEnvironment, StateTable } from './state-table';
+import { type ScheduledReport, scheduledReport } from './report';
+import { ScanFanout } from './scan-fanout';
+import { StateTable } from './state-table';
+import { watcherAlarms } from './watcher-alarms';
 import { publishWatcherConfig } from './watcher-config';
+import { resolveWatcherSettings } from './watcher-settings';
 
 /** Metrics the inventory handler emits (Embedded Metric Format), dimension `Watcher`. */
 export type WatcherMetricName =
@@ -132,28 +109,12 @@ export class CertificateExpiryWatcher extends Construct {
     const stack = Stack.of(this);
 
     // Resolve and validate every prop before creating anything (bundling runs at construction).
-    const regions = validateRegions(props.regions ?? [stack.region]);
-    this.scanInterval = props.scanInterval ?? DEFAULT_SCAN_INTERVAL;
-    validateScanInterval(this.scanInterval);
-    const tiersDays = props.tiersDays ?? DEFAULT_TIERS_DAYS;
-    const criticalDays = props.criticalDays ?? DEFAULT_CRITICAL_DAYS;
-    validateTiers(tiersDays, criticalDays);
-    this.eventSource = validateEventSource(props.eventSource ?? DEFAULT_EVENT_SOURCE);
-    const archiveRetention = validateArchiveRetention(props.archiveRetention ?? DEFAULT_ARCHIVE_RETENTION);
-    const opsEmailAddresses = validateEmailAddresses(props.opsEmailAddresses ?? []);
-    const timeout = validateTimeout(props.inventoryTimeout ?? DEFAULT_INVENTORY_TIMEOUT);
-    const memorySizeMb = validateMemorySizeMb(props.inventoryMemorySizeMb ?? DEFAULT_INVENTORY_MEMORY_MB);
+    const settings = resolveWatcherSettings(props, stack.region);
+    const { regions, tiersDays, criticalDays, lifecycleEnv, sources, discovering, organization, opsAlarms } =
+      settings;
+    this.scanInterval = settings.scanInterval;
+    this.eventSource = settings.eventSource;
     this.watcherId = `${stack.stackName}/${this.node.path.slice(stack.node.path.length + 1)}`;
-    const lifecycleEnv = lifecycleEnvironment(props.lifecycle ?? {}, { tiersDays, criticalDays });
-    validateAlertFanoutSettings(props);
-    const sources = validateSources(withDiscovery(props.sources ?? [new AcmSource()], props.discovery));
-    const discovering = sources.find((s) => s.kind === 'discovery'); // by the prop or among the sources
-    const organization = resolveOrganizationScan(props);
-    const opsAlarms = props.opsAlarms ?? {};
-    const report = resolveReportSettings(props.report);
-    const reminderInterval = validateReminderInterval(
-      opsAlarms.reminderInterval ?? DEFAULT_REMINDER_INTERVAL,
-    );
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: props.eventBusName,
@@ -162,11 +123,11 @@ export class CertificateExpiryWatcher extends Construct {
     this.archive = this.bus.archive('Archive', {
       description: `Events with source ${this.eventSource}, for replay`,
       eventPattern: { source: [this.eventSource] },
-      retention: archiveRetention,
+      retention: settings.archiveRetention,
     });
 
-    this.opsTopic = props.opsTopic ?? this.createOpsTopic();
-    opsEmailAddresses.forEach((address) => {
+    this.opsTopic = props.opsTopic ?? createOpsTopic(this);
+    settings.opsEmailAddresses.forEach((address) => {
       this.opsTopic.addSubscription(new subscriptions.EmailSubscription(address));
     });
 
@@ -180,8 +141,8 @@ export class CertificateExpiryWatcher extends Construct {
       sources,
       regions,
       ...organization,
-      timeout,
-      memorySizeMb,
+      timeout: settings.timeout,
+      memorySizeMb: settings.memorySizeMb,
       logRetention: props.logRetention,
       environment: {
         [EVENT_BUS_NAME_ENV]: this.bus.eventBusName,
@@ -210,39 +171,16 @@ export class CertificateExpiryWatcher extends Construct {
       targets: [new targets.LambdaFunction(scan.planner, { retryAttempts: 2, deadLetterQueue })],
     });
 
-    const period = heartbeatPeriod(this.scanInterval);
-    this.heartbeatAlarm = this.metricScanSucceeded({ period }).createAlarm(this, 'HeartbeatAlarm', {
-      alarmDescription:
-        `No certificate scan succeeded in ${period.toHumanString()} (1.5 x the ${this.scanInterval.toHumanString()} ` +
-        'schedule): certificates are not being watched. Check the inventory function logs and the dead-letter queue.',
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    this.inventoryErrorsAlarm = scan.errorsAlarm;
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', deadLetterQueue, {
+    const alarms = watcherAlarms(this, {
+      deadLetterQueue,
       opsTopic: this.opsTopic,
-      description:
-        'A scan, endpoint dispatch or alert fan-out failed every retry and was dead-lettered; inspect the messages, fix the cause, then redrive or purge the queue.',
+      coverageGapPeriods: organization.coverageGapPeriods,
     });
-    this.coverageGapAlarm = this.metric('ScopesInCoverageGap', { period }).createAlarm(
-      this,
-      'CoverageGapAlarm',
-      {
-        alarmDescription:
-          `A scope (a source in an account and region) has not been scanned successfully for ${organization.coverageGapPeriods} ` +
-          'periods: its certificates are not being watched. The Coverage Gap event and `cert-watch coverage` name it and the reason.',
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-    );
-    notifyOps(this.opsTopic, this.heartbeatAlarm, this.coverageGapAlarm);
-    // Any function that publishes (scan workers, prober) counts the events the bus can never take.
-    this.undeliverableAlarm = failureMetricAlarm(this, 'EventsUndeliverable', this.watcherId, this.opsTopic);
+    this.heartbeatAlarm = alarms.heartbeat;
+    this.inventoryErrorsAlarm = scan.errorsAlarm;
+    this.deadLetterAlarm = alarms.deadLetter;
+    this.coverageGapAlarm = alarms.coverageGap;
+    this.undeliverableAlarm = alarms.undeliverable;
 
     if ((props.endpoints && props.endpoints.length > 0) || discovering) {
       this.endpointProbes = new EndpointProbes(this, 'EndpointProbes', {
@@ -291,7 +229,7 @@ export class CertificateExpiryWatcher extends Construct {
     this.chatTopic = this.alertFanout.chatTopic;
     this.smsTopic = this.alertFanout.smsTopic;
     this.ticketsTopic = this.alertFanout.ticketsTopic;
-    this.report = scheduledReport(this, report, props.logRetention, {
+    this.report = scheduledReport(this, settings.report, props.logRetention, {
       [TIERS_DAYS_ENV]: tiersDays.join(','),
       [CRITICAL_DAYS_ENV]: String(criticalDays),
       ...lifecycleEnv,
@@ -303,7 +241,7 @@ export class CertificateExpiryWatcher extends Construct {
     this.alarmReminder = new AlarmReminder(this, 'AlarmReminder', {
       alarms: this.node.findAll().filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm),
       opsTopic: this.opsTopic,
-      interval: reminderInterval,
+      interval: settings.reminderInterval,
       deadLetterQueue,
     });
     // At synth, so subscriptions added to `opsTopic` after construction count.
@@ -348,62 +286,4 @@ export class CertificateExpiryWatcher extends Construct {
   metricCertificatesExpired(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('CertificatesExpired', props);
   }
-
-  private createOpsTopic(): sns.Topic {
-    const key = new kms.Key(this, 'OpsTopicKey', {
-      description: 'Encrypts the cert-expiry-watcher ops topic',
-      enableKeyRotation: true,
-    });
-    // CloudWatch calls KMS itself when an alarm publishes to an encrypted topic; without this
-    // statement alarm notifications are dropped (visible only in the alarm history). Only alarms of
-    // this account and region may use it: the confused-deputy conditions the CloudWatch and SNS
-    // docs give for a service principal.
-    const fromOwnAlarms = {
-      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
-    };
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToUseTheKey',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        // The actions exactly as the SNS guide's key policy for CloudWatch alarms gives them: a
-        // notification lost to a missing permission shows only in the alarm history.
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: fromOwnAlarms,
-      }),
-    );
-    const topic = new sns.Topic(this, 'OpsTopic', {
-      displayName: 'Certificate expiry watcher - ops',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    // A topic policy replaces SNS's default one, so alarms in this account must be allowed explicitly.
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: fromOwnAlarms,
-      }),
-    );
-    return topic;
-  }
 }
-
-/** Each source kind once, with a kind the runtime accepts. */
-const validateSources = (sources: readonly IWatcherSource[]): readonly IWatcherSource[] => {
-  if (sources.length === 0)
-    throw new InvalidWatcherConfigError('sources must not be empty; omit it to watch ACM');
-  const seen = new Set<string>();
-  sources.forEach((s, i) => {
-    if (!SOURCE_KIND_PATTERN.test(s.kind))
-      throw new InvalidWatcherConfigError(
-        `sources[${i}].kind must match ${SOURCE_KIND_PATTERN.source}, got '${s.kind}'`,
-      );
-    if (seen.has(s.kind)) throw new InvalidWatcherConfigError(`sources lists '${s.kind}' twice`);
-    seen.add(s.kind);
-  });
-  return sources;
-};

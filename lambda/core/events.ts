@@ -1,6 +1,7 @@
 /**
  * The event contract: what the watcher puts on its bus. Chat, SMS and tickets read only these.
  * Pure builders; the JSON Schemas in schemas/ describe the same shapes (tests check both agree).
+ * The endpoint events are in endpoint-events.ts.
  */
 import { createHash } from 'node:crypto';
 import type { CertificateRecord } from './certificate';
@@ -222,7 +223,8 @@ export interface BusEvent<D = unknown> {
   readonly time: Date;
 }
 
-const clip = (s: string | undefined, max = MAX_TEXT_IN_EVENT): string | undefined =>
+/** `s` cut to `max` characters, the last one an ellipsis when cut. */
+export const clip = (s: string | undefined, max = MAX_TEXT_IN_EVENT): string | undefined =>
   s === undefined ? undefined : s.length > max ? `${s.slice(0, max - 1)}…` : s;
 
 const omitted = (n: number): number | undefined => (n > 0 ? n : undefined);
@@ -357,55 +359,5 @@ export const scanCompletedEvent = (
     // Endpoint scans complete batch by batch: each batch's heartbeat is its own event.
     eventId: eventIdOf(DetailType.ScanCompleted, detail.scanId, detail.source, detail.batch?.index),
     ...detail,
-  },
-});
-
-export interface EndpointDetail {
-  readonly target: string;
-  readonly host: string;
-  readonly port: number;
-  readonly address: string | null;
-  readonly servername: string | null;
-  readonly starttls: string | null;
-  readonly labels?: Record<string, string>;
-  readonly owner?: string;
-}
-
-export interface EndpointCheckFailedDetail {
-  readonly schemaVersion: string;
-  readonly eventId: string;
-  readonly scanId: string;
-  readonly observedAt: string;
-  readonly endpoint: EndpointDetail;
-  readonly error: Problem;
-}
-
-/** No certificate could be read from one address of an endpoint. */
-export const endpointCheckFailedEvent = (
-  endpoint: EndpointDetail,
-  error: Problem,
-  ctx: { scanId: string; now: Date },
-): BusEvent<EndpointCheckFailedDetail> => ({
-  detailType: DetailType.EndpointCheckFailed,
-  time: ctx.now,
-  resources: [],
-  detail: {
-    schemaVersion: SCHEMA_VERSION,
-    eventId: eventIdOf(
-      endpoint.target,
-      endpoint.address,
-      DetailType.EndpointCheckFailed,
-      error.code,
-      utcDay(ctx.now),
-    ),
-    scanId: ctx.scanId,
-    observedAt: ctx.now.toISOString(),
-    endpoint: Object.fromEntries(
-      Object.entries({
-        ...endpoint,
-        labels: endpoint.labels ? boundedMap(endpoint.labels, MAX_LABELS_IN_EVENT).kept : undefined,
-      }).filter(([, v]) => v !== undefined),
-    ) as unknown as EndpointDetail,
-    error: { code: error.code, message: clip(error.message) ?? '' },
   },
 });

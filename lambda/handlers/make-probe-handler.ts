@@ -23,6 +23,7 @@ import {
   TIERS_DAYS_ENV,
 } from '../contracts/env-names';
 import { type EndpointBatchMessage, parseBatchMessage } from '../core/endpoint-batch';
+import { endpointCheckFailedEvent } from '../core/endpoint-events';
 import {
   DEFAULT_THRESHOLDS,
   type Evaluation,
@@ -36,7 +37,6 @@ import {
   certificateEvent,
   DEFAULT_EVENT_SOURCE,
   DetailType,
-  endpointCheckFailedEvent,
   scanCompletedEvent,
 } from '../core/events';
 import type { Logger } from '../core/ports';

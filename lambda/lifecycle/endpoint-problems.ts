@@ -7,7 +7,8 @@
  * `checkFailedAfterScans` failed scans in a row: one failed probe of a flaky host pages no one.
  */
 import type { CertificateRecord } from '../core/certificate';
-import { type EndpointDetail, endpointCheckFailedEvent, eventIdOf, type Problem } from '../core/events';
+import { type EndpointDetail, endpointCheckFailedEvent } from '../core/endpoint-events';
+import { eventIdOf, type Problem } from '../core/events';
 import { periodOf } from './alert-rules';
 import { type LifecycleEvent, recordFromDetail } from './lifecycle-events';
 import type { EndpointProblem, Observation, TrackedState, Transition } from './model';

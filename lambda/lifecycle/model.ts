@@ -11,8 +11,9 @@ import {
   lifecycleConfig,
 } from '../contracts/lifecycle-config';
 import type { CertificateRecord, SourceKind } from '../core/certificate';
+import type { EndpointDetail } from '../core/endpoint-events';
 import type { RenewalRisk } from '../core/evaluate';
-import type { CertificateDetail, EndpointDetail, Problem } from '../core/events';
+import type { CertificateDetail, Problem } from '../core/events';
 import { parseIsoInstant } from '../core/time';
 
 export { DEFAULT_LIFECYCLE_CONFIG, InvalidLifecycleConfigError, type LifecycleConfig, lifecycleConfig };

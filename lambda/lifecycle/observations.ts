@@ -5,7 +5,7 @@
  * Only complete scopes may count a tracked location as missing.
  */
 import type { CertificateRecord, SourceKind } from '../core/certificate';
-import type { EndpointDetail } from '../core/events';
+import type { EndpointDetail } from '../core/endpoint-events';
 import type { ScanResult } from '../core/scan';
 import type { ProbeResult } from '../sources/endpoint/types';
 import type { LifecycleScan, Observation } from './model';

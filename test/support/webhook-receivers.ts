@@ -14,13 +14,13 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { WatcherEvent } from '../../lambda/channels/format/view';
 import type { CertificateRecord } from '../../lambda/core/certificate';
+import { endpointCheckFailedEvent } from '../../lambda/core/endpoint-events';
 import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
 import {
   type BusEvent,
   certificateEvent,
   DEFAULT_EVENT_SOURCE,
   DetailType,
-  endpointCheckFailedEvent,
   scanCompletedEvent,
 } from '../../lambda/core/events';
 import { type LifecycleInfo, lifecycleEvent } from '../../lambda/lifecycle/lifecycle-events';

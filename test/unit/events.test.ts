@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../lambda/core/certificate';
+import { endpointCheckFailedEvent } from '../../lambda/core/endpoint-events';
 import { DEFAULT_THRESHOLDS, evaluate } from '../../lambda/core/evaluate';
 import {
   certificateEvent,
   DetailType,
-  endpointCheckFailedEvent,
   MAX_EVENT_ENTRY_BYTES,
   MAX_PROBLEMS_IN_EVENT,
   MAX_SANS_IN_EVENT,
