@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SOURCE_OPTION_KEYS } from '../lambda/contracts/sources';
-import { ExitCode, usageMessageOf } from './cli/exit-codes';
+import { ExitCode, joinNegativeNumbers, usageMessageOf } from './cli/exit-codes';
 import type { CliIo } from './cli/io';
 
 // Commands load their modules when they run (AWS SDK clients only for the commands that call AWS), so
@@ -111,7 +111,7 @@ export const main = async (argv: string[], io: CliIo): Promise<number> => {
   }
   const command = COMMANDS[two] ? `cert-watch ${first} ${second}` : `cert-watch ${first}`;
   try {
-    return await run(args, io);
+    return await run(joinNegativeNumbers(args), io);
   } catch (error) {
     // Usage mistakes and unexpected failures alike: say what went wrong, no stack trace, exit UNKNOWN.
     const usage = usageMessageOf(error, command);

@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { parseExpectation } from '../lambda/contracts/deployment-expectation';
+import { DISCOVERED_NOTHING_TO_PROBE_METRIC } from '../lambda/contracts/discovery';
 import {
   checkEndpointText,
   type EndpointTarget,
@@ -312,16 +313,37 @@ export class EndpointProbes extends Construct {
     });
 
     const period = heartbeatPeriod(props.scanInterval);
-    this.heartbeatAlarm = new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: 'EndpointBatchesCompleted',
-      dimensionsMap: { Watcher: props.watcherId },
-      statistic: 'Sum',
-      period,
-    }).createAlarm(this, 'HeartbeatAlarm', {
-      alarmDescription:
-        `No batch of TLS endpoint probes completed in ${period.toHumanString()} (1.5 x the schedule): ` +
-        'endpoints are not being watched. Check the dispatcher and prober logs and the probe dead-letter queue.',
+    const counted = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { Watcher: props.watcherId },
+        statistic: 'Sum',
+        period,
+      });
+    const batchesCompleted = counted('EndpointBatchesCompleted');
+    // Discovery alone (no configured endpoint): a period whose discovery found nothing to probe
+    // queues no batch, so the worker's DiscoveredNothingToProbe counts as the heartbeat too (SUM over
+    // the two skips a missing one); neither, and the alarm still fires. With configured endpoints the
+    // dispatcher queues batches every period, and the prober's metric alone is the heartbeat.
+    const discoveryOnly = endpoints.length === 0 && props.discovery === true;
+    const heartbeat: cloudwatch.Metric | cloudwatch.MathExpression = discoveryOnly
+      ? new cloudwatch.MathExpression({
+          expression: 'SUM([batches, discoveredNothing])',
+          usingMetrics: {
+            batches: batchesCompleted,
+            discoveredNothing: counted(DISCOVERED_NOTHING_TO_PROBE_METRIC),
+          },
+          period,
+        })
+      : batchesCompleted;
+    this.heartbeatAlarm = heartbeat.createAlarm(this, 'HeartbeatAlarm', {
+      alarmDescription: discoveryOnly
+        ? `No batch of TLS endpoint probes completed in ${period.toHumanString()} (1.5 x the schedule), nor did ` +
+          'a discovery run report that it found nothing to probe: endpoints are not being watched. Check the ' +
+          'discovery scan worker and prober logs and the probe dead-letter queue.'
+        : `No batch of TLS endpoint probes completed in ${period.toHumanString()} (1.5 x the schedule): ` +
+          'endpoints are not being watched. Check the dispatcher and prober logs and the probe dead-letter queue.',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 1,

@@ -25,7 +25,14 @@ import { InputFileError, readTextBounded } from '../../lambda/sources/file/bound
 import type { DiscoverDeps } from './discover';
 import { ExitCode, exitCodeFor, UsageError, usageMessageOf } from './exit-codes';
 import { reportFileHelp, reportFilesOf, writeReportFiles } from './report-files';
-import { daysCell, renderTable, terminalSafe } from './table';
+import {
+  daysCell,
+  type LifetimeGraded,
+  lifetimeGraded,
+  lifetimeNotes,
+  renderTable,
+  terminalSafe,
+} from './table';
 
 export interface CheckIo {
   readonly stdout: NodeJS.WritableStream;
@@ -100,6 +107,18 @@ const readText = async (path: string, option: string): Promise<string> => {
   }
 };
 
+/** The certificate the verdict judged (the one that expires first on the path), graded by its lifetime. */
+const lifetimeGradedOf = (r: ProbeResult): LifetimeGraded | undefined => {
+  const judged = r.path?.[r.earliestExpiry?.index ?? 0];
+  if (!r.evaluation || !judged) return undefined;
+  const role = r.earliestExpiry && r.earliestExpiry.role !== 'leaf' ? ` ${r.earliestExpiry.role}` : '';
+  return lifetimeGraded(
+    `${formatProbeTarget(r)} (${r.address ?? 'no address'})${r.variant ? ` [${r.variant}]` : ''}${role}`,
+    { notBefore: new Date(judged.notBefore), notAfter: new Date(judged.notAfter) },
+    r.evaluation,
+  );
+};
+
 const renderResults = (results: readonly ProbeResult[]): string => {
   const sorted = [...results].sort(
     (a, b) =>
@@ -134,6 +153,7 @@ const renderResults = (results: readonly ProbeResult[]): string => {
       : []),
   ]);
   if (details.length > 0) out.push('', 'Details:', ...details.map(terminalSafe));
+  out.push(...lifetimeNotes(sorted.flatMap((r) => lifetimeGradedOf(r) ?? [])));
   const counts = new Map<Verdict, number>();
   for (const r of results) counts.set(verdictOf(r), (counts.get(verdictOf(r)) ?? 0) + 1);
   const summary = (['ok', 'warning', 'critical', 'expired', 'error'] as const)

@@ -47,5 +47,34 @@ export const usageMessageOf = (error: unknown, command: string): string | undefi
   if (missing) return `${missing} needs a value`;
   const positional = /^Unexpected argument '([^']+)'/.exec(text)?.[1];
   if (positional) return `unexpected argument "${positional}"`;
+  const flag = /^Option '([^' ]+)[^']*' does not take an argument/.exec(text)?.[1];
+  if (flag) return `${flag} takes no value`;
+  const ambiguous = /^Option '([^' ]+)[^']*' argument is ambiguous/.exec(text)?.[1];
+  if (ambiguous)
+    return `${ambiguous} needs a value, and the argument after it starts with a dash: write ${ambiguous}=<value> if the value does`;
   return text;
+};
+
+/** A negative number as a separate argument: `-5`, `-0.5`, `-.5`. */
+const NEGATIVE_NUMBER = /^-(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * `--option -5` as `--option=-5`: node:util parseArgs takes an argument starting with a dash for
+ * an option of its own and refuses `--option -5` as "ambiguous", so the option's own check never
+ * said what it takes ("--warn-days must be a whole number of days, got "-5""). No cert-watch
+ * argument is a negative number otherwise (hosts, files, locations); a boolean flag so joined is
+ * still refused, as the stray `-5` was. Nothing after `--` is touched.
+ */
+export const joinNegativeNumbers = (argv: readonly string[]): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    if (/^--[^=]+$/.test(arg) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 };

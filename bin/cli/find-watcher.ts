@@ -103,3 +103,31 @@ export const stateTableOf = async (
   const stack = values.stack?.trim() || io.env.CERT_WATCH_STACK?.trim() || DEFAULT_STACK_NAME;
   return (await findWatcher(io, stack, list)).stateTableName;
 };
+
+/** Where the state table's name came from, for messages: `--table`, CERT_WATCH_TABLE or the stack. */
+export const stateTableOrigin = (io: CliIo, values: { table?: string; stack?: string }): string => {
+  if (values.table?.trim()) return '--table';
+  if (io.env.CERT_WATCH_TABLE?.trim()) return 'CERT_WATCH_TABLE';
+  return `stack "${values.stack?.trim() || io.env.CERT_WATCH_STACK?.trim() || DEFAULT_STACK_NAME}"`;
+};
+
+/**
+ * DynamoDB's "Requested resource not found" (ResourceNotFoundException) on the state table, told
+ * in the user's terms: which table, where it was looked for, and what to do. Anything else: undefined.
+ */
+export const tableNotFoundError = (
+  error: unknown,
+  io: CliIo,
+  table: string,
+  origin: string,
+): Error | undefined => {
+  if ((error as { name?: string } | null)?.name !== 'ResourceNotFoundException') return undefined;
+  const region = io.env.AWS_REGION?.trim() || io.env.AWS_DEFAULT_REGION?.trim();
+  const where = region ? `in ${region}` : "in your AWS profile's default region (AWS_REGION is not set)";
+  const fix = origin.startsWith('stack')
+    ? `the ${origin} names it in its SSM parameter: the stack's table was deleted or is in another region; redeploy, or pass --table <name>`
+    : `check the name (${origin}), AWS_REGION (the watcher's region) and that your credentials are for the watcher's account; or leave out --table and CERT_WATCH_TABLE to find the table from the deployed stack (--stack <name>)`;
+  return new Error(
+    `state table "${table}" (from ${origin}) not found ${where}, in the account of your AWS credentials: ${fix}`,
+  );
+};

@@ -9,7 +9,14 @@ import { parseArgs } from 'node:util';
 import { type LifecycleConfig, lifecycleConfig } from '../../lambda/lifecycle/model';
 import { type EstateReader, readEstate } from '../../lambda/reports/read-estate';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
-import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
+import {
+  type ParameterLister,
+  stateTableOf,
+  stateTableOrigin,
+  tableNotFoundError,
+  WATCHER_HELP,
+  WATCHER_OPTIONS,
+} from './find-watcher';
 import type { CliIo } from './io';
 import {
   REPORT_FILE_OPTIONS,
@@ -85,7 +92,9 @@ export const runReport = async (argv: string[], io: CliIo, options: ReportOption
     `state table ${table}`,
     now,
     options.config ?? lifecycleConfig(),
-  );
+  ).catch((error: unknown) => {
+    throw tableNotFoundError(error, io, table, stateTableOrigin(io, values)) ?? error;
+  });
   if (values.json) io.stdout.write((await import('../../lambda/reports/json')).renderJson(report));
   const { code, written } = await writeReportFilesListed(files, () => report, io, exitCodeFor(unacked));
   // Only the files actually written: a file that could not be written is named on stderr instead.

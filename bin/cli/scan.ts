@@ -15,7 +15,7 @@ import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { REPORT_FILE_HELP, type ReportFiles, reportFilesOf, writeReportFiles } from './report-files';
 import { SOURCE_SCAN_OPTIONS, selectSources, THRESHOLD_OPTIONS, thresholdsOf } from './scan-options';
-import { daysCell, renderTable } from './table';
+import { daysCell, type LifetimeGraded, lifetimeGraded, lifetimeNotes, renderTable } from './table';
 
 const GRADING_HELP = `  --warn-days <n>        warning window in days (default 30)
   --critical-days <n>    critical at or below this many days (default 7)
@@ -178,6 +178,13 @@ export const certificateLines = (
         `  ${c.record.domain}: ${c.evaluation.renewalRisk}${c.record.renewalReason ? ` (${c.record.renewalReason})` : ''}`,
       );
   }
+  lines.push(
+    ...lifetimeNotes(
+      certificates
+        .map((c) => lifetimeGraded(c.record.domain || c.record.id, c.record, c.evaluation))
+        .filter((g): g is LifetimeGraded => g !== undefined),
+    ),
+  );
   return lines;
 };
 

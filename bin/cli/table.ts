@@ -33,3 +33,56 @@ export const daysCell = (days: number | null | undefined, hours: number | null |
   if (days === null || days === undefined) return '-';
   return typeof hours === 'number' && Math.abs(hours) < HOURS_SHOWN_BELOW ? `${hours}h` : String(days);
 };
+
+/** Short-lived certificates named under a table at most; the rest are counted. */
+export const LIFETIME_NOTES_SHOWN = 10;
+
+/** A certificate graded by the short-lived rule: what a note under the table says of it. */
+export interface LifetimeGraded {
+  /** How the table names it (domain, target). */
+  readonly name: string;
+  /** Whole lifetime in days (notAfter - notBefore). */
+  readonly lifetimeDays: number;
+  /** Days left at which it turns warning and critical (its effective tiers). */
+  readonly warningDays: number;
+  readonly criticalDays: number;
+}
+
+const dayCount = (n: number): string => String(Math.round(n * 100) / 100);
+
+/**
+ * The note under a table for the certificates graded by their lifetime (`evaluation.basis` is
+ * `lifetime`: docs/lifecycle.md, "Short-lived certificates"), so a 47-day certificate shown OK
+ * with 20 days left under a 30-day warning tier says why: it warns at 15.51 days left. None: no note.
+ */
+export const lifetimeNotes = (graded: readonly LifetimeGraded[]): string[] => {
+  if (graded.length === 0) return [];
+  const shown = graded.slice(0, LIFETIME_NOTES_SHOWN);
+  return [
+    '',
+    'Short-lived, graded by a share of the lifetime left instead of the day tiers (docs/lifecycle.md, "Short-lived certificates"):',
+    ...shown.map(
+      (g) =>
+        `  ${terminalSafe(g.name)}: ${dayCount(g.lifetimeDays)}-day lifetime: warning at ${dayCount(g.warningDays)} days left, critical at ${dayCount(g.criticalDays)}`,
+    ),
+    ...(graded.length > shown.length ? [`  +${graded.length - shown.length} more`] : []),
+  ];
+};
+
+/** The note's entry for a certificate its evaluation graded by lifetime; undefined otherwise. */
+export const lifetimeGraded = (
+  name: string,
+  record: { readonly notBefore?: Date; readonly notAfter?: Date },
+  evaluation: {
+    readonly basis: 'days' | 'lifetime';
+    readonly thresholds: { readonly tiersDays: readonly number[]; readonly criticalDays: number };
+  },
+): LifetimeGraded | undefined => {
+  if (evaluation.basis !== 'lifetime' || !record.notBefore || !record.notAfter) return undefined;
+  return {
+    name,
+    lifetimeDays: (record.notAfter.getTime() - record.notBefore.getTime()) / 86_400_000,
+    warningDays: Math.max(...evaluation.thresholds.tiersDays, evaluation.thresholds.criticalDays),
+    criticalDays: evaluation.thresholds.criticalDays,
+  };
+};

@@ -6,6 +6,15 @@
  * with ("renewed but not deployed", docs/discovery.md).
  */
 
+/**
+ * The metric (namespace and `Watcher` dimension of the watcher's others) the discovery worker
+ * emits, 1 per scope, when a scope's discovery ran and left nothing to probe (no endpoint found,
+ * none to retire), so no probe batch follows. Without configured endpoints, the probes' heartbeat
+ * alarm (lib/endpoint-probes.ts) counts it with EndpointBatchesCompleted: "discovery ran and found
+ * nothing" is healthy, "nothing ran" still alarms.
+ */
+export const DISCOVERED_NOTHING_TO_PROBE_METRIC = 'DiscoveredNothingToProbe';
+
 /** Where an endpoint was discovered. */
 export const DISCOVERY_KINDS = ['elbv2', 'elb', 'cloudfront', 'apigateway', 'tag'] as const;
 export type DiscoveryKind = (typeof DISCOVERY_KINDS)[number];

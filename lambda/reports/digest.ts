@@ -5,7 +5,7 @@
  * which the chat formatters (lambda/channels/format/digest*.ts) render per system.
  *
  * - counts: certificates expiring within 7, 30 and 90 days of `generatedAt` (cumulative: the 30
- *   includes the 7), and those already expired;
+ *   includes the 7), and those already expired, each with how many of them are acknowledged;
  * - soonest: the certificates with the fewest days left, already expired first;
  * - changes since the previous report: renewals (the same location with a later notAfter) and
  *   removals (a location the previous report had and this one has not);
@@ -53,8 +53,17 @@ export interface EstateDigest {
   readonly counts: {
     readonly total: number;
     readonly expired: number;
-    /** Not yet expired and within `days` days, for each of {@link DIGEST_WINDOWS_DAYS}. */
-    readonly within: readonly { readonly days: number; readonly count: number }[];
+    /** How many of `expired` are acknowledged now; absent when none. */
+    readonly expiredAcknowledged?: number;
+    /**
+     * Not yet expired and within `days` days, for each of {@link DIGEST_WINDOWS_DAYS}; `acknowledged`:
+     * how many of `count` are acknowledged now, absent when none.
+     */
+    readonly within: readonly {
+      readonly days: number;
+      readonly count: number;
+      readonly acknowledged?: number;
+    }[];
   };
   readonly soonest: readonly DigestCertificate[];
   /** Absent for the first report (nothing to compare with). */
@@ -125,11 +134,19 @@ export const buildDigest = ({ current, previous, settings, link }: DigestInput):
   const certs = current.certificates;
   const live = certs.filter((c) => typeof c.daysRemaining === 'number');
   const at = Date.parse(current.generatedAt);
-  const expired = live.filter((c) => hasExpired(c, at)).length;
-  const within = DIGEST_WINDOWS_DAYS.map((days) => ({
-    days,
-    count: live.filter((c) => !hasExpired(c, at) && (c.daysRemaining as number) <= days).length,
-  }));
+  // Acknowledged ones are counted as what they are, and said to be acknowledged (as the HTML summary does).
+  const acknowledged = (list: readonly ReportCertificate[]) => {
+    const n = list.filter((c) => c.acknowledged).length;
+    return n > 0 ? n : undefined;
+  };
+  const expiredCerts = live.filter((c) => hasExpired(c, at));
+  const expired = expiredCerts.length;
+  const expiredAcknowledged = acknowledged(expiredCerts);
+  const within = DIGEST_WINDOWS_DAYS.map((days) => {
+    const inWindow = live.filter((c) => !hasExpired(c, at) && (c.daysRemaining as number) <= days);
+    const acked = acknowledged(inWindow);
+    return { days, count: inWindow.length, ...(acked ? { acknowledged: acked } : {}) };
+  });
   const soonest = [...live]
     .sort(bySoonest)
     .slice(0, settings.soonest)
@@ -165,7 +182,7 @@ export const buildDigest = ({ current, previous, settings, link }: DigestInput):
     generatedAt: current.generatedAt,
     ...(previous ? { previousGeneratedAt: previous.generatedAt } : {}),
     sections: settings.sections,
-    counts: { total: certs.length, expired, within },
+    counts: { total: certs.length, expired, ...(expiredAcknowledged ? { expiredAcknowledged } : {}), within },
     soonest,
     ...(changes ? { changes } : {}),
     coverage: {

@@ -19,6 +19,7 @@ body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 .badges{display:flex;gap:.5rem;list-style:none;padding:0;flex-wrap:wrap}
 .sev{padding:.25rem .6rem;border-radius:4px;color:#fff}
+.sev .acked{font-size:.9em}
 .sev.s-expired,.s-expired .sv,.b-expired{background:var(--expired);fill:var(--expired)}
 .sev.s-critical,.s-critical .sv,.b-critical{background:var(--critical);fill:var(--critical)}
 .sev.s-warning,.s-warning .sv{background:var(--warning)}.b-warning{fill:#d97706}

@@ -150,10 +150,13 @@ const countTable = (caption: string, what: string, rows: readonly CountRow[]): s
 
 const summarySection = (report: EstateReport): string => {
   const certs = report.certificates;
+  // An acknowledged certificate keeps its severity; the badge says how many of its count are acknowledged.
+  const acked = (severity: string, n: number) =>
+    n > 0 ? ` <span class=acked data-count="acknowledged:${severity}">(${n} acknowledged)</span>` : '';
   const badges = severityCounts(certs)
     .map(
       (s) =>
-        `<li class="sev s-${s.severity}" data-count="severity:${s.severity}"><strong>${s.count}</strong> ${SEVERITY_LABEL[s.severity].toLowerCase()}</li>`,
+        `<li class="sev s-${s.severity}" data-count="severity:${s.severity}"><strong>${s.count}</strong> ${SEVERITY_LABEL[s.severity].toLowerCase()}${acked(s.severity, s.acknowledged)}</li>`,
     )
     .join('');
   return (

@@ -39,13 +39,22 @@ export const countBy = (
     .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 };
 
-/** Every severity with its count, worst first (zeros included: "0 expired" is news too). */
+/**
+ * Every severity with its count, worst first (zeros included: "0 expired" is news too), and how
+ * many of the counted are acknowledged now (an acknowledged critical is still counted critical).
+ */
 export const severityCounts = (
   certificates: readonly ReportCertificate[],
-): { readonly severity: Severity; readonly count: number }[] => {
+): { readonly severity: Severity; readonly count: number; readonly acknowledged: number }[] => {
   const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0, expired: 0 };
-  for (const c of certificates) counts[c.severity] += 1;
-  return [...SEVERITIES].reverse().map((severity) => ({ severity, count: counts[severity] }));
+  const acknowledged: Record<Severity, number> = { ok: 0, warning: 0, critical: 0, expired: 0 };
+  for (const c of certificates) {
+    counts[c.severity] += 1;
+    if (c.acknowledged) acknowledged[c.severity] += 1;
+  }
+  return [...SEVERITIES]
+    .reverse()
+    .map((severity) => ({ severity, count: counts[severity], acknowledged: acknowledged[severity] }));
 };
 
 /** `123456789012 (Production)` or the id alone. */

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DISCOVERED_NOTHING_TO_PROBE_METRIC } from '../../lambda/contracts/discovery';
 import {
   CertificateExpiryWatcher,
   DiscoverySource,
@@ -47,6 +48,49 @@ describe('discovery (construct side)', () => {
     expect(JSON.stringify(worker.PROBE_QUEUE_URL)).toContain('ProbeQueue');
     // No VPC on the prober: internal load balancers are skipped, not probed.
     expect(worker.PROBER_IN_VPC).toBeUndefined();
+  });
+
+  it('counts a discovery run that found nothing to probe as the probes’ heartbeat when no endpoint is configured, so only "nothing ran" alarms', () => {
+    const heartbeat = (t: Template) =>
+      Object.entries(t.findResources('AWS::CloudWatch::Alarm')).find(([id]) =>
+        id.startsWith('WatcherEndpointProbesHeartbeatAlarm'),
+      )?.[1].Properties;
+    const alarm = heartbeat(template);
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+    });
+    const metrics = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] }; Stat: string };
+    }[];
+    expect(metrics.find((m) => m.Expression)).toMatchObject({
+      Expression: 'SUM([batches, discoveredNothing])',
+    });
+    expect(
+      metrics
+        .filter((m) => m.MetricStat)
+        .map((m) => [
+          m.Id,
+          m.MetricStat?.Metric.MetricName,
+          m.MetricStat?.Stat,
+          m.MetricStat?.Metric.Namespace,
+        ])
+        .sort(),
+    ).toEqual([
+      ['batches', 'EndpointBatchesCompleted', 'Sum', 'CertExpiryWatcher'],
+      ['discoveredNothing', DISCOVERED_NOTHING_TO_PROBE_METRIC, 'Sum', 'CertExpiryWatcher'],
+    ]);
+    // With configured endpoints the dispatcher queues batches every period: the prober's metric alone.
+    const both = Template.fromStack(
+      watcherStack({ endpoints: [{ host: 'example.com' }], discovery: { enabled: true } }).stack,
+    );
+    expect(heartbeat(both)).toMatchObject({ MetricName: 'EndpointBatchesCompleted', Statistic: 'Sum' });
+    expect(heartbeat(both).Metrics).toBeUndefined();
   });
 
   it('grants the worker read-only discovery, sending to the probe queue and listing tracked scopes, nothing else writes', () => {

@@ -19,11 +19,16 @@ let root: GeneratedCert;
 
 const run = (args: string[], tty = false) => runCheckCaptured(args, { tty });
 
-const serve = async (name: string, days: number, ipAddresses = ['127.0.0.1']): Promise<void> => {
+const serve = async (
+  name: string,
+  days: number,
+  ipAddresses = ['127.0.0.1'],
+  issuedDaysAgo = 80,
+): Promise<void> => {
   const leaf = await createCertificate({
     commonName: name,
     ipAddresses,
-    notBefore: daysFrom(now, -80),
+    notBefore: daysFrom(now, -issuedDaysAgo),
     notAfter: daysFrom(now, days),
     issuer: root,
   });
@@ -48,6 +53,7 @@ beforeAll(async () => {
   await serve('crit', 5);
   await serve('hours', 20.5 / 24);
   await serve('wrong-ip', 90, ['10.9.8.7']);
+  await serve('short-lived', 20, ['127.0.0.1'], 27); // a 47-day lifetime, 20 days left
   port.closed = await closedPort();
 });
 
@@ -130,6 +136,22 @@ describe('cert-watch check', () => {
       (await run(['--ca-file', caFile, '--warn-days', '10', '--critical-days', '3', at('warn')])).code,
     ).toBe(0);
     expect((await run(['--ca-file', caFile, '--critical-days', '25', at('warn')])).code).toBe(2);
+  });
+
+  it('says under the table why a short-lived certificate inside the day tiers is OK: graded by its lifetime', async () => {
+    const { code, stdout } = await run(['--ca-file', caFile, at('short-lived'), at('good')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      new RegExp(`OK\\s+${at('short-lived').replace(/\./g, '\\.')}\\s+\\S+\\s+(19|20)\\s`),
+    );
+    expect(stdout).toContain(
+      'Short-lived, graded by a share of the lifetime left instead of the day tiers (docs/lifecycle.md, "Short-lived certificates"):\n' +
+        `  ${at('short-lived')} (127.0.0.1): 47-day lifetime: warning at 15.51 days left, critical at 4.7\n`,
+    );
+    // A long-lived certificate is graded by the day tiers: not in the note.
+    expect(stdout).not.toContain(`${at('good')} (127.0.0.1):`);
+    // Without one, no note.
+    expect((await run(['--ca-file', caFile, at('good')])).stdout).not.toContain('Short-lived');
   });
 
   it('exits 2 when the certificate is for another address', async () => {

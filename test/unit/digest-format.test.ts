@@ -112,6 +112,32 @@ describe('weekly digest in Slack', () => {
     expect(m.text).toBe('Certificate digest 2026-11-30: 1 expired, 1 within 7 days, 2 watched');
   });
 
+  it('says after a count how many of it are acknowledged, in every format and through the event', () => {
+    const ack = { acknowledged: { until: 'renewal', by: 'alice' } };
+    const d = buildDigest({
+      current: estateReport(NOW, [
+        certificateAt(NOW, 'arn:aws:acm:eu-west-1:111122223333:certificate/a.example.com', -2, ack),
+        certificateAt(NOW, 'arn:aws:acm:eu-west-1:111122223333:certificate/b.example.com', 3, ack),
+        certificateAt(NOW, 'arn:aws:acm:eu-west-1:111122223333:certificate/c.example.com', 20),
+      ]),
+      settings: validateDigestSettings({}),
+      link: LINK,
+    });
+    const counts =
+      'Expired: 1 (1 acknowledged)\nWithin 7 days: 1 (1 acknowledged)\nWithin 30 days: 2 (1 acknowledged)\nWithin 90 days: 2 (1 acknowledged)';
+    expect(slackTexts(formatDigestSlack(d)).join('\n')).toContain(
+      `*Expiring (of 3 certificates)*\n${counts}`,
+    );
+    // What the notifier reads back from the event is the same digest.
+    const event = digestEvent(d, 'cert-expiry-watcher') as unknown as WatcherEvent;
+    expect(digestOf(event).counts).toEqual(d.counts);
+    expect(JSON.stringify(formatDigestTeams(digestOf(event)))).toContain(
+      'Within 30 days: 2 (1 acknowledged)',
+    );
+    // None acknowledged: the lines are as they were.
+    expect(slackTexts(formatDigestSlack(small())).join('\n')).not.toContain('acknowledged');
+  });
+
   it('keeps hostile names inert and every block within Slack limits', () => {
     const m = formatDigestSlack(hostile());
     const L = SLACK_LIMITS;

@@ -46,6 +46,30 @@ describe('buildDigest', () => {
     expect(d.counts).toEqual(digestCounts(2, 1, [1, 1, 1]));
   });
 
+  it('says how many of each count are acknowledged, counting them all the same (absent when none)', () => {
+    const ack = { acknowledged: { until: 'renewal', by: 'alice' } };
+    const d = buildDigest({
+      current: estateReport(NOW, [
+        certificateAt(NOW, 'x1', -3, ack),
+        certificateAt(NOW, 'x2', -1),
+        certificateAt(NOW, 'c1', 2, ack),
+        certificateAt(NOW, 'w1', 20, ack),
+        certificateAt(NOW, 'o1', 60),
+      ]),
+      settings: defaults,
+    });
+    expect(d.counts).toEqual({
+      total: 5,
+      expired: 2,
+      expiredAcknowledged: 1,
+      within: [
+        { days: 7, count: 1, acknowledged: 1 },
+        { days: 30, count: 2, acknowledged: 2 },
+        { days: 90, count: 3, acknowledged: 2 },
+      ],
+    });
+  });
+
   it('lists the soonest first, already expired at the top, cut to the configured number', () => {
     const certs = [40, -1, 3, -10, 12, 5, 200].map((d, i) => certificateAt(NOW, `arn:acm/${i}`, d));
     const d = buildDigest({

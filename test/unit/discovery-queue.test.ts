@@ -109,6 +109,24 @@ describe('the probe queue sink', () => {
     expect(await sink([]).deliver(SCOPE, found([]))).toEqual({ batches: 0, retired: 0 });
     expect(bodies).toHaveLength(1);
   });
+
+  it('counts a scope that left nothing to probe (the probes’ heartbeat without configured endpoints), and only such a scope', async () => {
+    const emitted: Record<string, number>[] = [];
+    const sink = (tracked: string[]) =>
+      probeQueueSink({
+        sender: recordingSender([]),
+        batchSize: 25,
+        trackedScopes: async () => tracked,
+        metrics: (values) => emitted.push(values),
+      });
+    await sink([]).deliver(SCOPE, found([]));
+    await sink([]).deliver(SCOPE, found([], { partial: true }));
+    expect(emitted).toEqual([{ DiscoveredNothingToProbe: 1 }, { DiscoveredNothingToProbe: 1 }]);
+    // A batch follows (targets, or scopes to retire): the prober's EndpointBatchesCompleted is the heartbeat.
+    await sink([]).deliver(SCOPE, found([target('a.example.com')]));
+    await sink([target('a.example.com').scope]).deliver(SCOPE, found([]));
+    expect(emitted).toHaveLength(2);
+  });
 });
 
 describe('admission of a queued discovered target', () => {

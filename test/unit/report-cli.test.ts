@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cert-watch';
 import { runReport } from '../../bin/cli/report';
@@ -237,6 +238,32 @@ describe('cert-watch report', () => {
     ).toBe(3);
     expect(none.out()).toBe('');
     rmSync(only, { recursive: true });
+  });
+
+  it('names the table that does not exist, where it was looked for and what to do: exit 3, no stack trace', async () => {
+    const missing = () => ({
+      // biome-ignore lint/correctness/useYield: fails on the first read, as DynamoDB does
+      async *pages(): AsyncGenerator<TrackedState[]> {
+        throw new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
+      },
+      currentPeriod: async () => null,
+      listCoverage: async () => [],
+    });
+    const flag = captureCliIo({ AWS_REGION: 'eu-west-1' }, () => NOW);
+    await expect(runReport(['--table', 'nope', '--json'], flag.io, { readerFor: missing })).rejects.toThrow(
+      /^state table "nope" \(from --table\) not found in eu-west-1, in the account of your AWS credentials: check the name \(--table\), AWS_REGION .*--stack <name>/,
+    );
+    const env = captureCliIo({ CERT_WATCH_TABLE: 'gone' }, () => NOW);
+    await expect(runReport(['--csv', join(dir, 'gone.csv')], env.io, { readerFor: missing })).rejects.toThrow(
+      /^state table "gone" \(from CERT_WATCH_TABLE\) not found in your AWS profile's default region \(AWS_REGION is not set\)/,
+    );
+    // Any other error is left as it is.
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    await expect(
+      runReport(['--table', 't', '--json'], captureCliIo({}, () => NOW).io, {
+        readerFor: () => ({ ...reader([])(), currentPeriod: async () => Promise.reject(denied) }),
+      }),
+    ).rejects.toBe(denied);
   });
 
   it('asks for an output when none is given', async () => {

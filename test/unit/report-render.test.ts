@@ -137,6 +137,35 @@ describe('HTML escaping', () => {
     expect(domains).toEqual(Array.from({ length: n }, (_, i) => `d${i}.example`));
   });
 
+  it('says in the severity badges how many of the counted are acknowledged, still counting them by severity', () => {
+    const ack = { until: 'renewal', by: 'alice' };
+    const html = renderHtml(
+      report([
+        cert({ location: 'c1', severity: 'critical', acknowledged: ack }),
+        cert({ location: 'c2', severity: 'critical', acknowledged: ack }),
+        cert({ location: 'c3', severity: 'critical' }),
+        cert({ location: 'e1', severity: 'expired', acknowledged: { until: at(86_400_000) } }),
+        cert({ location: 'w1', severity: 'warning' }),
+      ]),
+    );
+    const badges = html.slice(
+      html.indexOf('<ul class=badges>'),
+      html.indexOf('</ul>', html.indexOf('<ul class=badges>')),
+    );
+    expect(badges).toContain(
+      '<li class="sev s-critical" data-count="severity:critical"><strong>3</strong> critical <span class=acked data-count="acknowledged:critical">(2 acknowledged)</span></li>',
+    );
+    expect(badges).toContain(
+      '<strong>1</strong> expired <span class=acked data-count="acknowledged:expired">(1 acknowledged)</span></li>',
+    );
+    // None acknowledged: the badge is as it was.
+    expect(badges).toContain(
+      '<li class="sev s-warning" data-count="severity:warning"><strong>1</strong> warning</li>',
+    );
+    expect(badges.match(/class=acked/g)).toHaveLength(2);
+    expect(renderHtml(report([cert({ severity: 'critical' })]))).not.toContain('class=acked');
+  });
+
   it('renders an empty estate with zero counts and an empty timeline', () => {
     const html = renderHtml(report([], { coverage: { scopesScanned: [], scopesFailed: [] } }));
     expect(html).toContain('<strong data-count="total">0</strong> certificates');

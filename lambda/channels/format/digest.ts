@@ -61,6 +61,9 @@ const certificateLine = (c: DigestCertificate, detail: string): DigestLine => [
 const more = (total: number, shown: number): DigestLine[] =>
   total > shown ? [[ours(`+${total - shown} more in the full report`)]] : [];
 
+/** ` (2 acknowledged)` after a count some of which are acknowledged; nothing otherwise. */
+const ackedText = (n: number | undefined): string => (n ? ` (${n} acknowledged)` : '');
+
 /** The digest as headed blocks of lines, only the configured sections, in the contract's order. */
 export const digestView = (d: EstateDigest): DigestView => {
   const date = day(d.generatedAt);
@@ -71,8 +74,10 @@ export const digestView = (d: EstateDigest): DigestView => {
       blocks.push({
         heading: `Expiring (of ${d.counts.total} certificates)`,
         lines: [
-          [ours(`Expired: ${d.counts.expired}`)],
-          ...d.counts.within.map((w) => [ours(`Within ${w.days} days: ${w.count}`)]),
+          [ours(`Expired: ${d.counts.expired}${ackedText(d.counts.expiredAcknowledged)}`)],
+          ...d.counts.within.map((w) => [
+            ours(`Within ${w.days} days: ${w.count}${ackedText(w.acknowledged)}`),
+          ]),
         ],
       });
     } else if (section === 'soonest' && d.soonest.length > 0) {
@@ -153,7 +158,20 @@ export const digestOf = (event: WatcherEvent): EstateDigest => {
     generatedAt: typeof d.generatedAt === 'string' ? d.generatedAt : (event.time ?? ''),
     ...(typeof d.previousGeneratedAt === 'string' ? { previousGeneratedAt: d.previousGeneratedAt } : {}),
     sections: arr(d.sections),
-    counts: { total: num(counts.total), expired: num(counts.expired), within: arr(counts.within) },
+    counts: {
+      total: num(counts.total),
+      expired: num(counts.expired),
+      ...(num(counts.expiredAcknowledged) > 0
+        ? { expiredAcknowledged: num(counts.expiredAcknowledged) }
+        : {}),
+      within: arr(counts.within)
+        .map(obj)
+        .map((w) => ({
+          days: num(w.days),
+          count: num(w.count),
+          ...(num(w.acknowledged) > 0 ? { acknowledged: num(w.acknowledged) } : {}),
+        })),
+    },
     soonest: arr(d.soonest),
     ...(changes
       ? {

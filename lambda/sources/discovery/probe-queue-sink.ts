@@ -6,7 +6,7 @@
  * endpoints removed from the configuration.
  */
 import { randomUUID } from 'node:crypto';
-import { discoveredScopePrefix } from '../../contracts/discovery';
+import { DISCOVERED_NOTHING_TO_PROBE_METRIC, discoveredScopePrefix } from '../../contracts/discovery';
 import { splitIntoBatches, withRetiredScopes } from '../../core/endpoint-batch';
 import type { Scope } from '../../core/ports';
 import type { ScopeDiscovery } from './discover';
@@ -26,6 +26,11 @@ export interface ProbeQueueSinkDeps {
   readonly trackedScopes: (prefix: string) => Promise<string[]>;
   readonly clock?: () => Date;
   readonly scanId?: () => string;
+  /**
+   * Where the sink counts a scope that left nothing to probe (DISCOVERED_NOTHING_TO_PROBE_METRIC):
+   * the discovery worker's metrics. @default not counted
+   */
+  readonly metrics?: (values: Record<string, number>) => void;
 }
 
 /** Tracked endpoint scopes of `scope` that this run did not find; none when the listing was partial. */
@@ -46,6 +51,8 @@ export const probeQueueSink = (deps: ProbeQueueSinkDeps): DiscoverySink => ({
       { scanId, scheduledAt },
     );
     if (batches.length > 0) await deps.sender.send(batches.map((b) => JSON.stringify(b)));
+    // No batch, so no prober heartbeat follows: the run says it happened (lib/endpoint-probes.ts).
+    else deps.metrics?.({ [DISCOVERED_NOTHING_TO_PROBE_METRIC]: 1 });
     return { batches: batches.length, retired: retired.length };
   },
 });
