@@ -323,13 +323,14 @@ export class EndpointProbes extends Construct {
       });
     const batchesCompleted = counted('EndpointBatchesCompleted');
     // Discovery alone (no configured endpoint): a period whose discovery found nothing to probe
-    // queues no batch, so the worker's DiscoveredNothingToProbe counts as the heartbeat too (SUM over
-    // the two skips a missing one); neither, and the alarm still fires. With configured endpoints the
+    // queues no batch, so the worker's DiscoveredNothingToProbe counts as the heartbeat too (each
+    // filled with 0 where it has no data point, so one present is enough); neither, and the sum is 0
+    // or missing (treated as breaching): the alarm still fires. With configured endpoints the
     // dispatcher queues batches every period, and the prober's metric alone is the heartbeat.
     const discoveryOnly = endpoints.length === 0 && props.discovery === true;
     const heartbeat: cloudwatch.Metric | cloudwatch.MathExpression = discoveryOnly
       ? new cloudwatch.MathExpression({
-          expression: 'SUM([batches, discoveredNothing])',
+          expression: 'FILL(batches, 0) + FILL(discoveredNothing, 0)',
           usingMetrics: {
             batches: batchesCompleted,
             discoveredNothing: counted(DISCOVERED_NOTHING_TO_PROBE_METRIC),

@@ -69,7 +69,7 @@ describe('discovery (construct side)', () => {
       MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] }; Stat: string };
     }[];
     expect(metrics.find((m) => m.Expression)).toMatchObject({
-      Expression: 'SUM([batches, discoveredNothing])',
+      Expression: 'FILL(batches, 0) + FILL(discoveredNothing, 0)',
     });
     expect(
       metrics
