@@ -20,7 +20,13 @@ import {
 import { isAcked } from '../../lambda/lifecycle/tracked-state';
 import { DynamoDbStateAdmin, NotTrackedError } from '../../lambda/sinks/state/state-admin';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
-import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
+import {
+  explainTableNotFound,
+  type ParameterLister,
+  stateTableOf,
+  WATCHER_HELP,
+  WATCHER_OPTIONS,
+} from './find-watcher';
 import type { CliIo } from './io';
 import { renderTable } from './table';
 
@@ -135,7 +141,7 @@ export const runAck = async (argv: string[], io: CliIo, options: AckOptions = {}
   }
   const store = (options.storeFor ?? defaultStore(io))(table);
   try {
-    await store.setAck(location, ack);
+    await store.setAck(location, ack).catch(explainTableNotFound(io, values, table));
   } catch (error) {
     return notTracked(io, error);
   }
@@ -156,9 +162,10 @@ export const runUnack = async (argv: string[], io: CliIo, options: AckOptions = 
     return ExitCode.OK;
   }
   const location = oneLocation(positionals, UNACK_USAGE);
-  const store = (options.storeFor ?? defaultStore(io))(await stateTableOf(io, values, options.parameters));
+  const table = await stateTableOf(io, values, options.parameters);
+  const store = (options.storeFor ?? defaultStore(io))(table);
   try {
-    await store.setAck(location, null);
+    await store.setAck(location, null).catch(explainTableNotFound(io, values, table));
   } catch (error) {
     return notTracked(io, error);
   }
@@ -258,8 +265,9 @@ export const runStatus = async (argv: string[], io: CliIo, options: AckOptions =
     throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${STATUS_USAGE}`);
   const config = options.config ?? lifecycleConfig();
   const now = io.now?.() ?? new Date();
-  const store = (options.storeFor ?? defaultStore(io))(await stateTableOf(io, values, options.parameters));
-  const rows = (await store.list())
+  const table = await stateTableOf(io, values, options.parameters);
+  const store = (options.storeFor ?? defaultStore(io))(table);
+  const rows = (await store.list().catch(explainTableNotFound(io, values, table)))
     .filter((s) => values.all || s.removedAt === null)
     .map((s) => statusRow(s, now, config));
   // Acknowledged certificates are known problems: they do not fail the check.
@@ -272,7 +280,7 @@ export const runStatus = async (argv: string[], io: CliIo, options: AckOptions =
     io.stdout.write('no tracked certificates\n');
     return code;
   }
-  const table = renderTable(
+  const listing = renderTable(
     ['LOCATION', 'DOMAIN', 'NOT AFTER', 'DAYS', 'SEVERITY', 'STATE', 'LAST EVENT', 'ACK'],
     rows.map((r) => [
       r.location,
@@ -287,7 +295,7 @@ export const runStatus = async (argv: string[], io: CliIo, options: AckOptions =
         : '-',
     ]),
   );
-  io.stdout.write(`${table}\n`);
+  io.stdout.write(`${listing}\n`);
   const counted = rows.filter((r) => r.removedAt === null);
   io.stdout.write(
     `\n${counted.length} tracked, ${counted.filter((r) => r.acked).length} acknowledged, ${counted.filter((r) => r.severity === 'expired').length} expired\n`,

@@ -13,7 +13,13 @@ import {
 } from '../../lambda/sinks/state/coverage-store';
 import { stateTableClient } from './ack';
 import { ExitCode, UsageError } from './exit-codes';
-import { type ParameterLister, stateTableOf, WATCHER_HELP, WATCHER_OPTIONS } from './find-watcher';
+import {
+  explainTableNotFound,
+  type ParameterLister,
+  stateTableOf,
+  WATCHER_HELP,
+  WATCHER_OPTIONS,
+} from './find-watcher';
 import type { CliIo } from './io';
 import { renderTable } from './table';
 
@@ -166,7 +172,9 @@ export const runCoverage = async (
   const table = await stateTableOf(io, values, options.parameters);
   const store =
     options.storeFor?.(table) ?? new DynamoDbCoverageStore({ tableName: table }, stateTableClient(io));
-  const [period, records] = await Promise.all([store.currentPeriod(), store.listCoverage()]);
+  const [period, records] = await Promise.all([store.currentPeriod(), store.listCoverage()]).catch(
+    explainTableNotFound(io, values, table),
+  );
   const rows = records
     .map((r) => coverageRow(r, period))
     .filter((r) => !values.gaps || r.periodsMissed > 0)

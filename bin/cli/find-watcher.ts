@@ -131,3 +131,13 @@ export const tableNotFoundError = (
     `state table "${table}" (from ${origin}) not found ${where}, in the account of your AWS credentials: ${fix}`,
   );
 };
+
+/**
+ * A `.catch` handler for calls on the state table: DynamoDB's "not found" becomes
+ * tableNotFoundError's message; any other error passes through unchanged.
+ */
+export const explainTableNotFound =
+  (io: CliIo, values: { table?: string; stack?: string }, table: string) =>
+  (error: unknown): never => {
+    throw tableNotFoundError(error, io, table, stateTableOrigin(io, values)) ?? error;
+  };

@@ -10,10 +10,9 @@ import { type LifecycleConfig, lifecycleConfig } from '../../lambda/lifecycle/mo
 import { type EstateReader, readEstate } from '../../lambda/reports/read-estate';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes';
 import {
+  explainTableNotFound,
   type ParameterLister,
   stateTableOf,
-  stateTableOrigin,
-  tableNotFoundError,
   WATCHER_HELP,
   WATCHER_OPTIONS,
 } from './find-watcher';
@@ -92,9 +91,7 @@ export const runReport = async (argv: string[], io: CliIo, options: ReportOption
     `state table ${table}`,
     now,
     options.config ?? lifecycleConfig(),
-  ).catch((error: unknown) => {
-    throw tableNotFoundError(error, io, table, stateTableOrigin(io, values)) ?? error;
-  });
+  ).catch(explainTableNotFound(io, values, table));
   if (values.json) io.stdout.write((await import('../../lambda/reports/json')).renderJson(report));
   const { code, written } = await writeReportFilesListed(files, () => report, io, exitCodeFor(unacked));
   // Only the files actually written: a file that could not be written is named on stderr instead.
