@@ -7,7 +7,13 @@ import type { CertificateRecord } from '../core/certificate';
 import { type Evaluation, overallSeverity, type Severity } from '../core/evaluate';
 import type { Problem } from '../core/events';
 import type { ScanResult } from '../core/scan';
-import { type EstateReport, REPORT_VERSION, type ReportCertificate, type ReportScopeFailure } from './model';
+import {
+  type EstateReport,
+  expiryOrderKey,
+  REPORT_VERSION,
+  type ReportCertificate,
+  type ReportScopeFailure,
+} from './model';
 
 /** One certificate as the report shows it, from its record and verdict (overall severity: problems raise it). */
 export const reportCertificateOf = (
@@ -46,10 +52,12 @@ export const reportCertificateOf = (
 export const withoutUndefined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** Soonest expiry first, certificates without one last, then by location: the table's first order. */
-export const byExpiry = (a: ReportCertificate, b: ReportCertificate): number =>
-  (a.notAfter ? Date.parse(a.notAfter) : Number.POSITIVE_INFINITY) -
-    (b.notAfter ? Date.parse(b.notAfter) : Number.POSITIVE_INFINITY) || a.location.localeCompare(b.location);
+/** Soonest expiry first (expiryOrderKey), then by location: the table's first order. */
+export const byExpiry = (a: ReportCertificate, b: ReportCertificate): number => {
+  const x = expiryOrderKey(a);
+  const y = expiryOrderKey(b);
+  return x === y ? a.location.localeCompare(b.location) : x < y ? -1 : 1;
+};
 
 /**
  * The report of one scan: every certificate it listed, the scopes it listed completely, and the

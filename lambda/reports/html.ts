@@ -8,52 +8,65 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../core/evaluate';
 import { httpsUrl, text } from './escape';
-import { REPORT_STYLE } from './html-style';
-import { coverageCounts, type EstateReport, type ReportCertificate } from './model';
+import { REPORT_CHUNK_ROWS, REPORT_STYLE } from './html-style';
+
+export { REPORT_CHUNK_ROWS } from './html-style';
+
+import { coverageCounts, type EstateReport, expiryOrderKey, type ReportCertificate } from './model';
 import { accountLabel, type CountRow, countBy, severityCounts } from './summary';
 import { renderTimeline } from './timeline';
 
 /**
- * Sorting (a click on a column header; `aria-sort` says the order) and filtering (text, severity),
- * and the rest of the table's layout in idle time.
+ * Sorting (a click on a column header; `aria-sort` and the caption say the order) and filtering
+ * (text, severity), and the rest of the table's layout after the first frame.
  *
  * The rows are in chunks of `data-chunk` shown rows, one `<tbody>` each (REPORT_CHUNK_ROWS). A chunk
  * starts with `content-visibility: auto` (html-style.ts): the first frame lays out only what is on
- * screen. But a skipped chunk is missing from Chromium's accessibility tree too, so after the first
- * frame `reveal()` lays out the chunks one by one (class `v`: `content-visibility: visible`), in tasks
+ * screen, the others take an estimated height (the row height measured on the first chunk, the
+ * `--row-height` property). A skipped chunk is missing from Chromium's accessibility tree too, so
+ * `reveal()` then lays out the chunks one by one (class `v`: `content-visibility: visible`), in tasks
  * of about 25 ms so that scrolling and typing go on between them, until the whole table is exposed;
- * the table is `aria-busy` until then. After a sort or a filter,
- * `place()` skips every chunk again (so moving 10,000 rows costs the layout of one screen, not of the
- * table), deals the rows out in order (a hidden row stays between its neighbours), hides the chunks
- * left empty and reveals again. Kept in ES5 so any browser that opens the file runs it; its SHA-256
- * is the CSP's script source.
+ * the table is `aria-busy` until then. After a sort, a filter or a change of width, `relock()` skips
+ * every chunk again (so moving 10,000 rows or a new width costs the layout of one screen, not of the
+ * table); `place()` deals the rows out in order (a hidden row stays between its neighbours) and hides
+ * the chunks left empty. Sort keys: `data-v` when a cell has one (a number), else the text, numbers
+ * in it compared as numbers (OPS-9 before OPS-10); empty cells last in either direction. The text
+ * filter matches within a cell, not across two. Kept in ES5 so any browser that opens the file runs
+ * it; its SHA-256 is the CSP's script source.
  */
 export const REPORT_SCRIPT = `(function(){
 var t=document.getElementById('certs');if(!t||!t.tBodies.length)return;
 var bodies=Array.prototype.slice.call(t.tBodies),size=Number(t.getAttribute('data-chunk'))||100,rows=[],heads=t.tHead.rows[0].cells;
 for(var b=0;b<bodies.length;b++)rows.push.apply(rows,Array.prototype.slice.call(bodies[b].rows));
-var box=document.getElementById('filter-box'),q=document.getElementById('filter'),sev=document.getElementById('severity-filter'),shown=document.getElementById('shown');
-var texts=[],run=0;box.hidden=false;
+var box=document.getElementById('filter-box'),q=document.getElementById('filter'),sev=document.getElementById('severity-filter'),shown=document.getElementById('shown'),order=document.getElementById('order');
+var run=0,width=window.innerWidth;box.hidden=false;
+function measure(){var f=bodies[0];if(f.className==='v'&&f.rows.length===size&&!f.querySelector('tr[hidden]'))t.style.setProperty('--row-height',(f.offsetHeight/size).toFixed(1)+'px');}
 function reveal(){var my=++run,i=0;t.setAttribute('aria-busy','true');
 function step(){if(my!==run)return;var end=Date.now()+25;
-while(i<bodies.length&&Date.now()<end){var b=bodies[i++];if(b.className!=='v'){b.className='v';b.offsetHeight;}}
+while(i<bodies.length&&Date.now()<end){var b=bodies[i++];if(b.className!=='v'){b.className='v';b.offsetHeight;if(i===1)measure();}}
 if(i<bodies.length)setTimeout(step,0);else t.removeAttribute('aria-busy');}
 requestAnimationFrame(function(){setTimeout(step,0);});}
-function place(){var c=0,k=0,f=document.createDocumentFragment();for(var j=0;j<bodies.length;j++)bodies[j].className='';
+function relock(){for(var j=0;j<bodies.length;j++)bodies[j].className='';}
+function place(){var c=0,k=0,f=document.createDocumentFragment();relock();
 for(var i=0;i<rows.length;i++){var r=rows[i];f.appendChild(r);if(!r.hidden&&++k===size&&c<bodies.length-1){bodies[c++].appendChild(f);k=0;}}
-bodies[c].appendChild(f);for(j=0;j<bodies.length;j++)bodies[j].hidden=j>c||(j===c&&k===0);reveal();}
-function key(r,i){var c=r.cells[i],v=c.getAttribute('data-v');if(v!==null)return v===''?Infinity:Number(v);return c.textContent.toLowerCase();}
+bodies[c].appendChild(f);for(var j=0;j<bodies.length;j++)bodies[j].hidden=j>c||(j===c&&k===0);reveal();}
+function key(r,i){var c=r.cells[i],v=c.getAttribute('data-v');if(v!==null)return Number(v);return c.textContent.trim().toLowerCase();}
 function sortBy(i){var h=heads[i],asc=h.getAttribute('aria-sort')!=='ascending';
 for(var j=0;j<heads.length;j++)heads[j].removeAttribute('aria-sort');h.setAttribute('aria-sort',asc?'ascending':'descending');
+if(order)order.textContent='by '+h.textContent.toLowerCase()+(asc?', ascending':', descending');
 var k=rows.map(function(r,n){return[key(r,i),n,r];});
-k.sort(function(a,b){var x=a[0],y=b[0],d=typeof x==='number'&&typeof y==='number'?(x===y?0:x<y?-1:1):String(x).localeCompare(String(y));return d===0?a[1]-b[1]:asc?d:-d;});
-rows=k.map(function(e){return e[2];});texts=[];place();}
+k.sort(function(a,b){var x=a[0],y=b[0];if(x===''||y==='')return x===y?a[1]-b[1]:x===''?1:-1;
+var d=typeof x==='number'&&typeof y==='number'?(x===y?0:x<y?-1:1):String(x).localeCompare(String(y),undefined,{numeric:true});return d===0?a[1]-b[1]:asc?d:-d;});
+rows=k.map(function(e){return e[2];});place();}
 Array.prototype.forEach.call(heads,function(h,i){var b=h.querySelector('button');if(b)b.addEventListener('click',function(){sortBy(i);});});
+function textOf(r){var s=[];for(var i=0;i<r.cells.length;i++)s.push(r.cells[i].textContent);return s.join('\\n').toLowerCase();}
 function filter(){var s=q.value.trim().toLowerCase(),v=sev.value,n=0,moved=false;
-for(var i=0;i<rows.length;i++){var r=rows[i];if(texts[i]===undefined)texts[i]=r.textContent.toLowerCase();
-var ok=(!s||texts[i].indexOf(s)>=0)&&(!v||r.className==='s-'+v);if(r.hidden===ok){r.hidden=!ok;moved=true;}if(ok)n++;}
+for(var i=0;i<rows.length;i++){var r=rows[i];if(s&&r.__text===undefined)r.__text=textOf(r);
+var ok=(!s||r.__text.indexOf(s)>=0)&&(!v||r.className==='s-'+v);if(r.hidden===ok){r.hidden=!ok;moved=true;}if(ok)n++;}
 if(moved)place();shown.textContent=String(n);}
-q.addEventListener('input',filter);sev.addEventListener('change',filter);reveal();
+q.addEventListener('input',filter);sev.addEventListener('change',filter);
+window.addEventListener('resize',function(){if(window.innerWidth===width)return;width=window.innerWidth;relock();reveal();});
+reveal();
 })();`;
 
 /** `'sha256-…'` of the inline script (CSP Level 3, "hash-source"): the only script the page may run. */
@@ -92,7 +105,7 @@ const COLUMNS = [
   'Key',
   'Used by',
   'Lifecycle state',
-  'Acknowledgement',
+  'Acknowledged',
   'Ticket',
 ] as const;
 const DAYS_COLUMN = COLUMNS.indexOf('Days left');
@@ -118,20 +131,25 @@ const stateCell = (c: ReportCertificate): string => {
   const parts = [c.lifecycleState, c.error ? `${c.error.code}: ${c.error.message}` : undefined];
   const problems = c.problems.filter((p) => p !== c.error?.code);
   if (problems.length) parts.push(problems.join(', '));
-  return parts.filter(Boolean).map(text).join('<br>');
+  return parts.filter(Boolean).map(breakable).join('<br>');
 };
 
+/** Escaped text that may break after an underscore (`SELF_SIGNED`, `EC_prime256v1`) rather than mid-word. */
+const breakable = (value: string | undefined): string => text(value).replace(/_/g, '_<wbr>');
+
 /**
- * One table row: text cells only, every value escaped; the days and severity cells carry their
- * sort key (days left; how urgent, not the name) in `data-v`.
+ * One table row: text cells only, every value escaped; the days, expiry and severity cells carry
+ * their sort key in `data-v` (days left or notAfter in ms, without an expiry first when not OK
+ * and last when OK, as expiryOrderKey; how urgent, not the severity's name).
  */
 const row = (c: ReportCertificate): string => {
   const where = [accountLabel(c), c.region].filter(Boolean).map(text).join('<br>');
-  const days = c.daysRemaining === undefined ? '' : String(c.daysRemaining);
+  const order = expiryOrderKey(c);
+  const days = c.daysRemaining === undefined ? String(order) : String(c.daysRemaining);
   return (
     `<tr class=s-${c.severity}><td>${text(c.location)}</td><td>${where}</td><td>${text(c.domain)}</td>` +
-    `<td data-v="${days}">${days || '-'}</td><td>${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
-    `<td class=sv data-v=${URGENCY.indexOf(c.severity)}>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${text(c.keyAlgorithm)}</td>` +
+    `<td data-v="${days}">${c.daysRemaining ?? '-'}</td><td data-v="${order}">${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
+    `<td class=sv data-v=${URGENCY.indexOf(c.severity)}>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${breakable(c.keyAlgorithm)}</td>` +
     `<td>${usedBy(c.inUseBy)}</td><td>${stateCell(c)}</td><td>${ackCell(c.acknowledged)}</td><td>${ticketCell(c.ticket)}</td></tr>`
   );
 };
@@ -205,15 +223,7 @@ const coverageSection = (report: EstateReport): string => {
   );
 };
 
-/**
- * Rows per `<tbody>`. Each chunk is a block the browser lays out only when it comes near the
- * viewport (`content-visibility: auto`, html-style.ts): a 10,000-row table is laid out 100 rows at
- * a time instead of all at once (docs/benchmarks.md, "Estate report").
- */
-export const REPORT_CHUNK_ROWS = 100;
-
 const chunks = (rows: readonly string[]): string => {
-  if (rows.length === 0) return '<tbody></tbody>';
   const out: string[] = [];
   for (let i = 0; i < rows.length; i += REPORT_CHUNK_ROWS)
     out.push(`<tbody>${rows.slice(i, i + REPORT_CHUNK_ROWS).join('\n')}</tbody>`);
@@ -222,19 +232,20 @@ const chunks = (rows: readonly string[]): string => {
 
 const tableSection = (report: EstateReport): string => {
   const n = report.certificates.length;
+  const title = '<section aria-labelledby=h-certs><h2 id=h-certs>Certificates</h2>';
+  if (n === 0) return `${title}<p>No certificates in this report.</p></section>`;
   const head = COLUMNS.map(
     (c, i) =>
       `<th scope=col${i === DAYS_COLUMN ? ' aria-sort=ascending' : ''}><button type=button>${c}</button></th>`,
   ).join('');
   const options = URGENCY.map((s) => `<option value=${s}>${SEVERITY_LABEL[s]}</option>`).join('');
   return (
-    `<section aria-labelledby=h-certs><h2 id=h-certs>Certificates</h2>` +
+    title +
     `<div id=filter-box class=filters hidden><label for=filter>Filter</label> <input id=filter type=search autocomplete=off> ` +
     `<label for=severity-filter>Severity</label> <select id=severity-filter><option value="">All</option>${options}</select> ` +
     `<span role=status><span id=shown>${n}</span> of ${n} shown</span></div>` +
-    (n === 0 ? '<p>No certificates in this report.</p>' : '') +
-    `<div class=scroll><table id=certs data-chunk=${REPORT_CHUNK_ROWS}><caption>Every certificate, soonest expiry first</caption><thead><tr>${head}</tr></thead>` +
-    `${chunks(report.certificates.map(row))}</table></div></section>`
+    `<table id=certs data-chunk=${REPORT_CHUNK_ROWS}><caption>Every certificate, <span id=order>soonest expiry first</span></caption><thead><tr>${head}</tr></thead>` +
+    `${chunks(report.certificates.map(row))}</table></section>`
   );
 };
 

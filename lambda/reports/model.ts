@@ -89,3 +89,15 @@ export const coverageCounts = (
   const complete = new Set(coverage.scopesScanned.filter((s) => !failed.has(s))).size;
   return { scopes: complete + failed.size, complete, withErrors: failed.size };
 };
+
+/**
+ * Where a certificate sorts by expiry (ms since the epoch): its notAfter; without one (an endpoint
+ * that could not be reached, an item that could not be read), before every expiry when its severity
+ * is not OK (it needs a look now), after every one when it is.
+ */
+export const expiryOrderKey = (c: Pick<ReportCertificate, 'notAfter' | 'severity'>): number =>
+  c.notAfter
+    ? Date.parse(c.notAfter)
+    : c.severity === 'ok'
+      ? Number.POSITIVE_INFINITY
+      : Number.NEGATIVE_INFINITY;

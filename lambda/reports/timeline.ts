@@ -112,7 +112,8 @@ export const renderTimeline = (report: Pick<EstateReport, 'generatedAt' | 'certi
   const now = Date.parse(report.generatedAt);
   const total = (c: SeverityCounts) => STACK_ORDER.reduce((n, s) => n + c[s], 0);
   const max = Math.max(1, total(b.expired), ...b.weeks.map(total));
-  const width = weekX(TIMELINE_WEEKS) + 4;
+  // Room after the last week for a month label that starts there ("Jan 2027").
+  const width = weekX(TIMELINE_WEEKS) + 48;
   const height = TOP + PLOT_H + 34;
   const base = TOP + PLOT_H;
   const bars: string[] = [];

@@ -147,6 +147,84 @@ describe('a report of several chunks in Chromium', () => {
     }
   }, 90_000);
 
+  it('names columns without the sort arrow, says the order in the caption, sorts blanks last and numbers as numbers', async () => {
+    const page = await open();
+    try {
+      await laidOut(page);
+      const cdp = await page.context().newCDPSession(page);
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+        nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+      };
+      const headers = nodes
+        .filter((n) => !n.ignored && n.role?.value === 'columnheader')
+        .map((n) => n.name?.value);
+      expect(headers).toContain('Days left');
+      expect(headers.some((h) => /[\u25B2\u25BC]/.test(h ?? ''))).toBe(false);
+      const ticket = page.locator('#certs thead th', { hasText: 'Ticket' }).getByRole('button');
+      const tickets = () =>
+        page.$$eval('#certs tbody tr td:nth-child(12)', (cells) => cells.map((c) => c.textContent ?? ''));
+      const numbers = (list: string[]) => list.filter(Boolean).map((t) => Number(t.replace(/^\D+/, '')));
+      await ticket.click();
+      expect(await page.locator('#order').textContent()).toBe('by ticket, ascending');
+      let list = await tickets();
+      const withTicket = report.certificates.filter((c) => c.ticket).length;
+      expect(withTicket).toBeGreaterThan(1);
+      // Tickets first, blanks after them; OPS-9 before OPS-10.
+      expect(list.slice(0, withTicket).every(Boolean)).toBe(true);
+      expect(list.slice(withTicket).every((t) => t === '')).toBe(true);
+      expect(numbers(list)).toEqual([...numbers(list)].sort((a, b) => a - b));
+      await ticket.click();
+      expect(await page.locator('#order').textContent()).toBe('by ticket, descending');
+      list = await tickets();
+      expect(list.slice(0, withTicket).every(Boolean)).toBe(true);
+      expect(numbers(list)).toEqual([...numbers(list)].sort((a, b) => b - a));
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
+
+  it('filters within a cell, not across two', async () => {
+    const page = await open();
+    try {
+      // Every domain ends in "example.com" and the next cell holds the days left.
+      await page.locator('#filter').fill('example.com4');
+      expect(await page.locator('#shown').textContent()).toBe('0');
+      await page.locator('#filter').fill('example.com');
+      expect(await page.locator('#shown').textContent()).toBe(String(N));
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
+
+  it('keeps the header row in view while scrolling, and prints every column with the header repeated', async () => {
+    const page = await open();
+    try {
+      await laidOut(page);
+      expect(
+        Number.parseFloat(
+          await page.evaluate(
+            "getComputedStyle(document.getElementById('certs')).getPropertyValue('--row-height')",
+          ),
+        ),
+      ).toBeGreaterThan(10);
+      await page.locator('#certs tbody').nth(2).scrollIntoViewIfNeeded();
+      const header = await page.locator('#certs thead').boundingBox();
+      expect(header?.y).toBeGreaterThanOrEqual(-1);
+      expect(header?.y).toBeLessThan(2);
+      await page.emulateMedia({ media: 'print' });
+      await page.setViewportSize({ width: 1000, height: 700 });
+      const printed = await page.evaluate(
+        "(() => { const t = document.getElementById('certs'); const th = t.tHead.rows[0].cells; const last = th[th.length - 1].getBoundingClientRect(); return { display: getComputedStyle(t.tHead).display, right: last.right, width: document.documentElement.clientWidth }; })()",
+      );
+      expect(printed).toMatchObject({ display: 'table-header-group' });
+      const { right, width } = printed as { right: number; width: number };
+      expect(right).toBeLessThanOrEqual(width);
+      expect((await page.pdf({ format: 'A4' })).subarray(0, 5).toString()).toBe('%PDF-');
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
+
   it('shows the whole table with scripting off, and no filter box that could not work', async () => {
     const page = await open(false);
     try {

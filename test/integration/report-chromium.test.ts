@@ -116,7 +116,9 @@ describe('the HTML report in Chromium', () => {
   it('shows the counts by severity and the total', async () => {
     const count = (key: string) => page.locator(`[data-count="${key}"]`).first().textContent();
     expect(await count('total')).toBe('9');
-    expect(await page.locator('[data-count="severity:expired"]').textContent()).toBe('2 expired');
+    expect(await page.locator('[data-count="severity:expired"]').textContent()).toBe(
+      '2 expired (1 acknowledged)',
+    );
     expect(await page.locator('[data-count="severity:critical"]').textContent()).toBe('2 critical');
     expect(await page.locator('[data-count="severity:warning"]').textContent()).toBe('2 warning');
     expect(await page.locator('[data-count="severity:ok"]').textContent()).toBe('3 ok');

@@ -144,7 +144,15 @@ describe('reportFromProbes', () => {
       'cert-watch check',
       NOW,
     );
+    // No expiry known and not OK (the address did not answer): first, before the soonest expiry.
     expect(report.certificates).toEqual([
+      expect.objectContaining({
+        location: 'down.example:443@192.0.2.9',
+        domain: 'down.example',
+        severity: 'critical',
+        problems: ['TIMEOUT'],
+        error: { code: 'TIMEOUT', message: 'no answer in 10000 ms' },
+      }),
       expect.objectContaining({
         location: 'soon.example:443@192.0.2.1',
         source: 'endpoint',
@@ -152,13 +160,6 @@ describe('reportFromProbes', () => {
         severity: 'critical',
         daysRemaining: 3,
         problems: ['UNTRUSTED'],
-      }),
-      expect.objectContaining({
-        location: 'down.example:443@192.0.2.9',
-        domain: 'down.example',
-        severity: 'critical',
-        problems: ['TIMEOUT'],
-        error: { code: 'TIMEOUT', message: 'no answer in 10000 ms' },
       }),
     ]);
     expect(report.coverage).toEqual({
