@@ -3,7 +3,7 @@
  * resources of the caller's account serve (load balancer listeners, CloudFront, API Gateway custom
  * domain names, certificates tagged `cert-watch:endpoints`), read with the standard AWS credential
  * chain, as the watcher's discovery source finds them (docs/discovery.md). `check --discover`
- * probes them.
+ * probes them. With `--org` / `--accounts`: every account of an organization (./org-discover.ts).
  */
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -21,10 +21,13 @@ import { discoverScope } from '../../lambda/sources/discovery/discover';
 import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
 import { ExitCode, UsageError } from './exit-codes';
 import type { CliIo } from './io';
+import { isOrgArgs } from './org-args';
 import { regionsOf } from './scan-options';
 import { renderTable } from './table';
 
 export const DISCOVER_USAGE = `Usage: cert-watch discover [--regions a,b] [--kinds k,..] [--json]
+       cert-watch discover --org [--ou <id>]... | --accounts <ids> [--role-name <name>] ...
+         every account of your AWS Organization: cert-watch discover --org --help
 
 Lists the endpoints your account's resources serve certificates on: HTTPS/TLS listeners of
 Application, Network and classic load balancers, CloudFront distributions' aliases, API Gateway
@@ -56,9 +59,11 @@ export interface Discovery {
 export interface DiscoverDeps {
   /** Endpoint and credentials per region (tests: the emulator); default the standard chain. */
   readonly clientOverrides?: (region: string) => ClientOverrides;
+  /** With --org: the Account Management API per account (tests: a local peer); defaults to AWS's. */
+  readonly accountApi?: (account: string) => ClientOverrides;
 }
 
-const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined => {
+export const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined => {
   if (raw === undefined) return undefined;
   const kinds = raw
     .split(',')
@@ -127,6 +132,7 @@ export const reportProblems = (d: Discovery, stderr: NodeJS.WritableStream): voi
 };
 
 export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps = {}): Promise<number> => {
+  if (isOrgArgs(argv)) return (await import('./org-discover')).runOrgDiscover(argv, io, deps);
   const { values } = parseArgs({
     args: argv,
     strict: true,
