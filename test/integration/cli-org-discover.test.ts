@@ -6,7 +6,10 @@
  * peer for an opt-in region one account has not enabled. Each account's load balancer is created
  * with that account's own credentials (moto isolates accounts by them).
  */
-import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import {
   AddListenerCertificatesCommand,
   CreateListenerCommand,
@@ -61,25 +64,30 @@ interface Balancer {
 type Credentials = Awaited<ReturnType<typeof accountCredentials>>;
 
 /** The account's default subnets: EC2's query API signed with the account's access key (moto reads the account from it). */
-const subnetsOf = async (moto: Moto, accessKeyId: string): Promise<string[]> => {
+const subnetsOf = async (moto: Moto, accessKeyId: string, region: string): Promise<string[]> => {
   const res = await fetch(`${moto.endpoint}/`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: 'Action=DescribeSubnets&Version=2016-11-15',
   });
   return [...(await res.text()).matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1] ?? '');
 };
 
-/** A load balancer with an HTTPS listener on 443: the first name's certificate as default, the others as SNI certificates. */
+/**
+ * A load balancer with an HTTPS listener on 443: the first name's certificate as default, the
+ * others as SNI certificates. `deleted` certificates are deleted from ACM once the listener uses them.
+ */
 const seedBalancer = async (
   moto: Moto,
   credentials: Credentials | undefined,
   names: readonly string[],
+  region = REGION,
+  deleted: readonly string[] = [],
 ): Promise<Balancer> => {
-  const config = { ...moto.clientConfig(REGION), ...(credentials ? { credentials } : {}) };
+  const config = { ...moto.clientConfig(region), ...(credentials ? { credentials } : {}) };
   const acm = new ACMClient(config);
   const arns: Record<string, string> = {};
   for (const name of names) {
@@ -102,7 +110,7 @@ const seedBalancer = async (
     arns[name] = out.CertificateArn ?? '';
   }
   const elbv2 = new ElasticLoadBalancingV2Client(config);
-  const subnets = await subnetsOf(moto, credentials?.accessKeyId ?? config.credentials.accessKeyId);
+  const subnets = await subnetsOf(moto, credentials?.accessKeyId ?? config.credentials.accessKeyId, region);
   const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: 'web', Subnets: subnets.slice(0, 2) }));
   const listener = await elbv2.send(
     new CreateListenerCommand({
@@ -121,6 +129,7 @@ const seedBalancer = async (
         Certificates: names.slice(1).map((n) => ({ CertificateArn: arns[n] })),
       }),
     );
+  for (const name of deleted) await acm.send(new DeleteCertificateCommand({ CertificateArn: arns[name] }));
   return { dns: (lb.LoadBalancers?.[0]?.DNSName ?? '').toLowerCase(), listenerArn, arns };
 };
 
@@ -130,6 +139,7 @@ describe('cert-watch discover --org (moto)', () => {
   let accountApi: Awaited<ReturnType<typeof startAccountApi>>;
   let own: Balancer;
   let shop: Balancer;
+  let broken: Balancer;
   const id = (name: string) => org.accounts[name] ?? '';
 
   beforeAll(async () => {
@@ -140,7 +150,12 @@ describe('cert-watch discover --org (moto)', () => {
       { name: 'old-sandbox', suspended: true },
     ]);
     own = await seedBalancer(moto, undefined, ['a.example.test', 'b.example.test']);
-    shop = await seedBalancer(moto, await accountCredentials(moto, id('shop')), ['shop.example.test']);
+    const shopCredentials = await accountCredentials(moto, id('shop'));
+    shop = await seedBalancer(moto, shopCredentials, ['shop.example.test']);
+    // In a region the other cases do not read: a listener whose certificate cannot be described.
+    broken = await seedBalancer(moto, shopCredentials, ['gone.example.test'], 'eu-central-1', [
+      'gone.example.test',
+    ]);
     // af-south-1 is an opt-in region: shop has not enabled it.
     accountApi = await startAccountApi({ [id('shop')]: [OPT_IN] }, [REGION, OPT_IN]);
   }, 120_000);
@@ -282,6 +297,58 @@ describe('cert-watch discover --org (moto)', () => {
       accountsSkipped: 0,
     });
     expect(r.err).toBe('');
+  }, 120_000);
+
+  it('an item that cannot be read is an error with its account, and UNKNOWN (exit 3) as for scan --org', async () => {
+    const r = await discover([
+      '--accounts',
+      id('shop'),
+      '--regions',
+      'eu-central-1',
+      '--kinds',
+      'elbv2',
+      '--json',
+    ]);
+    expect(r.code).toBe(3);
+    const json = JSON.parse(r.out) as DiscoverJson;
+    expect(json.endpoints).toEqual([]);
+    expect(json.errors).toEqual([
+      {
+        item: `${broken.arns['gone.example.test']} (on ${broken.listenerArn})`,
+        scope: `discovery#${id('shop')}#eu-central-1`,
+        account: id('shop'),
+        accountName: null,
+        code: 'ResourceNotFoundException',
+        message: expect.any(String),
+      },
+    ]);
+    expect(json.coverage).toMatchObject({ expected: 1, scanned: 1, failed: 0 });
+  }, 120_000);
+
+  it('runs as users run it: a child process with the standard credential chain and AWS_ENDPOINT_URL', async () => {
+    const cli = join(__dirname, '..', '..', 'bin', 'cert-watch.cjs');
+    const out = await promisify(execFile)(
+      process.execPath,
+      [cli, 'discover', '--org', '--regions', REGION, '--kinds', 'elbv2', '--concurrency', '2', '--json'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...moto.env(REGION) },
+        timeout: 60_000,
+      },
+    ).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    // The account without the member role fails: UNKNOWN.
+    expect(out.code).toBe(3);
+    const json = JSON.parse(out.stdout) as DiscoverJson;
+    expect(json.endpoints.map((e) => `${e.account}/${e.servername}`).sort()).toEqual(
+      [
+        `${MOTO_ACCOUNT}/a.example.test`,
+        `${MOTO_ACCOUNT}/b.example.test`,
+        `${id('shop')}/shop.example.test`,
+      ].sort(),
+    );
+    expect(json.errors.map((e) => [e.account, e.reason])).toEqual([[id('no-role'), 'ROLE_NOT_ASSUMED']]);
   }, 120_000);
 
   it('--exclude leaves an account out as skipped; --kinds cloudfront reads only each account’s global scope', async () => {
