@@ -11,19 +11,21 @@ import {
   DISCOVERY_KINDS,
   type DiscoveredEndpoint,
   type DiscoveredTarget,
-  type DiscoveryKind,
 } from '../../lambda/contracts/discovery';
 import type { ItemError } from '../../lambda/core/ports';
 import { errorCode, errorMessage } from '../../lambda/core/scan';
-import { type ClientOverrides, sdkClientConfig } from '../../lambda/sources/client-config';
+import { sdkClientConfig } from '../../lambda/sources/client-config';
 import { defaultDiscoveryClients } from '../../lambda/sources/discovery/clients';
 import { discoverScope } from '../../lambda/sources/discovery/discover';
 import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
-import { ExitCode, UsageError } from './exit-codes';
+import { DISCOVER_OPTIONS, type DiscoverDeps, kindsOf } from './discover-options';
+import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { isOrgArgs } from './org-args';
 import { regionsOf } from './scan-options';
 import { renderTable } from './table';
+
+export type { DiscoverDeps } from './discover-options';
 
 export const DISCOVER_USAGE = `Usage: cert-watch discover [--regions a,b] [--kinds k,..] [--json]
        cert-watch discover --org [--ou <id>]... | --accounts <ids> [--role-name <name>] ...
@@ -44,36 +46,12 @@ Options:
 Exit codes: 0 listed, 3 a scope could not be read (what was read is still listed).
 `;
 
-export const DISCOVER_OPTIONS = {
-  regions: { type: 'string' },
-  kinds: { type: 'string' },
-} as const;
-
 export interface Discovery {
   readonly endpoints: DiscoveredEndpoint[];
   readonly targets: DiscoveredTarget[];
   readonly itemErrors: ItemError[];
   readonly failedScopes: { scope: string; message: string }[];
 }
-
-export interface DiscoverDeps {
-  /** Endpoint and credentials per region (tests: the emulator); default the standard chain. */
-  readonly clientOverrides?: (region: string) => ClientOverrides;
-  /** With --org: the Account Management API per account (tests: a local peer); defaults to AWS's. */
-  readonly accountApi?: (account: string) => ClientOverrides;
-}
-
-export const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined => {
-  if (raw === undefined) return undefined;
-  const kinds = raw
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-  for (const k of kinds)
-    if (!(DISCOVERY_KINDS as readonly string[]).includes(k))
-      throw new UsageError(`--kinds: unknown kind "${k}" (one of ${DISCOVERY_KINDS.join(', ')})`);
-  return kinds as DiscoveryKind[];
-};
 
 /** Every scope of the caller's account discovered; internal load balancers are listed and probed too (a laptop may be in the VPC). */
 export const discoverAccount = async (

@@ -19,7 +19,7 @@ import { runScan } from '../../lambda/core/scan';
 import { planUnits } from '../../lambda/handlers/make-plan-handler';
 import type { ScopeDiscovery } from '../../lambda/sources/discovery/discover';
 import { makeDiscoveryPlugin } from '../../lambda/sources/discovery/plugin';
-import { DISCOVER_OPTIONS, type DiscoverDeps, kindsOf } from './discover';
+import { DISCOVER_OPTIONS, type DiscoverDeps, kindsOf } from './discover-options';
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { openOrganization, resolveUnits, roleHint } from './org-accounts';
