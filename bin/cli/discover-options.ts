@@ -1,13 +1,20 @@
 /**
- * The options `cert-watch discover` takes with or without `--org`, and what its tests inject.
+ * What `cert-watch discover` takes and prints with or without `--org`: its options, what its tests
+ * inject, and an endpoint's JSON entry and table cells.
  */
-import { DISCOVERY_KINDS, type DiscoveryKind } from '../../lambda/contracts/discovery';
+import {
+  DISCOVERY_KINDS,
+  type DiscoveredEndpoint,
+  type DiscoveryKind,
+} from '../../lambda/contracts/discovery';
 import type { ClientOverrides } from '../../lambda/sources/client-config';
 import { UsageError } from './exit-codes';
 
 export const DISCOVER_OPTIONS = {
   regions: { type: 'string' },
   kinds: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 export interface DiscoverDeps {
@@ -28,3 +35,23 @@ export const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined =>
       throw new UsageError(`--kinds: unknown kind "${k}" (one of ${DISCOVERY_KINDS.join(', ')})`);
   return kinds as DiscoveryKind[];
 };
+
+/** An endpoint in `{"endpoints": [...]}`: the documented fields, in their order. */
+export const endpointJson = (e: DiscoveredEndpoint) => ({
+  host: e.host,
+  port: e.port,
+  servername: e.servername,
+  source: e.source,
+  resource: e.resource,
+  certificateIds: e.certificateIds,
+});
+
+/** SOURCE, HOST, PORT, SERVERNAME, CERTIFICATES: an endpoint's first table cells (RESOURCE ends the row). */
+export const ENDPOINT_COLUMNS = ['SOURCE', 'HOST', 'PORT', 'SERVERNAME', 'CERTIFICATES'] as const;
+export const endpointCells = (e: DiscoveredEndpoint): string[] => [
+  e.source + (e.internal ? ' (internal)' : ''),
+  e.host,
+  String(e.port),
+  e.servername,
+  e.certificateIds.map((id) => id.split('/').pop() ?? id).join(','),
+];

@@ -18,7 +18,14 @@ import { sdkClientConfig } from '../../lambda/sources/client-config';
 import { defaultDiscoveryClients } from '../../lambda/sources/discovery/clients';
 import { discoverScope } from '../../lambda/sources/discovery/discover';
 import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
-import { DISCOVER_OPTIONS, type DiscoverDeps, kindsOf } from './discover-options';
+import {
+  DISCOVER_OPTIONS,
+  type DiscoverDeps,
+  ENDPOINT_COLUMNS,
+  endpointCells,
+  endpointJson,
+  kindsOf,
+} from './discover-options';
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { isOrgArgs } from './org-args';
@@ -115,38 +122,20 @@ export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps 
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: {
-      ...DISCOVER_OPTIONS,
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: DISCOVER_OPTIONS,
   });
   if (values.help) {
     io.stdout.write(DISCOVER_USAGE);
     return ExitCode.OK;
   }
   const found = await discoverAccount(values, io, deps);
-  const endpoints = found.endpoints.map(({ host, port, servername, source, resource, certificateIds }) => ({
-    host,
-    port,
-    servername,
-    source,
-    resource,
-    certificateIds,
-  }));
+  const endpoints = found.endpoints.map(endpointJson);
   io.stdout.write(
     values.json
       ? `${JSON.stringify({ endpoints }, null, 2)}\n`
       : `${renderTable(
-          ['SOURCE', 'HOST', 'PORT', 'SERVERNAME', 'CERTIFICATES', 'RESOURCE'],
-          found.endpoints.map((e) => [
-            e.source + (e.internal ? ' (internal)' : ''),
-            e.host,
-            String(e.port),
-            e.servername,
-            e.certificateIds.map((id) => id.split('/').pop() ?? id).join(','),
-            e.resource,
-          ]),
+          [...ENDPOINT_COLUMNS, 'RESOURCE'],
+          found.endpoints.map((e) => [...endpointCells(e), e.resource]),
           80,
         )}\n\n${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}\n`,
   );

@@ -19,7 +19,14 @@ import { runScan } from '../../lambda/core/scan';
 import { planUnits } from '../../lambda/handlers/make-plan-handler';
 import type { ScopeDiscovery } from '../../lambda/sources/discovery/discover';
 import { makeDiscoveryPlugin } from '../../lambda/sources/discovery/plugin';
-import { DISCOVER_OPTIONS, type DiscoverDeps, kindsOf } from './discover-options';
+import {
+  DISCOVER_OPTIONS,
+  type DiscoverDeps,
+  ENDPOINT_COLUMNS,
+  endpointCells,
+  endpointJson,
+  kindsOf,
+} from './discover-options';
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { openOrganization, resolveUnits, roleHint } from './org-accounts';
@@ -73,12 +80,7 @@ export const runOrgDiscover = async (argv: string[], io: CliIo, deps: DiscoverDe
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: {
-      ...DISCOVER_OPTIONS,
-      ...ORG_ACCOUNT_OPTIONS,
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: { ...DISCOVER_OPTIONS, ...ORG_ACCOUNT_OPTIONS },
   });
   if (values.help) {
     io.stdout.write(ORG_DISCOVER_USAGE);
@@ -158,12 +160,7 @@ export const orgDiscoverJson = ({ scan, endpoints }: OrgDiscovery): string => {
   return `${JSON.stringify(
     {
       endpoints: endpoints.map((e) => ({
-        host: e.host,
-        port: e.port,
-        servername: e.servername,
-        source: e.source,
-        resource: e.resource,
-        certificateIds: e.certificateIds,
+        ...endpointJson(e),
         account: e.account ?? null,
         accountName: e.accountName ?? null,
         region: e.region ?? null,
@@ -181,23 +178,9 @@ export const orgDiscoverTable = ({ scan, endpoints }: OrgDiscovery): string => {
   const accounts = new Set(endpoints.map((e) => e.account)).size;
   return `${[
     renderTable(
-      [
-        'SOURCE',
-        'HOST',
-        'PORT',
-        'SERVERNAME',
-        'CERTIFICATES',
-        'ACCOUNT',
-        'ACCOUNT NAME',
-        'REGION',
-        'RESOURCE',
-      ],
+      [...ENDPOINT_COLUMNS, 'ACCOUNT', 'ACCOUNT NAME', 'REGION', 'RESOURCE'],
       endpoints.map((e) => [
-        e.source + (e.internal ? ' (internal)' : ''),
-        e.host,
-        String(e.port),
-        e.servername,
-        e.certificateIds.map((id) => id.split('/').pop() ?? id).join(','),
+        ...endpointCells(e),
         e.account ?? '-',
         e.accountName ?? '-',
         e.region ?? 'global',

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { ACMClient, DeleteCertificateCommand } from '@aws-sdk/client-acm';
 import {
   AddListenerCertificatesCommand,
   CreateListenerCommand,
@@ -19,8 +19,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiscover } from '../../bin/cli/discover';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../../lambda/contracts/organization';
-import { createChain, daysFrom } from '../support/certs';
+import { daysFrom } from '../support/certs';
 import { captureCliIo } from '../support/cli-io';
+import { defaultSubnets, importLeaf } from '../support/discovery-on-moto';
 import { MOTO_ACCOUNT, type Moto, startMoto } from '../support/moto';
 import {
   accountCredentials,
@@ -63,19 +64,6 @@ interface Balancer {
 
 type Credentials = Awaited<ReturnType<typeof accountCredentials>>;
 
-/** The account's default subnets: EC2's query API signed with the account's access key (moto reads the account from it). */
-const subnetsOf = async (moto: Moto, accessKeyId: string, region: string): Promise<string[]> => {
-  const res = await fetch(`${moto.endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: 'Action=DescribeSubnets&Version=2016-11-15',
-  });
-  return [...(await res.text()).matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1] ?? '');
-};
-
 /**
  * A load balancer with an HTTPS listener on 443: the first name's certificate as default, the
  * others as SNI certificates. `deleted` certificates are deleted from ACM once the listener uses them.
@@ -90,27 +78,13 @@ const seedBalancer = async (
   const config = { ...moto.clientConfig(region), ...(credentials ? { credentials } : {}) };
   const acm = new ACMClient(config);
   const arns: Record<string, string> = {};
-  for (const name of names) {
-    const chain = await createChain({
-      now: NOW,
-      leaf: {
-        commonName: name,
-        dnsNames: [name],
-        notBefore: daysFrom(NOW, -10),
-        notAfter: daysFrom(NOW, 100),
-      },
-    });
-    const out = await acm.send(
-      new ImportCertificateCommand({
-        Certificate: Buffer.from(chain.leaf.certPem),
-        CertificateChain: Buffer.from(chain.intermediate.certPem),
-        PrivateKey: Buffer.from(chain.leaf.keyPem),
-      }),
-    );
-    arns[name] = out.CertificateArn ?? '';
-  }
+  for (const name of names) arns[name] = (await importLeaf(acm, name, NOW, daysFrom(NOW, 100))).arn;
   const elbv2 = new ElasticLoadBalancingV2Client(config);
-  const subnets = await subnetsOf(moto, credentials?.accessKeyId ?? config.credentials.accessKeyId, region);
+  const subnets = await defaultSubnets(
+    moto,
+    region,
+    credentials?.accessKeyId ?? config.credentials.accessKeyId,
+  );
   const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: 'web', Subnets: subnets.slice(0, 2) }));
   const listener = await elbv2.send(
     new CreateListenerCommand({
