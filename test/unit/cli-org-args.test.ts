@@ -107,6 +107,14 @@ describe('cert-watch discover --org: argument errors, as scan --org', () => {
     expect(r.out).toBe('');
   });
 
+  it('check --discover takes no organization options, and says where they apply', async () => {
+    const r = await run(['check', '--discover', '--org']);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(
+      "--org does not apply to check: check --discover probes the caller's account's endpoints (cert-watch discover --org lists every account's)",
+    );
+  });
+
   it('needs a region, as discover does', async () => {
     const r = await run(['discover', '--org'], {});
     expect(r.code).toBe(3);
