@@ -6,6 +6,7 @@
  *   cert-watch scan file [--warn-days N] [--critical-days N] [--json] <file>...
  *   cert-watch check [options] <host[:port]>... | check --discover [--regions a,b]
  *   cert-watch discover [--regions a,b] [--kinds k,..] [--json]
+ *   cert-watch discover --org [--ou <id>]... [--exclude <account>]... | --accounts <ids> [--role-name <name>] ...
  *   cert-watch status | ack <location> [--until <date>] [--reason <text>] | unack <location>
  *   cert-watch coverage [--gaps] [--json] [--table <name>]
  *   cert-watch report [--html <file>] [--csv <file>] [--json] [--table <name>]
@@ -30,6 +31,7 @@ Commands:
   scan file   grade the certificates in PEM bundles or DER files
   check       probe TLS endpoints (STARTTLS too) the way their clients see them
   discover    list the endpoints load balancers, CloudFront, API Gateway and tags serve
+              (--org: in every account of your AWS Organization)
   status      list the certificates the deployed watcher tracks, with their alert state
   ack         acknowledge / snooze a certificate's reminders (until a date, or its renewal)
   unack       remove an acknowledgement

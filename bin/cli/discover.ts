@@ -3,7 +3,7 @@
  * resources of the caller's account serve (load balancer listeners, CloudFront, API Gateway custom
  * domain names, certificates tagged `cert-watch:endpoints`), read with the standard AWS credential
  * chain, as the watcher's discovery source finds them (docs/discovery.md). `check --discover`
- * probes them.
+ * probes them. With `--org` / `--accounts`: every account of an organization (./org-discover.ts).
  */
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -11,20 +11,32 @@ import {
   DISCOVERY_KINDS,
   type DiscoveredEndpoint,
   type DiscoveredTarget,
-  type DiscoveryKind,
 } from '../../lambda/contracts/discovery';
 import type { ItemError } from '../../lambda/core/ports';
 import { errorCode, errorMessage } from '../../lambda/core/scan';
-import { type ClientOverrides, sdkClientConfig } from '../../lambda/sources/client-config';
+import { sdkClientConfig } from '../../lambda/sources/client-config';
 import { defaultDiscoveryClients } from '../../lambda/sources/discovery/clients';
 import { discoverScope } from '../../lambda/sources/discovery/discover';
 import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
-import { ExitCode, UsageError } from './exit-codes';
+import {
+  DISCOVER_OPTIONS,
+  type DiscoverDeps,
+  ENDPOINT_COLUMNS,
+  endpointCells,
+  endpointJson,
+  kindsOf,
+} from './discover-options';
+import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
+import { isOrgArgs } from './org-args';
 import { regionsOf } from './scan-options';
 import { renderTable } from './table';
 
+export type { DiscoverDeps } from './discover-options';
+
 export const DISCOVER_USAGE = `Usage: cert-watch discover [--regions a,b] [--kinds k,..] [--json]
+       cert-watch discover --org [--ou <id>]... | --accounts <ids> [--role-name <name>] ...
+         every account of your AWS Organization: cert-watch discover --org --help
 
 Lists the endpoints your account's resources serve certificates on: HTTPS/TLS listeners of
 Application, Network and classic load balancers, CloudFront distributions' aliases, API Gateway
@@ -41,34 +53,12 @@ Options:
 Exit codes: 0 listed, 3 a scope could not be read (what was read is still listed).
 `;
 
-export const DISCOVER_OPTIONS = {
-  regions: { type: 'string' },
-  kinds: { type: 'string' },
-} as const;
-
 export interface Discovery {
   readonly endpoints: DiscoveredEndpoint[];
   readonly targets: DiscoveredTarget[];
   readonly itemErrors: ItemError[];
   readonly failedScopes: { scope: string; message: string }[];
 }
-
-export interface DiscoverDeps {
-  /** Endpoint and credentials per region (tests: the emulator); default the standard chain. */
-  readonly clientOverrides?: (region: string) => ClientOverrides;
-}
-
-const kindsOf = (raw: string | undefined): DiscoveryKind[] | undefined => {
-  if (raw === undefined) return undefined;
-  const kinds = raw
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-  for (const k of kinds)
-    if (!(DISCOVERY_KINDS as readonly string[]).includes(k))
-      throw new UsageError(`--kinds: unknown kind "${k}" (one of ${DISCOVERY_KINDS.join(', ')})`);
-  return kinds as DiscoveryKind[];
-};
 
 /** Every scope of the caller's account discovered; internal load balancers are listed and probed too (a laptop may be in the VPC). */
 export const discoverAccount = async (
@@ -127,42 +117,25 @@ export const reportProblems = (d: Discovery, stderr: NodeJS.WritableStream): voi
 };
 
 export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps = {}): Promise<number> => {
+  if (isOrgArgs(argv)) return (await import('./org-discover')).runOrgDiscover(argv, io, deps);
   const { values } = parseArgs({
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: {
-      ...DISCOVER_OPTIONS,
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: DISCOVER_OPTIONS,
   });
   if (values.help) {
     io.stdout.write(DISCOVER_USAGE);
     return ExitCode.OK;
   }
   const found = await discoverAccount(values, io, deps);
-  const endpoints = found.endpoints.map(({ host, port, servername, source, resource, certificateIds }) => ({
-    host,
-    port,
-    servername,
-    source,
-    resource,
-    certificateIds,
-  }));
+  const endpoints = found.endpoints.map(endpointJson);
   io.stdout.write(
     values.json
       ? `${JSON.stringify({ endpoints }, null, 2)}\n`
       : `${renderTable(
-          ['SOURCE', 'HOST', 'PORT', 'SERVERNAME', 'CERTIFICATES', 'RESOURCE'],
-          found.endpoints.map((e) => [
-            e.source + (e.internal ? ' (internal)' : ''),
-            e.host,
-            String(e.port),
-            e.servername,
-            e.certificateIds.map((id) => id.split('/').pop() ?? id).join(','),
-            e.resource,
-          ]),
+          [...ENDPOINT_COLUMNS, 'RESOURCE'],
+          found.endpoints.map((e) => [...endpointCells(e), e.resource]),
           80,
         )}\n\n${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}\n`,
   );

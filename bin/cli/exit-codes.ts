@@ -42,6 +42,8 @@ export const usageMessageOf = (error: unknown, command: string): string | undefi
   const option = /^Unknown option '([^']+)'/.exec(text)?.[1];
   if (option && command === 'cert-watch scan file' && ORG_OPTIONS.includes(option))
     return `${option} does not apply to scan file: it reads local files (organization options are for scan <source>)`;
+  if (option && command === 'cert-watch check' && ORG_OPTIONS.includes(option))
+    return `${option} does not apply to check: check --discover probes the caller's account's endpoints (cert-watch discover --org lists every account's)`;
   if (option) return `unknown option ${option}`;
   const missing = /^Option '([^' ]+)[^']*' argument missing/.exec(text)?.[1];
   if (missing) return `${missing} needs a value`;

@@ -195,6 +195,16 @@ export const orgTable = (scan: OrgScan): string => {
     `${counts.total} certificate(s): ${counts.expired} expired, ${counts.critical} critical, ` +
       `${counts.warning} warning, ${counts.ok} ok in ${accountsWithCertificates} account(s)`,
   );
+  lines.push(...scopeLines(scan));
+  return `${lines.join('\n')}\n`;
+};
+
+/**
+ * What ends every organization table (`scan --org`, `discover --org`): a line per failed scope
+ * and unreadable item, per skipped account or scope, then the coverage line.
+ */
+export const scopeLines = (scan: OrgScan): string[] => {
+  const lines: string[] = [];
   for (const o of scan.outcomes.filter((x) => x.status === 'failed'))
     lines.push(
       `UNKNOWN: ${o.scope} of account ${accountLabel(o.account, o.accountName)} could not be read: ` +
@@ -208,5 +218,5 @@ export const orgTable = (scan: OrgScan): string => {
       `skipped: ${o.scope} of account ${accountLabel(o.account, o.accountName)}: ${o.reason ?? CoverageReason.Other}`,
     );
   lines.push(coverageLine(scan));
-  return `${lines.join('\n')}\n`;
+  return lines;
 };

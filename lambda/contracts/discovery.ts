@@ -80,6 +80,36 @@ export const DISCOVERY_TAG_KEY = 'cert-watch:endpoints';
 /** The `discovery` source's options (WATCHER_SOURCES): which kinds to discover. @default every kind */
 export const DISCOVERY_OPTION_KEYS = ['kinds'] as const;
 
+/** The `discovery` source's kind (scope keys `discovery#...`, WATCHER_SOURCES). */
+export const DISCOVERY_SOURCE_KIND = 'discovery';
+
+/** Kinds read in an account's one global scope (`discovery#<account>`): CloudFront, tagged IAM server certificates. */
+export const DISCOVERY_GLOBAL_KINDS: readonly DiscoveryKind[] = ['cloudfront', 'tag'];
+/** Kinds read in each regional scope (`discovery#<account>#<region>`): load balancers, API Gateway, tagged ACM certificates and secrets. */
+export const DISCOVERY_REGIONAL_KINDS: readonly DiscoveryKind[] = ['elbv2', 'elb', 'apigateway', 'tag'];
+
+/**
+ * The regions of an account's discovery scopes for these kinds, `undefined` standing for the
+ * global scope: each region when a regional kind is on, then the global scope when a global kind
+ * is on. The source's scopes and the planner's units both come from here.
+ */
+export const discoveryScopeRegions = (
+  regions: readonly string[],
+  kinds: readonly DiscoveryKind[] = DISCOVERY_KINDS,
+): (string | undefined)[] => [
+  ...(kinds.some((k) => DISCOVERY_REGIONAL_KINDS.includes(k)) ? regions : []),
+  ...(kinds.some((k) => DISCOVERY_GLOBAL_KINDS.includes(k)) ? [undefined] : []),
+];
+
+/** The kinds a `discovery` setting's `kinds` option names (checked at synth), or every kind. */
+export const discoverySettingKinds = (
+  options: Readonly<Record<string, unknown>> | undefined,
+): DiscoveryKind[] => {
+  const kinds = options?.kinds;
+  if (!Array.isArray(kinds)) return [...DISCOVERY_KINDS];
+  return DISCOVERY_KINDS.filter((k) => kinds.includes(k));
+};
+
 /**
  * A discovered endpoint as a probe target: what the prober probes (host, port, SNI), what the
  * endpoint should serve (`expected`), and the lifecycle scope its results are tracked under

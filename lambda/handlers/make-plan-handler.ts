@@ -5,6 +5,7 @@
  * completed, so every period ends with its heartbeats.
  */
 import { randomUUID } from 'node:crypto';
+import { DISCOVERY_SOURCE_KIND, discoveryScopeRegions, discoverySettingKinds } from '../contracts/discovery';
 import type { AccountRef, AccountsSetting, ScanUnit } from '../contracts/organization';
 import { type SourceSetting, scopeKeyOf } from '../contracts/sources';
 import type { Logger } from '../core/ports';
@@ -43,6 +44,16 @@ export interface PlanSummary {
   readonly units: number;
 }
 
+/**
+ * The regions a source's units are planned in, `undefined` standing for its one global scope per
+ * account. Discovery has both: a scope per region and a global one (CloudFront, IAM), each only
+ * when one of its configured kinds lives there.
+ */
+const unitRegionsOf = (source: SourceSetting): readonly (string | undefined)[] =>
+  source.kind === DISCOVERY_SOURCE_KIND
+    ? discoveryScopeRegions(source.regions ?? [], discoverySettingKinds(source.options))
+    : (source.regions ?? [undefined]);
+
 /** Every (account, region, source) scope of the period as a unit: regional sources once per region. */
 export const planUnits = (
   accounts: readonly AccountRef[],
@@ -51,7 +62,7 @@ export const planUnits = (
 ): ScanUnit[] =>
   sources.flatMap((source) =>
     accounts.flatMap((account) =>
-      (source.regions ?? [undefined]).map(
+      unitRegionsOf(source).map(
         (region): ScanUnit => ({
           v: 1,
           ...period,

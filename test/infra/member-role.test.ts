@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WATCHER_ROLE_PATH } from '../../lambda/contracts/member-role';
 import {
   AcmSource,
+  DiscoverySource,
   IamSource,
   InvalidWatcherConfigError,
   IotSource,
@@ -211,6 +212,40 @@ describe('WatcherMemberRole', () => {
     const arns = JSON.stringify(narrowed.find((s) => s.Sid === 'AcmDescribeCertificates')?.Resource);
     expect(arns).toContain(':acm:ap-southeast-2:');
     expect(arns).not.toContain('eu-west-1');
+  });
+
+  it('with the discovery source, grants every call discovery makes (the deployed worker and cert-watch discover --org alike)', () => {
+    const statements = permissions(
+      memberStack({ sources: [new AcmSource(), new DiscoverySource()] }, 'Discovery').template.toJSON(),
+    );
+    // The IAM action of each SDK command lambda/sources/discovery/ (and elbv2-listeners.ts) sends,
+    // and the opt-in status of regions the CLI reads before each regional scope.
+    const calls = [
+      'elasticloadbalancing:DescribeLoadBalancers', // ELBv2 and classic DescribeLoadBalancers
+      'elasticloadbalancing:DescribeListeners',
+      'elasticloadbalancing:DescribeListenerCertificates',
+      'cloudfront:ListDistributions',
+      'apigateway:GET', // GetDomainNames, REST and HTTP/WebSocket
+      'acm:DescribeCertificate',
+      'acm:ListTagsForCertificate',
+      'acm:ListCertificates',
+      'iam:ListServerCertificates',
+      'iam:GetServerCertificate',
+      'iam:ListServerCertificateTags',
+      'secretsmanager:ListSecrets',
+      'account:ListRegions',
+    ];
+    expect(actionsOf(statements)).toEqual(expect.arrayContaining(calls));
+    // Regional reads are allowed in the role's regions: what --regions should name.
+    const bySid = (sid: string) =>
+      statements.find((s) => s.Sid === sid) as Statement & { Condition?: unknown };
+    expect(bySid('DiscoveryLoadBalancers').Condition).toEqual({
+      StringEquals: { 'aws:RequestedRegion': REGIONS },
+    });
+    for (const region of REGIONS)
+      expect(JSON.stringify(bySid('DiscoveryApiGatewayDomainNames').Resource)).toContain(
+        `:apigateway:${region}::/domainnames`,
+      );
   });
 
   it('leaves cdk-nag AwsSolutions nothing, and acknowledges exactly the findings its grants raise, each with a reason', () => {

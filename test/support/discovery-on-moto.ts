@@ -27,17 +27,46 @@ export interface DiscoveryEstate {
   readonly caPem: string;
 }
 
-/** The default subnets moto creates per region (EC2 through its query API: no EC2 client is installed). */
-export const defaultSubnets = async (moto: Moto, region: string): Promise<string[]> => {
+/**
+ * The default subnets moto creates per region (EC2 through its query API: no EC2 client is
+ * installed), of the default account or of the account `accessKeyId` belongs to (moto reads the
+ * account from the access key; an assumed role's key is its account's).
+ */
+export const defaultSubnets = async (
+  moto: Moto,
+  region: string,
+  accessKeyId = 'testing',
+): Promise<string[]> => {
   const res = await fetch(`${moto.endpoint}/`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: 'Action=DescribeSubnets&Version=2016-11-15',
   });
   return [...(await res.text()).matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1] ?? '');
+};
+
+/** A generated chain for `name` (valid from 300 days before `now` to `notAfter`) imported into ACM. */
+export const importLeaf = async (
+  acm: ACMClient,
+  name: string,
+  now: Date,
+  notAfter: Date,
+): Promise<{ chain: GeneratedChain; arn: string }> => {
+  const chain = await createChain({
+    now,
+    leaf: { commonName: name, dnsNames: [name], notBefore: daysFrom(now, -300), notAfter },
+  });
+  const out = await acm.send(
+    new ImportCertificateCommand({
+      Certificate: Buffer.from(chain.leaf.certPem),
+      CertificateChain: Buffer.from(chain.intermediate.certPem),
+      PrivateKey: Buffer.from(chain.leaf.keyPem),
+    }),
+  );
+  return { chain, arn: out.CertificateArn ?? '' };
 };
 
 export const seedDiscoveryEstate = async (
@@ -54,24 +83,9 @@ export const seedDiscoveryEstate = async (
   const chains: Record<string, GeneratedChain> = {};
   const arns: Record<string, string> = {};
   for (const [name, days] of Object.entries(o.names)) {
-    const chain = await createChain({
-      now: o.now,
-      leaf: {
-        commonName: `${name}.example.test`,
-        dnsNames: [`${name}.example.test`],
-        notBefore: daysFrom(o.now, -300),
-        notAfter: daysFrom(o.now, days),
-      },
-    });
-    chains[name] = chain;
-    const out = await acm.send(
-      new ImportCertificateCommand({
-        Certificate: Buffer.from(chain.leaf.certPem),
-        CertificateChain: Buffer.from(chain.intermediate.certPem),
-        PrivateKey: Buffer.from(chain.leaf.keyPem),
-      }),
-    );
-    arns[name] = out.CertificateArn ?? '';
+    const imported = await importLeaf(acm, `${name}.example.test`, o.now, daysFrom(o.now, days));
+    chains[name] = imported.chain;
+    arns[name] = imported.arn;
   }
   const serve = (c: GeneratedChain) => ({
     key: c.leaf.keyPem,

@@ -1,5 +1,5 @@
 /**
- * `cert-watch scan <source> --org | --accounts` and `cert-watch coverage`: argument mistakes are
+ * `cert-watch scan <source> --org | --accounts`, `cert-watch discover --org` and `cert-watch coverage`: argument mistakes are
  * refused with a message and exit 3 before any AWS call (no credentials, no endpoint here).
  */
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,60 @@ describe('cert-watch scan <source> --org: argument errors', () => {
       accountsSettingOf({ org: true, ou: ['ou-ab12-cdefgh34', 'r-ab12'], exclude: ['111122223333'] }),
     ).toEqual({ mode: 'organization', ous: ['ou-ab12-cdefgh34', 'r-ab12'], exclude: ['111122223333'] });
     expect(accountsSettingOf({ org: true })).toEqual({ mode: 'organization' });
+  });
+});
+
+describe('cert-watch discover --org: argument errors, as scan --org', () => {
+  it.each([
+    [['--org', '--accounts', '111122223333'], '--org and --accounts exclude each other'],
+    [['--accounts', '111122223333,12345'], '--accounts: "12345" is not a 12-digit account id'],
+    [['--ou', 'ou-ab12-cdefgh34'], '--ou narrows --org: pass --org too'],
+    [['--exclude', '111122223333'], '--exclude applies to --org: pass --org too'],
+    [['--org', '--ou', 'Payments'], '--ou: "Payments" is not a root (r-...) or OU (ou-...-...) id'],
+    [['--role-name', 'reader'], 'pass --org (every account) or --accounts <ids>'],
+    [['--org', '--role-name', 'bad name'], '--role-name must be an IAM role name'],
+    [['--org', '--concurrency', '65'], '--concurrency must be a whole number from 1 to 64, got "65"'],
+    [['--org', '--kinds', 'elbv3'], '--kinds: unknown kind "elbv3"'],
+    [['--org', '--regions', 'Ireland'], '"Ireland" is not an AWS region name'],
+    [['--org', '--option', 'x=y'], 'unknown option --option'],
+    [['--org', 'extra'], 'unexpected argument "extra"'],
+  ])('discover %j is refused: %s', async (args, message) => {
+    const r = await run(['discover', ...args]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`cert-watch: ${message}`);
+    expect(r.out).toBe('');
+  });
+
+  it('check --discover takes no organization options, and says where they apply', async () => {
+    const r = await run(['check', '--discover', '--org']);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(
+      "--org does not apply to check: check --discover probes the caller's account's endpoints (cert-watch discover --org lists every account's)",
+    );
+  });
+
+  it('needs a region, as discover does', async () => {
+    const r = await run(['discover', '--org'], {});
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('no region given');
+  });
+
+  it('--help states the flags and the member role trust rule; discover --help points to it', async () => {
+    const r = await run(['discover', '--org', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of [
+      '--ou <id>',
+      '--exclude <account>',
+      '--accounts <ids>',
+      '--role-name <name>',
+      '--concurrency <n>',
+      '--kinds <k,..>',
+    ])
+      expect(r.out).toContain(flag);
+    expect(r.out).toContain('trusts only roles under the IAM path /cert-expiry-watcher/');
+    expect(r.out).toContain('"account","accountName","region"');
+    expect((await run(['discover', '--help'])).out).toContain('cert-watch discover --org --help');
+    expect((await run(['--help'])).out).toMatch(/discover .*\n.*--org: in every account/);
   });
 });
 

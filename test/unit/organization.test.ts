@@ -21,6 +21,7 @@ import {
   ZERO_COUNTS,
 } from '../../lambda/core/coverage';
 import { planUnits } from '../../lambda/handlers/make-plan-handler';
+import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
 import { discoverAccounts } from '../../lambda/sources/organization/accounts';
 import { MemberAccess } from '../../lambda/sources/organization/member-access';
 import { assertValidEvent } from '../support/schemas';
@@ -156,6 +157,32 @@ describe('accounts setting and scan units', () => {
       'iam#444455556666',
     ]);
     for (const u of units) expect(parseScanUnit(JSON.stringify(u))).toEqual(u);
+  });
+
+  it('plans discovery in every region and once globally (CloudFront, IAM), each only when a configured kind lives there', () => {
+    const keys = (options?: Record<string, unknown>) =>
+      planUnits(
+        [{ id: '111122223333' }],
+        [{ kind: 'discovery', regions: ['eu-west-1', 'us-east-1'], ...(options ? { options } : {}) }],
+        { scanId: 's', scanAt: '2026-11-29T00:00:00.000Z' },
+      ).map((u) => `${u.kind}#${u.account.id}${u.region ? `#${u.region}` : ''}`);
+    expect(keys()).toEqual([
+      'discovery#111122223333#eu-west-1',
+      'discovery#111122223333#us-east-1',
+      'discovery#111122223333',
+    ]);
+    expect(keys({ kinds: ['elbv2'] })).toEqual([
+      'discovery#111122223333#eu-west-1',
+      'discovery#111122223333#us-east-1',
+    ]);
+    expect(keys({ kinds: ['cloudfront'] })).toEqual(['discovery#111122223333']);
+    // The planned scopes are exactly the source's own: every unit finds its reader.
+    const source = new DiscoverySource({
+      regions: ['eu-west-1', 'us-east-1'],
+      clients: {} as never,
+      kinds: ['cloudfront'],
+    });
+    expect(source.scopes('111122223333').map((s) => s.key)).toEqual(['discovery#111122223333']);
   });
 
   it('refuses a message that is not a version-1 scan unit', () => {

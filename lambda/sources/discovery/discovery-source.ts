@@ -6,17 +6,19 @@
  * each resource serves. The scope's coverage (scanned, failed, skipped) is tracked like any
  * other's; docs/discovery.md tells the whole story.
  */
-import { DISCOVERY_KINDS, type DiscoveryKind } from '../../contracts/discovery';
+import {
+  DISCOVERY_GLOBAL_KINDS,
+  DISCOVERY_KINDS,
+  DISCOVERY_REGIONAL_KINDS,
+  type DiscoveryKind,
+  discoveryScopeRegions,
+} from '../../contracts/discovery';
 import { scopeKeyOf } from '../../contracts/sources';
 import type { CertificateRecord } from '../../core/certificate';
 import type { CertificateSource, Scope, ScopeReader } from '../../core/ports';
 import type { DiscoveryClients } from './clients';
 import { type DiscoveryRun, discoverScope } from './discover';
 import type { DiscoverySink } from './probe-queue-sink';
-
-/** Kinds read in the global scope; the others are regional. */
-const GLOBAL_KINDS: readonly DiscoveryKind[] = ['cloudfront', 'tag'];
-const REGIONAL_KINDS: readonly DiscoveryKind[] = ['elbv2', 'elb', 'apigateway', 'tag'];
 
 export interface DiscoverySourceOptions {
   readonly regions: readonly string[];
@@ -37,29 +39,27 @@ export class DiscoverySource implements CertificateSource {
   }
 
   scopes(account: string): readonly Scope[] {
-    const scopes: Scope[] = [];
-    if (this.kinds.some((k) => REGIONAL_KINDS.includes(k)))
-      for (const region of this.options.regions)
-        scopes.push({
-          key: scopeKeyOf(this.kind, account, region),
-          kind: this.kind,
-          account,
-          region,
-          label: `discovery ${region}`,
-        });
-    if (this.kinds.some((k) => GLOBAL_KINDS.includes(k)))
-      scopes.push({
-        key: scopeKeyOf(this.kind, account),
-        kind: this.kind,
-        account,
-        label: `discovery ${account} (global)`,
-      });
-    return scopes;
+    return discoveryScopeRegions(this.options.regions, this.kinds).map((region) =>
+      region
+        ? {
+            key: scopeKeyOf(this.kind, account, region),
+            kind: this.kind,
+            account,
+            region,
+            label: `discovery ${region}`,
+          }
+        : {
+            key: scopeKeyOf(this.kind, account),
+            kind: this.kind,
+            account,
+            label: `discovery ${account} (global)`,
+          },
+    );
   }
 
   /** The run for one scope: only the kinds that live there. */
   runFor(scope: Scope): DiscoveryRun {
-    const here = scope.region ? REGIONAL_KINDS : GLOBAL_KINDS;
+    const here = scope.region ? DISCOVERY_REGIONAL_KINDS : DISCOVERY_GLOBAL_KINDS;
     return {
       clients: this.options.clients,
       partition: this.options.partition ?? 'aws',
