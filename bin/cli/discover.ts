@@ -140,5 +140,6 @@ export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps 
         )}\n\n${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}\n`,
   );
   reportProblems(found, io.stderr);
-  return found.failedScopes.length > 0 ? ExitCode.UNKNOWN : ExitCode.OK;
+  // An item not read leaves the listing incomplete, as a scope not read does (and as with --org).
+  return found.failedScopes.length > 0 || found.itemErrors.length > 0 ? ExitCode.UNKNOWN : ExitCode.OK;
 };

@@ -299,6 +299,16 @@ describe('cert-watch discover --org (moto)', () => {
     expect(json.coverage).toMatchObject({ expected: 1, scanned: 1, failed: 0 });
   }, 120_000);
 
+  it('without --org, an item that cannot be read is UNKNOWN (exit 3) too, and named on stderr', async () => {
+    const own = await seedBalancer(moto, undefined, ['gone-own.example.test'], 'eu-west-3', [
+      'gone-own.example.test',
+    ]);
+    const r = await discover(['--regions', 'eu-west-3', '--kinds', 'elbv2', '--json']);
+    expect(r.code).toBe(3);
+    expect((JSON.parse(r.out) as DiscoverJson).endpoints).toEqual([]);
+    expect(r.err).toContain(own.arns['gone-own.example.test']);
+  }, 120_000);
+
   it('runs as users run it: a child process with the standard credential chain and AWS_ENDPOINT_URL', async () => {
     const cli = join(__dirname, '..', '..', 'bin', 'cert-watch.cjs');
     const out = await promisify(execFile)(
