@@ -6,7 +6,7 @@
 export const REPORT_CHUNK_ROWS = 100;
 
 /** The certificate table's column widths, in % of its width, in html.ts's column order. */
-const COLUMN_WIDTHS = [13, 11, 12, 5, 8, 7, 9, 7, 8, 7, 8, 5] as const;
+const COLUMN_WIDTHS = [12, 10, 11, 5, 8, 7, 9, 8, 8, 7, 10, 5] as const;
 
 /**
  * The report's inline style sheet. The certificate table is a column of blocks: each `<tbody>`
@@ -47,7 +47,7 @@ th,td{border:1px solid #d4d4d8;padding:.2rem .4rem;text-align:left;vertical-alig
 #certs{display:block;width:100%;min-width:1100px;font-size:13px}
 #certs caption{display:block}#certs thead,#certs tbody{display:block}
 #certs tr{display:grid;grid-template-columns:${COLUMN_WIDTHS.map((w) => `${w}%`).join(' ')}}
-#certs td{overflow-wrap:anywhere}#certs th{overflow-wrap:break-word;font-size:12px}
+#certs th,#certs td{overflow-wrap:anywhere}#certs th{font-size:12px}
 #certs th,#certs td{border-width:0 1px 1px 0}
 #certs tr>:first-child{border-left-width:1px}#certs thead th{border-top-width:1px}
 #certs tbody{content-visibility:auto;contain-intrinsic-size:auto calc(var(--row-height,110px)*${REPORT_CHUNK_ROWS})}
