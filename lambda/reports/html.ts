@@ -139,16 +139,15 @@ const breakable = (value: string | undefined): string => text(value).replace(/_/
 
 /**
  * One table row: text cells only, every value escaped; the days, expiry and severity cells carry
- * their sort key in `data-v` (days left or notAfter in ms, without an expiry first when not OK
- * and last when OK, as expiryOrderKey; how urgent, not the severity's name).
+ * their sort key in `data-v` (days left for both the days and the expiry column, without an expiry
+ * first when not OK and last when OK, as expiryOrderKey; how urgent, not the severity's name).
  */
 const row = (c: ReportCertificate): string => {
   const where = [accountLabel(c), c.region].filter(Boolean).map(text).join('<br>');
-  const order = expiryOrderKey(c);
-  const days = c.daysRemaining === undefined ? String(order) : String(c.daysRemaining);
+  const days = String(c.daysRemaining ?? expiryOrderKey(c));
   return (
     `<tr class=s-${c.severity}><td>${text(c.location)}</td><td>${where}</td><td>${text(c.domain)}</td>` +
-    `<td data-v="${days}">${c.daysRemaining ?? '-'}</td><td data-v="${order}">${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
+    `<td data-v="${days}">${c.daysRemaining ?? '-'}</td><td data-v="${days}">${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
     `<td class=sv data-v=${URGENCY.indexOf(c.severity)}>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${breakable(c.keyAlgorithm)}</td>` +
     `<td>${usedBy(c.inUseBy)}</td><td>${stateCell(c)}</td><td>${ackCell(c.acknowledged)}</td><td>${ticketCell(c.ticket)}</td></tr>`
   );
@@ -250,7 +249,7 @@ const tableSection = (report: EstateReport): string => {
 };
 
 /**
- * The report as an HTML document (UTF-8). Its size is about 420 bytes per certificate plus 12 KB
+ * The report as an HTML document (UTF-8). Its size is about 440 bytes per certificate plus 12 KB
  * (docs/benchmarks.md: 10,000 certificates).
  */
 export const renderHtml = (report: EstateReport): string => {
