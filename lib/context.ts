@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -131,13 +131,29 @@ const sourcesFromContext = (value: unknown) => {
 };
 
 /**
+ * The largest file a context key may name (`watcher:endpointsFile`, `watcher:caBundleFile`, ...):
+ * 16 MiB, about 150,000 endpoints; a larger one is refused before it is read (a wrong path, such
+ * as a disk image, must not exhaust the synth's memory).
+ */
+export const MAX_CONTEXT_FILE_BYTES = 16 * 2 ** 20;
+
+/** Reads a file named by a context key (relative to the app's directory), refusing one over MAX_CONTEXT_FILE_BYTES. */
+export const readContextFile = (file: string): string => {
+  const at = path.resolve(file);
+  const { size } = statSync(at);
+  if (size > MAX_CONTEXT_FILE_BYTES)
+    throw new Error(`it has ${size} bytes, more than the ${MAX_CONTEXT_FILE_BYTES} a context file may have`);
+  return readFileSync(at, 'utf8');
+};
+
+/**
  * Parses and validates the `watcher:` context keys. Absent or blank keys fall back to the
  * construct's defaults; an unknown `watcher:` key is an error so a typo is not silently ignored.
  */
 export const parseWatcherContext = (
   context: Readonly<Record<string, unknown>>,
   /** Reads files named by context keys; relative paths are relative to the app's directory. */
-  readFile: (file: string) => string = (file) => readFileSync(path.resolve(file), 'utf8'),
+  readFile: (file: string) => string = readContextFile,
 ): WatcherAppConfig => {
   const known = new Set<string>(CONTEXT_KEYS);
   for (const key of Object.keys(context)) {

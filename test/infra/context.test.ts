@@ -1,7 +1,15 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STACK_NAME, InvalidContextError, parseWatcherContext } from '../../lib/context';
+import {
+  DEFAULT_STACK_NAME,
+  InvalidContextError,
+  MAX_CONTEXT_FILE_BYTES,
+  parseWatcherContext,
+} from '../../lib/context';
 import { CDK_JSON_CONTEXT } from './stacks';
 
 describe('parseWatcherContext', () => {
@@ -197,6 +205,25 @@ describe('endpoint context keys', () => {
       { host: 'a.example.com', port: 443 },
       { host: 'b.example.com', port: 8443 },
     ]);
+  });
+
+  it('refuses a context file over 16 MiB before reading it, and reads one at the limit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cew-context-file-'));
+    try {
+      const big = join(dir, 'endpoints.txt');
+      writeFileSync(big, 'a.example.com\n');
+      truncateSync(big, MAX_CONTEXT_FILE_BYTES + 1); // sparse: no 16 MiB written
+      expect(() => parseWatcherContext({ 'watcher:endpointsFile': big })).toThrow(
+        `Invalid context "watcher:endpointsFile": cannot read ${big}: it has ${MAX_CONTEXT_FILE_BYTES + 1} bytes, more than the ${MAX_CONTEXT_FILE_BYTES} a context file may have`,
+      );
+      const ok = join(dir, 'ok.txt');
+      writeFileSync(ok, 'a.example.com\n');
+      expect(parseWatcherContext({ 'watcher:endpointsFile': ok }).watcherProps.endpoints).toEqual([
+        { host: 'a.example.com', port: 443 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
