@@ -1,3 +1,4 @@
+import { type Evaluation, type LifetimeGrading, lifetimeGrading } from '../../lambda/core/evaluate';
 import { HOURS_SHOWN_BELOW } from '../../lambda/core/time';
 
 /** Plain-text tables for terminals: left-aligned columns, long cells cut with an ellipsis. */
@@ -38,14 +39,9 @@ export const daysCell = (days: number | null | undefined, hours: number | null |
 export const LIFETIME_NOTES_SHOWN = 10;
 
 /** A certificate graded by the short-lived rule: what a note under the table says of it. */
-export interface LifetimeGraded {
+export interface LifetimeGraded extends LifetimeGrading {
   /** How the table names it (domain, target). */
   readonly name: string;
-  /** Whole lifetime in days (notAfter - notBefore). */
-  readonly lifetimeDays: number;
-  /** Days left at which it turns warning and critical (its effective tiers). */
-  readonly warningDays: number;
-  readonly criticalDays: number;
 }
 
 const dayCount = (n: number): string => String(Math.round(n * 100) / 100);
@@ -73,16 +69,8 @@ export const lifetimeNotes = (graded: readonly LifetimeGraded[]): string[] => {
 export const lifetimeGraded = (
   name: string,
   record: { readonly notBefore?: Date; readonly notAfter?: Date },
-  evaluation: {
-    readonly basis: 'days' | 'lifetime';
-    readonly thresholds: { readonly tiersDays: readonly number[]; readonly criticalDays: number };
-  },
+  evaluation: Pick<Evaluation, 'basis' | 'thresholds'>,
 ): LifetimeGraded | undefined => {
-  if (evaluation.basis !== 'lifetime' || !record.notBefore || !record.notAfter) return undefined;
-  return {
-    name,
-    lifetimeDays: (record.notAfter.getTime() - record.notBefore.getTime()) / 86_400_000,
-    warningDays: Math.max(...evaluation.thresholds.tiersDays, evaluation.thresholds.criticalDays),
-    criticalDays: evaluation.thresholds.criticalDays,
-  };
+  const grading = lifetimeGrading(record, evaluation);
+  return grading ? { name, ...grading } : undefined;
 };

@@ -126,6 +126,31 @@ export interface Evaluation {
   readonly basis: 'days' | 'lifetime';
 }
 
+/**
+ * How a short-lived certificate was graded, for the tables and reports that say why it is OK
+ * inside the day tiers: its whole lifetime (notAfter - notBefore, days) and the days left at which
+ * it turns warning and critical (its effective tiers: docs/lifecycle.md, "Short-lived certificates").
+ */
+export interface LifetimeGrading {
+  readonly lifetimeDays: number;
+  readonly warningDays: number;
+  readonly criticalDays: number;
+}
+
+/** The grading of a certificate its evaluation judged by its lifetime; undefined for the day tiers. */
+export const lifetimeGrading = (
+  validity: { readonly notBefore?: Date | string; readonly notAfter?: Date | string },
+  evaluation: Pick<Evaluation, 'basis' | 'thresholds'>,
+): LifetimeGrading | undefined => {
+  if (evaluation.basis !== 'lifetime' || !validity.notBefore || !validity.notAfter) return undefined;
+  const ms = (d: Date | string) => (typeof d === 'string' ? Date.parse(d) : d.getTime());
+  return {
+    lifetimeDays: (ms(validity.notAfter) - ms(validity.notBefore)) / 86_400_000,
+    warningDays: Math.max(...evaluation.thresholds.tiersDays, evaluation.thresholds.criticalDays),
+    criticalDays: evaluation.thresholds.criticalDays,
+  };
+};
+
 const RANK: Record<Severity, number> = { ok: 0, warning: 1, critical: 2, expired: 3 };
 export const severityRank = (s: Severity): number => RANK[s];
 export const worstSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);

@@ -38,6 +38,11 @@ const COLUMNS: readonly [string, (c: ReportCertificate) => Cell][] = [
   ['ticket_key', (c) => c.ticket?.key],
   ['ticket_url', (c) => c.ticket?.url],
   ['owner', (c) => c.owner],
+  // Last, so that the earlier columns keep their places: only for a certificate graded by its
+  // lifetime (a short-lived one), in days, as `shortLived` in the JSON.
+  ['lifetime_days', (c) => c.shortLived?.lifetimeDays],
+  ['warning_at_days', (c) => c.shortLived?.warningDays],
+  ['critical_at_days', (c) => c.shortLived?.criticalDays],
 ];
 
 /** The CSV header: one name per column, in order. */

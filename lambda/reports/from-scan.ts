@@ -4,7 +4,7 @@
  * lifecycle state, acknowledgement or ticket.
  */
 import type { CertificateRecord } from '../core/certificate';
-import { type Evaluation, overallSeverity, type Severity } from '../core/evaluate';
+import { type Evaluation, lifetimeGrading, overallSeverity, type Severity } from '../core/evaluate';
 import type { Problem } from '../core/events';
 import type { ScanResult } from '../core/scan';
 import {
@@ -18,7 +18,8 @@ import {
 /** One certificate as the report shows it, from its record and verdict (overall severity: problems raise it). */
 export const reportCertificateOf = (
   record: CertificateRecord,
-  evaluation: Pick<Evaluation, 'severity' | 'notYetValid' | 'daysRemaining'>,
+  evaluation: Pick<Evaluation, 'severity' | 'notYetValid' | 'daysRemaining'> &
+    Partial<Pick<Evaluation, 'basis' | 'thresholds'>>,
   extra: { readonly scope?: string; readonly problems?: readonly Problem[] } = {},
 ): ReportCertificate => {
   const problems = extra.problems ?? [];
@@ -44,6 +45,10 @@ export const reportCertificateOf = (
       ...problems.map((p) => p.code).filter((c) => c !== 'NOT_YET_VALID'),
     ],
     owner: record.labels?.owner,
+    shortLived:
+      evaluation.basis && evaluation.thresholds
+        ? lifetimeGrading(record, { basis: evaluation.basis, thresholds: evaluation.thresholds })
+        : undefined,
   };
   return withoutUndefined(out);
 };
@@ -104,6 +109,10 @@ export interface ProbeObservation {
   readonly error: { readonly code: string; readonly message: string } | null;
   readonly record?: CertificateRecord;
   readonly owner?: string;
+  /** The verdict's evaluation and the path it judged (for a short-lived certificate's grading). */
+  readonly evaluation?: Pick<Evaluation, 'basis' | 'thresholds'>;
+  readonly path?: readonly { readonly notBefore: string; readonly notAfter: string }[];
+  readonly earliestExpiry?: { readonly index: number } | null;
 }
 
 const endpointScope = (target: string): string => `endpoint#${target}`;
@@ -148,7 +157,10 @@ export const reportFromProbes = (
       { severity: r.verdict, notYetValid: false, daysRemaining: r.daysRemaining },
       { scope: base.scope, problems: r.problems },
     );
-    return withoutUndefined({ ...cert, ...base, notAfter: r.notAfter ?? cert.notAfter });
+    // The certificate the verdict judged: the one that expires first on the path.
+    const judged = r.path?.[r.earliestExpiry?.index ?? 0];
+    const shortLived = judged && r.evaluation ? lifetimeGrading(judged, r.evaluation) : undefined;
+    return withoutUndefined({ ...cert, ...base, notAfter: r.notAfter ?? cert.notAfter, shortLived });
   });
   const targets = [...new Set(results.map((r) => endpointScope(r.target)))];
   const failed = results.filter((r) => r.error);

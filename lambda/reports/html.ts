@@ -127,10 +127,18 @@ const ticketCell = (t: ReportCertificate['ticket']): string => {
   return url ? `<a href="${text(url)}" rel="noopener noreferrer">${label}</a>` : label;
 };
 
+const dayCount = (n: number): string => String(Math.round(n * 100) / 100);
+
+/** Lifecycle state, error, problem codes, and why a short-lived certificate is graded as it is. */
 const stateCell = (c: ReportCertificate): string => {
   const parts = [c.lifecycleState, c.error ? `${c.error.code}: ${c.error.message}` : undefined];
   const problems = c.problems.filter((p) => p !== c.error?.code);
   if (problems.length) parts.push(problems.join(', '));
+  const s = c.shortLived;
+  if (s)
+    parts.push(
+      `Short-lived (${dayCount(s.lifetimeDays)}-day lifetime): warning at ${dayCount(s.warningDays)} days left, critical at ${dayCount(s.criticalDays)}`,
+    );
   return parts.filter(Boolean).map(breakable).join('<br>');
 };
 

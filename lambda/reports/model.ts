@@ -7,7 +7,7 @@
  * The JSON written to S3 and by `cert-watch report --json` is this shape with `reportVersion`:
  * consumers tell versions apart by it.
  */
-import type { Severity } from '../core/evaluate';
+import type { LifetimeGrading, Severity } from '../core/evaluate';
 
 export const REPORT_VERSION = '1.0';
 
@@ -47,6 +47,12 @@ export interface ReportCertificate {
    * failed): `severity` is then `critical` and `problems` holds the code. Added with the HTML report.
    */
   readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * Present when the certificate was graded by its lifetime, not the day tiers (a short-lived
+   * certificate: docs/lifecycle.md): its lifetime and the days left at which it turns warning and
+   * critical, so a 47-day certificate OK at 20 days left says why. Added in 1.0 (optional, additive).
+   */
+  readonly shortLived?: LifetimeGrading;
 }
 
 export interface ReportScopeFailure {

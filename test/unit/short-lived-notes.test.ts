@@ -3,7 +3,7 @@
  * the day tiers (docs/lifecycle.md, "Short-lived certificates"): the CLI tables say so under the
  * table, so a 47-day certificate shown OK with 20 days left under a 30-day warning tier is explained.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,31 @@ describe('short-lived certificates in the scan table', () => {
         '  47day.example: 47-day lifetime: warning at 15.51 days left, critical at 4.7\n',
     );
     expect(out).not.toContain('  90day.example:');
+  });
+
+  it('says the same in the HTML and CSV report, and nothing for a certificate on the day tiers', async () => {
+    const pem = join(dir, 'report.pem');
+    writeFileSync(pem, [await pemOf('47day.example', 27, 20), await pemOf('90day.example', 70, 20)].join(''));
+    const html = join(dir, 'r.html');
+    const csv = join(dir, 'r.csv');
+    const cap = captureCliIo({}, () => NOW);
+    await main(['scan', 'file', pem, '--html', html, '--csv', csv], cap.io);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('Short-lived (47-day lifetime): warning at 15.51 days left, critical at 4.7');
+    expect(page.match(/Short-lived \(/g)).toHaveLength(1);
+    const [header = '', ...rows] = readFileSync(csv, 'utf8').trim().split('\r\n');
+    const columns = header.split(',');
+    const at = (row: string, name: string) => row.split(',')[columns.indexOf(name)];
+    const short = rows.find((r) => r.includes('47day.example')) ?? '';
+    const long = rows.find((r) => r.includes('90day.example')) ?? '';
+    expect([at(short, 'lifetime_days'), at(short, 'warning_at_days'), at(short, 'critical_at_days')]).toEqual(
+      ['47', '15.51', '4.7'],
+    );
+    expect([at(long, 'lifetime_days'), at(long, 'warning_at_days'), at(long, 'critical_at_days')]).toEqual([
+      '',
+      '',
+      '',
+    ]);
   });
 
   it('names at most LIFETIME_NOTES_SHOWN and counts the rest; nothing without one', () => {
