@@ -6,14 +6,14 @@
 export const REPORT_CHUNK_ROWS = 100;
 
 /** The certificate table's column widths, in % of its width, in html.ts's column order. */
-const COLUMN_WIDTHS = [12, 10, 11, 5, 8, 7, 9, 8, 8, 7, 10, 5] as const;
+const COLUMN_WIDTHS = [11, 10, 10, 5, 8, 7, 8, 8, 8, 10, 10, 5] as const;
 
 /**
  * The report's inline style sheet. The certificate table is a column of blocks: each `<tbody>`
  * chunk (html.ts) has `content-visibility: auto` (CSS Containment Level 2), so the browser styles
  * and lays out only the chunks near the viewport; a chunk not yet seen takes its estimated height
- * (`contain-intrinsic-size`: the chunk's rows times `--row-height`, which the script measures on the
- * first chunk; 110 px without it), one seen keeps its last height. Containment does not apply to
+ * (`contain-intrinsic-size`: the chunk's rows, `--rows` on a short last chunk, times `--row-height`,
+ * which the script measures on the first chunk; 110 px without it), one seen keeps its last height. Containment does not apply to
  * table-internal boxes, so the table, its row groups and rows are blocks and each row is a grid
  * with the same column widths (the table keeps its HTML semantics: Chromium maps the elements, not
  * their display, to table roles; test/integration/report-chromium.test.ts reads the tree). The
@@ -22,7 +22,8 @@ const COLUMN_WIDTHS = [12, 10, 11, 5, 8, 7, 9, 8, 8, 7, 10, 5] as const;
  * the work of each later frame (docs/benchmarks.md). The page itself scrolls sideways in a narrow
  * window, so the header row sticks to the top of the viewport and the scroll bar is always at hand.
  * On paper the table is a table again (fixed column widths, the header row repeated on every page,
- * landscape).
+ * landscape); its names come from `data-label`, since Chromium does not draw a button's text in a
+ * repeated header.
  * Severity colours always come with the severity in words (WCAG 2.2, 1.4.1 "Use of Color"); text on
  * every coloured background has a contrast ratio of at least 4.5:1 (1.4.3). System fonts only:
  * nothing is fetched.
@@ -50,7 +51,7 @@ th,td{border:1px solid #d4d4d8;padding:.2rem .4rem;text-align:left;vertical-alig
 #certs th,#certs td{overflow-wrap:anywhere}#certs th{font-size:12px}
 #certs th,#certs td{border-width:0 1px 1px 0}
 #certs tr>:first-child{border-left-width:1px}#certs thead th{border-top-width:1px}
-#certs tbody{content-visibility:auto;contain-intrinsic-size:auto calc(var(--row-height,110px)*${REPORT_CHUNK_ROWS})}
+#certs tbody{content-visibility:auto;contain-intrinsic-size:auto calc(var(--row-height,110px)*var(--rows,${REPORT_CHUNK_ROWS}))}
 #certs tbody.v{content-visibility:visible;contain:content}
 #certs thead{position:sticky;top:0;z-index:1}#certs th{background:#f4f4f5}
 #certs th button{all:inherit;cursor:pointer;background:none;border:0;padding:0}
@@ -64,7 +65,7 @@ svg .axis{font-size:10px;fill:#3f3f46}svg .tick{stroke:#e4e4e7}svg .axis-line{st
 @page{size:landscape;margin:1cm}
 @media print{body{margin:0}.filters{display:none}
 #certs{display:table;table-layout:fixed;min-width:0;font-size:10px}#certs caption{display:table-caption}
-#certs thead{display:table-header-group;position:static}#certs tbody{display:table-row-group}
+#certs thead{display:table-header-group;position:static}#certs th button{display:none}#certs th::before{content:attr(data-label)}#certs tbody{display:table-row-group}
 #certs tr{display:table-row;break-inside:avoid}#certs th,#certs td{border-width:1px}
 ${COLUMN_WIDTHS.map((w, i) => `#certs th:nth-child(${i + 1}){width:${w}%}`).join('')}}
 `;

@@ -26,9 +26,10 @@ import { renderTimeline } from './timeline';
  * `--row-height` property). A skipped chunk is missing from Chromium's accessibility tree too, so
  * `reveal()` then lays out the chunks one by one (class `v`: `content-visibility: visible`), in tasks
  * of about 25 ms so that scrolling and typing go on between them, until the whole table is exposed;
- * the table is `aria-busy` until then. After a sort, a filter or a change of width, `relock()` skips
- * every chunk again (so moving 10,000 rows or a new width costs the layout of one screen, not of the
- * table); `place()` deals the rows out in order (a hidden row stays between its neighbours) and hides
+ * the table is `aria-busy` until then. After a sort or a filter, `relock()` skips every chunk again
+ * (so moving 10,000 rows costs the layout of one screen, not of the table; not on a change of window
+ * width, where skipping would lose the reader's place: Chromium's scroll anchoring does not hold
+ * across it); `place()` deals the rows out in order (a hidden row stays between its neighbours) and hides
  * the chunks left empty. Sort keys: `data-v` when a cell has one (a number), else the text, numbers
  * in it compared as numbers (OPS-9 before OPS-10); empty cells last in either direction. The text
  * filter matches within a cell, not across two. Kept in ES5 so any browser that opens the file runs
@@ -39,7 +40,7 @@ var t=document.getElementById('certs');if(!t||!t.tBodies.length)return;
 var bodies=Array.prototype.slice.call(t.tBodies),size=Number(t.getAttribute('data-chunk'))||100,rows=[],heads=t.tHead.rows[0].cells;
 for(var b=0;b<bodies.length;b++)rows.push.apply(rows,Array.prototype.slice.call(bodies[b].rows));
 var box=document.getElementById('filter-box'),q=document.getElementById('filter'),sev=document.getElementById('severity-filter'),shown=document.getElementById('shown'),order=document.getElementById('order');
-var run=0,width=window.innerWidth;box.hidden=false;
+var run=0;box.hidden=false;
 function measure(){var f=bodies[0];if(f.className==='v'&&f.rows.length===size&&!f.querySelector('tr[hidden]'))t.style.setProperty('--row-height',(f.offsetHeight/size).toFixed(1)+'px');}
 function reveal(){var my=++run,i=0;t.setAttribute('aria-busy','true');
 function step(){if(my!==run)return;var end=Date.now()+25;
@@ -65,7 +66,6 @@ for(var i=0;i<rows.length;i++){var r=rows[i];if(s&&r.__text===undefined)r.__text
 var ok=(!s||r.__text.indexOf(s)>=0)&&(!v||r.className==='s-'+v);if(r.hidden===ok){r.hidden=!ok;moved=true;}if(ok)n++;}
 if(moved)place();shown.textContent=String(n);}
 q.addEventListener('input',filter);sev.addEventListener('change',filter);
-window.addEventListener('resize',function(){if(window.innerWidth===width)return;width=window.innerWidth;relock();reveal();});
 reveal();
 })();`;
 
@@ -154,7 +154,7 @@ const row = (c: ReportCertificate): string => {
   const where = [accountLabel(c), c.region].filter(Boolean).map(text).join('<br>');
   const days = String(c.daysRemaining ?? expiryOrderKey(c));
   return (
-    `<tr class=s-${c.severity}><td>${text(c.location)}</td><td>${where}</td><td>${text(c.domain)}</td>` +
+    `<tr class=s-${c.severity}><td>${text(c.location).replace('@', '@<wbr>')}</td><td>${where}</td><td>${text(c.domain)}</td>` +
     `<td data-v="${days}">${c.daysRemaining ?? '-'}</td><td data-v="${days}">${c.notAfter ? text(c.notAfter.slice(0, 10)) : '-'}</td>` +
     `<td class=sv data-v=${URGENCY.indexOf(c.severity)}>${SEVERITY_LABEL[c.severity]}</td><td>${text(c.issuer)}</td><td>${breakable(c.keyAlgorithm)}</td>` +
     `<td>${usedBy(c.inUseBy)}</td><td>${stateCell(c)}</td><td>${ackCell(c.acknowledged)}</td><td>${ticketCell(c.ticket)}</td></tr>`
@@ -232,8 +232,12 @@ const coverageSection = (report: EstateReport): string => {
 
 const chunks = (rows: readonly string[]): string => {
   const out: string[] = [];
-  for (let i = 0; i < rows.length; i += REPORT_CHUNK_ROWS)
-    out.push(`<tbody>${rows.slice(i, i + REPORT_CHUNK_ROWS).join('\n')}</tbody>`);
+  for (let i = 0; i < rows.length; i += REPORT_CHUNK_ROWS) {
+    const chunk = rows.slice(i, i + REPORT_CHUNK_ROWS);
+    // A short last chunk says how many rows it has, for its estimated height (html-style.ts).
+    const short = chunk.length < REPORT_CHUNK_ROWS ? ` style="--rows:${chunk.length}"` : '';
+    out.push(`<tbody${short}>${chunk.join('\n')}</tbody>`);
+  }
   return out.join('\n');
 };
 
@@ -243,7 +247,9 @@ const tableSection = (report: EstateReport): string => {
   if (n === 0) return `${title}<p>No certificates in this report.</p></section>`;
   const head = COLUMNS.map(
     (c, i) =>
-      `<th scope=col${i === DAYS_COLUMN ? ' aria-sort=ascending' : ''}><button type=button>${c}</button></th>`,
+      // data-label: the name printed in the header row repeated on every page (html-style.ts: Chromium
+      // leaves a button's text out of a repeated header).
+      `<th scope=col data-label="${c}"${i === DAYS_COLUMN ? ' aria-sort=ascending' : ''}><button type=button>${c}</button></th>`,
   ).join('');
   const options = URGENCY.map((s) => `<option value=${s}>${SEVERITY_LABEL[s]}</option>`).join('');
   return (

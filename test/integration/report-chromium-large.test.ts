@@ -217,6 +217,12 @@ describe('a report of several chunks in Chromium', () => {
         "(() => { const t = document.getElementById('certs'); const th = t.tHead.rows[0].cells; const last = th[th.length - 1].getBoundingClientRect(); return { display: getComputedStyle(t.tHead).display, right: last.right, width: document.documentElement.clientWidth }; })()",
       );
       expect(printed).toMatchObject({ display: 'table-header-group' });
+      // The names come from data-label (Chromium leaves a button's text out of a repeated header).
+      expect(
+        await page.evaluate(
+          "(() => { const th = document.querySelectorAll('#certs thead th')[3]; return [getComputedStyle(th, '::before').content, getComputedStyle(th.querySelector('button')).display]; })()",
+        ),
+      ).toEqual(['"Days left"', 'none']);
       const { right, width } = printed as { right: number; width: number };
       expect(right).toBeLessThanOrEqual(width);
       expect((await page.pdf({ format: 'A4' })).subarray(0, 5).toString()).toBe('%PDF-');
