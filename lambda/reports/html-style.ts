@@ -6,7 +6,7 @@
 export const REPORT_CHUNK_ROWS = 100;
 
 /** The certificate table's column widths, in % of its width, in html.ts's column order. */
-const COLUMN_WIDTHS = [11, 10, 10, 5, 8, 7, 8, 8, 8, 10, 10, 5] as const;
+const COLUMN_WIDTHS = [10, 10, 10, 5, 8, 7, 9, 8, 8, 10, 10, 5] as const;
 
 /**
  * The report's inline style sheet. The certificate table is a column of blocks: each `<tbody>`
