@@ -231,6 +231,28 @@ describe('a report of several chunks in Chromium', () => {
     }
   }, 90_000);
 
+  it('keeps the row under the header in place when the window width changes', async () => {
+    const page = await open();
+    try {
+      await laidOut(page);
+      // The 250th row just under the sticky header, as a reader scrolled there would have it.
+      await page.evaluate(
+        "(() => { const r = document.querySelectorAll('#certs tbody tr')[250]; r.scrollIntoView(); window.scrollBy(0, -document.getElementById('certs').tHead.getBoundingClientRect().height); })()",
+      );
+      const rowUnderHeader =
+        "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => { const h = document.getElementById('certs').tHead.getBoundingClientRect(); const r = document.elementFromPoint(h.left + 4, h.bottom + 4).closest('tr'); done(Array.prototype.indexOf.call(document.querySelectorAll('#certs tbody tr'), r)); })))";
+      expect(await page.evaluate(rowUnderHeader)).toBe(250);
+      for (const width of [900, 1600, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        expect(await page.evaluate(rowUnderHeader)).toBe(250);
+        await laidOut(page);
+        expect(await page.evaluate(rowUnderHeader)).toBe(250);
+      }
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
+
   it('shows the whole table with scripting off, and no filter box that could not work', async () => {
     const page = await open(false);
     try {
