@@ -2,22 +2,11 @@
  * `npm run bench`: measurements, not assertions. Prints a Markdown report for docs/benchmarks.md.
  * Sections: inventory, lifecycle, iam, pca, secrets, iot, organization, organization-check, bundles, probe,
  * report
- * (`npm run bench -- <section>...`).
+ * (`npm run bench -- <section>...`). Each section's module is imported only when the section runs, so
+ * one section's memory (the process RSS the probe section reports) does not include another's
+ * imports (the report section's Chromium driver alone is about 70 MiB).
  */
 import { cpus, totalmem } from 'node:os';
-import { BUNDLE_BUDGET_BYTES, benchBundles } from './bench-bundles';
-import { benchDiscovery } from './bench-discovery';
-import { benchIam } from './bench-iam';
-import { benchInventory } from './bench-inventory';
-import { benchIot } from './bench-iot';
-import { benchLifecycle, lifecycleReport } from './bench-lifecycle';
-import { benchOrganization } from './bench-organization';
-import { checkOrganizationFake, checkReport } from './bench-organization-check';
-import { organizationReport } from './bench-organization-report';
-import { benchPca } from './bench-pca';
-import { benchProbe } from './bench-probe';
-import { benchReport, reportBenchLines } from './bench-report';
-import { benchSecrets } from './bench-secrets';
 
 // This machine runs Node 20; the SDK's notice that it will need Node 22 in 2027 is noise in a report.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -32,6 +21,7 @@ const main = async () => {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`,
   );
   if (want('inventory')) {
+    const { benchInventory } = await import('./bench-inventory');
     await benchInventory(500); // warm-up: JIT and SDK module loading out of the measurement
     const r = await benchInventory(10_000);
     say('');
@@ -50,26 +40,34 @@ const main = async () => {
   }
   if (want('lifecycle')) {
     say('');
+    const { benchLifecycle, lifecycleReport } = await import('./bench-lifecycle');
     for (const line of lifecycleReport(await benchLifecycle(10_000, 1))) say(line);
   }
   if (want('organization')) {
     say('');
+    const { benchOrganization } = await import('./bench-organization');
+    const { organizationReport } = await import('./bench-organization-report');
     for (const line of organizationReport(await benchOrganization())) say(line);
   }
   if (want('organization-check')) {
     say('');
+    const { checkOrganizationFake, checkReport } = await import('./bench-organization-check');
     for (const line of checkReport(await checkOrganizationFake())) say(line);
   }
   // The other stores, each simulated at the size the issue names (API calls, wall time, heap).
   const stores: [string, string, () => Promise<Record<string, number>>][] = [
-    ['iam', 'IAM server certificates: 2,000', () => benchIam(2_000)],
-    ['pca', 'Private CA: 200 CAs over 4 regions', () => benchPca(200)],
-    ['secrets', 'Secrets Manager: 1,000 tagged secrets (1,200 listed)', () => benchSecrets(1_000)],
-    ['iot', 'IoT Core: 10,000 certificates', () => benchIot(10_000)],
+    ['iam', 'IAM server certificates: 2,000', async () => (await import('./bench-iam')).benchIam(2_000)],
+    ['pca', 'Private CA: 200 CAs over 4 regions', async () => (await import('./bench-pca')).benchPca(200)],
+    [
+      'secrets',
+      'Secrets Manager: 1,000 tagged secrets (1,200 listed)',
+      async () => (await import('./bench-secrets')).benchSecrets(1_000),
+    ],
+    ['iot', 'IoT Core: 10,000 certificates', async () => (await import('./bench-iot')).benchIot(10_000)],
     [
       'discovery',
       'Discovery: 2,000 HTTPS listeners and 500 CloudFront distributions',
-      () => benchDiscovery(2_000, 500),
+      async () => (await import('./bench-discovery')).benchDiscovery(2_000, 500),
     ],
   ];
   for (const [name, title, run] of stores) {
@@ -88,6 +86,7 @@ const main = async () => {
       '| function | entry | loaded at cold start | whole asset (with lazy chunks) | module load, wall (median of 7, fresh process) | module load, CPU | ≤ 500 KiB |',
     );
     say('| --- | --- | --- | --- | --- | --- | --- |');
+    const { BUNDLE_BUDGET_BYTES, benchBundles } = await import('./bench-bundles');
     const bundles = await benchBundles();
     const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
     for (const b of bundles)
@@ -111,9 +110,11 @@ const main = async () => {
   }
   if (want('report')) {
     say('');
+    const { benchReport, reportBenchLines } = await import('./bench-report');
     for (const line of reportBenchLines(await benchReport(10_000))) say(line);
   }
   if (want('probe')) {
+    const { benchProbe } = await import('./bench-probe');
     const r = await benchProbe();
     const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
     const per = (v: number) => `${v.toFixed(0)}/s`;

@@ -90,9 +90,11 @@ const positiveInt = (value: string | undefined, option: string, fallback: number
   return Number(value);
 };
 
-const nonNegativeInt = (value: string | undefined, option: string, fallback: number): number => {
+/** A whole number of days, at least `min`. */
+const wholeDays = (value: string | undefined, option: string, fallback: number, min: number): number => {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${option} must be a whole number of days, got '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`${option} must be a whole number of days (${min} or more), got '${value}'`);
   return Number(value);
 };
 
@@ -246,8 +248,9 @@ export const runCheck = async (argv: string[], io: CheckIo): Promise<number> => 
 
     const timeoutMs = positiveInt(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS);
     const concurrency = positiveInt(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
-    const warnDays = nonNegativeInt(values['warn-days'], '--warn-days', 30);
-    const criticalDays = nonNegativeInt(values['critical-days'], '--critical-days', 7);
+    // A warning window of 0 days would be no warning at all: at least 1.
+    const warnDays = wholeDays(values['warn-days'], '--warn-days', 30, 1);
+    const criticalDays = wholeDays(values['critical-days'], '--critical-days', 7, 0);
     const grace = values['not-deployed-grace'];
     if (grace !== undefined && !/^\d+(\.\d+)?$/.test(grace))
       throw new UsageError(`--not-deployed-grace must be a number of hours (0 or more), got '${grace}'`);

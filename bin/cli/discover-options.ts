@@ -55,3 +55,9 @@ export const endpointCells = (e: DiscoveredEndpoint): string[] => [
   e.servername,
   e.certificateIds.map((id) => id.split('/').pop() ?? id).join(','),
 ];
+
+/** Host, then port as a number (443 before 10443), then SNI name. */
+export const byEndpoint = (
+  a: { host: string; port: number; servername: string },
+  b: { host: string; port: number; servername: string },
+): number => a.host.localeCompare(b.host) || a.port - b.port || a.servername.localeCompare(b.servername);

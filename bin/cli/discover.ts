@@ -19,6 +19,7 @@ import { defaultDiscoveryClients } from '../../lambda/sources/discovery/clients'
 import { discoverScope } from '../../lambda/sources/discovery/discover';
 import { DiscoverySource } from '../../lambda/sources/discovery/discovery-source';
 import {
+  byEndpoint,
   DISCOVER_OPTIONS,
   type DiscoverDeps,
   ENDPOINT_COLUMNS,
@@ -47,10 +48,12 @@ the resource publishes. Credentials: the standard AWS chain (AWS_PROFILE, ...).
 Options:
   --regions <a,b>   regions to read (default AWS_REGION); CloudFront and IAM are global
   --kinds <k,..>    ${DISCOVERY_KINDS.join(', ')} (default all)
-  --json            {"endpoints":[{"host","port","servername","source","resource","certificateIds"}]}
+  --json            {"endpoints":[{"host","port","servername","source","resource","certificateIds"}],
+                    "errors":[{"scope"|"item","code","message"}]}
   -h, --help        show this help
 
-Exit codes: 0 listed, 3 a scope could not be read (what was read is still listed).
+Exit codes: 0 listed, 3 a scope or an item (a listener, a certificate's tags) could not be read
+(what was read is still listed; each one is in "errors" and on stderr).
 `;
 
 export interface Discovery {
@@ -103,12 +106,21 @@ export const discoverAccount = async (
       }
     }),
   );
-  const order = (e: { host: string; port: number; servername: string }) =>
-    `${e.host}:${e.port}/${e.servername}`;
-  out.endpoints.sort((a, b) => order(a).localeCompare(order(b)));
-  out.targets.sort((a, b) => order(a).localeCompare(order(b)));
+  out.endpoints.sort(byEndpoint);
+  out.targets.sort(byEndpoint);
   return out;
 };
+
+/** Failed scopes, then items not read, for the JSON (`scope` or `item`, a code and a message). */
+export const discoveryErrors = (
+  d: Discovery,
+): ({ scope: string; code: string; message: string } | { item: string; code: string; message: string })[] => [
+  ...d.failedScopes.map((f) => {
+    const [code = 'OTHER', ...rest] = f.message.split(': ');
+    return { scope: f.scope, code, message: rest.join(': ') || f.message };
+  }),
+  ...d.itemErrors.map((e) => ({ item: e.item, code: e.code, message: e.message })),
+];
 
 /** Item errors and failed scopes on stderr, so the JSON on stdout stays one document. */
 export const reportProblems = (d: Discovery, stderr: NodeJS.WritableStream): void => {
@@ -132,7 +144,7 @@ export const runDiscover = async (argv: string[], io: CliIo, deps: DiscoverDeps 
   const endpoints = found.endpoints.map(endpointJson);
   io.stdout.write(
     values.json
-      ? `${JSON.stringify({ endpoints }, null, 2)}\n`
+      ? `${JSON.stringify({ endpoints, errors: discoveryErrors(found) }, null, 2)}\n`
       : `${renderTable(
           [...ENDPOINT_COLUMNS, 'RESOURCE'],
           found.endpoints.map((e) => [...endpointCells(e), e.resource]),

@@ -112,8 +112,9 @@ export const stateTableOrigin = (io: CliIo, values: { table?: string; stack?: st
 };
 
 /**
- * DynamoDB's "Requested resource not found" (ResourceNotFoundException) on the state table, told
- * in the user's terms: which table, where it was looked for, and what to do. Anything else: undefined.
+ * DynamoDB's "Requested resource not found" (ResourceNotFoundException) on the state table, or the
+ * SDK's "Region is missing", told in the user's terms: which table, where it was looked for, and
+ * what to do. Anything else: undefined.
  */
 export const tableNotFoundError = (
   error: unknown,
@@ -121,6 +122,11 @@ export const tableNotFoundError = (
   table: string,
   origin: string,
 ): Error | undefined => {
+  // The SDK's own words when neither AWS_REGION nor the profile names a region.
+  if ((error as Error | null)?.message === 'Region is missing')
+    return new Error(
+      `cannot read state table "${table}" (from ${origin}): no AWS region is set; set AWS_REGION to the watcher's region (or a region in your AWS profile)`,
+    );
   if ((error as { name?: string } | null)?.name !== 'ResourceNotFoundException') return undefined;
   const region = io.env.AWS_REGION?.trim() || io.env.AWS_DEFAULT_REGION?.trim();
   const where = region ? `in ${region}` : "in your AWS profile's default region (AWS_REGION is not set)";

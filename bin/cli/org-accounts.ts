@@ -84,7 +84,7 @@ export const openOrganization = async (
   }
   if (discovery.accounts.length === 0)
     throw new Error(
-      `no ACTIVE account to scan${setting.mode === 'organization' && setting.ous ? ` under ${setting.ous.join(', ')}` : ''}` +
+      `no ACTIVE account to read${setting.mode === 'organization' && setting.ous ? ` under ${setting.ous.join(', ')}` : ''}` +
         (discovery.skipped.length ? ` (${discovery.skipped.length} skipped)` : ''),
     );
   const access = new MemberAccess({

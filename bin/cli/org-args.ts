@@ -51,7 +51,7 @@ AWS Organizations: run it from the management account or a delegated administrat
 export const ORG_ACCOUNT_HELP = `  --org                  every ACTIVE account; suspended and closing ones are listed as skipped
   --ou <id>              only the accounts under this root (r-...) or OU (ou-...), recursively; repeatable
   --exclude <account>    leave this account out (listed as skipped); repeatable
-  --accounts <ids>       exactly these 12-digit account ids, comma-separated (instead of --org)
+  --accounts <ids>       exactly these 12-digit account ids, comma-separated or repeated (instead of --org)
   --role-name <name>     the member role assumed in each account (default ${DEFAULT_MEMBER_ROLE_NAME})`;
 
 const splitList = (raw: readonly string[] | undefined): string[] => [

@@ -20,6 +20,7 @@ import { planUnits } from '../../lambda/handlers/make-plan-handler';
 import type { ScopeDiscovery } from '../../lambda/sources/discovery/discover';
 import { makeDiscoveryPlugin } from '../../lambda/sources/discovery/plugin';
 import {
+  byEndpoint,
   DISCOVER_OPTIONS,
   type DiscoverDeps,
   ENDPOINT_COLUMNS,
@@ -137,8 +138,6 @@ export const runOrgDiscover = async (argv: string[], io: CliIo, deps: DiscoverDe
   return orgExitCode(scan);
 };
 
-const order = (e: OrgEndpoint) => `${e.account ?? ''} ${e.host}:${e.port}/${e.servername}`;
-
 /** The endpoints of every scope read, each with its account's name. */
 const endpointsOf = (scan: OrgScan, found: ReadonlyMap<string, ScopeDiscovery>): OrgEndpoint[] =>
   scan.outcomes
@@ -152,7 +151,7 @@ const endpointsOf = (scan: OrgScan, found: ReadonlyMap<string, ScopeDiscovery>):
         }),
       ),
     )
-    .sort((a, b) => order(a).localeCompare(order(b)));
+    .sort((a, b) => (a.account ?? '').localeCompare(b.account ?? '') || byEndpoint(a, b));
 
 /** `discover`'s JSON endpoint with `account`, `accountName` and `region` (null for the global scope), then errors, skipped, coverage as `scan --org`. */
 export const orgDiscoverJson = ({ scan, endpoints }: OrgDiscovery): string => {

@@ -15,11 +15,12 @@ import { UsageError } from './exit-codes';
 import type { CliIo } from './io';
 import { REPORT_FILE_OPTIONS } from './report-files';
 
-const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
+/** A whole number of days, at least `min`. */
+const wholeDays = (name: string, raw: string | undefined, fallback: number, min: number): number => {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a whole number of days, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number of days (${min} or more), got "${raw}"`);
   return n;
 };
 
@@ -33,8 +34,9 @@ export const THRESHOLD_OPTIONS = {
 } as const;
 
 export const thresholdsOf = (values: { 'warn-days'?: string; 'critical-days'?: string }): Thresholds => {
-  const warn = positiveInt('warn-days', values['warn-days'], 30);
-  const critical = positiveInt('critical-days', values['critical-days'], 7);
+  // A warning window of 0 days would be no warning at all: at least 1.
+  const warn = wholeDays('warn-days', values['warn-days'], 30, 1);
+  const critical = wholeDays('critical-days', values['critical-days'], 7, 0);
   if (critical > warn)
     throw new UsageError(`--critical-days (${critical}) must not exceed --warn-days (${warn})`);
   return thresholdsFromWindow(warn, critical);

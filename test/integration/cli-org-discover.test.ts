@@ -305,7 +305,15 @@ describe('cert-watch discover --org (moto)', () => {
     ]);
     const r = await discover(['--regions', 'eu-west-3', '--kinds', 'elbv2', '--json']);
     expect(r.code).toBe(3);
-    expect((JSON.parse(r.out) as DiscoverJson).endpoints).toEqual([]);
+    const json = JSON.parse(r.out) as { endpoints: unknown[]; errors: { item?: string; code: string }[] };
+    expect(json.endpoints).toEqual([]);
+    // In the JSON too, so a script can tell why it got 3.
+    expect(json.errors).toEqual([
+      expect.objectContaining({
+        item: expect.stringContaining(own.arns['gone-own.example.test'] ?? 'missing'),
+        code: 'ResourceNotFoundException',
+      }),
+    ]);
     expect(r.err).toContain(own.arns['gone-own.example.test']);
   }, 120_000);
 

@@ -268,7 +268,7 @@ describe('cert-watch scan --org (moto)', () => {
     const payments = org.ouIds.Payments ?? '';
     await expect(
       scan(['--org', '--ou', payments, '--exclude', id('payments-prod'), '--exclude', id('payments-dev')]),
-    ).rejects.toThrow(`no ACTIVE account to scan under ${payments} (2 skipped)`);
+    ).rejects.toThrow(`no ACTIVE account to read under ${payments} (2 skipped)`);
   });
 
   it('credentials that cannot read the organization: the error says where to run it from', async () => {

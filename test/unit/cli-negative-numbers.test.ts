@@ -25,13 +25,31 @@ describe('negative numbers given to numeric options', () => {
       ['check', '--concurrency', '-1', 'example.com'],
       "--concurrency must be a positive whole number, got '-1'",
     ],
-    [['check', '--warn-days', '-1', 'example.com'], "--warn-days must be a whole number of days, got '-1'"],
+    [
+      ['check', '--warn-days', '-1', 'example.com'],
+      "--warn-days must be a whole number of days (1 or more), got '-1'",
+    ],
     [
       ['check', '--critical-days', '-0.5', 'example.com'],
-      "--critical-days must be a whole number of days, got '-0.5'",
+      "--critical-days must be a whole number of days (0 or more), got '-0.5'",
     ],
-    [['scan', 'file', '--warn-days', '-3', 'x.pem'], '--warn-days must be a whole number of days, got "-3"'],
-    [['scan', 'acm', '--critical-days', '-3'], '--critical-days must be a whole number of days, got "-3"'],
+    [
+      ['scan', 'file', '--warn-days', '-3', 'x.pem'],
+      '--warn-days must be a whole number of days (1 or more), got "-3"',
+    ],
+    [
+      ['scan', 'acm', '--critical-days', '-3'],
+      '--critical-days must be a whole number of days (0 or more), got "-3"',
+    ],
+    // A warning window of 0 days is no warning at all (was an internal "tiersDays must not be empty").
+    [
+      ['check', '--warn-days', '0', '--critical-days', '0', 'example.com'],
+      "--warn-days must be a whole number of days (1 or more), got '0'",
+    ],
+    [
+      ['scan', 'file', '--warn-days', '0', '--critical-days', '0', 'x.pem'],
+      '--warn-days must be a whole number of days (1 or more), got "0"',
+    ],
     [
       ['scan', 'acm', '--org', '--concurrency', '-2'],
       '--concurrency must be a whole number from 1 to 64, got "-2"',

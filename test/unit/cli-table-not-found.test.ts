@@ -43,6 +43,18 @@ describe('a state table that does not exist', () => {
     );
   });
 
+  it('says to set AWS_REGION when the SDK finds no region', async () => {
+    const noRegion = () => new Error('Region is missing');
+    const { io } = captureCliIo({});
+    await expect(
+      runStatus(['--table', 'gone'], io, {
+        storeFor: () => ({ setAck: async () => undefined, list: async () => Promise.reject(noRegion()) }),
+      }),
+    ).rejects.toThrow(
+      /^cannot read state table "gone" \(from --table\): no AWS region is set; set AWS_REGION/,
+    );
+  });
+
   it('leaves any other error as it is', async () => {
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
     const { io } = captureCliIo({ AWS_REGION: 'eu-west-1' });
