@@ -169,10 +169,22 @@ const renderResults = (results: readonly ProbeResult[]): string => {
 const toJson = (results: readonly ProbeResult[]): string =>
   `${JSON.stringify(
     {
-      results: results.map(({ record: _record, evaluation: _evaluation, ...rest }) => ({
-        ...rest,
-        verdict: verdictOf(rest as ProbeResult),
-      })),
+      results: results.map((r) => {
+        const { record: _record, evaluation: _evaluation, ...rest } = r;
+        const graded = lifetimeGradedOf(r);
+        return {
+          ...rest,
+          verdict: verdictOf(rest as ProbeResult),
+          // Graded by its lifetime (a short-lived certificate), as in the report's JSON; null otherwise.
+          shortLived: graded
+            ? {
+                lifetimeDays: graded.lifetimeDays,
+                warningDays: graded.warningDays,
+                criticalDays: graded.criticalDays,
+              }
+            : null,
+        };
+      }),
     },
     null,
     2,

@@ -210,7 +210,13 @@ export const scopeLines = (scan: OrgScan): string[] => {
       `UNKNOWN: ${o.scope} of account ${accountLabel(o.account, o.accountName)} could not be read: ` +
         reasonDetail(o),
     );
-  for (const e of scan.result.itemErrors) lines.push(`UNKNOWN: ${e.item}: ${errorDetail(e.code, e.message)}`);
+  const outcomeOf = new Map(scan.outcomes.map((o) => [o.scope, o]));
+  for (const e of scan.result.itemErrors) {
+    // Named with its account, as a failed scope is (the JSON has account and accountName too).
+    const o = outcomeOf.get(e.scope);
+    const where = o ? ` in account ${accountLabel(o.account, o.accountName)}` : '';
+    lines.push(`UNKNOWN: ${e.item}${where}: ${errorDetail(e.code, e.message)}`);
+  }
   for (const s of scan.skippedAccounts)
     lines.push(`skipped: account ${accountLabel(s.account.id, s.account.name)}: ${s.reason}`);
   for (const o of scan.outcomes.filter((x) => x.status === 'skipped'))

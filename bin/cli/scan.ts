@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { overallSeverity, type Thresholds } from '../../lambda/core/evaluate';
+import { lifetimeGrading, overallSeverity, type Thresholds } from '../../lambda/core/evaluate';
 import type { ScopeReader } from '../../lambda/core/ports';
 import { runScan, SCOPE_INCOMPLETE, type ScannedCertificate, type ScanResult } from '../../lambda/core/scan';
 import { PemFileSource } from '../../lambda/sources/file/pem-file-source';
@@ -96,6 +96,8 @@ export const toJson = (result: ScanResult) => ({
     severity: overallSeverity(e),
     expirySeverity: e.severity,
     tierDays: e.tierDays,
+    // Graded by its lifetime (a short-lived certificate), as in the report's JSON; null otherwise.
+    shortLived: lifetimeGrading(r, e) ?? null,
     type: r.type,
     keyAlgorithm: r.keyAlgorithm ?? null,
     inUse: r.inUse ?? null,

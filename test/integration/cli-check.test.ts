@@ -152,6 +152,18 @@ describe('cert-watch check', () => {
     expect(stdout).not.toContain(`${at('good')} (127.0.0.1):`);
     // Without one, no note.
     expect((await run(['--ca-file', caFile, at('good')])).stdout).not.toContain('Short-lived');
+    // The JSON says the same per result; null on the day tiers.
+    const json = JSON.parse(
+      (await run(['--ca-file', caFile, '--json', at('short-lived'), at('good')])).stdout,
+    ) as {
+      results: {
+        target: string;
+        shortLived: { lifetimeDays: number; warningDays: number; criticalDays: number } | null;
+      }[];
+    };
+    const of = (name: string) => json.results.find((r) => r.target === at(name))?.shortLived;
+    expect(of('short-lived')).toEqual({ lifetimeDays: 47, warningDays: 15.51, criticalDays: 4.7 });
+    expect(of('good')).toBeNull();
   });
 
   it('exits 2 when the certificate is for another address', async () => {

@@ -297,6 +297,12 @@ describe('cert-watch discover --org (moto)', () => {
       },
     ]);
     expect(json.coverage).toMatchObject({ expected: 1, scanned: 1, failed: 0 });
+    // The table names the item's account too, as it does a failed scope's.
+    const table = await discover(['--accounts', id('shop'), '--regions', 'eu-central-1', '--kinds', 'elbv2']);
+    expect(table.code).toBe(3);
+    expect(table.out).toContain(
+      `UNKNOWN: ${broken.arns['gone.example.test']} (on ${broken.listenerArn}) in account ${id('shop')}: ResourceNotFoundException`,
+    );
   }, 120_000);
 
   it('without --org, an item that cannot be read is UNKNOWN (exit 3) too, and named on stderr', async () => {

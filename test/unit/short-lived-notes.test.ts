@@ -80,6 +80,19 @@ describe('short-lived certificates in the scan table', () => {
     ]);
   });
 
+  it('puts the grading in scan --json, null on the day tiers', async () => {
+    const pem = join(dir, 'json.pem');
+    writeFileSync(pem, [await pemOf('47day.example', 27, 20), await pemOf('90day.example', 70, 20)].join(''));
+    const cap = captureCliIo({}, () => NOW);
+    await main(['scan', 'file', pem, '--json'], cap.io);
+    const { certificates } = JSON.parse(cap.out()) as {
+      certificates: { domain: string; shortLived: Record<string, number> | null }[];
+    };
+    const of = (domain: string) => certificates.find((c) => c.domain === domain)?.shortLived;
+    expect(of('47day.example')).toEqual({ lifetimeDays: 47, warningDays: 15.51, criticalDays: 4.7 });
+    expect(of('90day.example')).toBeNull();
+  });
+
   it('names at most LIFETIME_NOTES_SHOWN and counts the rest; nothing without one', () => {
     const graded = Array.from({ length: LIFETIME_NOTES_SHOWN + 3 }, (_, i) => ({
       name: `c${i}.example`,
